@@ -1,0 +1,56 @@
+"""One hierarchy of domain errors, mapped to HTTP status codes and translated messages.
+
+Service functions raise these; views, the API and the command line turn them into a
+response, a JSON error or an exit message in one place each (``web.api``, ``web.views``,
+``cli``). A message names the field and the problem, in the user's language.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class SchakelError(Exception):
+    status_code = 400
+    code = "error"
+    default_message: str | Promise = _("Something went wrong.")
+
+    def __init__(self, message: str | Promise | None = None, *, field: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+    def as_dict(self) -> dict[str, str]:
+        data = {"code": self.code, "message": str(self.message)}
+        if self.field:
+            data["field"] = self.field
+        return data
+
+
+class InvalidInput(SchakelError):
+    status_code = 400
+    code = "invalid"
+    default_message = _("The input is not valid.")
+
+
+class NotFound(SchakelError):
+    """Also raised for records the user may not see: existence is never revealed."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class NotAllowed(SchakelError):
+    """The user may see the record but not do this to it."""
+
+    status_code = 403
+    code = "not_allowed"
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(SchakelError):
+    status_code = 409
+    code = "conflict"
+    default_message = _("This conflicts with the current state; reload and try again.")

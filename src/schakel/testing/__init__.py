@@ -1,0 +1,1 @@
+"""Test support shared by every app: the persona fixtures and the test-database switch."""

@@ -1,0 +1,20 @@
+"""pytest plugin loaded before Django: picks the test database and provides the personas.
+
+``SCHAKEL_TEST_DATABASE_URL`` runs the unchanged suite on PostgreSQL. With ``CI=true`` a
+requested service that is missing fails the run instead of skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Settings are read when Django starts, which pytest-django does after this module loads.
+if os.environ.get("SCHAKEL_TEST_DATABASE_URL"):
+    os.environ["SCHAKEL_DATABASE_URL"] = os.environ["SCHAKEL_TEST_DATABASE_URL"]
+os.environ.setdefault("SCHAKEL_DATA_DIR", tempfile.mkdtemp(prefix="schakel-test-"))
+os.environ.setdefault("SCHAKEL_LOG_FORMAT", "text")
+os.environ.setdefault("SCHAKEL_LOG_LEVEL", "warning")
+
+from schakel.testing.personas import *  # noqa: E402, F403 - fixtures for every test module
+

@@ -1,0 +1,1 @@
+"""The site shell: base layout, language switch, health endpoint, request ids, logging."""
