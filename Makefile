@@ -45,6 +45,8 @@ frontend: $(FRONTEND_STAMP)
 messages: $(STAMP)
 	cd src/schakel && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
 
+# The demo switches two-factor authentication off (the login page says so); production refuses.
+demo: export SCHAKEL_REQUIRE_2FA ?= false
 demo: install
 	$(BIN)/schakel migrate
 	$(BIN)/schakel demo --size small --seed 1

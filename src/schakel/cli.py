@@ -70,7 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
     demo.add_argument("--organisations", type=int, default=None,
                       help="number of organisations for --size large (default 2000)")
-    demo.add_argument("--reset", action="store_true", help="remove earlier demo data first")
 
     sub.add_parser("migrate", help="create or update the database schema",
                    description="Apply database migrations.")
@@ -123,8 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                      *(["--batch"] if args.batch else []))
     if command == "demo":
         extra = [f"--organisations={args.organisations}"] if args.organisations else []
-        return _call("schakel_demo", f"--size={args.size}", f"--seed={args.seed}", *extra,
-                     *(["--reset"] if args.reset else []))
+        return _call("schakel_demo", f"--size={args.size}", f"--seed={args.seed}", *extra)
     if command == "migrate":
         return _call("migrate")
     if command == "createuser":

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "schakel.partners",
     "schakel.tasks",
     "schakel.web",
+    "schakel.demo",
     "schakel.access",
 ]
 
@@ -71,7 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # "schakel.audit.middleware.AuditMiddleware",
+    "schakel.audit.middleware.AuditMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]
@@ -95,6 +96,9 @@ TEMPLATES = [
         },
     }
 ]
+
+
+FORM_RENDERER = "schakel.web.forms.SchakelFormRenderer"
 
 
 def _databases() -> dict[str, Any]:

@@ -57,7 +57,9 @@ def _authenticated_holds(viewer: Viewer, obj: Any) -> bool:
 
 
 def _authenticated_condition(viewer: Viewer) -> Q:
-    return Q() if not viewer.is_anonymous else Q(pk__in=[])
+    # Not Q(): an empty Q vanishes when OR-ed with another ("Q() | x" is x), which would
+    # turn "everything" into "only x".
+    return Q(pk__isnull=False) if not viewer.is_anonymous else Q(pk__in=[])
 
 
 AUTHENTICATED = Relation(_authenticated_holds, _authenticated_condition)

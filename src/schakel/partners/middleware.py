@@ -13,7 +13,7 @@ from django.urls import reverse
 # Paths a signed-in user may reach before the second factor: to enrol, verify, leave or
 # change language, plus what the load balancer and the browser need.
 _OPEN_PREFIXES = ("/static/", "/health", "/i18n/", "/favicon.ico")
-_OPEN_NAMES = ("two_factor_setup", "two_factor_verify", "two_factor_recover", "logout")
+_OPEN_NAMES = ("two_factor_setup", "two_factor_verify", "logout")
 
 
 class TwoFactorRequiredMiddleware:

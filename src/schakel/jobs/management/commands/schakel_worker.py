@@ -44,7 +44,11 @@ class Command(BaseCommand):
         every = max(1.0, settings.SCHAKEL_WORKER_STALE_SECONDS / 4)
         beating = threading.Thread(target=_keep_beating, args=(worker_id, stop, every),
                                    name="heartbeat", daemon=True)
-        beating.start()
+        if batch:
+            # A batch run is short: one beat from this thread is enough.
+            services.beat(worker_id)
+        else:
+            beating.start()
         self.stdout.write(f"Schakel worker {worker_id} started; press Ctrl+C to stop.")
         worker = HeartbeatWorker(
             queue_names=["*"], excluded_queue_names=[], interval=interval, batch=batch,
@@ -56,6 +60,7 @@ class Command(BaseCommand):
             worker.run()
         finally:
             stop.set()
-            beating.join(timeout=5)
+            if beating.is_alive():
+                beating.join(timeout=5)
             services.stop(worker_id)
             self.stdout.write(f"Schakel worker {worker_id} stopped.")

@@ -1,0 +1,55 @@
+"""``schakel demo``: generate synthetic demo data and print the demo logins."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from schakel.demo.generator import DEMO_PASSWORD, generate
+from schakel.errors import SchakelError
+
+
+class Command(BaseCommand):
+    help = "Generate deterministic synthetic demo data (refused in production mode)."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--size", choices=["small", "large"], default="small")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--organisations", type=int, default=None,
+                            help="extra organisations for --size large (default 2000)")
+
+    def handle(self, *args: Any, size: str, seed: int, organisations: int | None,
+               **options: Any) -> None:
+        console = Console(file=self.stdout, highlight=False)
+        with Progress("[progress.description]{task.description}", BarColumn(),
+                      MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                      transient=False) as bar:
+
+            def progress(label: str, total: int) -> Iterator[int]:
+                task = bar.add_task(label, total=total)
+                for index in range(total):
+                    yield index
+                    bar.advance(task)
+
+            try:
+                with console.status("Creating regions, organisations and users…"):
+                    result = generate(size, seed, organisations=organisations,
+                                      progress=progress)
+            except SchakelError as exc:
+                raise CommandError(str(exc.message)) from None
+        console.print(f"Demo data ready: {result.regions} regions, {result.organisations} "
+                      f"organisations, {result.groups} sharing groups, {result.users} new "
+                      f"users, {result.contacts} new region contacts.")
+        table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+        table.add_column("user name")
+        table.add_column("persona")
+        table.add_column("organisation")
+        for persona in result.personas:
+            table.add_row(persona.username, persona.description, persona.organisation)
+        console.print(table)

@@ -1,0 +1,1 @@
+"""Views of the partners context: thin adapters over ``schakel.partners.services``."""
