@@ -101,6 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     checkpoint.add_argument("--output", help="file to write (default: SCHAKEL_DATA_DIR/"
                             "audit-checkpoints/<time>.json)")
 
+    periodic = sub.add_parser("periodic", help="run the periodic jobs once (for cron/systemd)",
+                              description="Run the periodic jobs (expired sessions, old job "
+                              "results, lock-outs, ...). Every job is idempotent.")
+    periodic.add_argument("jobs", nargs="*", help="only these jobs (default: all)")
+
     sub.add_parser("check", help="check the installation (settings, access matrix, database)",
                    description="Run Django's system checks, including the access matrix.")
 
@@ -141,6 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _call("audit_verify", *([f"--checkpoint={args.checkpoint}"]
                                             if args.checkpoint else []))
         return _call("audit_checkpoint", *([f"--output={args.output}"] if args.output else []))
+    if command == "periodic":
+        return _call("schakel_periodic", *args.jobs)
     if command == "check":
         return _call("check")
     return _run_manage(list(args.args))

@@ -47,6 +47,11 @@ _TEXT_INPUT_TYPES = frozenset(
 )
 
 
+def _input_type(widget: widgets.Input) -> str:
+    # A DateInput(attrs={"type": "date"}) is still a DateInput with input_type "text".
+    return str(widget.attrs.get("type", widget.input_type))
+
+
 def utrecht_classes(widget: widgets.Widget, *, invalid: bool = False) -> str:
     """The Utrecht component classes for a widget, or "" for widgets we leave alone.
 
@@ -64,14 +69,14 @@ def utrecht_classes(widget: widgets.Widget, *, invalid: bool = False) -> str:
         classes, invalid_class = _SELECT, "utrecht-select--invalid"
     elif isinstance(widget, widgets.Textarea):
         classes, invalid_class = _TEXTAREA, "utrecht-textarea--invalid"
-    elif isinstance(widget, widgets.Input) and widget.input_type in _TEXT_INPUT_TYPES:
+    elif isinstance(widget, widgets.Input) and _input_type(widget) in _TEXT_INPUT_TYPES:
         classes, invalid_class = _TEXTBOX, "utrecht-textbox--invalid"
-        if widget.input_type == "number":
+        if _input_type(widget) == "number":
             classes += " utrecht-textbox--numeric"
-        elif widget.input_type == "password":
+        elif _input_type(widget) == "password":
             classes += " utrecht-textbox--password"
     elif isinstance(widget, widgets.MultiWidget) and all(
-        isinstance(sub, widgets.Input) and sub.input_type in _TEXT_INPUT_TYPES
+        isinstance(sub, widgets.Input) and _input_type(sub) in _TEXT_INPUT_TYPES
         for sub in widget.widgets
     ):
         # SplitDateTimeWidget and the like: the same classes reach each part.

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import translation
 
 from schakel.audit.models import AuditEntry, AuditHead
@@ -83,3 +84,17 @@ def test_audit_verify_refuses_a_file_that_is_not_a_checkpoint(chain: Chain, tmp_
         _run("audit_verify", f"--checkpoint={bogus}")
     with pytest.raises(CommandError, match="checkpoint"):
         _run("audit_verify", f"--checkpoint={tmp_path / 'missing.json'}")
+
+
+def test_audit_verify_warns_when_the_triggers_are_gone(chain: Chain) -> None:
+    chain(1)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER USER")
+        else:
+            cursor.execute("DROP TRIGGER audit_auditentry_no_delete")
+    errors = StringIO()
+
+    call_command("audit_verify", stdout=StringIO(), stderr=errors)
+
+    assert "append-only triggers are missing" in errors.getvalue()

@@ -106,3 +106,9 @@ def test_start_up_stops_with_a_message_naming_the_variable() -> None:
     result = _manage({"SCHAKEL_MODE": "production"}, "check")
     assert result.returncode == 2
     assert "SCHAKEL_SECRET_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_it_hashes_passwords_with_argon2() -> None:
+    from schakel import settings as schakel_settings
+
+    assert schakel_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")

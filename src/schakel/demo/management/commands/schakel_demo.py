@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, size: str, seed: int, organisations: int | None,
                **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False)
+        console = Console(file=self.stdout, highlight=False, width=140)
         with Progress("[progress.description]{task.description}", BarColumn(),
                       MofNCompleteColumn(), TimeRemainingColumn(), console=console,
                       transient=False) as bar:

@@ -1,0 +1,75 @@
+"""The demo generator: deterministic, idempotent, covering every sector and persona."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client, override_settings
+
+from schakel.demo.generator import DEMO_PASSWORD, PERSONAS, generate
+from schakel.errors import NotAllowed
+from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
+from schakel.partners.vocabulary import RegionKind, Sector
+
+pytestmark = pytest.mark.django_db
+
+
+def test_small_builds_the_dutch_regions_and_about_25_organisations_in_every_sector() -> None:
+    result = generate("small", seed=1)
+    assert Region.objects.filter(kind=RegionKind.REGION).count() == 10
+    assert Region.objects.filter(kind=RegionKind.MUNICIPALITY).count() >= 40
+    assert 22 <= result.organisations <= 30
+    assert set(Organisation.objects.values_list("sector", flat=True)) == set(Sector.values)
+    assert SharingGroup.objects.filter(name="Signaaltafel Zeeland-West-Brabant").exists()
+    for region in Region.objects.filter(code__in=["PE-ZWB", "PE-NN", "PE-AM"]):
+        kinds = set(RegionContact.objects.filter(region=region).values_list("kind", flat=True))
+        assert kinds == {"care_coordinator", "police"}, region
+
+
+def test_every_persona_can_sign_in_with_the_demo_password() -> None:
+    generate("small", seed=1)
+    for persona in PERSONAS:
+        user = User.objects.get(username=persona.username)
+        assert user.is_demo and user.check_password(DEMO_PASSWORD)
+        assert set(persona.roles) <= user.roles
+        response = Client().post("/login/", {"username": persona.username,
+                                             "password": DEMO_PASSWORD})
+        assert response.status_code == 302, persona.username
+
+
+def test_the_same_seed_gives_the_same_people_and_a_rerun_changes_nothing() -> None:
+    generate("small", seed=3)
+    first = sorted(User.objects.values_list("username", "first_name", "last_name"))
+    counts = (User.objects.count(), Organisation.objects.count(),
+              RegionContact.objects.count())
+    again = generate("small", seed=3)
+    assert again.users == 0
+    assert counts == (User.objects.count(), Organisation.objects.count(),
+                      RegionContact.objects.count())
+    assert first == sorted(User.objects.values_list("username", "first_name", "last_name"))
+
+
+def test_large_adds_the_requested_number_of_organisations() -> None:
+    result = generate("large", seed=1, organisations=40)
+    small = len({p.organisation for p in PERSONAS})
+    assert result.organisations >= 40 + small
+    assert User.objects.filter(organisation__name__endswith="00040 (demo)").count() == 3
+
+
+@override_settings(PRODUCTION=True)
+def test_demo_data_and_demo_logins_are_refused_in_production() -> None:
+    with pytest.raises(NotAllowed):
+        generate("small", seed=1)
+    with override_settings(PRODUCTION=False):
+        generate("small", seed=1)
+    response = Client().post("/login/", {"username": "zorgcoordinator",
+                                         "password": DEMO_PASSWORD})
+    assert response.status_code == 200  # the form again: refused
+
+
+def test_the_command_prints_a_login_per_persona(capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("schakel_demo", size="small", seed=1)
+    out = capsys.readouterr().out
+    for persona in PERSONAS:
+        assert persona.username in out
+    assert DEMO_PASSWORD in out

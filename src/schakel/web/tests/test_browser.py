@@ -1,0 +1,215 @@
+"""Real pages in Debian's Chromium through Playwright, against a live server.
+
+Covers: signing in with a second factor, the language switch, keyboard navigation with
+visible focus on every page, and an axe-core check (no serious or critical violations) on
+every page of the foundation.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schakel.testing.personas import PASSWORD, World, build_world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("SCHAKEL_TEST_BROWSER", "/usr/bin/chromium")
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# Without these, Chromium keeps calling home and the closed network refuses it noisily.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        if CI:
+            pytest.fail(f"CI: chromium not found at {CHROMIUM}")
+        pytest.skip(f"chromium not found at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
+    # the test itself (fixtures) are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def live_world(transactional_db: None) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_server.url, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _totp(secret_text: str) -> str:
+    from django_otp.oath import totp
+
+    secret = secret_text.replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    return f"{totp(key):06d}"
+
+
+def _sign_in(page: Any, username: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Gebruikersnaam").fill(username)
+    page.get_by_label("Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Inloggen").click()
+
+
+def _sign_in_with_new_app(page: Any, username: str) -> None:
+    _sign_in(page, username)
+    page.wait_for_url("**/two-factor/setup/**")
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code").fill(_totp(secret))
+    page.get_by_role("button", name="Bevestigen").click()
+    page.get_by_test_id("recovery-codes").wait_for()
+    page.get_by_role("link", name="opgeslagen").click()
+    page.wait_for_url("**/")
+
+
+def _serious_violations(page: Any) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            f"{[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+
+
+def _check_keyboard(page: Any) -> None:
+    """Tab through the page: the skip link comes first, every stop shows a focus ring."""
+    page.keyboard.press("Tab")
+    first = page.evaluate("document.activeElement.getAttribute('href')")
+    assert first == "#main", "the skip link is not the first stop"
+    seen = 0
+    for _ in range(40):
+        info = page.evaluate("""() => {
+            const el = document.activeElement;
+            if (!el || el === document.body) return null;
+            const style = getComputedStyle(el);
+            const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+            const shadow = style.boxShadow && style.boxShadow !== 'none';
+            return {tag: el.tagName, visible: outline || shadow,
+                    text: (el.innerText || el.name || el.id || '').slice(0, 40)};
+        }""")
+        if info is None:
+            break
+        assert info["visible"], f"no visible focus on {info}"
+        seen += 1
+        page.keyboard.press("Tab")
+    assert seen >= 2
+
+
+def test_a_professional_signs_in_with_two_factor_and_switches_language(
+        live_world: World, page: Any) -> None:
+    _sign_in_with_new_app(page, "carla")
+    assert "Gemeente Breda" in page.get_by_test_id("organisation").inner_text()
+    page.get_by_label("Taal").select_option("en")
+    page.get_by_role("button", name="Wijzig taal").click()
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Welcome" in page.locator("h1").inner_text()
+    # Signing in again asks for a code from the app.
+    page.get_by_role("button", name="Sign out").click()
+    _sign_in(page, "carla")
+    page.wait_for_url("**/two-factor/verify/**")
+
+
+def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(live_world: World,
+                                                               browser: Any,
+                                                               live_server: Any) -> None:
+    context = browser.new_context(base_url=live_server.url, locale="nl-NL",
+                                  viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = context.new_page()
+    _sign_in(page, "fenna")
+    page.wait_for_url("**/")
+    assert "112" in page.content()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "the page scrolls sideways on a phone"
+    context.close()
+
+
+def _pages_for(live_world: World) -> list[tuple[str, str | None, str]]:
+    from schakel.tasks.services import create_task
+
+    task = create_task(live_world.municipality_a, "Tolk regelen")
+    fenna = live_world.users["front_desk"]
+    return [
+        ("login", None, "/login/"),
+        ("password reset", None, "/password-reset/"),
+        ("password reset sent", None, "/password-reset/sent/"),
+        ("password reset invalid link", None, "/password-reset/MQ/invalid-token/"),
+        ("home, front desk", "fenna", "/"),
+        ("home, care coordinator", "carla", "/"),
+        ("home, national coordinator", "nadia", "/"),
+        ("account", "carla", "/account/"),
+        ("tasks", "carla", "/tasks/"),
+        ("new task", "carla", "/tasks/new/"),
+        ("task", "carla", f"/tasks/{task.pk}/"),
+        ("users", "arie", "/organisation/users/"),
+        ("new user", "arie", "/organisation/users/new/"),
+        ("edit user", "arie", f"/organisation/users/{fenna.pk}/"),
+    ]
+
+
+def test_every_page_passes_axe_and_works_by_keyboard(live_world: World, browser: Any,
+                                                     live_server: Any) -> None:
+    from schakel.testing.personas import login
+
+    problems: list[str] = []
+    for name, username, path in _pages_for(live_world):
+        context = browser.new_context(base_url=live_server.url, locale="nl-NL")
+        if username:
+            from django.test import Client
+
+            client = login(Client(), live_world.users[_persona_key(live_world, username)])
+            session = client.cookies["sessionid"].value
+            context.add_cookies([{"name": "sessionid", "value": session,
+                                  "url": live_server.url}])
+        page = context.new_page()
+        response = page.goto(path)
+        assert response is not None and response.status < 400, (name, path)
+        problems += [f"{name}: {v}" for v in _serious_violations(page)]
+        _check_keyboard(page)
+        context.close()
+    assert problems == []
+
+
+def test_the_two_factor_pages_pass_axe(live_world: World, page: Any) -> None:
+    _sign_in(page, "carla")
+    page.wait_for_url("**/two-factor/setup/**")
+    assert _serious_violations(page) == []
+    _check_keyboard(page)
+    secret = page.get_by_test_id("totp-secret").inner_text()
+    page.get_by_label("Code").fill(_totp(secret))
+    page.get_by_role("button", name="Bevestigen").click()
+    page.get_by_test_id("recovery-codes").wait_for()
+    assert _serious_violations(page) == []
+    page.get_by_role("button", name="Uitloggen").click()
+    _sign_in(page, "carla")
+    page.wait_for_url("**/two-factor/verify/**")
+    assert _serious_violations(page) == []
+    _check_keyboard(page)
+
+
+def _persona_key(world: World, username: str) -> str:
+    return next(key for key, user in world.users.items() if user.username == username)
