@@ -41,8 +41,11 @@ def main() -> int:
                     break
             except OSError:
                 time.sleep(0.5)
-        print(f"\nSchakel runs at {URL}/ — sign in with a demo login printed above. "
-              "Press Ctrl+C to stop.\n", flush=True)
+        print(
+            f"\nSchakel runs at {URL}/ — sign in with a demo login printed above. "
+            "Press Ctrl+C to stop.\n",
+            flush=True,
+        )
         while all(process.poll() is None for process in processes):
             time.sleep(1)
         print("A Schakel process stopped; stopping the rest.", file=sys.stderr)

@@ -14,8 +14,7 @@ from pathlib import Path
 
 BIN = Path(sys.executable).parent
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PG_URL = os.environ.get("SCHAKEL_TEST_DATABASE_URL",
-                        "postgresql://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get("SCHAKEL_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 CHROMIUM = os.environ.get("SCHAKEL_TEST_BROWSER", "/usr/bin/chromium")
 
 
@@ -46,7 +45,7 @@ def main() -> int:
             print(f"CI: chromium not found at {CHROMIUM}; browser tests cannot run.")
             return 1
         print(f"NOTE: chromium not found at {CHROMIUM}: browser tests are skipped.")
-    sqlite_args = ["-n", "2", "--dist", "loadfile", *extra] if not extra else extra
+    sqlite_args = extra or ["-n", "2", "--dist", "loadfile"]
     if run("SQLite", sqlite_args, base_env) != 0:
         failures.append("SQLite")
 

@@ -47,70 +47,125 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    serve = sub.add_parser("serve", help="run the web server (gunicorn)",
-                           description="Serve Schakel over HTTP with gunicorn.")
-    serve.add_argument("--bind", default="127.0.0.1:8000", help="address:port (default %(default)s)")
-    serve.add_argument("--workers", type=int, default=2, help="worker processes (default %(default)s)")
-    serve.add_argument("--no-migrate", action="store_true",
-                       help="do not apply pending migrations before serving")
+    serve = sub.add_parser(
+        "serve",
+        help="run the web server (gunicorn)",
+        description="Serve Schakel over HTTP with gunicorn.",
+    )
+    serve.add_argument(
+        "--bind", default="127.0.0.1:8000", help="address:port (default %(default)s)"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=2, help="worker processes (default %(default)s)"
+    )
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not apply pending migrations before serving"
+    )
 
-    worker = sub.add_parser("worker", help="run the background worker",
-                            description="Run background jobs (django-tasks, database backend) "
-                            "and keep the worker heartbeat that /health reports.")
-    worker.add_argument("--batch", action="store_true",
-                        help="run every waiting job, then stop (for cron and tests)")
-    worker.add_argument("--interval", type=float, default=1.0,
-                        help="seconds between polls when idle (default %(default)s)")
+    worker = sub.add_parser(
+        "worker",
+        help="run the background worker",
+        description="Run background jobs (django-tasks, database backend) "
+        "and keep the worker heartbeat that /health reports.",
+    )
+    worker.add_argument(
+        "--batch", action="store_true", help="run every waiting job, then stop (for cron and tests)"
+    )
+    worker.add_argument(
+        "--interval",
+        type=float,
+        default=1.0,
+        help="seconds between polls when idle (default %(default)s)",
+    )
 
-    demo = sub.add_parser("demo", help="generate synthetic demo data",
-                          description="Create synthetic demo data: regions, organisations, "
-                          "sharing groups, region contacts and a user per persona. Refused in "
-                          "production mode.")
+    demo = sub.add_parser(
+        "demo",
+        help="generate synthetic demo data",
+        description="Create synthetic demo data: regions, organisations, "
+        "sharing groups, region contacts and a user per persona. Refused in "
+        "production mode.",
+    )
     demo.add_argument("--size", choices=["small", "large"], default="small")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
-    demo.add_argument("--organisations", type=int, default=None,
-                      help="number of organisations for --size large (default 2000)")
+    demo.add_argument(
+        "--organisations",
+        type=int,
+        default=None,
+        help="number of organisations for --size large (default 2000)",
+    )
 
-    sub.add_parser("migrate", help="create or update the database schema",
-                   description="Apply database migrations.")
+    sub.add_parser(
+        "migrate",
+        help="create or update the database schema",
+        description="Apply database migrations.",
+    )
 
-    createuser = sub.add_parser("createuser", help="create a user in an organisation",
-                                description="Create a user. The password is asked for, or read "
-                                "from SCHAKEL_NEW_PASSWORD_FILE-like --password-file.")
+    createuser = sub.add_parser(
+        "createuser",
+        help="create a user in an organisation",
+        description="Create a user. The password is asked for, or read "
+        "from SCHAKEL_NEW_PASSWORD_FILE-like --password-file.",
+    )
     createuser.add_argument("username")
     createuser.add_argument("--organisation", help="organisation name (not for --superuser)")
-    createuser.add_argument("--role", action="append", default=[], dest="roles",
-                            help="role code; repeat for several (e.g. org_admin)")
+    createuser.add_argument(
+        "--role",
+        action="append",
+        default=[],
+        dest="roles",
+        help="role code; repeat for several (e.g. org_admin)",
+    )
     createuser.add_argument("--email", default="")
     createuser.add_argument("--first-name", default="")
     createuser.add_argument("--last-name", default="")
-    createuser.add_argument("--superuser", action="store_true",
-                            help="platform superuser (Django admin), without an organisation")
+    createuser.add_argument(
+        "--superuser",
+        action="store_true",
+        help="platform superuser (Django admin), without an organisation",
+    )
     createuser.add_argument("--password-file", help="read the password from this file")
 
-    audit = sub.add_parser("audit", help="verify or checkpoint the audit log",
-                           description="Work with the tamper-evident audit log.")
+    audit = sub.add_parser(
+        "audit",
+        help="verify or checkpoint the audit log",
+        description="Work with the tamper-evident audit log.",
+    )
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    verify = audit_sub.add_parser("verify", help="check the chain and report the first tampered "
-                                  "entry", description="Recompute the HMAC chain. Exit 0 when "
-                                  "intact, 1 when tampering is found.")
+    verify = audit_sub.add_parser(
+        "verify",
+        help="check the chain and report the first tampered entry",
+        description="Recompute the HMAC chain. Exit 0 when intact, 1 when tampering is found.",
+    )
     verify.add_argument("--checkpoint", help="a checkpoint file written by 'audit checkpoint'")
-    checkpoint = audit_sub.add_parser("checkpoint", help="write the chain head to a file",
-                                      description="Write the current head (position and HMAC) "
-                                      "to a file, to keep outside the database.")
-    checkpoint.add_argument("--output", help="file to write (default: SCHAKEL_DATA_DIR/"
-                            "audit-checkpoints/<time>.json)")
+    checkpoint = audit_sub.add_parser(
+        "checkpoint",
+        help="write the chain head to a file",
+        description="Write the current head (position and HMAC) "
+        "to a file, to keep outside the database.",
+    )
+    checkpoint.add_argument(
+        "--output", help="file to write (default: SCHAKEL_DATA_DIR/audit-checkpoints/<time>.json)"
+    )
 
-    periodic = sub.add_parser("periodic", help="run the periodic jobs once (for cron/systemd)",
-                              description="Run the periodic jobs (expired sessions, old job "
-                              "results, lock-outs, ...). Every job is idempotent.")
+    periodic = sub.add_parser(
+        "periodic",
+        help="run the periodic jobs once (for cron/systemd)",
+        description="Run the periodic jobs (expired sessions, old job "
+        "results, lock-outs, ...). Every job is idempotent.",
+    )
     periodic.add_argument("jobs", nargs="*", help="only these jobs (default: all)")
 
-    sub.add_parser("check", help="check the installation (settings, access matrix, database)",
-                   description="Run Django's system checks, including the access matrix.")
+    sub.add_parser(
+        "check",
+        help="check the installation (settings, access matrix, database)",
+        description="Run Django's system checks, including the access matrix.",
+    )
 
-    manage = sub.add_parser("manage", help="run any Django management command",
-                            description="Pass the remaining arguments to Django's manage.py.")
+    manage = sub.add_parser(
+        "manage",
+        help="run any Django management command",
+        description="Pass the remaining arguments to Django's manage.py.",
+    )
     manage.add_argument("args", nargs=argparse.REMAINDER)
     return parser
 
@@ -120,19 +175,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     _setup_django()
     command = args.command
     if command == "serve":
-        return _call("schakel_serve", f"--bind={args.bind}", f"--workers={args.workers}",
-                     *(["--no-migrate"] if args.no_migrate else []))
+        return _call(
+            "schakel_serve",
+            f"--bind={args.bind}",
+            f"--workers={args.workers}",
+            *(["--no-migrate"] if args.no_migrate else []),
+        )
     if command == "worker":
-        return _call("schakel_worker", f"--interval={args.interval}",
-                     *(["--batch"] if args.batch else []))
+        return _call(
+            "schakel_worker", f"--interval={args.interval}", *(["--batch"] if args.batch else [])
+        )
     if command == "demo":
         extra = [f"--organisations={args.organisations}"] if args.organisations else []
         return _call("schakel_demo", f"--size={args.size}", f"--seed={args.seed}", *extra)
     if command == "migrate":
         return _call("migrate")
     if command == "createuser":
-        options = [args.username, f"--email={args.email}", f"--first-name={args.first_name}",
-                   f"--last-name={args.last_name}"]
+        options = [
+            args.username,
+            f"--email={args.email}",
+            f"--first-name={args.first_name}",
+            f"--last-name={args.last_name}",
+        ]
         if args.organisation:
             options.append(f"--organisation={args.organisation}")
         options += [f"--role={role}" for role in args.roles]
@@ -143,8 +207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _call("schakel_createuser", *options)
     if command == "audit":
         if args.audit_command == "verify":
-            return _call("audit_verify", *([f"--checkpoint={args.checkpoint}"]
-                                            if args.checkpoint else []))
+            return _call(
+                "audit_verify", *([f"--checkpoint={args.checkpoint}"] if args.checkpoint else [])
+            )
         return _call("audit_checkpoint", *([f"--output={args.output}"] if args.output else []))
     if command == "periodic":
         return _call("schakel_periodic", *args.jobs)

@@ -102,55 +102,121 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("MODE", _choice("development", "production"), "development",
-            "development (default: debug-friendly, demo allowed) or production (strict checks)."),
-    Setting("SECRET_KEY", _parse_str, "", "Django's signing key. Required in production.",
-            secret=True),
-    Setting("AUDIT_KEY", _parse_str, "",
-            "Key of the audit log's HMAC chain. Required in production; keep it apart from the "
-            "database backups.", secret=True),
-    Setting("DATABASE_URL", _database_url, "",
-            "Empty for the embedded SQLite database under SCHAKEL_DATA_DIR; "
-            "postgresql://user:password@host:5432/name for PostgreSQL.", secret=True),
-    Setting("DATA_DIR", _parse_str, "var",
-            "Directory for the SQLite database, uploaded files and audit checkpoints."),
-    Setting("ALLOWED_HOSTS", _parse_list, "localhost,127.0.0.1",
-            "Comma-separated host names this installation answers to."),
-    Setting("CSRF_TRUSTED_ORIGINS", _parse_list, "",
-            "Comma-separated origins (https://schakel.example.nl) trusted for form posts."),
-    Setting("DEBUG", _parse_bool, "false",
-            "Show Django's debug pages. Refused in production."),
-    Setting("REQUIRE_2FA", _parse_bool, "true",
-            "Require two-factor authentication for every role except front-desk worker. "
-            "Only the demo may switch it off; production refuses false."),
-    Setting("BEHIND_PROXY", _parse_bool, "false",
-            "Trust X-Forwarded-Proto from a reverse proxy that terminates TLS."),
-    Setting("HTTPS", _parse_bool, "true",
-            "In production: redirect to HTTPS, secure cookies and HSTS. Set false only for a "
-            "closed test network."),
+    Setting(
+        "MODE",
+        _choice("development", "production"),
+        "development",
+        "development (default: debug-friendly, demo allowed) or production (strict checks).",
+    ),
+    Setting(
+        "SECRET_KEY", _parse_str, "", "Django's signing key. Required in production.", secret=True
+    ),
+    Setting(
+        "AUDIT_KEY",
+        _parse_str,
+        "",
+        "Key of the audit log's HMAC chain. Required in production; keep it apart from the "
+        "database backups.",
+        secret=True,
+    ),
+    Setting(
+        "DATABASE_URL",
+        _database_url,
+        "",
+        "Empty for the embedded SQLite database under SCHAKEL_DATA_DIR; "
+        "postgresql://user:password@host:5432/name for PostgreSQL.",
+        secret=True,
+    ),
+    Setting(
+        "DATA_DIR",
+        _parse_str,
+        "var",
+        "Directory for the SQLite database, uploaded files and audit checkpoints.",
+    ),
+    Setting(
+        "ALLOWED_HOSTS",
+        _parse_list,
+        "localhost,127.0.0.1",
+        "Comma-separated host names this installation answers to.",
+    ),
+    Setting(
+        "CSRF_TRUSTED_ORIGINS",
+        _parse_list,
+        "",
+        "Comma-separated origins (https://schakel.example.nl) trusted for form posts.",
+    ),
+    Setting("DEBUG", _parse_bool, "false", "Show Django's debug pages. Refused in production."),
+    Setting(
+        "REQUIRE_2FA",
+        _parse_bool,
+        "true",
+        "Require two-factor authentication for every role except front-desk worker. "
+        "Only the demo may switch it off; production refuses false.",
+    ),
+    Setting(
+        "BEHIND_PROXY",
+        _parse_bool,
+        "false",
+        "Trust X-Forwarded-Proto from a reverse proxy that terminates TLS.",
+    ),
+    Setting(
+        "HTTPS",
+        _parse_bool,
+        "true",
+        "In production: redirect to HTTPS, secure cookies and HSTS. Set false only for a "
+        "closed test network.",
+    ),
     Setting("LANGUAGE", _choice("nl", "en"), "nl", "Default interface language."),
     Setting("TIME_ZONE", _parse_str, "Europe/Amsterdam", "Time zone for dates shown to users."),
-    Setting("SESSION_MINUTES", _positive_int, "480",
-            "Minutes a login stays valid (a working day by default)."),
-    Setting("LOGIN_FAILURE_LIMIT", _positive_int, "5",
-            "Failed logins for one account from one address before it is locked."),
+    Setting(
+        "SESSION_MINUTES",
+        _positive_int,
+        "480",
+        "Minutes a login stays valid (a working day by default).",
+    ),
+    Setting(
+        "LOGIN_FAILURE_LIMIT",
+        _positive_int,
+        "5",
+        "Failed logins for one account from one address before it is locked.",
+    ),
     Setting("LOCKOUT_MINUTES", _positive_int, "30", "How long a lock-out lasts."),
-    Setting("WORKER_STALE_SECONDS", _positive_int, "120",
-            "/health reports the worker as down when its last heartbeat is older than this."),
-    Setting("EMAIL_BACKEND", _choice("smtp", "console", "file", "memory"), "console",
-            "How e-mail leaves: smtp in production; console prints it; file writes it to "
-            "SCHAKEL_DATA_DIR/mail."),
+    Setting(
+        "WORKER_STALE_SECONDS",
+        _positive_int,
+        "120",
+        "/health reports the worker as down when its last heartbeat is older than this.",
+    ),
+    Setting(
+        "EMAIL_BACKEND",
+        _choice("smtp", "console", "file", "memory"),
+        "console",
+        "How e-mail leaves: smtp in production; console prints it; file writes it to "
+        "SCHAKEL_DATA_DIR/mail.",
+    ),
     Setting("EMAIL_HOST", _parse_str, "localhost", "SMTP server."),
     Setting("EMAIL_PORT", _positive_int, "587", "SMTP port."),
     Setting("EMAIL_USER", _parse_str, "", "SMTP user name."),
     Setting("EMAIL_PASSWORD", _parse_str, "", "SMTP password.", secret=True),
     Setting("EMAIL_TLS", _parse_bool, "true", "Use STARTTLS for SMTP."),
-    Setting("EMAIL_FROM", _parse_str, "Schakel <noreply@localhost>",
-            "Sender of password-reset mails and alerts."),
-    Setting("LOG_LEVEL", _choice("debug", "info", "warning", "error"), "info",
-            "Least severe log level written."),
-    Setting("LOG_FORMAT", _choice("json", "text"), "json",
-            "json: one structured event per line; text: for reading in a terminal."),
+    Setting(
+        "EMAIL_FROM",
+        _parse_str,
+        "Schakel <noreply@localhost>",
+        "Sender of password-reset mails and alerts.",
+    ),
+    Setting(
+        "LOG_LEVEL",
+        _choice("debug", "info", "warning", "error"),
+        "info",
+        "Least severe log level written.",
+    ),
+    Setting(
+        "LOG_FORMAT",
+        _choice("json", "text"),
+        "json",
+        "json: one structured event per line; text: for reading in a terminal.",
+    ),
 )
 
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -187,8 +253,10 @@ def load(environ: Mapping[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     known = {s.variable for s in SETTINGS} | {s.variable + "_FILE" for s in SETTINGS if s.secret}
     for variable in env:
-        if variable.startswith(PREFIX) and variable not in known and not _is_test_variable(
-            variable
+        if (
+            variable.startswith(PREFIX)
+            and variable not in known
+            and not _is_test_variable(variable)
         ):
             raise ConfigError(variable, "unknown setting (see docs/configuration.md)")
 

@@ -24,8 +24,10 @@ def problems(matrix: Matrix) -> list[str]:
             found.append(f"{where}: no such resource is registered")
             continue
         if rule.relation not in resource.relations:
-            found.append(f"{where}: unknown relation {rule.relation!r}; "
-                         f"known: {', '.join(sorted(resource.relations))}")
+            found.append(
+                f"{where}: unknown relation {rule.relation!r}; "
+                f"known: {', '.join(sorted(resource.relations))}"
+            )
         if rule.labels is not None and resource.label_field is None:
             found.append(f"{where}: rule selects labels but the resource carries none")
         if rule.purposes is not None and resource.purpose_field is None:

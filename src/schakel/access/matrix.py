@@ -112,16 +112,18 @@ def parse(document: dict[str, Any], *, source: str = "matrix") -> Matrix:
                 if unknown:
                     raise MatrixError(f"{where}: unknown field categories {sorted(unknown)}")
                 levels = {c: Level.parse(entry["categories"].get(c, "none")) for c in categories}
-            rules.append(Rule(
-                resource=resource,
-                relation=entry["relation"],
-                actions=frozenset(entry.get("actions", ["view"])),
-                sectors=_optional_set(entry.get("sectors")),
-                roles=_optional_set(entry.get("roles")),
-                labels=_optional_set(entry.get("labels")),
-                purposes=_optional_set(entry.get("purposes")),
-                levels=levels,
-            ))
+            rules.append(
+                Rule(
+                    resource=resource,
+                    relation=entry["relation"],
+                    actions=frozenset(entry.get("actions", ["view"])),
+                    sectors=_optional_set(entry.get("sectors")),
+                    roles=_optional_set(entry.get("roles")),
+                    labels=_optional_set(entry.get("labels")),
+                    purposes=_optional_set(entry.get("purposes")),
+                    levels=levels,
+                )
+            )
     sector_bases: dict[str, tuple[str, ...]] = {}
     for sector, codes in document["sector_legal_bases"].items():
         unknown = set(codes) - set(legal_bases)

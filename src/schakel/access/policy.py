@@ -125,7 +125,7 @@ def register_viewer_resolver(
     resolver: Callable[[Any], Viewer], *, sectors: Iterable[str], roles: Iterable[str]
 ) -> None:
     """The partners context tells the policy how to see a user, and which words are valid."""
-    global _viewer_resolver  # noqa: PLW0603 - one resolver per process, set at start-up
+    global _viewer_resolver
     _viewer_resolver = resolver
     _vocabulary["sectors"] = frozenset(sectors)
     _vocabulary["roles"] = frozenset(roles)
@@ -144,8 +144,9 @@ def resource_for(model: type[models.Model]) -> Resource:
     try:
         return _resources[concrete]
     except KeyError:
-        raise UnknownResource(f"{concrete._meta.label} is not registered with the access policy")\
-            from None
+        raise UnknownResource(
+            f"{concrete._meta.label} is not registered with the access policy"
+        ) from None
 
 
 def viewer_for(user: Any) -> Viewer:
@@ -168,7 +169,8 @@ def _matching_rules(matrix: Matrix, resource: Resource, viewer: Viewer, action: 
     if viewer.is_anonymous:
         return []
     return [
-        rule for rule in matrix.rules_for(resource.name)
+        rule
+        for rule in matrix.rules_for(resource.name)
         if action in rule.actions and rule.applies_to_viewer(viewer.sector, viewer.roles)
     ]
 

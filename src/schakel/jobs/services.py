@@ -26,10 +26,19 @@ def beat(worker_id: str, *, jobs_done: int = 0) -> None:
     now = timezone.now()
     WorkerHeartbeat.objects.update_or_create(
         worker_id=worker_id,
-        defaults={"hostname": socket.gethostname()[:255], "pid": os.getpid(), "last_seen": now,
-                  "jobs_done": jobs_done},
-        create_defaults={"hostname": socket.gethostname()[:255], "pid": os.getpid(),
-                         "started_at": now, "last_seen": now, "jobs_done": jobs_done},
+        defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "last_seen": now,
+            "jobs_done": jobs_done,
+        },
+        create_defaults={
+            "hostname": socket.gethostname()[:255],
+            "pid": os.getpid(),
+            "started_at": now,
+            "last_seen": now,
+            "jobs_done": jobs_done,
+        },
     )
 
 
@@ -42,8 +51,7 @@ def worker_status(now: datetime | None = None) -> WorkerStatus:
     fresh_after = now - timedelta(seconds=settings.SCHAKEL_WORKER_STALE_SECONDS)
     newest = WorkerHeartbeat.objects.order_by("-last_seen").first()
     alive = WorkerHeartbeat.objects.filter(last_seen__gte=fresh_after).count()
-    return WorkerStatus(ok=alive > 0, last_seen=newest.last_seen if newest else None,
-                        workers=alive)
+    return WorkerStatus(ok=alive > 0, last_seen=newest.last_seen if newest else None, workers=alive)
 
 
 def _clear_expired_sessions() -> str:

@@ -25,8 +25,9 @@ def viewer_from_user(user: Any) -> Viewer:
     group_ids: frozenset[int] = frozenset()
     if organisation is not None:
         group_ids = frozenset(
-            SharingGroupMembership.objects.filter(organisation=organisation)
-            .values_list("group_id", flat=True)
+            SharingGroupMembership.objects.filter(organisation=organisation).values_list(
+                "group_id", flat=True
+            )
         )
     # A deactivated organisation's users keep their account but see nothing of the chain.
     active_org = organisation is not None and organisation.is_active
@@ -67,15 +68,19 @@ def _self_condition(viewer: Viewer) -> Q:
 
 
 def register_resources() -> None:
-    policy.register_viewer_resolver(
-        viewer_from_user, sectors=Sector.values, roles=Role.values
-    )
+    policy.register_viewer_resolver(viewer_from_user, sectors=Sector.values, roles=Role.values)
     policy.register(Organisation, relations={})
     policy.register(RegionContact, relations={})
-    policy.register(SharingGroup, relations={
-        "member": Relation(_member_holds, _member_condition),
-    })
-    policy.register(User, relations={
-        "colleague": Relation(_colleague_holds, _colleague_condition),
-        "self": Relation(_self_holds, _self_condition),
-    })
+    policy.register(
+        SharingGroup,
+        relations={
+            "member": Relation(_member_holds, _member_condition),
+        },
+    )
+    policy.register(
+        User,
+        relations={
+            "colleague": Relation(_colleague_holds, _colleague_condition),
+            "self": Relation(_self_holds, _self_condition),
+        },
+    )

@@ -72,8 +72,7 @@ class RoleInline(admin.TabularInline[UserRole, User]):
 
 @admin.register(User)
 class SchakelUserAdmin(UserAdmin):  # type: ignore[type-arg]
-    list_display = ["username", "first_name", "last_name", "organisation", "is_active",
-                    "is_demo"]
+    list_display = ["username", "first_name", "last_name", "organisation", "is_active", "is_demo"]
     list_filter = ["is_active", "is_demo", "is_superuser", "organisation__sector"]
     inlines = [RoleInline]
     fieldsets = (

@@ -13,31 +13,57 @@ from rest_framework.response import Response
 
 from schakel.access import policy
 from schakel.audit import services as audit
-from schakel.partners.models import Organisation, RegionContact, SharingGroup, User
+from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
     functions = serializers.SerializerMethodField()
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "short_name", "sector", "country_code", "region", "functions",
-                  "email", "phone", "website", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "sector",
+            "country_code",
+            "region",
+            "functions",
+            "email",
+            "phone",
+            "website",
+            "is_active",
+        ]
 
     def get_functions(self, organisation: Organisation) -> list[str]:
         return [f.function for f in organisation.function_set.all()]
 
 
 class SharingGroupSerializer(serializers.ModelSerializer[SharingGroup]):
-    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    chair_users = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    members: serializers.PrimaryKeyRelatedField[Organisation] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    chair_users: serializers.PrimaryKeyRelatedField[User] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = SharingGroup
-        fields = ["id", "name", "description", "region", "chair_organisation", "members",
-                  "chair_users"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "region",
+            "chair_organisation",
+            "members",
+            "chair_users",
+        ]
 
 
 class UserSerializer(serializers.ModelSerializer[User]):
@@ -45,15 +71,25 @@ class UserSerializer(serializers.ModelSerializer[User]):
 
     class Meta:
         model = User
-        fields = ["id", "username", "first_name", "last_name", "email", "organisation",
-                  "roles", "is_active"]
+        fields = [
+            "id",
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "organisation",
+            "roles",
+            "is_active",
+        ]
 
     def get_roles(self, user: User) -> list[str]:
         return sorted(user.roles)
 
 
 class RegionContactSerializer(serializers.ModelSerializer[RegionContact]):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    region: serializers.SlugRelatedField[Region] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
 
     class Meta:
         model = RegionContact
@@ -94,7 +130,8 @@ class OrganisationViewSet(PolicyViewSet):
 
 class SharingGroupViewSet(PolicyViewSet):
     queryset = SharingGroup.objects.select_related("region").prefetch_related(
-        "members", "chair_users")
+        "members", "chair_users"
+    )
     serializer_class = SharingGroupSerializer
 
 
@@ -110,14 +147,20 @@ class RegionContactViewSet(PolicyViewSet):
     audit_type = "partners.regioncontact"
 
 
-@extend_schema(responses=inline_serializer("Me", {
-    "user": UserSerializer(), "organisation": OrganisationSerializer(allow_null=True)}))
+@extend_schema(
+    responses=inline_serializer(
+        "Me", {"user": UserSerializer(), "organisation": OrganisationSerializer(allow_null=True)}
+    )
+)
 @api_view(["GET"])
 def me(request: Request) -> Response:
     """The signed-in user, with their organisation."""
     user: User = request.user  # type: ignore[assignment]
-    return Response({
-        "user": UserSerializer(user).data,
-        "organisation": OrganisationSerializer(user.organisation).data
-        if user.organisation else None,
-    })
+    return Response(
+        {
+            "user": UserSerializer(user).data,
+            "organisation": OrganisationSerializer(user.organisation).data
+            if user.organisation
+            else None,
+        }
+    )

@@ -26,7 +26,7 @@ class TwoFactorRequiredMiddleware:
             settings.SCHAKEL_REQUIRE_2FA
             and user.is_authenticated
             and getattr(user, "needs_two_factor", False)
-            and not user.is_verified()  # type: ignore[union-attr]
+            and not user.is_verified()  # type: ignore[attr-defined]
             and not self._is_open(request.path)
         ):
             if request.path.startswith("/api/"):

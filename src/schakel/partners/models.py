@@ -20,7 +20,11 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=RegionKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("part of"),
     )
     country_code = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166-1 alpha-2"))
@@ -46,8 +50,12 @@ class Region(models.Model):
             RegionKind.MUNICIPALITY: RegionKind.REGION,
         }.get(RegionKind(self.kind))
         if expected_parent and (self.parent is None or self.parent.kind != expected_parent):
-            raise ValidationError({"parent": _("A %(kind)s must lie in a %(parent)s.") % {
-                "kind": RegionKind(self.kind).label, "parent": expected_parent.label}})
+            raise ValidationError(
+                {
+                    "parent": _("A %(kind)s must lie in a %(parent)s.")
+                    % {"kind": RegionKind(self.kind).label, "parent": expected_parent.label}
+                }
+            )
 
     def police_region(self) -> Region | None:
         """The region-level ancestor (or self), e.g. the police region of a municipality."""
@@ -61,10 +69,17 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices)
-    country_code = models.CharField(_("country"), max_length=2, default="NL",
-                                    help_text=_("ISO 3166-1 alpha-2"))
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="organisations", verbose_name=_("region"))
+    country_code = models.CharField(
+        _("country"), max_length=2, default="NL", help_text=_("ISO 3166-1 alpha-2")
+    )
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("region"),
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -87,13 +102,17 @@ class Organisation(models.Model):
 
 
 class OrganisationFunction(models.Model):
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="function_set")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="function_set"
+    )
     function = models.CharField(_("function"), max_length=40, choices=Function.choices)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["organisation", "function"],
-                                               name="organisation_function_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "function"], name="organisation_function_unique"
+            )
+        ]
         verbose_name = _("organisation function")
 
     def __str__(self) -> str:
@@ -103,15 +122,25 @@ class OrganisationFunction(models.Model):
 class RegionContact(models.Model):
     """A named contact of a region, shown on guidance pages and used for alerts."""
 
-    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="contacts",
-                               verbose_name=_("region"))
+    region = models.ForeignKey(
+        Region, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("region")
+    )
     kind = models.CharField(_("kind"), max_length=32, choices=ContactKind.choices)
     name = models.CharField(_("name"), max_length=200)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                     related_name="region_contacts",
-                                     verbose_name=_("organisation"))
-    user = models.ForeignKey("partners.User", on_delete=models.SET_NULL, null=True, blank=True,
-                             related_name="region_contacts", verbose_name=_("user"))
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="region_contacts",
+        verbose_name=_("organisation"),
+    )
+    user = models.ForeignKey(
+        "partners.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="region_contacts",
+        verbose_name=_("user"),
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
 
@@ -129,17 +158,29 @@ class SharingGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     description = models.TextField(_("description"), blank=True)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="sharing_groups", verbose_name=_("region"))
-    chair_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                           related_name="chaired_groups",
-                                           verbose_name=_("chair organisation"))
-    members = models.ManyToManyField(Organisation, through="SharingGroupMembership",
-                                     related_name="sharing_groups",
-                                     verbose_name=_("member organisations"))
-    chair_users = models.ManyToManyField("partners.User", blank=True,
-                                         related_name="chaired_groups",
-                                         verbose_name=_("chairs"))
+    region = models.ForeignKey(
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sharing_groups",
+        verbose_name=_("region"),
+    )
+    chair_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="chaired_groups",
+        verbose_name=_("chair organisation"),
+    )
+    members: models.ManyToManyField[Organisation, SharingGroupMembership] = models.ManyToManyField(
+        Organisation,
+        through="SharingGroupMembership",
+        related_name="sharing_groups",
+        verbose_name=_("member organisations"),
+    )
+    chair_users = models.ManyToManyField(
+        "partners.User", blank=True, related_name="chaired_groups", verbose_name=_("chairs")
+    )
 
     class Meta:
         ordering = ["name"]
@@ -152,13 +193,20 @@ class SharingGroup(models.Model):
 
 class SharingGroupMembership(models.Model):
     group = models.ForeignKey(SharingGroup, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="group_memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="group_memberships"
+    )
     joined = models.DateField(_("joined"), auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["group", "organisation"],
-                                               name="sharing_group_member_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "organisation"], name="sharing_group_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.group}"
 
 
 class SchakelUserManager(UserManager["User"]):
@@ -170,16 +218,21 @@ class User(AbstractUser):
     """A person working in the chain. Belongs to one organisation; has one or more roles."""
 
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users",
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="users",
         verbose_name=_("organisation"),
         help_text=_("Only platform superusers may be without an organisation."),
     )
     is_demo = models.BooleanField(
-        _("demo account"), default=False,
+        _("demo account"),
+        default=False,
         help_text=_("Created by the demo generator; refused in production mode."),
     )
 
-    objects: ClassVar[SchakelUserManager] = SchakelUserManager()  # type: ignore[assignment]
+    objects: ClassVar[SchakelUserManager] = SchakelUserManager()
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -32,8 +32,9 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     chosen = sorted(set(roles))
     unknown = [r for r in chosen if r not in Role.values]
     if unknown:
-        raise InvalidInput(_("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)},
-                           field="roles")
+        raise InvalidInput(
+            _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}, field="roles"
+        )
     if not chosen:
         raise InvalidInput(_("Choose at least one role."), field="roles")
     return chosen
@@ -69,13 +70,20 @@ def create_user(
     if organisation is None and not is_superuser:
         raise InvalidInput(_("A user must belong to an organisation."), field="organisation")
     chosen_roles = _check_roles(roles) if not is_superuser or roles else []
-    if actor is not None and (organisation is None
-                              or not policy.can(actor, "manage",
-                                                User(organisation=organisation))):
+    if actor is not None and (
+        organisation is None or not policy.can(actor, "manage", User(organisation=organisation))
+    ):
         raise NotAllowed()
-    user = User(username=username, email=email.strip(), first_name=first_name.strip(),
-                last_name=last_name.strip(), organisation=organisation, is_demo=is_demo,
-                is_superuser=is_superuser, is_staff=is_superuser)
+    user = User(
+        username=username,
+        email=email.strip(),
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        organisation=organisation,
+        is_demo=is_demo,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
     if password is not None and not is_demo:
         try:
             validate_password(password, user)
@@ -87,8 +95,9 @@ def create_user(
         user.set_password(password)
     user.save()
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in chosen_roles])
-    audit.record_change(request, "create", "partners.user", [user.pk], actor=actor,
-                        details={"roles": chosen_roles})
+    audit.record_change(
+        request, "create", "partners.user", [user.pk], actor=actor, details={"roles": chosen_roles}
+    )
     return user
 
 
@@ -105,8 +114,7 @@ def update_user(
 ) -> User:
     _check_can_manage(actor, user)
     changed: list[str] = []
-    for field, value in (("email", email), ("first_name", first_name),
-                         ("last_name", last_name)):
+    for field, value in (("email", email), ("first_name", first_name), ("last_name", last_name)):
         if value is not None and getattr(user, field) != value.strip():
             setattr(user, field, value.strip())
             changed.append(field)
@@ -116,19 +124,20 @@ def update_user(
         chosen = _check_roles(roles)
         if actor is not None and actor.pk == user.pk and Role.ORG_ADMIN not in chosen:
             # An administrator removing their own admin role could leave nobody in charge.
-            raise InvalidInput(_("You cannot remove your own administrator role."),
-                               field="roles")
+            raise InvalidInput(_("You cannot remove your own administrator role."), field="roles")
         current = set(user.roles)
         if current != set(chosen):
             UserRole.objects.filter(user=user).exclude(role__in=chosen).delete()
             UserRole.objects.bulk_create(
-                [UserRole(user=user, role=r) for r in chosen if r not in current])
+                [UserRole(user=user, role=r) for r in chosen if r not in current]
+            )
             changed.append("roles")
             for attribute in ("_roles_cache", "_schakel_viewer"):
                 user.__dict__.pop(attribute, None)
     if changed:
-        audit.record_change(request, "update", "partners.user", [user.pk], actor=actor,
-                            details={"fields": changed})
+        audit.record_change(
+            request, "update", "partners.user", [user.pk], actor=actor, details={"fields": changed}
+        )
     return user
 
 
@@ -142,8 +151,9 @@ def set_user_active(user: User, active: bool, *, actor: User | None, request: An
     if user.is_active != active:
         user.is_active = active
         user.save(update_fields=["is_active"])
-        audit.record_change(request, "enable" if active else "disable", "partners.user",
-                            [user.pk], actor=actor)
+        audit.record_change(
+            request, "enable" if active else "disable", "partners.user", [user.pk], actor=actor
+        )
     return user
 
 
@@ -157,8 +167,14 @@ def reset_two_factor(user: User, *, actor: User | None, request: Any = None) -> 
     for device in list(devices_for_user(user, confirmed=None)):
         device.delete()
         removed += 1
-    audit.record_change(request, "reset_two_factor", "partners.user", [user.pk], actor=actor,
-                        details={"devices_removed": removed})
+    audit.record_change(
+        request,
+        "reset_two_factor",
+        "partners.user",
+        [user.pk],
+        actor=actor,
+        details={"devices_removed": removed},
+    )
     return removed
 
 
@@ -199,16 +215,29 @@ def home_summary(user: User) -> HomeSummary:
         police_region=region.police_region() if region else None,
         contacts=list(region_contacts_for(organisation)),
         groups=groups,
-        chaired_group_ids=frozenset(
-            user.chaired_groups.values_list("pk", flat=True)) if user.pk else frozenset(),
+        chaired_group_ids=frozenset(user.chaired_groups.values_list("pk", flat=True))
+        if user.pk
+        else frozenset(),
     )
 
 
 @transaction.atomic
-def add_group_member(group: SharingGroup, organisation: Organisation, *,
-                     actor: User | None = None, request: Any = None) -> None:
-    _, created = SharingGroupMembership.objects.get_or_create(group=group,
-                                                              organisation=organisation)
+def add_group_member(
+    group: SharingGroup,
+    organisation: Organisation,
+    *,
+    actor: User | None = None,
+    request: Any = None,
+) -> None:
+    _, created = SharingGroupMembership.objects.get_or_create(
+        group=group, organisation=organisation
+    )
     if created:
-        audit.record_change(request, "add_member", "partners.sharinggroup", [group.pk],
-                            actor=actor, details={"organisation": organisation.pk})
+        audit.record_change(
+            request,
+            "add_member",
+            "partners.sharinggroup",
+            [group.pk],
+            actor=actor,
+            details={"organisation": organisation.pk},
+        )

@@ -38,9 +38,7 @@ class Function(models.TextChoices):
     """What an organisation does for the chain, beyond its sector; later contexts route by it."""
 
     IMMIGRATION_LIAISON = "immigration_liaison", _("Immigration liaison")
-    NATIONAL_COORDINATION_CENTRE = "national_coordination_centre", _(
-        "National coordination centre"
-    )
+    NATIONAL_COORDINATION_CENTRE = "national_coordination_centre", _("National coordination centre")
     CARE_COORDINATION = "care_coordination", _("Care coordination for victims")
     SIGNAL_TABLE_CHAIR = "signal_table_chair", _("Signal table chair")
     REPORTING_OBLIGATION = "reporting_obligation", _("Obliged to report victims")

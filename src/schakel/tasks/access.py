@@ -12,8 +12,9 @@ from schakel.tasks.models import Task
 
 
 def _owner_holds(viewer: Viewer, task: Any) -> bool:
-    return (viewer.organisation_id is not None
-            and task.owner_organisation_id == viewer.organisation_id)
+    return (
+        viewer.organisation_id is not None and task.owner_organisation_id == viewer.organisation_id
+    )
 
 
 def _owner_condition(viewer: Viewer) -> Q:
@@ -23,4 +24,6 @@ def _owner_condition(viewer: Viewer) -> Q:
 
 
 def register_resources() -> None:
-    policy.register(Task, relations={"owner_organisation": Relation(_owner_holds, _owner_condition)})
+    policy.register(
+        Task, relations={"owner_organisation": Relation(_owner_holds, _owner_condition)}
+    )

@@ -22,11 +22,32 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
 
     class Meta:
         model = Task
-        fields = ["id", "owner_organisation", "owner_user", "title", "description", "due_date",
-                  "priority", "status", "result", "subject_type", "subject_id", "created_at",
-                  "updated_at", "completed_at"]
-        read_only_fields = ["owner_organisation", "status", "result", "subject_type",
-                            "subject_id", "created_at", "updated_at", "completed_at"]
+        fields = [
+            "id",
+            "owner_organisation",
+            "owner_user",
+            "title",
+            "description",
+            "due_date",
+            "priority",
+            "status",
+            "result",
+            "subject_type",
+            "subject_id",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        ]
+        read_only_fields = [
+            "owner_organisation",
+            "status",
+            "result",
+            "subject_type",
+            "subject_id",
+            "created_at",
+            "updated_at",
+            "completed_at",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -34,7 +55,8 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         if request is not None:
             # Only colleagues can be chosen: other users' ids are not even confirmed to exist.
             self.fields["owner_user"].queryset = policy.visible(  # type: ignore[attr-defined]
-                request.user, User.objects.all())
+                request.user, User.objects.all()
+            )
 
     def get_subject_type(self, task: Task) -> str | None:
         return task.subject_type.model if task.subject_type_id else None  # type: ignore[union-attr]
@@ -57,8 +79,11 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
         if self.action != "list":
             return policy.visible(user, Task.objects.all())
         return services.organisation_tasks(
-            user, status=None if status == "all" else status, due=params.get("due") or None,
-            mine=params.get("mine") in {"1", "true"})
+            user,
+            status=None if status == "all" else status,
+            due=params.get("due") or None,
+            mine=params.get("mine") in {"1", "true"},
+        )
 
     def perform_create(self, serializer: Any) -> None:
         user: User = self.request.user  # type: ignore[assignment]
@@ -66,24 +91,28 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
             raise InvalidInput("The user has no organisation.", field="owner_organisation")
         data = serializer.validated_data
         serializer.instance = services.create_task(
-            user.organisation, data["title"], description=data.get("description", ""),
-            due_date=data.get("due_date"), priority=data.get("priority", "normal"),
-            owner_user=data.get("owner_user"), created_by=user, request=self.request)
+            user.organisation,
+            data["title"],
+            description=data.get("description", ""),
+            due_date=data.get("due_date"),
+            priority=data.get("priority", "normal"),
+            owner_user=data.get("owner_user"),
+            created_by=user,
+            request=self.request,
+        )
 
     def _act(self, request: Request, name: str) -> Response:
         task = self.get_object()
         note = TaskNoteSerializer(data=request.data)
         note.is_valid(raise_exception=True)
         text = note.validated_data["note"]
-        user = request.user
+        user: User = request.user  # type: ignore[assignment]
         if name == "start":
-            task = services.start_task(task, actor=user, request=request)  # type: ignore[arg-type]
+            task = services.start_task(task, actor=user, request=request)
         elif name == "complete":
-            task = services.complete_task(task, actor=user, result=text,  # type: ignore[arg-type]
-                                          request=request)
+            task = services.complete_task(task, actor=user, result=text, request=request)
         elif name == "cancel":
-            task = services.cancel_task(task, actor=user, reason=text,  # type: ignore[arg-type]
-                                        request=request)
+            task = services.cancel_task(task, actor=user, reason=text, request=request)
         return Response(TaskSerializer(task).data)
 
     @action(detail=True, methods=["post"], serializer_class=TaskNoteSerializer)

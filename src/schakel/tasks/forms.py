@@ -11,28 +11,41 @@ from schakel.tasks.models import Priority, Status
 
 class TaskFilterForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Status"), required=False,
+        label=_("Status"),
+        required=False,
         choices=[("open", _("Open and in progress")), *Status.choices, ("", _("All"))],
     )
     due = forms.ChoiceField(
-        label=_("Due"), required=False,
-        choices=[("", _("Any time")), ("overdue", _("Overdue")), ("today", _("Today")),
-                 ("week", _("Within a week")), ("none", _("No due date"))],
+        label=_("Due"),
+        required=False,
+        choices=[
+            ("", _("Any time")),
+            ("overdue", _("Overdue")),
+            ("today", _("Today")),
+            ("week", _("Within a week")),
+            ("none", _("No due date")),
+        ],
     )
     mine = forms.BooleanField(label=_("Only my tasks"), required=False)
 
 
 class TaskForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(
-        attrs={"rows": 4}))
-    due_date = forms.DateField(label=_("Due date"), required=False,
-                               widget=forms.DateInput(attrs={"type": "date"}))
-    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices,
-                                 initial=Priority.NORMAL)
-    owner_user = forms.ModelChoiceField(label=_("Owner"), required=False,
-                                        queryset=User.objects.none(),
-                                        empty_label=_("The organisation (nobody in particular)"))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"), choices=Priority.choices, initial=Priority.NORMAL
+    )
+    owner_user = forms.ModelChoiceField(
+        label=_("Owner"),
+        required=False,
+        queryset=User.objects.none(),
+        empty_label=_("The organisation (nobody in particular)"),
+    )
 
     def __init__(self, *args: Any, colleagues: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -41,5 +54,6 @@ class TaskForm(forms.Form):
 
 
 class TaskActionForm(forms.Form):
-    note = forms.CharField(label=_("Result or reason"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Result or reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )

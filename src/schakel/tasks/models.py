@@ -38,30 +38,48 @@ class TaskQuerySet(models.QuerySet["Task"]):
 
 class Task(models.Model):
     owner_organisation = models.ForeignKey(
-        "partners.Organisation", on_delete=models.PROTECT, related_name="tasks",
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="tasks",
         verbose_name=_("owner organisation"),
     )
     owner_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="owned_tasks", verbose_name=_("owner"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tasks",
+        verbose_name=_("owner"),
     )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
-    priority = models.CharField(_("priority"), max_length=16, choices=Priority.choices,
-                                default=Priority.NORMAL)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.OPEN)
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
     result = models.TextField(_("result"), blank=True)
     # The record the task belongs to (a signal-table decision, a plan, ...). A generic link
     # keeps tasks below the contexts that use them: tasks never import those contexts.
-    subject_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, null=True, blank=True,
-                                     verbose_name=_("belongs to (type)"))
+    subject_type = models.ForeignKey(
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("belongs to (type)"),
+    )
     subject_id = models.CharField(_("belongs to (id)"), max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -73,8 +91,9 @@ class Task(models.Model):
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
         indexes = [
-            models.Index(fields=["owner_organisation", "status", "due_date"],
-                         name="task_org_status_due"),
+            models.Index(
+                fields=["owner_organisation", "status", "due_date"], name="task_org_status_due"
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="task_subject"),
         ]
 
@@ -103,8 +122,9 @@ class TaskEvent(models.Model):
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=16, choices=Kind.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                             blank=True, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("at"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
 

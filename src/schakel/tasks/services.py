@@ -48,14 +48,18 @@ def create_task(
     if not title:
         raise InvalidInput(_("A task needs a title."), field="title")
     if priority not in Priority.values:
-        raise InvalidInput(_("Unknown priority %(value)s.") % {"value": priority},
-                           field="priority")
+        raise InvalidInput(_("Unknown priority %(value)s.") % {"value": priority}, field="priority")
     if owner_user is not None and owner_user.organisation_id != owner_organisation.pk:
-        raise InvalidInput(_("The owner must work at the owner organisation."),
-                           field="owner_user")
-    task = Task(owner_organisation=owner_organisation, title=title, description=description,
-                due_date=due_date, priority=priority, owner_user=owner_user,
-                created_by=created_by)
+        raise InvalidInput(_("The owner must work at the owner organisation."), field="owner_user")
+    task = Task(
+        owner_organisation=owner_organisation,
+        title=title,
+        description=description,
+        due_date=due_date,
+        priority=priority,
+        owner_user=owner_user,
+        created_by=created_by,
+    )
     if subject is not None:
         task.subject_type = ContentType.objects.get_for_model(subject)
         task.subject_id = str(subject.pk)
@@ -65,14 +69,24 @@ def create_task(
     return task
 
 
-def _transition(task: Task, actor: User | None, allowed_from: tuple[str, ...], to: str,
-                kind: str, note: str = "", request: Any = None, **fields: Any) -> Task:
+def _transition(
+    task: Task,
+    actor: User | None,
+    allowed_from: tuple[str, ...],
+    to: str,
+    kind: str,
+    note: str = "",
+    request: Any = None,
+    **fields: Any,
+) -> Task:
     _check_change(actor, task)
     # Lock the row so two people completing the same task at once cannot both succeed.
     locked = Task.objects.select_for_update().get(pk=task.pk)
     if locked.status not in allowed_from:
-        raise Conflict(_("This task is %(status)s; it cannot be changed this way.") % {
-            "status": locked.get_status_display().lower()})
+        raise Conflict(
+            _("This task is %(status)s; it cannot be changed this way.")
+            % {"status": locked.get_status_display().lower()}
+        )
     locked.status = to
     for name, value in fields.items():
         setattr(locked, name, value)
@@ -84,42 +98,65 @@ def _transition(task: Task, actor: User | None, allowed_from: tuple[str, ...], t
 
 @transaction.atomic
 def start_task(task: Task, *, actor: User | None, request: Any = None) -> Task:
-    return _transition(task, actor, (Status.OPEN,), Status.IN_PROGRESS,
-                       TaskEvent.Kind.STARTED, request=request)
+    return _transition(
+        task, actor, (Status.OPEN,), Status.IN_PROGRESS, TaskEvent.Kind.STARTED, request=request
+    )
 
 
 @transaction.atomic
-def complete_task(task: Task, *, actor: User | None, result: str = "",
-                  request: Any = None) -> Task:
-    return _transition(task, actor, OPEN_STATUSES, Status.DONE, TaskEvent.Kind.COMPLETED,
-                       note=result, request=request, result=result,
-                       completed_at=timezone.now())
+def complete_task(task: Task, *, actor: User | None, result: str = "", request: Any = None) -> Task:
+    return _transition(
+        task,
+        actor,
+        OPEN_STATUSES,
+        Status.DONE,
+        TaskEvent.Kind.COMPLETED,
+        note=result,
+        request=request,
+        result=result,
+        completed_at=timezone.now(),
+    )
 
 
 @transaction.atomic
 def cancel_task(task: Task, *, actor: User | None, reason: str, request: Any = None) -> Task:
     if not reason.strip():
         raise InvalidInput(_("Say why the task is cancelled."), field="reason")
-    return _transition(task, actor, OPEN_STATUSES, Status.CANCELLED, TaskEvent.Kind.CANCELLED,
-                       note=reason.strip(), request=request, completed_at=timezone.now())
+    return _transition(
+        task,
+        actor,
+        OPEN_STATUSES,
+        Status.CANCELLED,
+        TaskEvent.Kind.CANCELLED,
+        note=reason.strip(),
+        request=request,
+        completed_at=timezone.now(),
+    )
 
 
 @transaction.atomic
 def reopen_task(task: Task, *, actor: User | None, reason: str, request: Any = None) -> Task:
     if not reason.strip():
         raise InvalidInput(_("Say why the task is reopened."), field="reason")
-    return _transition(task, actor, (Status.DONE, Status.CANCELLED), Status.OPEN,
-                       TaskEvent.Kind.REOPENED, note=reason.strip(), request=request,
-                       completed_at=None)
+    return _transition(
+        task,
+        actor,
+        (Status.DONE, Status.CANCELLED),
+        Status.OPEN,
+        TaskEvent.Kind.REOPENED,
+        note=reason.strip(),
+        request=request,
+        completed_at=None,
+    )
 
 
 @transaction.atomic
-def reassign_task(task: Task, owner_user: User | None, *, actor: User | None,
-                  request: Any = None) -> Task:
+def reassign_task(
+    task: Task, owner_user: User | None, *, actor: User | None, request: Any = None
+) -> Task:
     _check_change(actor, task)
     if owner_user is not None and owner_user.organisation_id != task.owner_organisation_id:
-        raise InvalidInput(_("The owner must work at the owner organisation."),
-                           field="owner_user")
+        raise InvalidInput(_("The owner must work at the owner organisation."), field="owner_user")
     if task.owner_user_id != (owner_user.pk if owner_user else None):
         task.owner_user = owner_user
         task.save(update_fields=["owner_user", "updated_at"])
@@ -143,14 +180,14 @@ def organisation_tasks(
     ``due``: "overdue", "today", "week" (due within 7 days), "none" (no due date).
     """
     today = today or timezone.localdate()
-    tasks = policy.visible(user, Task.objects.all()).select_related("owner_user",
-                                                                     "owner_organisation")
+    tasks = policy.visible(user, Task.objects.all()).select_related(
+        "owner_user", "owner_organisation"
+    )
     if status == "open":
         tasks = tasks.filter(status__in=OPEN_STATUSES)
     elif status:
         if status not in Status.values:
-            raise InvalidInput(_("Unknown status %(value)s.") % {"value": status},
-                               field="status")
+            raise InvalidInput(_("Unknown status %(value)s.") % {"value": status}, field="status")
         tasks = tasks.filter(status=status)
     if due:
         if due not in DUE_FILTERS:
@@ -166,6 +203,7 @@ def organisation_tasks(
     if mine:
         tasks = tasks.filter(owner_user=user)
     if subject is not None:
-        tasks = tasks.filter(subject_type=ContentType.objects.get_for_model(subject),
-                             subject_id=str(subject.pk))
+        tasks = tasks.filter(
+            subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk)
+        )
     return tasks.order_by(models.F("due_date").asc(nulls_last=True), "pk")

@@ -29,15 +29,19 @@ def task_list(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     form = TaskFilterForm(request.GET or {"status": "open"})
     filters = form.cleaned_data if form.is_valid() else {"status": "open"}
-    tasks = services.organisation_tasks(user, status=filters.get("status") or None,
-                                        due=filters.get("due") or None,
-                                        mine=bool(filters.get("mine")))
+    tasks = services.organisation_tasks(
+        user,
+        status=filters.get("status") or None,
+        due=filters.get("due") or None,
+        mine=bool(filters.get("mine")),
+    )
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     # Task titles may name people; what was shown is audited (one entry for the page).
     audit.record_read(request, "tasks.task", [t.pk for t in page], purpose="tasks")
     template = "tasks/_task_table.html" if request.htmx else "tasks/task_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "page": page,
-                                      "query": request.GET.copy().urlencode()})
+    return render(
+        request, template, {"form": form, "page": page, "query": request.GET.copy().urlencode()}
+    )
 
 
 @login_required
@@ -49,9 +53,15 @@ def task_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             task = services.create_task(
-                user.organisation, data["title"], description=data["description"],
-                due_date=data["due_date"], priority=data["priority"],
-                owner_user=data["owner_user"], created_by=user, request=request)
+                user.organisation,
+                data["title"],
+                description=data["description"],
+                due_date=data["due_date"],
+                priority=data["priority"],
+                owner_user=data["owner_user"],
+                created_by=user,
+                request=request,
+            )
         except SchakelError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
@@ -62,26 +72,37 @@ def task_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    task = get_visible_or_404(request.user, Task.objects.select_related(
-        "owner_user", "owner_organisation", "created_by"), pk=pk)
+    task = get_visible_or_404(
+        request.user,
+        Task.objects.select_related("owner_user", "owner_organisation", "created_by"),
+        pk=pk,
+    )
     audit.record_read(request, "tasks.task", [task.pk], purpose="tasks")
-    return render(request, "tasks/task_detail.html", {
-        "task": task,
-        "events": task.events.select_related("user"),
-        "can_change": policy.can(request.user, "change", task),
-        "action_form": TaskActionForm(),
-    })
+    return render(
+        request,
+        "tasks/task_detail.html",
+        {
+            "task": task,
+            "events": task.events.select_related("user"),
+            "can_change": policy.can(request.user, "change", task),
+            "action_form": TaskActionForm(),
+        },
+    )
 
 
 _ACTIONS = {
     "start": lambda task, user, note, request: services.start_task(
-        task, actor=user, request=request),
+        task, actor=user, request=request
+    ),
     "complete": lambda task, user, note, request: services.complete_task(
-        task, actor=user, result=note, request=request),
+        task, actor=user, result=note, request=request
+    ),
     "cancel": lambda task, user, note, request: services.cancel_task(
-        task, actor=user, reason=note, request=request),
+        task, actor=user, reason=note, request=request
+    ),
     "reopen": lambda task, user, note, request: services.reopen_task(
-        task, actor=user, reason=note, request=request),
+        task, actor=user, reason=note, request=request
+    ),
 }
 
 

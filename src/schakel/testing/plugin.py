@@ -16,9 +16,9 @@ os.environ.setdefault("SCHAKEL_DATA_DIR", tempfile.mkdtemp(prefix="schakel-test-
 os.environ.setdefault("SCHAKEL_LOG_FORMAT", "text")
 os.environ.setdefault("SCHAKEL_LOG_LEVEL", "warning")
 
-import pytest  # noqa: E402
+import pytest
 
-from schakel.testing.personas import *  # noqa: E402, F403 - fixtures for every test module
+from schakel.testing.personas import *  # noqa: F403 - fixtures for every test module
 
 
 @pytest.fixture(autouse=True)
@@ -26,5 +26,5 @@ def _fast_password_hasher(settings: object) -> None:
     # Argon2 is deliberately slow; tests hash hundreds of passwords. Production keeps
     # Argon2 (test_it_hashes_passwords_with_argon2 checks the real setting).
     settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
-        "django.contrib.auth.hashers.MD5PasswordHasher"]
-
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]

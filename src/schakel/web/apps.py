@@ -13,6 +13,9 @@ class WebConfig(AppConfig):
 
         # The data directory holds the SQLite file, uploads and static files; create its
         # parts once at start-up so that no request finds a folder missing.
-        for folder in (settings.DATA_DIR, settings.STATIC_ROOT,
-                       settings.SCHAKEL_AUDIT_CHECKPOINT_DIR):
+        for folder in (
+            settings.DATA_DIR,
+            settings.STATIC_ROOT,
+            settings.SCHAKEL_AUDIT_CHECKPOINT_DIR,
+        ):
             folder.mkdir(parents=True, exist_ok=True)

@@ -55,14 +55,16 @@ def test_a_rule_with_an_unknown_relation_is_reported() -> None:
 def test_a_rule_selecting_labels_on_a_resource_without_labels_is_reported() -> None:
     document = _document()
     document["resources"]["tasks.task"].append(
-        {"relation": "owner_organisation", "labels": ["RED"], "level": "full"})
+        {"relation": "owner_organisation", "labels": ["RED"], "level": "full"}
+    )
     assert any("carries none" in p for p in problems(parse(document)))
 
 
 def test_unknown_roles_in_the_matrix_are_reported() -> None:
     document = _document()
     document["resources"]["tasks.task"].append(
-        {"relation": "owner_organisation", "roles": ["janitor"], "level": "full"})
+        {"relation": "owner_organisation", "roles": ["janitor"], "level": "full"}
+    )
     assert any("unknown roles ['janitor']" in p for p in problems(parse(document)))
 
 
@@ -90,8 +92,10 @@ def test_group_members_see_their_table_and_national_coordinators_see_all(world: 
     assert policy.can(world.users["ngo_worker"], "view", world.table_a)
     assert not policy.can(world.users["ngo_worker"], "view", world.table_b)
     national = world.users["national_coordinator"]
-    assert set(policy.visible(national, SharingGroup.objects.all())) == {world.table_a,
-                                                                          world.table_b}
+    assert set(policy.visible(national, SharingGroup.objects.all())) == {
+        world.table_a,
+        world.table_b,
+    }
 
 
 def test_only_organisation_administrators_manage_their_own_users(world: World) -> None:
@@ -131,17 +135,24 @@ viewers = st.builds(
 def _random_rule(draw: Any, relations: list[str]) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "relation": draw(st.sampled_from(relations)),
-        "actions": draw(st.lists(st.sampled_from(["view", "change", "manage"]), min_size=1,
-                                 max_size=2, unique=True)),
-        "categories": {c: draw(st.sampled_from(["none", "redacted", "full"]))
-                       for c in ("general", "care", "justice")},
+        "actions": draw(
+            st.lists(
+                st.sampled_from(["view", "change", "manage"]), min_size=1, max_size=2, unique=True
+            )
+        ),
+        "categories": {
+            c: draw(st.sampled_from(["none", "redacted", "full"]))
+            for c in ("general", "care", "justice")
+        },
     }
     if draw(st.booleans()):
-        rule["sectors"] = draw(st.lists(st.sampled_from(Sector.values), min_size=1, max_size=4,
-                                        unique=True))
+        rule["sectors"] = draw(
+            st.lists(st.sampled_from(Sector.values), min_size=1, max_size=4, unique=True)
+        )
     if draw(st.booleans()):
-        rule["roles"] = draw(st.lists(st.sampled_from(Role.values), min_size=1, max_size=3,
-                                      unique=True))
+        rule["roles"] = draw(
+            st.lists(st.sampled_from(Role.values), min_size=1, max_size=3, unique=True)
+        )
     return rule
 
 
@@ -151,14 +162,18 @@ def matrices(draw: Any) -> Any:
     for resource_name, resource in policy.resources().items():
         relations = sorted(resource.relations)
         document["resources"][resource_name] = [
-            _random_rule(draw, relations) for _ in range(draw(st.integers(0, 4)))]
+            _random_rule(draw, relations) for _ in range(draw(st.integers(0, 4)))
+        ]
     return parse(document)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(viewer=viewers, matrix=matrices(), action=st.sampled_from(["view", "change", "manage"]))
-def test_the_object_check_and_the_list_filter_agree(world: World, viewer: Viewer, matrix: Any,
-                                                    action: str) -> None:
+def test_the_object_check_and_the_list_filter_agree(
+    world: World, viewer: Viewer, matrix: Any, action: str
+) -> None:
     if not Task.objects.exists():
         _tasks(world)
     for model in MODELS:
@@ -168,10 +183,13 @@ def test_the_object_check_and_the_list_filter_agree(world: World, viewer: Viewer
         assert listed == checked, (model.__name__, action)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(viewer=viewers)
-def test_the_installed_matrix_agrees_with_itself_for_any_viewer(world: World,
-                                                                viewer: Viewer) -> None:
+def test_the_installed_matrix_agrees_with_itself_for_any_viewer(
+    world: World, viewer: Viewer
+) -> None:
     if not Task.objects.exists():
         _tasks(world)
     for model in MODELS:

@@ -32,20 +32,23 @@ def test_every_persona_can_sign_in_with_the_demo_password() -> None:
         user = User.objects.get(username=persona.username)
         assert user.is_demo and user.check_password(DEMO_PASSWORD)
         assert set(persona.roles) <= user.roles
-        response = Client().post("/login/", {"username": persona.username,
-                                             "password": DEMO_PASSWORD})
+        response = Client().post(
+            "/login/", {"username": persona.username, "password": DEMO_PASSWORD}
+        )
         assert response.status_code == 302, persona.username
 
 
 def test_the_same_seed_gives_the_same_people_and_a_rerun_changes_nothing() -> None:
     generate("small", seed=3)
     first = sorted(User.objects.values_list("username", "first_name", "last_name"))
-    counts = (User.objects.count(), Organisation.objects.count(),
-              RegionContact.objects.count())
+    counts = (User.objects.count(), Organisation.objects.count(), RegionContact.objects.count())
     again = generate("small", seed=3)
     assert again.users == 0
-    assert counts == (User.objects.count(), Organisation.objects.count(),
-                      RegionContact.objects.count())
+    assert counts == (
+        User.objects.count(),
+        Organisation.objects.count(),
+        RegionContact.objects.count(),
+    )
     assert first == sorted(User.objects.values_list("username", "first_name", "last_name"))
 
 
@@ -62,8 +65,7 @@ def test_demo_data_and_demo_logins_are_refused_in_production() -> None:
         generate("small", seed=1)
     with override_settings(PRODUCTION=False):
         generate("small", seed=1)
-    response = Client().post("/login/", {"username": "zorgcoordinator",
-                                         "password": DEMO_PASSWORD})
+    response = Client().post("/login/", {"username": "zorgcoordinator", "password": DEMO_PASSWORD})
     assert response.status_code == 200  # the form again: refused
 
 

@@ -38,7 +38,8 @@ def test_it_checks_access(world: World, signed_in: SignIn, path: str) -> None:
 
 
 def test_organisations_and_region_contacts_are_the_chains_directory(
-        world: World, signed_in: SignIn) -> None:
+    world: World, signed_in: SignIn
+) -> None:
     client = signed_in(world.users["outsider"])
     assert client.get(f"/api/organisations/{world.municipality_a.pk}/").status_code == 200
     assert client.get("/api/region-contacts/").json()["count"] == 3

@@ -17,7 +17,8 @@ SignIn = Callable[[User], Client]
 
 
 def test_a_care_coordinator_sees_organisation_region_contacts_and_table(
-        world: World, signed_in: SignIn) -> None:
+    world: World, signed_in: SignIn
+) -> None:
     page = signed_in(world.users["care_coordinator"]).get(reverse("home")).content.decode()
     assert "Gemeente Breda" in page and "Zeeland-West-Brabant" in page
     assert "Team AVIM ZWB" in page

@@ -35,7 +35,8 @@ def _code(device: TOTPDevice) -> str:
 
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_translated_message(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     wrong = _sign_in(client, "carla", "not the password")
     unknown = _sign_in(client, "nobody-here", "not the password")
     for response in (wrong, unknown):
@@ -47,18 +48,19 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_translated_message(
 
 
 def test_after_the_password_a_professional_must_enrol_a_second_factor(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     response = _sign_in(client, "carla")
     assert response.status_code == 302
     home = client.get(reverse("home"))
-    assert home.status_code == 302 and home["Location"].startswith(
-        reverse("two_factor_setup"))
+    assert home.status_code == 302 and home["Location"].startswith(reverse("two_factor_setup"))
     api = client.get("/api/me/")
     assert api.status_code == 401
 
 
 def test_enrolment_confirms_the_app_gives_recovery_codes_and_opens_the_site(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     _sign_in(client, "carla")
     setup = client.get(reverse("two_factor_setup"))
     assert setup.status_code == 200 and b"<svg" in setup.content
@@ -74,7 +76,8 @@ def test_enrolment_confirms_the_app_gives_recovery_codes_and_opens_the_site(
 
 
 def test_a_second_login_asks_for_the_code_and_accepts_a_recovery_code_once(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     user = world.users["police_analyst"]
     device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
     from schakel.partners.views.auth import _new_recovery_codes
@@ -94,12 +97,14 @@ def test_a_second_login_asks_for_the_code_and_accepts_a_recovery_code_once(
         again = client.post(reverse("two_factor_verify"), {"token": codes[0]})
         assert again.status_code == 200
     with time_machine.travel(timezone.now() + timedelta(minutes=5), tick=True):
-        assert client.post(reverse("two_factor_verify"),
-                           {"token": _code(device)}).status_code == 302
+        assert (
+            client.post(reverse("two_factor_verify"), {"token": _code(device)}).status_code == 302
+        )
 
 
 def test_someone_with_only_the_password_cannot_replace_an_enrolled_factor(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     TOTPDevice.objects.create(user=world.users["police_analyst"], name="app", confirmed=True)
     _sign_in(client, "piet")
     response = client.get(reverse("two_factor_setup"))
@@ -114,7 +119,8 @@ def test_a_front_desk_worker_needs_no_second_factor(world: World, client: Client
 
 @override_settings(SCHAKEL_REQUIRE_2FA=False)
 def test_the_demo_switch_turns_the_second_factor_off_and_the_login_page_says_so(
-        world: World, client: Client) -> None:
+    world: World, client: Client
+) -> None:
     page = client.get(reverse("login"))
     assert "twee-factor" in page.content.decode().lower() or "two-factor" in page.content.decode()
     _sign_in(client, "carla")
@@ -147,8 +153,7 @@ def test_a_deleted_user_loses_access_at_the_next_request(world: World, client: C
     assert client.get(reverse("home")).status_code == 302
 
 
-def test_password_reset_mails_a_link_that_sets_a_new_password(
-        world: World, client: Client) -> None:
+def test_password_reset_mails_a_link_that_sets_a_new_password(world: World, client: Client) -> None:
     response = client.post(reverse("password_reset"), {"email": "carla@example.test"})
     assert response.status_code == 302
     unknown = client.post(reverse("password_reset"), {"email": "nobody@example.test"})
@@ -159,8 +164,9 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(
     form_page = client.get(link.group(1), follow=True)
     assert form_page.status_code == 200
     new = "a brand new passphrase 2026"
-    done = client.post(form_page.redirect_chain[-1][0],
-                       {"new_password1": new, "new_password2": new})
+    done = client.post(
+        form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new}
+    )
     assert done.status_code == 302
     client.post(reverse("logout"))
     assert _sign_in(client, "carla", new).status_code == 302

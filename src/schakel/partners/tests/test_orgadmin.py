@@ -25,12 +25,20 @@ def test_the_user_list_shows_only_the_own_organisation(world: World, signed_in: 
     assert "Piet Politie" not in page and "Otto Buiten" not in page
 
 
-def test_an_administrator_adds_a_user_who_gets_an_invitation(world: World,
-                                                             signed_in: SignIn) -> None:
+def test_an_administrator_adds_a_user_who_gets_an_invitation(
+    world: World, signed_in: SignIn
+) -> None:
     client = signed_in(world.users["org_admin"])
-    response = client.post(reverse("orgadmin_user_create"), {
-        "username": "bart", "first_name": "Bart", "last_name": "Nieuw",
-        "email": "bart@example.test", "roles": ["professional"]})
+    response = client.post(
+        reverse("orgadmin_user_create"),
+        {
+            "username": "bart",
+            "first_name": "Bart",
+            "last_name": "Nieuw",
+            "email": "bart@example.test",
+            "roles": ["professional"],
+        },
+    )
     assert response.status_code == 302
     bart = User.objects.get(username="bart")
     assert bart.organisation == world.municipality_a and bart.roles == {"professional"}
@@ -41,21 +49,29 @@ def test_an_administrator_adds_a_user_who_gets_an_invitation(world: World,
 
 def test_a_form_error_names_the_field(world: World, signed_in: SignIn) -> None:
     client = signed_in(world.users["org_admin"])
-    response = client.post(reverse("orgadmin_user_create"), {
-        "username": "carla", "email": "not-an-email", "roles": []})
+    response = client.post(
+        reverse("orgadmin_user_create"), {"username": "carla", "email": "not-an-email", "roles": []}
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert set(form.errors) == {"username", "email", "roles"}
 
 
 def test_an_administrator_changes_roles_disables_and_resets_two_factor(
-        world: World, signed_in: SignIn) -> None:
+    world: World, signed_in: SignIn
+) -> None:
     client = signed_in(world.users["org_admin"])
     fenna = world.users["front_desk"]
     TOTPDevice.objects.create(user=fenna, name="app", confirmed=True)
-    client.post(reverse("orgadmin_user_edit", args=[fenna.pk]), {
-        "first_name": "Fenna", "last_name": "Balie", "email": "fenna@example.test",
-        "roles": ["front_desk", "professional"]})
+    client.post(
+        reverse("orgadmin_user_edit", args=[fenna.pk]),
+        {
+            "first_name": "Fenna",
+            "last_name": "Balie",
+            "email": "fenna@example.test",
+            "roles": ["front_desk", "professional"],
+        },
+    )
     assert User.objects.get(pk=fenna.pk).roles == {"front_desk", "professional"}
     client.post(reverse("orgadmin_user_reset_two_factor", args=[fenna.pk]))
     assert not TOTPDevice.objects.filter(user=fenna).exists()
@@ -70,8 +86,15 @@ def test_an_administrator_cannot_disable_themselves(world: World, signed_in: Sig
     assert User.objects.get(pk=admin.pk).is_active
 
 
-@pytest.mark.parametrize("name", ["orgadmin_user_edit", "orgadmin_user_set_active",
-                                  "orgadmin_user_reset_two_factor", "orgadmin_user_invite"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "orgadmin_user_edit",
+        "orgadmin_user_set_active",
+        "orgadmin_user_reset_two_factor",
+        "orgadmin_user_invite",
+    ],
+)
 def test_it_checks_access(world: World, signed_in: SignIn, name: str) -> None:
     target = world.users["care_coordinator"]
     method = "get" if name == "orgadmin_user_edit" else "post"
@@ -85,8 +108,9 @@ def test_it_checks_access(world: World, signed_in: SignIn, name: str) -> None:
     assert User.objects.get(pk=target.pk).is_active
 
 
-def test_the_user_pages_do_not_exist_for_non_administrators(world: World,
-                                                            signed_in: SignIn) -> None:
+def test_the_user_pages_do_not_exist_for_non_administrators(
+    world: World, signed_in: SignIn
+) -> None:
     for page in ("orgadmin_users", "orgadmin_user_create"):
         assert signed_in(world.users["outsider"]).get(reverse(page)).status_code == 404
 

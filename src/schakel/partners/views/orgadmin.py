@@ -34,27 +34,37 @@ def _admin(request: HttpRequest) -> User:
 
 
 def _send_invitation(request: HttpRequest, user: User) -> None:
-    link = request.build_absolute_uri(reverse("password_reset_confirm", kwargs={
-        "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": default_token_generator.make_token(user),
-    }))
-    body = render_to_string("partners/email/invitation.txt", {
-        "user": user, "link": link, "organisation": user.organisation})
+    link = request.build_absolute_uri(
+        reverse(
+            "password_reset_confirm",
+            kwargs={
+                "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+                "token": default_token_generator.make_token(user),
+            },
+        )
+    )
+    body = render_to_string(
+        "partners/email/invitation.txt",
+        {"user": user, "link": link, "organisation": user.organisation},
+    )
     send_mail(_("Your Schakel account"), body, None, [user.email])
 
 
 @login_required
 def user_list(request: HttpRequest) -> HttpResponse:
     admin = _admin(request)
-    users = list(services.manageable_users(admin).order_by("last_name", "first_name",
-                                                          "username"))
+    users = list(services.manageable_users(admin).order_by("last_name", "first_name", "username"))
     with_device = set(
-        User.objects.filter(pk__in=[u.pk for u in users], totpdevice__confirmed=True)
-        .values_list("pk", flat=True)
+        User.objects.filter(pk__in=[u.pk for u in users], totpdevice__confirmed=True).values_list(
+            "pk", flat=True
+        )
     )
     audit.record_read(request, "partners.user", [u.pk for u in users], purpose="administration")
-    return render(request, "partners/orgadmin/user_list.html", {
-        "users": users, "with_device": with_device, "organisation": admin.organisation})
+    return render(
+        request,
+        "partners/orgadmin/user_list.html",
+        {"users": users, "with_device": with_device, "organisation": admin.organisation},
+    )
 
 
 @login_required
@@ -66,15 +76,23 @@ def user_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             user = services.create_user(
-                admin.organisation, data["username"], roles=data["roles"], email=data["email"],
-                first_name=data["first_name"], last_name=data["last_name"], actor=admin,
-                request=request)
+                admin.organisation,
+                data["username"],
+                roles=data["roles"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                actor=admin,
+                request=request,
+            )
         except SchakelError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
             _send_invitation(request, user)
-            messages.success(request, _("%(name)s was added and received an e-mail to set a "
-                                        "password.") % {"name": user})
+            messages.success(
+                request,
+                _("%(name)s was added and received an e-mail to set a password.") % {"name": user},
+            )
             return redirect("orgadmin_users")
     return render(request, "partners/orgadmin/user_form.html", {"form": form, "subject": None})
 
@@ -83,27 +101,38 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     admin = _admin(request)
-    subject = get_visible_or_404(admin, User.objects.prefetch_related("role_set"), "manage",
-                                 pk=pk)
-    initial = {"first_name": subject.first_name, "last_name": subject.last_name,
-               "email": subject.email, "roles": sorted(subject.roles)}
+    subject = get_visible_or_404(admin, User.objects.prefetch_related("role_set"), "manage", pk=pk)
+    initial = {
+        "first_name": subject.first_name,
+        "last_name": subject.last_name,
+        "email": subject.email,
+        "roles": sorted(subject.roles),
+    }
     form = UserForm(request.POST or None, initial=initial, user=subject)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.update_user(subject, actor=admin, request=request, roles=data["roles"],
-                                 email=data["email"], first_name=data["first_name"],
-                                 last_name=data["last_name"])
+            services.update_user(
+                subject,
+                actor=admin,
+                request=request,
+                roles=data["roles"],
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
         except SchakelError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
         else:
-            messages.success(request, _("The changes to %(name)s were saved.") % {
-                "name": subject})
+            messages.success(request, _("The changes to %(name)s were saved.") % {"name": subject})
             return redirect("orgadmin_users")
     audit.record_read(request, "partners.user", [subject.pk], purpose="administration")
     has_device = any(True for _ in devices_for_user(subject))
-    return render(request, "partners/orgadmin/user_form.html",
-                  {"form": form, "subject": subject, "has_device": has_device})
+    return render(
+        request,
+        "partners/orgadmin/user_form.html",
+        {"form": form, "subject": subject, "has_device": has_device},
+    )
 
 
 @login_required
@@ -117,8 +146,11 @@ def user_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     except SchakelError as exc:
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, (_("%(name)s can sign in again.") if active else
-                                   _("%(name)s can no longer sign in.")) % {"name": subject})
+        messages.success(
+            request,
+            (_("%(name)s can sign in again.") if active else _("%(name)s can no longer sign in."))
+            % {"name": subject},
+        )
     return redirect("orgadmin_users")
 
 
@@ -128,8 +160,14 @@ def user_reset_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
     admin = _admin(request)
     subject = get_visible_or_404(admin, User, "manage", pk=pk)
     services.reset_two_factor(subject, actor=admin, request=request)
-    messages.success(request, _("Two-factor authentication of %(name)s was reset; they set it "
-                                "up again at their next sign-in.") % {"name": subject})
+    messages.success(
+        request,
+        _(
+            "Two-factor authentication of %(name)s was reset; they set it "
+            "up again at their next sign-in."
+        )
+        % {"name": subject},
+    )
     return redirect("orgadmin_users")
 
 
@@ -143,6 +181,7 @@ def user_resend_invitation(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         _send_invitation(request, subject)
         audit.record_change(request, "send_invitation", "partners.user", [subject.pk])
-        messages.success(request, _("A new link to set a password was sent to %(name)s.") % {
-            "name": subject})
+        messages.success(
+            request, _("A new link to set a password was sent to %(name)s.") % {"name": subject}
+        )
     return redirect("orgadmin_users")

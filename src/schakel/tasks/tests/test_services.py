@@ -17,9 +17,15 @@ pytestmark = pytest.mark.django_db
 
 def test_a_task_belongs_to_an_organisation_a_user_and_a_record(world: World) -> None:
     carla = world.users["care_coordinator"]
-    task = services.create_task(world.municipality_a, "Call the shelter", owner_user=carla,
-                                due_date=date(2026, 12, 1), priority="high",
-                                subject=world.table_a, created_by=carla)
+    task = services.create_task(
+        world.municipality_a,
+        "Call the shelter",
+        owner_user=carla,
+        due_date=date(2026, 12, 1),
+        priority="high",
+        subject=world.table_a,
+        created_by=carla,
+    )
     assert task.subject == world.table_a
     assert list(task.events.values_list("kind", flat=True)) == [TaskEvent.Kind.CREATED]
     assert list(services.organisation_tasks(carla, subject=world.table_a)) == [task]
@@ -49,8 +55,7 @@ def test_status_moves_forward_and_history_is_kept(world: World) -> None:
         services.reopen_task(task, actor=carla, reason="")
     task = services.reopen_task(task, actor=carla, reason="Date moved")
     assert task.status == Status.OPEN
-    assert [e.kind for e in task.events.all()] == ["created", "started", "completed",
-                                                   "reopened"]
+    assert [e.kind for e in task.events.all()] == ["created", "started", "completed", "reopened"]
 
 
 def test_only_the_owner_organisation_changes_its_tasks(world: World) -> None:

@@ -29,7 +29,8 @@ def test_the_list_shows_our_tasks(world: World, task: Task, signed_in: SignIn) -
 
 
 def test_a_user_adds_and_completes_a_task_in_the_browser_forms(
-        world: World, signed_in: SignIn) -> None:
+    world: World, signed_in: SignIn
+) -> None:
     client = signed_in(world.users["care_coordinator"])
     response = client.post(reverse("task_create"), {"title": "Visit", "priority": "high"})
     task = Task.objects.get(title="Visit")
@@ -41,13 +42,15 @@ def test_a_user_adds_and_completes_a_task_in_the_browser_forms(
 
 def test_the_api_lists_creates_and_completes(world: World, signed_in: SignIn) -> None:
     client = signed_in(world.users["care_coordinator"])
-    created = client.post("/api/tasks/", {"title": "Via API", "priority": "urgent"},
-                          content_type="application/json")
+    created = client.post(
+        "/api/tasks/", {"title": "Via API", "priority": "urgent"}, content_type="application/json"
+    )
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     assert [t["title"] for t in client.get("/api/tasks/").json()["results"]] == ["Via API"]
-    done = client.post(f"/api/tasks/{pk}/complete/", {"note": "ok"},
-                       content_type="application/json")
+    done = client.post(
+        f"/api/tasks/{pk}/complete/", {"note": "ok"}, content_type="application/json"
+    )
     assert done.json()["status"] == "done"
     again = client.post(f"/api/tasks/{pk}/complete/", {}, content_type="application/json")
     assert again.status_code == 409 and again.json()["errors"][0]["code"] == "conflict"
@@ -55,8 +58,9 @@ def test_the_api_lists_creates_and_completes(world: World, signed_in: SignIn) ->
 
 def test_the_api_refuses_bad_input_naming_the_field(world: World, signed_in: SignIn) -> None:
     client = signed_in(world.users["care_coordinator"])
-    response = client.post("/api/tasks/", {"title": "", "priority": "someday"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/tasks/", {"title": "", "priority": "someday"}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert set(response.json()) >= {"title", "priority"}
 
@@ -71,8 +75,7 @@ def test_it_checks_access(world: World, task: Task, signed_in: SignIn) -> None:
     assert task.status == Status.OPEN
 
 
-def test_htmx_filtering_returns_only_the_table(world: World, task: Task,
-                                               signed_in: SignIn) -> None:
+def test_htmx_filtering_returns_only_the_table(world: World, task: Task, signed_in: SignIn) -> None:
     client = signed_in(world.users["care_coordinator"])
     response = client.get(reverse("task_list"), {"due": "none"}, headers={"HX-Request": "true"})
     body = response.content.decode()

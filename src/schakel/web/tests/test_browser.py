@@ -23,9 +23,16 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("SCHAKEL_TEST_BROWSER", "/usr/bin/chromium")
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # Without these, Chromium keeps calling home and the closed network refuses it noisily.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
@@ -40,8 +47,9 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                              args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -90,9 +98,11 @@ def _serious_violations(page: Any) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(page)
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            f"{[n['target'] for n in v['nodes']][:3]}"
-            for v in results.response["violations"] if v["impact"] in {"serious", "critical"}]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
 
 
 def _check_keyboard(page: Any) -> None:
@@ -120,7 +130,8 @@ def _check_keyboard(page: Any) -> None:
 
 
 def test_a_professional_signs_in_with_two_factor_and_switches_language(
-        live_world: World, page: Any) -> None:
+    live_world: World, page: Any
+) -> None:
     _sign_in_with_new_app(page, "carla")
     assert "Gemeente Breda" in page.get_by_test_id("organisation").inner_text()
     page.get_by_label("Taal").select_option("en")
@@ -134,11 +145,15 @@ def test_a_professional_signs_in_with_two_factor_and_switches_language(
     page.wait_for_url("**/two-factor/verify/**")
 
 
-def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(live_world: World,
-                                                               browser: Any,
-                                                               live_server: Any) -> None:
-    context = browser.new_context(base_url=live_server.url, locale="nl-NL",
-                                  viewport={"width": 375, "height": 740}, is_mobile=True)
+def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="nl-NL",
+        viewport={"width": 375, "height": 740},
+        is_mobile=True,
+    )
     page = context.new_page()
     _sign_in(page, "fenna")
     page.wait_for_url("**/")
@@ -171,8 +186,9 @@ def _pages_for(live_world: World) -> list[tuple[str, str | None, str]]:
     ]
 
 
-def test_every_page_passes_axe_and_works_by_keyboard(live_world: World, browser: Any,
-                                                     live_server: Any) -> None:
+def test_every_page_passes_axe_and_works_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
     from schakel.testing.personas import login
 
     problems: list[str] = []
@@ -183,8 +199,7 @@ def test_every_page_passes_axe_and_works_by_keyboard(live_world: World, browser:
 
             client = login(Client(), live_world.users[_persona_key(live_world, username)])
             session = client.cookies["sessionid"].value
-            context.add_cookies([{"name": "sessionid", "value": session,
-                                  "url": live_server.url}])
+            context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
         page = context.new_page()
         response = page.goto(path)
         assert response is not None and response.status < 400, (name, path)

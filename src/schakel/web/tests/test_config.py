@@ -18,8 +18,13 @@ STRONG_AUDIT = "audit-" + "z9y8x7w6v5u4t3s2r1q0" * 3
 
 
 def production(**extra: str) -> dict[str, str]:
-    return {"SCHAKEL_MODE": "production", "SCHAKEL_SECRET_KEY": STRONG,
-            "SCHAKEL_AUDIT_KEY": STRONG_AUDIT, "SCHAKEL_EMAIL_BACKEND": "smtp", **extra}
+    return {
+        "SCHAKEL_MODE": "production",
+        "SCHAKEL_SECRET_KEY": STRONG,
+        "SCHAKEL_AUDIT_KEY": STRONG_AUDIT,
+        "SCHAKEL_EMAIL_BACKEND": "smtp",
+        **extra,
+    }
 
 
 def test_defaults_give_a_working_development_setup() -> None:
@@ -28,34 +33,44 @@ def test_defaults_give_a_working_development_setup() -> None:
     assert loaded["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1"]
 
 
-@pytest.mark.parametrize(("environ", "variable", "problem"), [
-    ({"SCHAKEL_DEBUG": "perhaps"}, "SCHAKEL_DEBUG", "expected true or false"),
-    ({"SCHAKEL_SESSION_MINUTES": "0"}, "SCHAKEL_SESSION_MINUTES", "greater than 0"),
-    ({"SCHAKEL_SESSION_MINUTES": "ten"}, "SCHAKEL_SESSION_MINUTES", "whole number"),
-    ({"SCHAKEL_MODE": "staging"}, "SCHAKEL_MODE", "expected one of"),
-    ({"SCHAKEL_DATABASE_URL": "mysql://x"}, "SCHAKEL_DATABASE_URL", "unsupported database"),
-    ({"SCHAKEL_COLOUR": "blue"}, "SCHAKEL_COLOUR", "unknown setting"),
-    ({"SCHAKEL_SECRET_KEY_FILE": "/nonexistent/secret"}, "SCHAKEL_SECRET_KEY_FILE",
-     "cannot read"),
-])
-def test_a_bad_value_names_the_variable_and_the_problem(environ: dict[str, str], variable: str,
-                                                        problem: str) -> None:
+@pytest.mark.parametrize(
+    ("environ", "variable", "problem"),
+    [
+        ({"SCHAKEL_DEBUG": "perhaps"}, "SCHAKEL_DEBUG", "expected true or false"),
+        ({"SCHAKEL_SESSION_MINUTES": "0"}, "SCHAKEL_SESSION_MINUTES", "greater than 0"),
+        ({"SCHAKEL_SESSION_MINUTES": "ten"}, "SCHAKEL_SESSION_MINUTES", "whole number"),
+        ({"SCHAKEL_MODE": "staging"}, "SCHAKEL_MODE", "expected one of"),
+        ({"SCHAKEL_DATABASE_URL": "mysql://x"}, "SCHAKEL_DATABASE_URL", "unsupported database"),
+        ({"SCHAKEL_COLOUR": "blue"}, "SCHAKEL_COLOUR", "unknown setting"),
+        (
+            {"SCHAKEL_SECRET_KEY_FILE": "/nonexistent/secret"},
+            "SCHAKEL_SECRET_KEY_FILE",
+            "cannot read",
+        ),
+    ],
+)
+def test_a_bad_value_names_the_variable_and_the_problem(
+    environ: dict[str, str], variable: str, problem: str
+) -> None:
     with pytest.raises(config.ConfigError) as exc:
         config.load(environ)
     assert exc.value.variable == variable
     assert problem in exc.value.problem
 
 
-@pytest.mark.parametrize(("override", "variable"), [
-    ({"SCHAKEL_SECRET_KEY": ""}, "SCHAKEL_SECRET_KEY"),
-    ({"SCHAKEL_SECRET_KEY": config.DEVELOPMENT_SECRET}, "SCHAKEL_SECRET_KEY"),
-    ({"SCHAKEL_SECRET_KEY": "short"}, "SCHAKEL_SECRET_KEY"),
-    ({"SCHAKEL_AUDIT_KEY": ""}, "SCHAKEL_AUDIT_KEY"),
-    ({"SCHAKEL_AUDIT_KEY": STRONG}, "SCHAKEL_AUDIT_KEY"),
-    ({"SCHAKEL_REQUIRE_2FA": "false"}, "SCHAKEL_REQUIRE_2FA"),
-    ({"SCHAKEL_DEBUG": "true"}, "SCHAKEL_DEBUG"),
-    ({"SCHAKEL_EMAIL_BACKEND": "console"}, "SCHAKEL_EMAIL_BACKEND"),
-])
+@pytest.mark.parametrize(
+    ("override", "variable"),
+    [
+        ({"SCHAKEL_SECRET_KEY": ""}, "SCHAKEL_SECRET_KEY"),
+        ({"SCHAKEL_SECRET_KEY": config.DEVELOPMENT_SECRET}, "SCHAKEL_SECRET_KEY"),
+        ({"SCHAKEL_SECRET_KEY": "short"}, "SCHAKEL_SECRET_KEY"),
+        ({"SCHAKEL_AUDIT_KEY": ""}, "SCHAKEL_AUDIT_KEY"),
+        ({"SCHAKEL_AUDIT_KEY": STRONG}, "SCHAKEL_AUDIT_KEY"),
+        ({"SCHAKEL_REQUIRE_2FA": "false"}, "SCHAKEL_REQUIRE_2FA"),
+        ({"SCHAKEL_DEBUG": "true"}, "SCHAKEL_DEBUG"),
+        ({"SCHAKEL_EMAIL_BACKEND": "console"}, "SCHAKEL_EMAIL_BACKEND"),
+    ],
+)
 def test_production_refuses_unsafe_settings(override: dict[str, str], variable: str) -> None:
     with pytest.raises(config.ConfigError) as exc:
         config.load(production(**override))
@@ -91,13 +106,25 @@ def _manage(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[
     env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
     env.update(environ)
     env["SCHAKEL_DATA_DIR"] = os.environ["SCHAKEL_DATA_DIR"]
-    return subprocess.run([sys.executable, "-m", "schakel.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "schakel.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_check_deploy_is_clean_in_production_mode() -> None:
-    result = _manage(production(SCHAKEL_ALLOWED_HOSTS="schakel.example.nl"), "manage", "check",
-                     "--deploy", "--fail-level", "WARNING")
+    result = _manage(
+        production(SCHAKEL_ALLOWED_HOSTS="schakel.example.nl"),
+        "manage",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 

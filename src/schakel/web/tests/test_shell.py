@@ -32,12 +32,30 @@ def test_health_is_ok_with_a_fresh_heartbeat_and_not_with_a_stale_one(client: Cl
     assert client.get("/health").json()["checks"]["worker"]["ok"] is False
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["worker"], ["demo"], ["migrate"],
-                                     ["createuser"], ["audit"], ["audit", "verify"],
-                                     ["audit", "checkpoint"], ["periodic"], ["check"]])
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["serve"],
+        ["worker"],
+        ["demo"],
+        ["migrate"],
+        ["createuser"],
+        ["audit"],
+        ["audit", "verify"],
+        ["audit", "checkpoint"],
+        ["periodic"],
+        ["check"],
+    ],
+)
 def test_every_command_has_help(command: list[str]) -> None:
-    result = subprocess.run([sys.executable, "-m", "schakel.cli", *command, "--help"],
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "schakel.cli", *command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert "usage: schakel" in result.stdout
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from argparse import ArgumentParser
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
@@ -21,15 +21,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--size", choices=["small", "large"], default="small")
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--organisations", type=int, default=None,
-                            help="extra organisations for --size large (default 2000)")
+        parser.add_argument(
+            "--organisations",
+            type=int,
+            default=None,
+            help="extra organisations for --size large (default 2000)",
+        )
 
-    def handle(self, *args: Any, size: str, seed: int, organisations: int | None,
-               **options: Any) -> None:
-        console = Console(file=self.stdout, highlight=False, width=140)
-        with Progress("[progress.description]{task.description}", BarColumn(),
-                      MofNCompleteColumn(), TimeRemainingColumn(), console=console,
-                      transient=False) as bar:
+    def handle(
+        self, *args: Any, size: str, seed: int, organisations: int | None, **options: Any
+    ) -> None:
+        console = Console(file=cast(IO[str], self.stdout), highlight=False, width=140)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        ) as bar:
 
             def progress(label: str, total: int) -> Iterator[int]:
                 task = bar.add_task(label, total=total)
@@ -39,13 +49,14 @@ class Command(BaseCommand):
 
             try:
                 with console.status("Creating regions, organisations and users…"):
-                    result = generate(size, seed, organisations=organisations,
-                                      progress=progress)
+                    result = generate(size, seed, organisations=organisations, progress=progress)
             except SchakelError as exc:
                 raise CommandError(str(exc.message)) from None
-        console.print(f"Demo data ready: {result.regions} regions, {result.organisations} "
-                      f"organisations, {result.groups} sharing groups, {result.users} new "
-                      f"users, {result.contacts} new region contacts.")
+        console.print(
+            f"Demo data ready: {result.regions} regions, {result.organisations} "
+            f"organisations, {result.groups} sharing groups, {result.users} new "
+            f"users, {result.contacts} new region contacts."
+        )
         table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
         table.add_column("user name")
         table.add_column("persona")

@@ -14,12 +14,15 @@ class Command(BaseCommand):
     help = "Run the periodic jobs (all, or those named). Safe to run as often as you like."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("jobs", nargs="*", help=f"jobs to run: {', '.join(services.PERIODIC_JOBS)}")
+        parser.add_argument(
+            "jobs", nargs="*", help=f"jobs to run: {', '.join(services.PERIODIC_JOBS)}"
+        )
 
     def handle(self, *args: Any, jobs: list[str], **options: Any) -> None:
         unknown = [name for name in jobs if name not in services.PERIODIC_JOBS]
         if unknown:
-            raise CommandError(f"unknown job(s): {', '.join(unknown)}; known: "
-                               f"{', '.join(services.PERIODIC_JOBS)}")
+            raise CommandError(
+                f"unknown job(s): {', '.join(unknown)}; known: {', '.join(services.PERIODIC_JOBS)}"
+            )
         for name, result in services.run_periodic_jobs(jobs or None).items():
             self.stdout.write(f"{name}: {result}")

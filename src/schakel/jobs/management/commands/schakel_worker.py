@@ -15,7 +15,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from schakel.jobs import services
 
 
-class HeartbeatWorker(Worker):  # type: ignore[misc]
+class HeartbeatWorker(Worker):
     def run_task(self, db_task_result: Any) -> None:
         super().run_task(db_task_result)
         services.beat(self.worker_id, jobs_done=self._run_tasks)
@@ -34,16 +34,16 @@ class Command(BaseCommand):
     help = "Run background jobs and keep the worker heartbeat that /health reports."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("--batch", action="store_true",
-                            help="run every waiting job, then stop")
+        parser.add_argument("--batch", action="store_true", help="run every waiting job, then stop")
         parser.add_argument("--interval", type=float, default=1.0)
 
     def handle(self, *args: Any, batch: bool, interval: float, **options: Any) -> None:
         worker_id = f"worker-{uuid.uuid4().hex[:12]}"
         stop = threading.Event()
         every = max(1.0, settings.SCHAKEL_WORKER_STALE_SECONDS / 4)
-        beating = threading.Thread(target=_keep_beating, args=(worker_id, stop, every),
-                                   name="heartbeat", daemon=True)
+        beating = threading.Thread(
+            target=_keep_beating, args=(worker_id, stop, every), name="heartbeat", daemon=True
+        )
         if batch:
             # A batch run is short: one beat from this thread is enough.
             services.beat(worker_id)
@@ -51,8 +51,13 @@ class Command(BaseCommand):
             beating.start()
         self.stdout.write(f"Schakel worker {worker_id} started; press Ctrl+C to stop.")
         worker = HeartbeatWorker(
-            queue_names=["*"], excluded_queue_names=[], interval=interval, batch=batch,
-            backend_name="default", startup_delay=not batch, max_tasks=None,
+            queue_names=["*"],
+            excluded_queue_names=[],
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=not batch,
+            max_tasks=None,
             worker_id=worker_id,
         )
         worker.configure_signals()

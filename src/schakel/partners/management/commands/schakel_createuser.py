@@ -21,17 +21,32 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--organisation", help="exact organisation name")
-        parser.add_argument("--role", action="append", default=[], dest="roles",
-                            help=f"one of: {', '.join(Role.values)}; repeat for several")
+        parser.add_argument(
+            "--role",
+            action="append",
+            default=[],
+            dest="roles",
+            help=f"one of: {', '.join(Role.values)}; repeat for several",
+        )
         parser.add_argument("--email", default="")
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--superuser", action="store_true")
         parser.add_argument("--password-file", help="read the password from this file")
 
-    def handle(self, *args: Any, username: str, organisation: str | None, roles: list[str],
-               email: str, first_name: str, last_name: str, superuser: bool,
-               password_file: str | None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        username: str,
+        organisation: str | None,
+        roles: list[str],
+        email: str,
+        first_name: str,
+        last_name: str,
+        superuser: bool,
+        password_file: str | None,
+        **options: Any,
+    ) -> None:
         org = None
         if organisation:
             org = Organisation.objects.filter(name=organisation).first()
@@ -49,8 +64,16 @@ class Command(BaseCommand):
             if password != getpass.getpass("Password (again): "):
                 raise CommandError("the passwords differ")
         try:
-            user = create_user(org, username, roles=roles, email=email, first_name=first_name,
-                               last_name=last_name, password=password, is_superuser=superuser)
+            user = create_user(
+                org,
+                username,
+                roles=roles,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                is_superuser=superuser,
+            )
         except SchakelError as exc:
             raise CommandError(f"{exc.field or 'error'}: {exc.message}") from None
         self.stdout.write(f"Created user {user.username} (id {user.pk}).")

@@ -6,6 +6,7 @@ import os
 import shutil
 import sys
 from argparse import ArgumentParser
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -21,19 +22,26 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=2)
         parser.add_argument("--no-migrate", action="store_true")
 
-    def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool,
-               **options: Any) -> None:
+    def handle(self, *args: Any, bind: str, workers: int, no_migrate: bool, **options: Any) -> None:
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
         if settings.PRODUCTION:
             call_command("collectstatic", interactive=False, verbosity=0)
-        gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which(
-            "gunicorn")
+        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or (
+            shutil.which("gunicorn")
+        )
         if gunicorn is None:
             raise CommandError("gunicorn is not installed in this environment")
         self.stdout.write(f"Schakel serves on http://{bind}")
         self.stdout.flush()
         # Replace this process, so that signals from a service manager reach gunicorn.
-        os.execv(gunicorn, [gunicorn, "schakel.wsgi:application", f"--bind={bind}",  # noqa: S606
-                            f"--workers={workers}",
-                            "--forwarded-allow-ips=127.0.0.1"])
+        os.execv(  # noqa: S606 - our own gunicorn with fixed arguments
+            gunicorn,
+            [
+                gunicorn,
+                "schakel.wsgi:application",
+                f"--bind={bind}",
+                f"--workers={workers}",
+                "--forwarded-allow-ips=127.0.0.1",
+            ],
+        )
