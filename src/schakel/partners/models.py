@@ -52,8 +52,11 @@ class Region(models.Model):
         if expected_parent and (self.parent is None or self.parent.kind != expected_parent):
             raise ValidationError(
                 {
-                    "parent": _("A %(kind)s must lie in a %(parent)s.")
-                    % {"kind": RegionKind(self.kind).label, "parent": expected_parent.label}
+                    "parent": _("This %(kind)s must be part of a %(parent)s.")
+                    % {
+                        "kind": str(RegionKind(self.kind).label).lower(),
+                        "parent": str(expected_parent.label).lower(),
+                    }
                 }
             )
 

@@ -33,7 +33,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     unknown = [r for r in chosen if r not in Role.values]
     if unknown:
         raise InvalidInput(
-            _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}, field="roles"
+            _("Unknown role(s): %(roles)s.") % {"roles": ", ".join(unknown)}, field="roles"
         )
     if not chosen:
         raise InvalidInput(_("Choose at least one role."), field="roles")

@@ -53,3 +53,17 @@ def test_the_openapi_document_describes_the_endpoints(world: World, signed_in: S
     schema = signed_in(world.users["care_coordinator"]).get("/api/schema/").content.decode()
     for path in ("/api/tasks/", "/api/users/", "/api/sharing-groups/", "/api/me/"):
         assert path in schema
+
+
+def test_showing_users_through_the_api_is_audited_once(world: World, signed_in: SignIn) -> None:
+    from schakel.audit.models import AuditEntry
+
+    client = signed_in(world.users["care_coordinator"])
+    before = AuditEntry.objects.filter(action="read").count()
+    client.get("/api/users/")
+    entries = AuditEntry.objects.filter(action="read").order_by("-position")
+    assert entries.count() == before + 1
+    ids = entries[0].object_ids["partners.user"]
+    assert sorted(ids) == sorted(u.pk for u in (world.users["care_coordinator"],
+                                                world.users["front_desk"],
+                                                world.users["org_admin"]))

@@ -19,6 +19,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -139,10 +140,12 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                 remaining = StaticToken.objects.filter(device__user=user).count()
                 messages.warning(
                     request,
-                    _(
-                        "You used a recovery code; %(n)d remain. Make new "
-                        "ones on your account page if you are running "
-                        "out."
+                    ngettext(
+                        "You used a recovery code; %(n)d is left. Make new ones on your "
+                        "account page.",
+                        "You used a recovery code; %(n)d are left. Make new ones on your "
+                        "account page if you are running out.",
+                        remaining,
                     )
                     % {"n": remaining},
                 )
