@@ -34,8 +34,10 @@ def setup() -> str:
     call_command("migrate", verbosity=0)
     from django.db import connection
 
-    return f"{connection.vendor}, {platform.processor() or platform.machine()}, " \
-           f"{os.cpu_count()} cores, Python {platform.python_version()}"
+    return (
+        f"{connection.vendor}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}"
+    )
 
 
 def timed(function: Callable[[], object], repeat: int) -> dict[str, float]:

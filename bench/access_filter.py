@@ -28,11 +28,17 @@ def main() -> int:
     orgs = list(Organisation.objects.values_list("pk", flat=True))
     rng = random.Random(1)
     Task.objects.bulk_create(
-        [Task(owner_organisation_id=rng.choice(orgs), title=f"Task {i}") for i in
-         range(tasks_total)], batch_size=5000)
+        [
+            Task(owner_organisation_id=rng.choice(orgs), title=f"Task {i}")
+            for i in range(tasks_total)
+        ],
+        batch_size=5000,
+    )
     print(f"machine: {machine}")
-    print(f"data: {Organisation.objects.count()} organisations, {User.objects.count()} users, "
-          f"{Task.objects.count()} tasks (built in {time.perf_counter() - start:.1f} s)")
+    print(
+        f"data: {Organisation.objects.count()} organisations, {User.objects.count()} users, "
+        f"{Task.objects.count()} tasks (built in {time.perf_counter() - start:.1f} s)"
+    )
 
     users = list(User.objects.filter(organisation__isnull=False).order_by("?")[:50])
     for user in users:
@@ -54,10 +60,12 @@ def main() -> int:
     def object_check() -> None:
         policy.can(rng.choice(users), "view", rng.choice(sample_tasks))
 
-    for name, function, repeat in (("task list page query (50 rows)", task_page, 300),
-                                   ("colleague list (100 rows)", user_list, 300),
-                                   ("sharing groups", group_list, 300),
-                                   ("object check can()", object_check, 3000)):
+    for name, function, repeat in (
+        ("task list page query (50 rows)", task_page, 300),
+        ("colleague list (100 rows)", user_list, 300),
+        ("sharing groups", group_list, 300),
+        ("object check can()", object_check, 3000),
+    ):
         print(f"{name}: {timed(function, repeat)}")
     return 0
 

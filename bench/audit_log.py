@@ -38,8 +38,10 @@ def main() -> int:
     report = audit.verify()
     elapsed = time.perf_counter() - start
     assert report.ok, report.summary()
-    print(f"verify: {report.entries} entries in {elapsed:.2f} s = "
-          f"{report.entries / elapsed:,.0f} entries/s")
+    print(
+        f"verify: {report.entries} entries in {elapsed:.2f} s = "
+        f"{report.entries / elapsed:,.0f} entries/s"
+    )
     return 0
 
 

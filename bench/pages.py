@@ -25,23 +25,31 @@ def main() -> int:
     generate("large", seed=1, organisations=organisations)
     orgs = list(Organisation.objects.values_list("pk", flat=True))
     rng = random.Random(2)
-    Task.objects.bulk_create([Task(owner_organisation_id=rng.choice(orgs), title=f"Task {i}")
-                              for i in range(100_000)], batch_size=5000)
+    Task.objects.bulk_create(
+        [Task(owner_organisation_id=rng.choice(orgs), title=f"Task {i}") for i in range(100_000)],
+        batch_size=5000,
+    )
     coordinator = User.objects.get(username="zorgcoordinator")
-    Task.objects.bulk_create([Task(owner_organisation=coordinator.organisation,
-                                   title=f"Ours {i}") for i in range(200)])
+    Task.objects.bulk_create(
+        [Task(owner_organisation=coordinator.organisation, title=f"Ours {i}") for i in range(200)]
+    )
     client = login(Client(SERVER_NAME="localhost"), coordinator)
     print(f"machine: {machine}")
-    print(f"data: {Organisation.objects.count()} organisations, {User.objects.count()} users, "
-          f"{Task.objects.count()} tasks")
-    for name, path in (("home", "/"), ("task list (50 of 200)", "/tasks/"),
-                       ("users (org admin)", None)):
+    print(
+        f"data: {Organisation.objects.count()} organisations, {User.objects.count()} users, "
+        f"{Task.objects.count()} tasks"
+    )
+    for name, path in (
+        ("home", "/"),
+        ("task list (50 of 200)", "/tasks/"),
+        ("users (org admin)", None),
+    ):
         if path is None:
             admin = User.objects.get(username="beheerder-breda")
             client = login(Client(SERVER_NAME="localhost"), admin)
             path = "/organisation/users/"
 
-        def get(path: str = path) -> None:
+        def get(path: str = path, client: Client = client) -> None:
             response = client.get(path)
             assert response.status_code == 200, response.status_code
 

@@ -78,16 +78,18 @@ def _totp(secret_text: str) -> str:
 
 def _sign_in(page: Any, username: str) -> None:
     page.goto("/login/")
-    page.get_by_label("Gebruikersnaam").fill(username)
-    page.get_by_label("Wachtwoord").fill(PASSWORD)
-    page.get_by_role("button", name="Inloggen").click()
+    # By label in Dutch (the default); after a language switch the page is English.
+    english = page.locator("html").get_attribute("lang") == "en"
+    page.get_by_label("User name" if english else "Gebruikersnaam").fill(username)
+    page.get_by_label("Password" if english else "Wachtwoord").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in" if english else "Inloggen").click()
 
 
 def _sign_in_with_new_app(page: Any, username: str) -> None:
     _sign_in(page, username)
     page.wait_for_url("**/two-factor/setup/**")
     secret = page.get_by_test_id("totp-secret").inner_text()
-    page.get_by_label("Code").fill(_totp(secret))
+    page.get_by_role("textbox", name="Code").fill(_totp(secret))
     page.get_by_role("button", name="Bevestigen").click()
     page.get_by_test_id("recovery-codes").wait_for()
     page.get_by_role("link", name="opgeslagen").click()
@@ -107,6 +109,12 @@ def _serious_violations(page: Any) -> list[str]:
 
 def _check_keyboard(page: Any) -> None:
     """Tab through the page: the skip link comes first, every stop shows a focus ring."""
+    # Start from the top of the document, also on pages that autofocus their first field.
+    page.evaluate("""() => {
+        document.body.setAttribute('tabindex', '-1');
+        document.body.focus();
+        document.body.removeAttribute('tabindex');
+    }""")
     page.keyboard.press("Tab")
     first = page.evaluate("document.activeElement.getAttribute('href')")
     assert first == "#main", "the skip link is not the first stop"
@@ -214,7 +222,7 @@ def test_the_two_factor_pages_pass_axe(live_world: World, page: Any) -> None:
     assert _serious_violations(page) == []
     _check_keyboard(page)
     secret = page.get_by_test_id("totp-secret").inner_text()
-    page.get_by_label("Code").fill(_totp(secret))
+    page.get_by_role("textbox", name="Code").fill(_totp(secret))
     page.get_by_role("button", name="Bevestigen").click()
     page.get_by_test_id("recovery-codes").wait_for()
     assert _serious_violations(page) == []
