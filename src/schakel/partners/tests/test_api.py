@@ -64,6 +64,11 @@ def test_showing_users_through_the_api_is_audited_once(world: World, signed_in: 
     entries = AuditEntry.objects.filter(action="read").order_by("-position")
     assert entries.count() == before + 1
     ids = entries[0].object_ids["partners.user"]
-    assert sorted(ids) == sorted(u.pk for u in (world.users["care_coordinator"],
-                                                world.users["front_desk"],
-                                                world.users["org_admin"]))
+    assert sorted(ids) == sorted(
+        u.pk
+        for u in (
+            world.users["care_coordinator"],
+            world.users["front_desk"],
+            world.users["org_admin"],
+        )
+    )
