@@ -7,7 +7,7 @@ look-ahead, so memory stays flat for millions of entries.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -161,12 +161,20 @@ def _check(
     )
 
 
-def verify(checkpoint: Mapping[str, Any] | None = None) -> VerifyReport:
+_PROGRESS_EVERY = 5000
+
+
+def verify(
+    checkpoint: Mapping[str, Any] | None = None,
+    *,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> VerifyReport:
     """Recompute the whole chain and report the first entry altered, inserted or deleted.
 
     With a ``checkpoint`` (``{"position", "hmac"}`` from :func:`services.checkpoint`,
     kept outside the database) it also detects entries missing after the checkpoint and a
     chain rewritten by someone holding the key. Raises ValueError for a malformed checkpoint.
+    ``progress(done, total)`` is called every few thousand entries (for a progress bar).
     """
     mark = _parse_checkpoint(checkpoint) if checkpoint is not None else None
     # Read the head before the entries: every entry it counts is then in the snapshot the
@@ -216,6 +224,8 @@ def verify(checkpoint: Mapping[str, Any] | None = None) -> VerifyReport:
         last_position = position
         last_hmac = str(entry["hmac"])
         entry = following
+        if progress is not None and count % _PROGRESS_EVERY == 0:
+            progress(count, head_position)
 
     if mark is not None and last_position < mark.position:
         return report(

@@ -120,3 +120,37 @@ def test_the_django_admin_is_for_superusers_only(world: World, signed_in: SignIn
     User.objects.filter(pk=admin.pk).update(is_staff=True)
     response = signed_in(User.objects.get(pk=admin.pk)).get("/admin/")
     assert response.status_code == 302  # to the admin login, i.e. not allowed in
+
+
+def test_superuser_changes_in_the_django_admin_are_audited(world: World, client: Client) -> None:
+    from schakel.partners.services import create_user
+
+    root = create_user(None, "root", roles=[], is_superuser=True, password=None)
+    client.force_login(root)
+    # A superuser needs a second factor too (see TwoFactorRequiredMiddleware).
+    from schakel.testing.personas import login
+
+    login(client, root)
+    org = world.ngo_a
+    response = client.post(
+        f"/admin/partners/organisation/{org.pk}/change/",
+        {
+            "name": "Stichting Voorbeeldhulp Zuid",
+            "short_name": "",
+            "sector": "ngo",
+            "country_code": "NL",
+            "region": world.breda.pk,
+            "email": "",
+            "phone": "",
+            "website": "",
+            "is_active": "on",
+            "function_set-TOTAL_FORMS": "0",
+            "function_set-INITIAL_FORMS": "0",
+            "function_set-MIN_NUM_FORMS": "0",
+            "function_set-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    entry = AuditEntry.objects.filter(action="admin_change").get()
+    assert entry.object_type == "partners.organisation" and entry.object_ids == [org.pk]
+    assert entry.actor_id == root.pk

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from schakel.audit import protection, services
 
@@ -29,10 +32,25 @@ class Command(BaseCommand):
                 checkpoint = services.read_checkpoint(options["checkpoint"])
             except (OSError, ValueError) as exc:
                 raise CommandError(f"cannot use the checkpoint: {exc}") from None
-        try:
-            report = services.verify(checkpoint)
-        except ValueError as exc:
-            raise CommandError(f"cannot use the checkpoint: {exc}") from None
+        console = Console(file=sys.stderr)
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
+            task = bar.add_task("Verifying the audit chain", total=None)
+
+            def progress(done: int, total: int | None) -> None:
+                bar.update(task, completed=done, total=total)
+
+            try:
+                report = services.verify(checkpoint, progress=progress)
+            except ValueError as exc:
+                raise CommandError(f"cannot use the checkpoint: {exc}") from None
         missing = protection.missing_triggers()
         if missing:
             # Not tampering in itself, but the database no longer refuses it.
