@@ -11,7 +11,6 @@ from django.db.models import Model, URLField
 from django.http import HttpRequest
 
 from schakel.audit import services as audit
-
 from schakel.partners.models import (
     Organisation,
     OrganisationFunction,

@@ -103,7 +103,12 @@ def test_every_setting_is_documented() -> None:
 
 
 def _manage(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
+    # A fresh process as an operator would start it: none of the test run's variables.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SCHAKEL_", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     env.update(environ)
     env["SCHAKEL_DATA_DIR"] = os.environ["SCHAKEL_DATA_DIR"]
     return subprocess.run(
