@@ -27,11 +27,35 @@ class SchakelError(Exception):
             data["field"] = self.field
         return data
 
+    def as_list(self) -> list[dict[str, str]]:
+        """Every problem as ``{"code", "message", "field"?}``, for API responses."""
+        return [self.as_dict()]
+
 
 class InvalidInput(SchakelError):
     status_code = 400
     code = "invalid"
     default_message = _("The input is not valid.")
+
+
+class InvalidFields(InvalidInput):
+    """Several fields are wrong at once; forms and imports show every problem, not the first.
+
+    ``problems`` maps a field path (``persons[0].date_of_birth``) to its messages.
+    """
+
+    def __init__(self, problems: dict[str, list[str | Promise]]) -> None:
+        self.problems = problems
+        first_field = next(iter(problems), None)
+        first = problems[first_field][0] if first_field else self.default_message
+        super().__init__(first, field=first_field)
+
+    def as_list(self) -> list[dict[str, str]]:
+        return [
+            {"code": self.code, "field": field, "message": str(message)}
+            for field, messages in self.problems.items()
+            for message in messages
+        ]
 
 
 class NotFound(SchakelError):

@@ -151,10 +151,10 @@ def resource_for(model: type[models.Model]) -> Resource:
 
 def viewer_for(user: Any) -> Viewer:
     """The Viewer for a Django user, cached on the user object for the rest of the request."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return ANONYMOUS
     if isinstance(user, Viewer):
         return user
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ANONYMOUS
     cached = getattr(user, "_schakel_viewer", None)
     if isinstance(cached, Viewer):
         return cached
@@ -225,6 +225,35 @@ def visible(
         return queryset.none()
     # A relation through a to-many join may repeat rows; distinct keeps counts honest.
     return queryset.filter(condition).distinct()
+
+
+def levels_for_relation(
+    model: type[models.Model],
+    relation: str,
+    *,
+    sector: str,
+    roles: frozenset[str],
+    label: str | None = None,
+    purpose: str | None = None,
+    action: str = "view",
+    matrix: Matrix | None = None,
+) -> dict[str, Level]:
+    """What a viewer of ``sector`` with ``roles``, standing in ``relation`` to a record with
+    ``label`` and ``purpose``, would get — before the record exists. Used to show a submitter
+    "who will see what" from the same matrix that will decide it."""
+    matrix = matrix or current()
+    resource = resource_for(model)
+    levels = dict.fromkeys(matrix.categories, Level.NONE)
+    for rule in matrix.rules_for(resource.name):
+        if (
+            rule.relation == relation
+            and action in rule.actions
+            and rule.applies_to_viewer(sector, roles)
+            and rule.applies_to_record(label, purpose)
+        ):
+            for category, level in rule.levels.items():
+                levels[category] = max(levels[category], level)
+    return levels
 
 
 def legal_bases_for(sector: str, *, matrix: Matrix | None = None) -> tuple[str, ...]:

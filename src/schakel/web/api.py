@@ -12,5 +12,5 @@ from schakel.errors import SchakelError
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, SchakelError):
-        return Response({"errors": [exc.as_dict()]}, status=exc.status_code)
+        return Response({"errors": exc.as_list()}, status=exc.status_code)
     return drf_exception_handler(exc, context)

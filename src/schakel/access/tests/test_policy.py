@@ -197,3 +197,16 @@ def test_the_installed_matrix_agrees_with_itself_for_any_viewer(
             listed = set(policy.visible(viewer, model.objects.all(), action))
             checked = {o for o in model.objects.all() if policy.can(viewer, action, o)}
             assert listed == checked
+
+
+def test_a_viewer_is_taken_as_given_so_property_tests_exercise_real_rules(world: World) -> None:
+    viewer = Viewer(
+        user_id=world.users["ngo_worker"].pk,
+        organisation_id=world.ngo_a.pk,
+        sector="ngo",
+        roles=frozenset({"professional"}),
+        group_ids=frozenset({world.table_a.pk}),
+    )
+    assert policy.viewer_for(viewer) is viewer
+    assert policy.can(viewer, "view", world.table_a)
+    assert not policy.can(viewer, "view", world.table_b)

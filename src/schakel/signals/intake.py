@@ -1,0 +1,369 @@
+"""What a partner hands in: the input of every intake channel (forms, API, bulk), and its
+validation. Every problem is collected with the path of its field, so that a form, an API
+response and an import report can all name each one; nothing is written while any remains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from schakel.access.policy import legal_bases_for
+from schakel.errors import InvalidFields
+from schakel.normalise import (
+    NormalisationError,
+    address_key,
+    company_key,
+    name_key,
+    normalise_email,
+    normalise_iban,
+    normalise_identity_number,
+    normalise_phone,
+    normalise_plate,
+)
+from schakel.partners.models import Organisation, Region, SharingGroup
+from schakel.partners.vocabulary import RegionKind
+from schakel.signals.models import Channel, Tlp
+from schakel.signals.rules.indicators import catalogue
+from schakel.signals.rules.vocabulary import current as vocabularies
+
+MAX_DESCRIPTION = 20_000
+
+
+@dataclass
+class PersonInput:
+    role: str
+    given_names: str = ""
+    family_name: str = ""
+    alias: str = ""
+    date_of_birth: date | None = None
+    age_band: str = ""
+    gender: str = ""
+    nationality: str = ""
+    migration_status: str = ""
+    languages: list[str] = field(default_factory=list)
+    identity_numbers: list[tuple[str, str]] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+
+    @property
+    def named(self) -> bool:
+        return bool(self.given_names.strip() or self.family_name.strip() or self.alias.strip())
+
+
+@dataclass
+class CompanyInput:
+    name: str
+    registration_number: str = ""
+    role: str = ""
+
+
+@dataclass
+class AddressInput:
+    street: str = ""
+    house_number: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = "NL"
+    is_place_of_observation: bool = False
+
+
+@dataclass
+class SignalInput:
+    description: str = ""
+    observed_on: date | None = None
+    municipality: str = ""  # CBS code, e.g. GM0758
+    forms_of_exploitation: list[str] = field(default_factory=list)
+    indicator_ids: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    tlp: str = Tlp.AMBER
+    purpose: str = "signal_table_assessment"
+    legal_basis: str = ""
+    sharing_group_ids: list[int] = field(default_factory=list)
+    recipient_ids: list[int] = field(default_factory=list)
+    source_reliability: str = ""
+    information_reliability: str = ""
+    identity_withheld: bool = False
+    reporter_withheld: bool = False
+    persons: list[PersonInput] = field(default_factory=list)
+    companies: list[CompanyInput] = field(default_factory=list)
+    addresses: list[AddressInput] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    ibans: list[str] = field(default_factory=list)
+    plates: list[str] = field(default_factory=list)
+    websites: list[str] = field(default_factory=list)
+
+    def holds_personal_data(self) -> bool:
+        return bool(
+            any(
+                p.named or p.date_of_birth or p.identity_numbers or p.phones or p.emails
+                for p in self.persons
+            )
+            or self.phones
+            or self.emails
+            or self.ibans
+            or self.plates
+            or any(a.street or a.postcode for a in self.addresses)
+        )
+
+
+@dataclass
+class CleanPerson:
+    source: PersonInput
+    name_key: str
+    identifiers: list[tuple[str, str, str, str]]  # kind, subkind, value, normalised
+    is_minor: bool
+
+
+@dataclass
+class CleanSignal:
+    """The validated input with normalised keys, ready to be written."""
+
+    data: SignalInput
+    municipality: Region | None
+    groups: list[SharingGroup]
+    recipients: list[Organisation]
+    persons: list[CleanPerson]
+    company_keys: list[str]
+    address_keys: list[str | None]
+    identifiers: list[tuple[str, str, str, str]]
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.found: dict[str, list[str | Promise]] = {}
+
+    def add(self, path: str, message: str | Promise) -> None:
+        self.found.setdefault(path, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.found:
+            raise InvalidFields(self.found)
+
+
+def _normalised(problems: _Problems, path: str, function: Any, raw: str) -> str | None:
+    try:
+        return str(function(raw))
+    except NormalisationError as exc:
+        problems.add(path, exc.message)
+        return None
+
+
+def _check_code(problems: _Problems, path: str, vocabulary: str, code: str) -> None:
+    if code and code not in vocabularies().codes(vocabulary):
+        problems.add(path, _("Unknown value “%(code)s”.") % {"code": code})
+
+
+def validate_signal(
+    data: SignalInput, *, owner: Organisation, channel: str, today: date | None = None
+) -> CleanSignal:
+    """Check everything; raise InvalidFields naming every wrong field, or return the clean
+    signal with its normalised keys."""
+    today = today or timezone.localdate()
+    problems = _Problems()
+    if channel not in Channel.values:
+        problems.add("channel", _("Unknown channel."))
+
+    if len(data.description) > MAX_DESCRIPTION:
+        problems.add(
+            "description",
+            _("Keep the description under %(n)d characters.") % {"n": MAX_DESCRIPTION},
+        )
+    if not data.description.strip() and not data.indicator_ids:
+        problems.add("description", _("Describe what you saw, or choose at least one indicator."))
+    if data.observed_on and data.observed_on > today:
+        problems.add("observed_on", _("The date of observation lies in the future."))
+
+    municipality = None
+    if data.municipality:
+        municipality = Region.objects.filter(
+            code=data.municipality, kind=RegionKind.MUNICIPALITY
+        ).first()
+        if municipality is None:
+            problems.add(
+                "municipality",
+                _("Unknown municipality code “%(code)s”.") % {"code": data.municipality},
+            )
+
+    for index, code in enumerate(data.forms_of_exploitation):
+        _check_code(problems, f"forms_of_exploitation[{index}]", "forms_of_exploitation", code)
+    for index, code in enumerate(data.tags):
+        _check_code(problems, f"tags[{index}]", "tags", code)
+    known_indicators = catalogue().ids
+    for index, indicator in enumerate(data.indicator_ids):
+        if indicator not in known_indicators:
+            problems.add(
+                f"indicator_ids[{index}]", _("Unknown indicator “%(id)s”.") % {"id": indicator}
+            )
+
+    if data.tlp not in Tlp.values:
+        problems.add(
+            "tlp", _("Choose a sharing label: TLP:CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")
+        )
+    elif data.tlp == Tlp.CLEAR and data.holds_personal_data():
+        problems.add(
+            "tlp",
+            _(
+                "TLP:CLEAR is for information without personal data; this signal "
+                "holds personal data. Choose another label."
+            ),
+        )
+    _check_code(problems, "purpose", "purposes", data.purpose)
+    if not data.purpose:
+        problems.add("purpose", _("Choose the purpose of sharing."))
+    if data.legal_basis and data.legal_basis not in legal_bases_for(owner.sector):
+        problems.add("legal_basis", _("Your organisation cannot invoke this legal basis."))
+    _check_code(problems, "source_reliability", "reliability_source", data.source_reliability)
+    _check_code(
+        problems, "information_reliability", "reliability_information", data.information_reliability
+    )
+
+    groups = list(
+        SharingGroup.objects.filter(pk__in=data.sharing_group_ids, members=owner).distinct()
+    )
+    if len(groups) != len(set(data.sharing_group_ids)):
+        problems.add(
+            "sharing_group_ids", _("You can share only with groups your organisation belongs to.")
+        )
+    recipients = list(Organisation.objects.filter(pk__in=data.recipient_ids, is_active=True))
+    if len(recipients) != len(set(data.recipient_ids)):
+        problems.add("recipient_ids", _("Unknown recipient organisation."))
+    if data.recipient_ids and data.tlp != Tlp.RED:
+        problems.add(
+            "recipient_ids",
+            _("Named recipients are for TLP:RED; other labels go to sharing groups."),
+        )
+
+    persons = [
+        _clean_person(problems, f"persons[{i}]", p, data, today) for i, p in enumerate(data.persons)
+    ]
+
+    company_keys = []
+    for index, company in enumerate(data.companies):
+        if not company.name.strip():
+            problems.add(f"companies[{index}].name", _("A company needs a name."))
+        if company.registration_number:
+            _normalised(
+                problems,
+                f"companies[{index}].registration_number",
+                lambda raw: normalise_identity_number("kvk", raw),
+                company.registration_number,
+            )
+        company_keys.append(company_key(company.name) if company.name.strip() else "")
+
+    address_keys: list[str | None] = []
+    for index, address in enumerate(data.addresses):
+        try:
+            address_keys.append(
+                address_key(
+                    street=address.street,
+                    house_number=address.house_number,
+                    postcode=address.postcode,
+                    city=address.city,
+                    country=address.country or "NL",
+                )
+            )
+        except NormalisationError as exc:
+            part = "house_number" if exc.kind == "house_number" else "postcode"
+            problems.add(f"addresses[{index}].{part}", exc.message)
+            address_keys.append(None)
+
+    identifiers: list[tuple[str, str, str, str]] = []
+    for kind, values, function in (
+        ("phone", data.phones, normalise_phone),
+        ("email", data.emails, normalise_email),
+        ("iban", data.ibans, normalise_iban),
+        ("plate", data.plates, normalise_plate),
+    ):
+        for index, raw in enumerate(values):
+            value = _normalised(problems, f"{kind}s[{index}]", function, raw)
+            if value:
+                identifiers.append((kind, "", raw.strip(), value))
+    for index, raw in enumerate(data.websites):
+        website = raw.strip()
+        if not website:
+            continue
+        if len(website) > 500:
+            problems.add(f"websites[{index}]", _("This address is too long."))
+        else:
+            identifiers.append(("website", "", website, website.lower().rstrip("/")))
+
+    problems.raise_if_any()
+    return CleanSignal(
+        data, municipality, groups, recipients, persons, company_keys, address_keys, identifiers
+    )
+
+
+def _clean_person(
+    problems: _Problems, path: str, person: PersonInput, data: SignalInput, today: date
+) -> CleanPerson:
+    _check_code(problems, f"{path}.role", "person_roles", person.role)
+    if not person.role:
+        problems.add(f"{path}.role", _("Choose the person's role."))
+    _check_code(problems, f"{path}.age_band", "age_bands", person.age_band)
+    _check_code(problems, f"{path}.gender", "gender", person.gender)
+    _check_code(problems, f"{path}.migration_status", "migration_status", person.migration_status)
+    if person.nationality and (len(person.nationality) != 2 or not person.nationality.isalpha()):
+        problems.add(f"{path}.nationality", _("Use a two-letter country code, e.g. RO or NG."))
+    if data.identity_withheld and (
+        person.named
+        or person.date_of_birth
+        or person.identity_numbers
+        or person.phones
+        or person.emails
+    ):
+        problems.add(
+            f"{path}.given_names",
+            _(
+                "The identity is withheld: leave out names, date of "
+                "birth, identity numbers and contact details."
+            ),
+        )
+    born = person.date_of_birth
+    if born is not None:
+        if born > today:
+            problems.add(f"{path}.date_of_birth", _("The date of birth lies in the future."))
+        elif data.observed_on and born > data.observed_on:
+            problems.add(
+                f"{path}.date_of_birth", _("The person was born after the date of observation.")
+            )
+    identifiers: list[tuple[str, str, str, str]] = []
+    for index, (kind, raw) in enumerate(person.identity_numbers):
+        value = _normalised(
+            problems,
+            f"{path}.identity_numbers[{index}]",
+            lambda r, k=kind: normalise_identity_number(k, r),
+            raw,
+        )
+        if value:
+            identifiers.append(("identity", kind, raw.strip(), value))
+    for index, raw in enumerate(person.phones):
+        value = _normalised(problems, f"{path}.phones[{index}]", normalise_phone, raw)
+        if value:
+            identifiers.append(("phone", "", raw.strip(), value))
+    for index, raw in enumerate(person.emails):
+        value = _normalised(problems, f"{path}.emails[{index}]", normalise_email, raw)
+        if value:
+            identifiers.append(("email", "", raw.strip(), value))
+    is_minor = person_is_minor(born, person.age_band, data.observed_on or today)
+    full_name = " ".join(p for p in (person.given_names, person.family_name) if p.strip())
+    return CleanPerson(person, name_key(full_name) if full_name else "", identifiers, is_minor)
+
+
+VICTIM_ROLES = frozenset({"possible_victim"})
+
+
+def person_is_minor(born: date | None, age_band: str, on: date) -> bool:
+    """Under 18 on the day of observation, by date of birth or by age band."""
+    if (
+        born is not None
+        and on.year - born.year - ((on.month, on.day) < (born.month, born.day)) < 18
+    ):
+        return True
+    return bool(age_band) and vocabularies().is_minor_age_band(age_band)

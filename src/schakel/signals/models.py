@@ -1,0 +1,263 @@
+"""A signal and what it mentions: people, companies, addresses and identifiers.
+
+Codes of vocabularies (forms of exploitation, person roles, gender, ...) and indicator ids are
+stored as plain strings; they are validated against the reviewed rule files in
+``schakel.signals.rules`` by the service layer, so that a reviewed change of a vocabulary never
+needs a database migration.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Tlp(models.TextChoices):
+    """Traffic Light Protocol 2.0 (FIRST): how far a recipient may pass information on."""
+
+    CLEAR = "CLEAR", "TLP:CLEAR"
+    GREEN = "GREEN", "TLP:GREEN"
+    AMBER = "AMBER", "TLP:AMBER"
+    AMBER_STRICT = "AMBER+STRICT", "TLP:AMBER+STRICT"
+    RED = "RED", "TLP:RED"
+
+
+class Channel(models.TextChoices):
+    SHORT_FORM = "short_form", _("Short form")
+    FULL_FORM = "full_form", _("Full form")
+    API = "api", _("API")
+    BULK = "bulk", _("Bulk import")
+
+
+class Band(models.TextChoices):
+    NO_ACTION = "no_action", _("No action")
+    MONITOR = "monitor", _("Monitor")
+    DISCUSS = "discuss", _("Discuss at the signal table")
+    URGENT = "urgent", _("Urgent")
+
+
+class Signal(models.Model):
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    owner_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="signals",
+        verbose_name=_("owner organisation"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="submitted_signals",
+        verbose_name=_("submitted by"),
+    )
+    reporter_withheld = models.BooleanField(
+        _("reporter's name withheld"),
+        default=False,
+        help_text=_("The submitter's name is visible only inside the owner organisation."),
+    )
+    identity_withheld = models.BooleanField(
+        _("identity of the person withheld"),
+        default=False,
+        help_text=_("The partner does not name the person; the signal holds no person's name."),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"), default=timezone.now, db_index=True)
+    observed_on = models.DateField(_("observed on"), null=True, blank=True)
+    description = models.TextField(_("what was seen"), blank=True)
+    municipality = models.ForeignKey(
+        "partners.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("municipality"),
+    )
+    forms_of_exploitation = models.JSONField(_("forms of exploitation"), default=list, blank=True)
+    tags = models.JSONField(_("related programmes"), default=list, blank=True)
+
+    tlp = models.CharField(_("sharing label"), max_length=16, choices=Tlp.choices)
+    purpose = models.CharField(_("purpose of sharing"), max_length=40)
+    legal_basis = models.CharField(_("legal basis"), max_length=40, blank=True)
+    sharing_groups = models.ManyToManyField(
+        "partners.SharingGroup",
+        blank=True,
+        related_name="signals",
+        verbose_name=_("shared with groups"),
+    )
+    recipients = models.ManyToManyField(
+        "partners.Organisation",
+        blank=True,
+        related_name="received_signals",
+        verbose_name=_("named recipients (TLP:RED)"),
+    )
+    source_reliability = models.CharField(_("source reliability"), max_length=1, blank=True)
+    information_reliability = models.CharField(
+        _("information reliability"), max_length=1, blank=True
+    )
+
+    # The latest band (triage or a person's overruling): derived from the append-only records
+    # below and kept here so that lists and the agenda filter on it in the database.
+    band = models.CharField(_("band"), max_length=16, choices=Band.choices, db_index=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+        indexes = [models.Index(fields=["owner_organisation", "-received_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class SignalIndicator(models.Model):
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="indicator_set")
+    indicator_id = models.CharField(_("indicator"), max_length=80, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signal", "indicator_id"], name="signal_indicator_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.indicator_id
+
+
+class TriageRecord(models.Model):
+    """One triage of a signal by a model version. Append-only: re-triage adds a record."""
+
+    class Kind(models.TextChoices):
+        INTAKE = "intake", _("At intake")
+        RETRIAGE = "retriage", _("Re-triage")
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="triage_records")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    model_version = models.CharField(_("model version"), max_length=32)
+    score = models.FloatField(_("score"))
+    band = models.CharField(_("band"), max_length=16, choices=Band.choices)
+    result = models.JSONField(_("reasons"))
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.band} ({self.model_version})"
+
+
+class BandDecision(models.Model):
+    """A person overrules the triage band, with a reason. Append-only; withdrawing is a new
+    record with ``band`` empty (back to the model's band)."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="band_decisions")
+    band = models.CharField(_("band"), max_length=16, choices=Band.choices, blank=True)
+    reason = models.TextField(_("reason"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.band or '-'} by {self.decided_by_id}"
+
+
+class PersonMention(models.Model):
+    """A person as one signal describes them. Resolved to entities by the entities context."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="persons")
+    role = models.CharField(_("role"), max_length=32)
+    given_names = models.CharField(_("given names"), max_length=200, blank=True)
+    family_name = models.CharField(_("family name"), max_length=200, blank=True)
+    alias = models.CharField(_("alias or nickname"), max_length=200, blank=True)
+    name_key = models.CharField(max_length=400, blank=True, db_index=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    age_band = models.CharField(_("age"), max_length=16, blank=True)
+    gender = models.CharField(_("gender"), max_length=16, blank=True)
+    nationality = models.CharField(_("nationality"), max_length=2, blank=True)
+    migration_status = models.CharField(_("migration status"), max_length=32, blank=True)
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return " ".join(p for p in (self.given_names, self.family_name) if p) or self.alias or "?"
+
+
+class CompanyMention(models.Model):
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="companies")
+    name = models.CharField(_("name"), max_length=300)
+    name_key = models.CharField(max_length=400, blank=True, db_index=True)
+    registration_number = models.CharField(_("KvK number"), max_length=16, blank=True)
+    role = models.CharField(_("role"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AddressMention(models.Model):
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="addresses")
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    house_number = models.CharField(_("house number"), max_length=16, blank=True)
+    postcode = models.CharField(_("postcode"), max_length=16, blank=True)
+    city = models.CharField(_("place"), max_length=120, blank=True)
+    country = models.CharField(_("country"), max_length=2, default="NL")
+    address_key = models.CharField(max_length=300, blank=True, db_index=True)
+    is_place_of_observation = models.BooleanField(_("where it was seen"), default=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        first = " ".join(p for p in (self.street, self.house_number) if p)
+        return ", ".join(
+            p for p in (first, " ".join(p for p in (self.postcode, self.city) if p)) if p
+        )
+
+
+class IdentifierKind(models.TextChoices):
+    PHONE = "phone", _("Phone number")
+    EMAIL = "email", _("E-mail address")
+    IBAN = "iban", _("Bank account (IBAN)")
+    PLATE = "plate", _("Vehicle plate")
+    WEBSITE = "website", _("Website or advertisement")
+    IDENTITY = "identity", _("Identity number")
+
+
+class IdentifierMention(models.Model):
+    """A phone number, e-mail address, IBAN, plate, website or identity number in a signal,
+    optionally tied to one of the signal's persons or companies."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(_("kind"), max_length=16, choices=IdentifierKind.choices)
+    subkind = models.CharField(_("type"), max_length=32, blank=True)
+    value = models.CharField(_("as given"), max_length=500)
+    normalised = models.CharField(max_length=500, db_index=True)
+    person = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="identifiers"
+    )
+    company = models.ForeignKey(
+        CompanyMention, on_delete=models.CASCADE, null=True, blank=True, related_name="identifiers"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["kind", "normalised"], name="identifier_kind_value")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.normalised}"

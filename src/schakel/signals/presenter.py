@@ -1,0 +1,96 @@
+"""What one viewer may see of one signal, decided by the policy per field category.
+
+Hidden personal data never reaches a template or a serializer: the presenter leaves it out
+and puts a *hit* in its place — that something is there, and whom to contact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schakel.access import policy
+from schakel.access.matrix import Level
+from schakel.signals.access import category_of_role
+from schakel.signals.models import Signal
+
+
+@dataclass(frozen=True)
+class Hit:
+    """In place of hidden data: what kind of thing is there and whom to ask."""
+
+    what: str  # e.g. "person:possible_victim", "identifiers", "description"
+    contact_organisation: str
+    contact_email: str
+
+
+@dataclass
+class SignalView:
+    signal: Signal
+    levels: dict[str, Level]
+    persons: list[Any] = field(default_factory=list)
+    companies: list[Any] = field(default_factory=list)
+    addresses: list[Any] = field(default_factory=list)
+    identifiers: list[Any] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    description: str | None = None
+    submitter: Any = None
+    reliability: tuple[str, str] | None = None
+    personal_ids: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def redacted(self) -> bool:
+        return bool(self.hits)
+
+
+def present(user: Any, signal: Signal) -> SignalView:
+    """The signal as ``user`` may see it. Call only for signals ``can(user, 'view')``."""
+    decision = policy.decide(user, "view", signal)
+    levels = decision.levels
+    owner = signal.owner_organisation
+    view = SignalView(signal, levels)
+
+    def full(category: str) -> bool:
+        return levels.get(category, Level.NONE) is Level.FULL
+
+    def hit(what: str) -> None:
+        view.hits.append(Hit(what, owner.name, owner.email))
+
+    if full("general"):
+        view.description = signal.description
+        view.addresses = list(signal.addresses.all())
+        view.companies = list(signal.companies.all())
+    else:
+        if signal.description:
+            hit("description")
+        if signal.addresses.exists():
+            hit("addresses")
+        if signal.companies.exists():
+            hit("companies")
+    person_categories: dict[int, str] = {}
+    for person in signal.persons.all():
+        category = category_of_role(person.role)
+        person_categories[person.pk] = category
+        if full(category):
+            view.persons.append(person)
+        else:
+            hit(f"person:{person.role}")
+    for identifier in signal.identifiers.all():
+        category = person_categories.get(identifier.person_id or 0, "general")
+        if full(category):
+            view.identifiers.append(identifier)
+        elif identifier.person_id is None:
+            hit(f"identifier:{identifier.kind}")
+    if full("justice") and (signal.source_reliability or signal.information_reliability):
+        view.reliability = (signal.source_reliability, signal.information_reliability)
+    viewer = policy.viewer_for(user)
+    if not signal.reporter_withheld or viewer.organisation_id == owner.pk:
+        view.submitter = signal.submitted_by
+    # Distinct hits only: "a possible victim" once, however many there are.
+    view.hits = list(dict.fromkeys(view.hits))
+    view.personal_ids = {
+        "signals.personmention": [p.pk for p in view.persons],
+        "signals.identifiermention": [i.pk for i in view.identifiers],
+        "signals.addressmention": [a.pk for a in view.addresses],
+    }
+    return view

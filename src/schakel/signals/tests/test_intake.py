@@ -1,0 +1,158 @@
+"""Intake: validation naming every field, normalisation, triage stored with its version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+
+from schakel.audit.models import AuditEntry
+from schakel.errors import InvalidFields
+from schakel.signals.intake import PersonInput
+from schakel.signals.models import IdentifierMention, Signal, TriageRecord
+from schakel.signals.services import overrule_band, retriage_signal
+from schakel.signals.tests.factories import make_signal, signal_input
+from schakel.testing.personas import World
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world")]
+TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture(autouse=True)
+def _today() -> object:
+    with time_machine.travel(TODAY, tick=True) as traveller:
+        yield traveller
+
+
+def test_a_signal_is_stored_normalised_triaged_and_audited(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla, groups=[world.table_a])
+    assert signal.reference.startswith("S-2026-")
+    assert signal.owner_organisation == world.municipality_a
+    assert signal.municipality.code == "GM0758"
+    phones = IdentifierMention.objects.filter(signal=signal, kind="phone")
+    assert [p.normalised for p in phones] == ["+31612345678"]
+    iban = IdentifierMention.objects.get(signal=signal, kind="iban")
+    assert iban.normalised == "NL91ABNA0417164300"
+    assert signal.addresses.get().address_key.startswith("NL:4818JA:12")
+    record = TriageRecord.objects.get(signal=signal)
+    assert record.model_version and record.result["reasons"]
+    assert signal.band == record.band
+    assert AuditEntry.objects.filter(
+        action="create", object_type="signals.signal", object_ids=[signal.pk]
+    ).exists()
+
+
+def test_bad_input_names_every_field_and_writes_nothing(world: World) -> None:
+    data = signal_input(
+        observed_on=date(2026, 12, 25),
+        indicator_ids=["ilo.deception", "made.up"],
+        ibans=["NL91ABNA0417164301"],
+        phones=["12"],
+        persons=[PersonInput(role="possible_victim", date_of_birth=date(2027, 1, 1))],
+        sharing_group_ids=[world.table_b.pk],
+    )
+    with pytest.raises(InvalidFields) as exc:
+        from schakel.signals.services import create_signal
+
+        create_signal(data, submitted_by=world.users["care_coordinator"], channel="full_form")
+    problems = exc.value.problems
+    for field in (
+        "observed_on",
+        "indicator_ids[1]",
+        "ibans[0]",
+        "phones[0]",
+        "persons[0].date_of_birth",
+        "sharing_group_ids",
+    ):
+        assert field in problems, field
+    assert "made.up" in str(problems["indicator_ids[1]"][0])
+    assert Signal.objects.count() == 0
+    assert not AuditEntry.objects.filter(object_type="signals.signal").exists()
+
+
+def test_tlp_clear_is_refused_for_personal_data(world: World) -> None:
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(world.users["care_coordinator"], tlp="CLEAR")
+    assert "tlp" in exc.value.problems
+    clean = make_signal(
+        world.users["care_coordinator"],
+        tlp="CLEAR",
+        persons=[],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    assert clean.tlp == "CLEAR"
+
+
+def test_a_person_born_after_the_observation_is_refused(world: World) -> None:
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(
+            world.users["care_coordinator"],
+            observed_on=date(2020, 1, 1),
+            persons=[PersonInput(role="possible_victim", date_of_birth=date(2021, 5, 1))],
+        )
+    assert "persons[0].date_of_birth" in exc.value.problems
+
+
+def test_a_withheld_identity_refuses_names_but_still_triages(world: World) -> None:
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(world.users["ngo_worker"], identity_withheld=True)
+    assert "persons[0].given_names" in exc.value.problems
+    anonymous = make_signal(
+        world.users["ngo_worker"],
+        identity_withheld=True,
+        persons=[PersonInput(role="possible_victim", age_band="age_25_34", gender="female")],
+    )
+    assert anonymous.band and anonymous.persons.get().name_key == ""
+
+
+def test_immediate_danger_is_urgent_and_a_minor_victim_is_discussed(world: World) -> None:
+    urgent = make_signal(
+        world.users["care_coordinator"], indicator_ids=["ilo.physical_and_sexual_violence"]
+    )
+    assert urgent.band == "urgent"
+    minor = make_signal(
+        world.users["care_coordinator"],
+        indicator_ids=[],
+        description="Een meisje wordt opgehaald door oudere mannen.",
+        persons=[PersonInput(role="possible_victim", date_of_birth=date(2011, 6, 1))],
+    )
+    assert minor.band in {"discuss", "urgent"}
+
+
+def test_overruling_is_recorded_beside_the_triage_and_can_be_withdrawn(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla)
+    model_band = signal.band
+    overrule_band(signal, "urgent", reason="Victim called again, frightened.", actor=carla)
+    signal.refresh_from_db()
+    assert signal.band == "urgent"
+    assert TriageRecord.objects.get(signal=signal).band == model_band
+    overrule_band(signal, "", reason="Situation clarified.", actor=carla)
+    signal.refresh_from_db()
+    assert signal.band == model_band
+    assert signal.band_decisions.count() == 2
+
+
+def test_retriage_adds_a_record_and_never_changes_the_old_one(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla)
+    first = TriageRecord.objects.get(signal=signal)
+    retriage_signal(signal, actor=carla)
+    records = list(TriageRecord.objects.filter(signal=signal))
+    assert len(records) == 2 and records[0].result == first.result
+    assert records[1].kind == "retriage" and records[1].created_by == carla
+    assert AuditEntry.objects.filter(action="retriage").exists()
+
+
+def test_others_cannot_overrule_or_retriage(world: World) -> None:
+    from schakel.errors import NotAllowed
+
+    signal = make_signal(world.users["care_coordinator"], groups=[world.table_a])
+    with pytest.raises(NotAllowed):
+        overrule_band(signal, "urgent", reason="x", actor=world.users["police_analyst"])
+    with pytest.raises(NotAllowed):
+        retriage_signal(signal, actor=world.users["outsider"])

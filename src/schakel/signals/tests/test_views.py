@@ -1,0 +1,173 @@
+"""Signal pages per persona: hidden data never reaches the HTML; the outsider gets 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from schakel.audit.models import AuditEntry
+from schakel.partners.models import User
+from schakel.signals.models import Signal
+from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME, make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+SignIn = Callable[[User], Client]
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield
+
+
+@pytest.fixture
+def amber(world: World) -> Signal:
+    return make_signal(world.users["care_coordinator"], groups=[world.table_a])
+
+
+@pytest.fixture
+def green(world: World) -> Signal:
+    return make_signal(world.users["care_coordinator"], groups=[world.table_a], tlp="GREEN")
+
+
+def _page(client: Client, signal: Signal) -> str:
+    response = client.get(reverse("signal_detail", args=[signal.reference]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_owner_sees_everything(world: World, amber: Signal, signed_in: SignIn) -> None:
+    page = _page(signed_in(world.users["care_coordinator"]), amber)
+    for text in (
+        *VICTIM_NAME,
+        *SUSPECT_NAME,
+        "NL91ABNA0417164300".replace(" ", "")[:4],
+        "nagelstudio",
+    ):
+        assert text.lower() in page.lower(), text
+
+
+def test_the_police_see_the_suspect_but_not_the_victim(
+    world: World, amber: Signal, signed_in: SignIn
+) -> None:
+    page = _page(signed_in(world.users["police_analyst"]), amber)
+    assert SUSPECT_NAME[1] in page
+    assert VICTIM_NAME[1] not in page and "+31612345678" not in page and "06 1234" not in page
+    assert 'data-testid="hits"' in page and "Gemeente Breda" in page
+
+
+def test_civil_society_sees_only_a_hit_and_a_contact(
+    world: World, green: Signal, signed_in: SignIn
+) -> None:
+    page = _page(signed_in(world.users["ngo_worker"]), green)
+    for hidden in (*VICTIM_NAME, *SUSPECT_NAME, "Ginnekenweg", "NL91", "paspoorten", "Glans"):
+        assert hidden not in page, hidden
+    assert 'data-testid="hits"' in page
+
+
+def test_it_checks_access(world: World, amber: Signal, signed_in: SignIn) -> None:
+    outsider = signed_in(world.users["outsider"])
+    for name in ("signal_detail", "signal_receipt"):
+        assert outsider.get(reverse(name, args=[amber.reference])).status_code == 404
+    for name in ("signal_overrule", "signal_retriage"):
+        response = outsider.post(
+            reverse(name, args=[amber.reference]), {"band": "urgent", "reason": "x"}
+        )
+        assert response.status_code == 404
+    assert amber.band_decisions.count() == 0
+    assert amber.reference not in outsider.get(reverse("signal_list")).content.decode()
+
+
+def test_showing_a_signal_writes_one_audit_entry_with_its_purpose(
+    world: World, amber: Signal, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    before = AuditEntry.objects.count()
+    _page(client, amber)
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.order_by("-position").first()
+    assert entry is not None and entry.action == "read"
+    assert entry.object_ids["signals.signal"] == [amber.pk]
+    assert "signal_table_assessment" in entry.purpose
+
+
+def test_the_full_form_saves_a_signal_and_shows_problems_per_field(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    form = client.get(reverse("signal_create"))
+    assert form.status_code == 200 and "Signaaltafel Zeeland-West-Brabant" in form.content.decode()
+    base = {
+        "persons-TOTAL_FORMS": "1",
+        "persons-INITIAL_FORMS": "0",
+        "companies-TOTAL_FORMS": "1",
+        "companies-INITIAL_FORMS": "0",
+        "addresses-TOTAL_FORMS": "1",
+        "addresses-INITIAL_FORMS": "0",
+        "description": "Man slaapt in de bedrijfshal.",
+        "tlp": "AMBER",
+        "purpose": "signal_table_assessment",
+        "sharing_groups": [world.table_a.pk],
+        "indicator_ids": ["labour.lives_at_workplace"],
+        "persons-0-role": "possible_victim",
+        "persons-0-family_name": "Nowak",
+        "persons-0-phone": "0612345678",
+    }
+    bad = client.post(
+        reverse("signal_create"), {**base, "ibans": "NL00 WRONG", "persons-0-phone": "123"}
+    )
+    assert bad.status_code == 200 and Signal.objects.count() == 0
+    assert bad.context["form"].errors["ibans"]
+    assert bad.context["persons"].forms[0].errors["phone"]
+    preview = client.post(reverse("signal_create"), {**base, "preview": "1"})
+    assert 'data-testid="audience"' in preview.content.decode()
+    assert "Politie Zeeland-West-Brabant" in preview.content.decode()
+    saved = client.post(reverse("signal_create"), base)
+    signal = Signal.objects.get()
+    assert saved["Location"] == reverse("signal_detail", args=[signal.reference])
+    assert signal.channel == "full_form" and signal.persons.get().family_name == "Nowak"
+
+
+def test_the_short_form_gives_a_receipt_with_the_regions_contacts(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["front_desk"])
+    page = client.get(reverse("signal_report")).content.decode()
+    assert "112" in page
+    response = client.post(
+        reverse("signal_report"),
+        {
+            "description": "Vrouw aan de balie is bang, man naast haar praat voor haar.",
+            "indicator_ids": ["ilo.intimidation_and_threats"],
+            "age_band": "age_18_24",
+        },
+    )
+    signal = Signal.objects.get()
+    assert response["Location"] == reverse("signal_receipt", args=[signal.reference])
+    receipt = client.get(response["Location"]).content.decode()
+    assert signal.reference in receipt and "Team AVIM ZWB" in receipt
+    assert signal.channel == "short_form" and signal.sharing_groups.get() == world.table_a
+
+
+def test_the_short_form_names_a_bad_phone_number(world: World, signed_in: SignIn) -> None:
+    client = signed_in(world.users["front_desk"])
+    response = client.post(reverse("signal_report"), {"description": "x", "phone": "12"})
+    assert response.status_code == 200 and response.context["form"].errors["phone"]
+
+
+def test_a_person_overrules_the_band_on_the_page(
+    world: World, amber: Signal, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    client.post(
+        reverse("signal_overrule", args=[amber.reference]),
+        {"band": "urgent", "reason": "Escalated by phone."},
+    )
+    amber.refresh_from_db()
+    assert amber.band == "urgent"
+    assert "Escalated by phone." in _page(client, amber)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from schakel.signals import views
+
+urlpatterns = [
+    path("", views.signal_list, name="signal_list"),
+    path("new/", views.signal_create, name="signal_create"),
+    path("report/", views.signal_report, name="signal_report"),
+    path("sharing-preview/", views.sharing_preview, name="signal_sharing_preview"),
+    path("<str:reference>/", views.signal_detail, name="signal_detail"),
+    path("<str:reference>/received/", views.signal_receipt, name="signal_receipt"),
+    path("<str:reference>/band/", views.signal_overrule, name="signal_overrule"),
+    path("<str:reference>/retriage/", views.signal_retriage, name="signal_retriage"),
+]
