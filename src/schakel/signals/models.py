@@ -103,12 +103,24 @@ class Signal(models.Model):
     # below and kept here so that lists and the agenda filter on it in the database.
     band = models.CharField(_("band"), max_length=16, choices=Band.choices, db_index=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # A key of the submitter's own (an API client's id, a hash of an imported row): the same
+    # key from the same organisation never makes a second signal.
+    source_key = models.CharField(_("source key"), max_length=128, blank=True)
+    retention_until = models.DateField(_("kept until"), null=True, blank=True, db_index=True)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
         indexes = [models.Index(fields=["owner_organisation", "-received_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_organisation", "source_key"],
+                condition=~models.Q(source_key=""),
+                name="signal_source_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.reference
@@ -261,3 +273,49 @@ class IdentifierMention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.normalised}"
+
+
+class Attachment(models.Model):
+    """A screenshot or document belonging to a signal. The file lives outside the database,
+    under a name derived from its checksum, and is served only through the access policy."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="attachments")
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64, db_index=True)
+    stored_name = models.CharField(max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class RetentionHold(models.Model):
+    """A context above keeps a signal past its retention date (e.g. an open case). Released
+    holds stay as history."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="retention_holds")
+    held_by = models.CharField(_("held by"), max_length=100, help_text=_("e.g. case:42"))
+    reason = models.CharField(_("reason"), max_length=300)
+    placed_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signal", "held_by"],
+                condition=models.Q(released_at__isnull=True),
+                name="retention_hold_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.held_by}: {self.reason}"
