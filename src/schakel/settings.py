@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "schakel.jobs",
     "schakel.partners",
     "schakel.tasks",
+    "schakel.notifications",
     "schakel.signals",
     "schakel.web",
     "schakel.demo",

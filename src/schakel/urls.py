@@ -11,6 +11,7 @@ from schakel.web import views as web_views
 urlpatterns = [
     path("", include("schakel.partners.urls")),
     path("tasks/", include("schakel.tasks.urls")),
+    path("notifications/", include("schakel.notifications.urls")),
     path("signals/", include("schakel.signals.urls")),
     path("health", web_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

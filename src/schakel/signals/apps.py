@@ -10,6 +10,6 @@ class SignalsConfig(AppConfig):
     verbose_name = _("Signals")
 
     def ready(self) -> None:
-        from schakel.signals import access
+        from schakel.signals import access, alerts  # noqa: F401 - alerts subscribe to intake
 
         access.register_resources()

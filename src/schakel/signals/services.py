@@ -35,7 +35,8 @@ from schakel.signals.models import (
 from schakel.signals.rules import triage
 
 #: Sent after a signal's transaction commits: ``signal_committed.send(sender=Signal,
-#: signal=..)``. Higher contexts (entities, alerts) subscribe; intake never waits for them.
+#: record=<Signal>)`` (not ``signal=``: Django's dispatcher passes itself under that name).
+#: Higher contexts (entities, alerts) subscribe; intake never waits for them.
 signal_committed = Event()
 
 
@@ -174,7 +175,7 @@ def create_signal(
         purpose=data.purpose,
         details={"channel": channel, "band": result.band},
     )
-    transaction.on_commit(lambda: signal_committed.send(sender=Signal, signal=signal))
+    transaction.on_commit(lambda: signal_committed.send(sender=Signal, record=signal))
     return signal
 
 

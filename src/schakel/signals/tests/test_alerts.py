@@ -1,0 +1,58 @@
+"""An urgent signal alerts the region's contacts in-app and by e-mail, through the worker."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from schakel.audit.models import AuditEntry
+from schakel.notifications.models import Notification
+from schakel.signals.alerts import alert_urgent_signal
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World, build_world
+
+
+@pytest.fixture
+def live_world(transactional_db: None) -> Iterator[World]:
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield build_world()
+
+
+def test_an_urgent_signal_alerts_the_regions_contacts_through_the_worker(
+    live_world: World, mailoutbox: list[object]
+) -> None:
+    signal = make_signal(
+        live_world.users["police_analyst"],
+        groups=[live_world.table_a],
+        indicator_ids=["ilo.physical_and_sexual_violence"],
+    )
+    assert signal.band == "urgent"
+    assert not Notification.objects.exists()  # the web request does not wait for it
+    call_command("schakel_worker", batch=True)
+    carla = live_world.users["care_coordinator"]  # the region's care-coordination contact
+    notification = Notification.objects.get(recipient=carla)
+    assert signal.reference in notification.title
+    assert "Popescu" not in notification.title + notification.body  # no personal data
+    recipients = sorted(address for message in mailoutbox for address in message.to)
+    assert recipients == ["avim@example.test", "carla@example.test"]
+    entry = AuditEntry.objects.get(action="alert_urgent")
+    assert entry.object_ids == [signal.pk] and entry.details["users"] == [carla.pk]
+
+
+def test_the_alert_is_sent_once_however_often_the_job_runs(live_world: World) -> None:
+    signal = make_signal(
+        live_world.users["police_analyst"], indicator_ids=["ilo.physical_and_sexual_violence"]
+    )
+    call_command("schakel_worker", batch=True)
+    alert_urgent_signal.call(signal.pk)
+    assert Notification.objects.filter(source_id=str(signal.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="alert_urgent").count() == 1
+
+
+def test_a_signal_that_is_not_urgent_alerts_nobody(live_world: World) -> None:
+    make_signal(live_world.users["care_coordinator"])
+    call_command("schakel_worker", batch=True)
+    assert not Notification.objects.exists()
