@@ -84,6 +84,18 @@ def indicator_choices(short: bool = False) -> list[tuple[str, list[tuple[str, st
     return groups
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
 class SignalForm(forms.Form):
     """The main fields of the full form for professionals."""
 
@@ -139,6 +151,16 @@ class SignalForm(forms.Form):
         label=_("Websites or advertisements"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    attachments = MultipleFileField(
+        label=_("Screenshots or documents"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"}
+        ),
+        help_text=_(
+            "Images or PDFs, at most 10 MB each, for example a screenshot of an advertisement."
+        ),
     )
     identity_withheld = forms.BooleanField(
         label=_("We do not name the person"),

@@ -32,6 +32,7 @@ class SignalView:
     companies: list[Any] = field(default_factory=list)
     addresses: list[Any] = field(default_factory=list)
     identifiers: list[Any] = field(default_factory=list)
+    attachments: list[Any] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     description: str | None = None
     submitter: Any = None
@@ -60,7 +61,10 @@ def present(user: Any, signal: Signal) -> SignalView:
         view.description = signal.description
         view.addresses = list(signal.addresses.all())
         view.companies = list(signal.companies.all())
+        view.attachments = list(signal.attachments.all())
     else:
+        if signal.attachments.exists():
+            hit("attachments")
         if signal.description:
             hit("description")
         if signal.addresses.exists():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from schakel.audit import services as audit
 from schakel.errors import InvalidFields, SchakelError
 from schakel.partners.models import Organisation, SharingGroup, User
 from schakel.partners.services import region_contacts_for
-from schakel.signals import forms, services
+from schakel.signals import attachments, forms, services
 from schakel.signals.intake import PersonInput, SignalInput
 from schakel.signals.models import Band, Channel, Signal, Tlp
 from schakel.signals.presenter import present
@@ -77,7 +78,9 @@ def signal_create(request: HttpRequest) -> HttpResponse:
         "purpose": "signal_table_assessment",
         "sharing_groups": _default_groups(owner),
     }
-    form = forms.SignalForm(post, owner=owner, legal_bases=_legal_bases(owner), initial=initial)
+    form = forms.SignalForm(
+        post, request.FILES or None, owner=owner, legal_bases=_legal_bases(owner), initial=initial
+    )
     persons = forms.PersonFormSet(post, prefix="persons")
     companies = forms.CompanyFormSet(post, prefix="companies")
     addresses = forms.AddressFormSet(post, prefix="addresses")
@@ -94,9 +97,14 @@ def signal_create(request: HttpRequest) -> HttpResponse:
             )
         else:
             try:
-                signal = services.create_signal(
-                    data, submitted_by=user, channel=Channel.FULL_FORM, request=request
-                )
+                # Files are checked before anything is written; signal and attachments are
+                # stored in one transaction.
+                uploads = attachments.check_uploads(form.cleaned_data["attachments"])
+                with transaction.atomic():
+                    signal = services.create_signal(
+                        data, submitted_by=user, channel=Channel.FULL_FORM, request=request
+                    )
+                    attachments.attach(signal, uploads, user=user, request=request)
             except InvalidFields as exc:
                 forms.put_problems_on_forms(exc, form, persons, person_forms, companies, addresses)
             else:
@@ -296,3 +304,26 @@ def signal_retriage(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         messages.success(request, _("The signal was triaged again with the current model."))
     return redirect("signal_detail", reference=signal.reference)
+
+
+@login_required
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """An attachment, only for viewers who may see the signal's general details in full."""
+    signal = get_visible_or_404(request.user, Signal, reference=reference)
+    if not policy.decide(request.user, "view", signal).is_full("general"):
+        raise Http404
+    attachment = signal.attachments.filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    path = attachments.path_for(attachment)
+    if not path.exists():
+        raise Http404
+    audit.record_read(request, "signals.attachment", [attachment.pk], purpose=signal.purpose)
+    response = FileResponse(path.open("rb"), content_type=attachment.content_type,
+                            as_attachment=attachment.content_type == "application/pdf",
+                            filename=attachment.original_name)
+    # Never let a browser guess a type, and keep the file out of shared caches.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
