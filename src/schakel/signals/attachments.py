@@ -59,16 +59,18 @@ def check_uploads(files: list[Any]) -> list[tuple[Any, str, str]]:
         path = f"attachments[{index}]"
         if upload.size > MAX_BYTES:
             problems.setdefault(path, []).append(
-                _("“%(name)s” is larger than %(mb)d MB.") % {"name": upload.name,
-                                                          "mb": MAX_BYTES // (1024 * 1024)})
+                _("“%(name)s” is larger than %(mb)d MB.")
+                % {"name": upload.name, "mb": MAX_BYTES // (1024 * 1024)}
+            )
             continue
         upload.seek(0)
         kind = _kind(upload.read(16))
         upload.seek(0)
         if kind is None:
             problems.setdefault(path, []).append(
-                _("“%(name)s” is not an image (PNG, JPEG, GIF, WebP) or a PDF.") % {
-                    "name": upload.name})
+                _("“%(name)s” is not an image (PNG, JPEG, GIF, WebP) or a PDF.")
+                % {"name": upload.name}
+            )
             continue
         checked.append((upload, *kind))
     if problems:
@@ -99,17 +101,31 @@ def _store(upload: IO[bytes], suffix: str) -> tuple[str, str, int]:
 
 
 @transaction.atomic
-def attach(signal: Signal, checked: list[tuple[Any, str, str]], *, user: Any,
-           request: Any = None) -> list[Attachment]:
+def attach(
+    signal: Signal, checked: list[tuple[Any, str, str]], *, user: Any, request: Any = None
+) -> list[Attachment]:
     """Store checked uploads (same content is stored once) and link them to the signal."""
     created = []
     for upload, content_type, suffix in checked:
         sha, stored_name, size = _store(upload, suffix)
-        created.append(Attachment.objects.create(
-            signal=signal, original_name=Path(upload.name).name[:255],
-            content_type=content_type, size=size, sha256=sha, stored_name=stored_name,
-            uploaded_by=user))
+        created.append(
+            Attachment.objects.create(
+                signal=signal,
+                original_name=Path(upload.name).name[:255],
+                content_type=content_type,
+                size=size,
+                sha256=sha,
+                stored_name=stored_name,
+                uploaded_by=user,
+            )
+        )
     if created:
-        audit.record_change(request, "attach", "signals.signal", [signal.pk], actor=user,
-                            details={"attachments": [a.pk for a in created]})
+        audit.record_change(
+            request,
+            "attach",
+            "signals.signal",
+            [signal.pk],
+            actor=user,
+            details={"attachments": [a.pk for a in created]},
+        )
     return created

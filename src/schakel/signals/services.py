@@ -266,3 +266,39 @@ def visible_signals(user: User) -> QuerySet[Signal]:
     return policy.visible(user, Signal.objects.all()).select_related(
         "owner_organisation", "municipality"
     )
+
+
+def search_signals(user: User, query: str) -> QuerySet[Signal]:
+    """Signals the user may see whose description or identifiers match ``query``.
+
+    Identifiers are compared on their normalised form, so a phone number, IBAN, e-mail
+    address or plate is found however it was typed; a name is compared on its name key.
+    What matched may lie in details the user may not see: the result then shows only that
+    the signal exists and whom to contact (hit / no-hit), never the value.
+    """
+    from django.db.models import Q
+
+    from schakel.normalise import (
+        email_search_key,
+        iban_search_key,
+        name_key,
+        phone_search_key,
+    )
+
+    query = query.strip()
+    if not query:
+        return visible_signals(user).none()
+    condition = Q(description__icontains=query) | Q(reference__iexact=query)
+    keys = {
+        k for k in (phone_search_key(query), iban_search_key(query), email_search_key(query)) if k
+    }
+    compact = "".join(ch for ch in query.upper() if ch.isalnum())
+    if compact:
+        keys.add(compact)  # plates and identity numbers are stored compact and upper-case
+    if keys:
+        condition |= Q(identifiers__normalised__in=sorted(keys))
+    key = name_key(query)
+    if key:
+        condition |= Q(persons__name_key=key) | Q(companies__name_key=key)
+    matching = Signal.objects.filter(condition).values("pk")
+    return visible_signals(user).filter(pk__in=matching)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:reference>/received/", views.signal_receipt, name="signal_receipt"),
     path("<str:reference>/band/", views.signal_overrule, name="signal_overrule"),
     path("<str:reference>/retriage/", views.signal_retriage, name="signal_retriage"),
-    path("<str:reference>/attachments/<int:pk>/", views.attachment_download,
-         name="signal_attachment"),
+    path(
+        "<str:reference>/attachments/<int:pk>/", views.attachment_download, name="signal_attachment"
+    ),
 ]

@@ -51,7 +51,8 @@ def _default_groups(owner: Organisation) -> list[SharingGroup]:
 @login_required
 def signal_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    signals = services.visible_signals(user)
+    query = request.GET.get("q", "").strip()[:200]
+    signals = services.search_signals(user, query) if query else services.visible_signals(user)
     band = request.GET.get("band", "")
     if band in Band.values:
         signals = signals.filter(band=band)
@@ -61,7 +62,13 @@ def signal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "signals/signal_list.html",
-        {"page": page, "bands": Band.choices, "band": band, "own": request.GET.get("own") == "1"},
+        {
+            "page": page,
+            "bands": Band.choices,
+            "band": band,
+            "own": request.GET.get("own") == "1",
+            "query": query,
+        },
     )
 
 
@@ -319,9 +326,12 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpRe
     if not path.exists():
         raise Http404
     audit.record_read(request, "signals.attachment", [attachment.pk], purpose=signal.purpose)
-    response = FileResponse(path.open("rb"), content_type=attachment.content_type,
-                            as_attachment=attachment.content_type == "application/pdf",
-                            filename=attachment.original_name)
+    response = FileResponse(
+        path.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.content_type == "application/pdf",
+        filename=attachment.original_name,
+    )
     # Never let a browser guess a type, and keep the file out of shared caches.
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

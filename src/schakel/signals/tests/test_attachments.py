@@ -74,22 +74,37 @@ def test_it_checks_access(world: World, signal: Signal, signed_in: SignIn) -> No
 
 def test_the_full_form_takes_attachments(world: World, signed_in: SignIn) -> None:
     client = signed_in(world.users["care_coordinator"])
-    response = client.post(reverse("signal_create"), {
-        "persons-TOTAL_FORMS": "0", "persons-INITIAL_FORMS": "0",
-        "companies-TOTAL_FORMS": "0", "companies-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
-        "description": "Advertentie met wisselende locaties.", "tlp": "AMBER",
-        "purpose": "signal_table_assessment",
-        "attachments": [SimpleUploadedFile("ad.pdf", PDF, content_type="application/pdf")],
-    })
+    response = client.post(
+        reverse("signal_create"),
+        {
+            "persons-TOTAL_FORMS": "0",
+            "persons-INITIAL_FORMS": "0",
+            "companies-TOTAL_FORMS": "0",
+            "companies-INITIAL_FORMS": "0",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+            "description": "Advertentie met wisselende locaties.",
+            "tlp": "AMBER",
+            "purpose": "signal_table_assessment",
+            "attachments": [SimpleUploadedFile("ad.pdf", PDF, content_type="application/pdf")],
+        },
+    )
     signal = Signal.objects.get()
     assert response.status_code == 302
     assert signal.attachments.get().content_type == "application/pdf"
-    bad = client.post(reverse("signal_create"), {
-        "persons-TOTAL_FORMS": "0", "persons-INITIAL_FORMS": "0",
-        "companies-TOTAL_FORMS": "0", "companies-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": "0", "addresses-INITIAL_FORMS": "0",
-        "description": "Nog een.", "tlp": "AMBER", "purpose": "signal_table_assessment",
-        "attachments": [SimpleUploadedFile("x.exe", b"MZ....")],
-    })
+    bad = client.post(
+        reverse("signal_create"),
+        {
+            "persons-TOTAL_FORMS": "0",
+            "persons-INITIAL_FORMS": "0",
+            "companies-TOTAL_FORMS": "0",
+            "companies-INITIAL_FORMS": "0",
+            "addresses-TOTAL_FORMS": "0",
+            "addresses-INITIAL_FORMS": "0",
+            "description": "Nog een.",
+            "tlp": "AMBER",
+            "purpose": "signal_table_assessment",
+            "attachments": [SimpleUploadedFile("x.exe", b"MZ....")],
+        },
+    )
     assert bad.status_code == 200 and Signal.objects.count() == 1
