@@ -155,6 +155,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     periodic.add_argument("jobs", nargs="*", help="only these jobs (default: all)")
 
+    retention = sub.add_parser(
+        "retention",
+        help="delete or anonymise expired signals (dry run unless --apply)",
+        description="Apply the retention policy (signals/rules/retention.yaml): report what "
+        "expired, and with --apply delete or anonymise it. Safe to run repeatedly.",
+    )
+    retention.add_argument("--apply", action="store_true", help="really act (default: dry run)")
+
     sub.add_parser(
         "check",
         help="check the installation (settings, access matrix, database)",
@@ -213,6 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _call("audit_checkpoint", *([f"--output={args.output}"] if args.output else []))
     if command == "periodic":
         return _call("schakel_periodic", *args.jobs)
+    if command == "retention":
+        return _call("schakel_retention", *(["--apply"] if args.apply else []))
     if command == "check":
         return _call("check")
     return _run_manage(list(args.args))

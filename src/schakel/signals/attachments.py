@@ -42,7 +42,7 @@ def _kind(head: bytes) -> tuple[str, str] | None:
 
 
 def storage_root() -> Path:
-    return Path(settings.STORAGES["default"]["OPTIONS"]["location"]) / "attachments"
+    return Path(settings.DATA_DIR) / "files" / "attachments"
 
 
 def path_for(attachment: Attachment) -> Path:

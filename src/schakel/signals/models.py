@@ -107,6 +107,7 @@ class Signal(models.Model):
     # key from the same organisation never makes a second signal.
     source_key = models.CharField(_("source key"), max_length=128, blank=True)
     retention_until = models.DateField(_("kept until"), null=True, blank=True, db_index=True)
+    retention_outcome = models.CharField(_("retention outcome"), max_length=32, default="pending")
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True)
 
     class Meta:

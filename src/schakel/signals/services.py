@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.dispatch import Signal as Event
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schakel.access import policy
@@ -32,6 +33,7 @@ from schakel.signals.models import (
     SignalIndicator,
     TriageRecord,
 )
+from schakel.signals.retention import initial_retention
 from schakel.signals.rules import triage
 
 #: Sent after a signal's transaction commits: ``signal_committed.send(sender=Signal,
@@ -148,6 +150,7 @@ def create_signal(
         source_reliability=data.source_reliability,
         information_reliability=data.information_reliability,
         band=result.band,
+        retention_until=initial_retention(timezone.localdate()),
     )
     # A reference people can read out on the phone: year and a running number.
     signal.reference = f"S-{signal.received_at:%Y}-{signal.pk:06d}"

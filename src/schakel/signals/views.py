@@ -314,7 +314,7 @@ def signal_retriage(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileResponse:
     """An attachment, only for viewers who may see the signal's general details in full."""
     signal = get_visible_or_404(request.user, Signal, reference=reference)
     if not policy.decide(request.user, "view", signal).is_full("general"):

@@ -1,0 +1,45 @@
+"""``schakel retention``: delete or anonymise expired signals (dry run unless --apply)."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import IO, Any, cast
+
+from django.core.management.base import BaseCommand
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+from schakel.signals import retention
+
+
+class Command(BaseCommand):
+    help = (
+        "Delete or anonymise signals whose retention date has passed and that no context "
+        "holds. Without --apply nothing changes: it reports what would happen."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--apply", action="store_true", help="really delete and anonymise")
+
+    def handle(self, *args: Any, apply: bool, **options: Any) -> None:
+        console = Console(file=cast(IO[str], self.stdout), highlight=False, width=120)
+        total = retention.expired().count()
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar:
+            task = bar.add_task("Retention", total=total)
+            run = retention.apply_retention(
+                dry_run=not apply, progress=lambda n: bar.advance(task, n)
+            )
+        verb = "" if apply else "would be "
+        console.print(
+            f"{len(run.deleted)} signals {verb}deleted, {len(run.anonymised)} "
+            f"{verb}anonymised; {run.held} expired signals are held."
+        )
+        if not apply and run.total:
+            console.print("Dry run: nothing changed. Run with --apply to act.")

@@ -1,0 +1,152 @@
+"""Retention of signals: a date per signal from the reviewed policy, holds placed by contexts
+above (an open case), and the job that deletes or anonymises what expired.
+
+Contexts above call ``record_outcome`` when the signal table decides, and ``place_hold`` /
+``release_hold`` while they need a signal; signals never import them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from schakel.audit import services as audit
+from schakel.signals import attachments as attachment_store
+from schakel.signals.models import Attachment, Signal
+from schakel.signals.models import RetentionHold as Hold
+from schakel.signals.rules import retention as policy
+
+
+def initial_retention(received: date) -> date:
+    return policy.current().keep_until("pending", received)
+
+
+@transaction.atomic
+def record_outcome(signal: Signal, outcome: str, *, since: date | None = None) -> date:
+    """The signal table decided: the signal is kept per that outcome from ``since``."""
+    signal.retention_until = policy.current().keep_until(outcome, since or timezone.localdate())
+    signal.retention_outcome = outcome
+    signal.save(update_fields=["retention_until", "retention_outcome"])
+    audit.record_change(
+        None,
+        "retention_outcome",
+        "signals.signal",
+        [signal.pk],
+        details={"outcome": outcome, "until": signal.retention_until.isoformat()},
+    )
+    return signal.retention_until
+
+
+def place_hold(signal: Signal, held_by: str, reason: str) -> Hold:
+    hold, _ = Hold.objects.get_or_create(
+        signal=signal, held_by=held_by, released_at=None, defaults={"reason": reason}
+    )
+    return hold
+
+
+def release_hold(signal: Signal, held_by: str) -> int:
+    return Hold.objects.filter(signal=signal, held_by=held_by, released_at=None).update(
+        released_at=timezone.now()
+    )
+
+
+def expired(today: date | None = None) -> QuerySet[Signal]:
+    """Signals past their date, not held, not yet anonymised."""
+    today = today or timezone.localdate()
+    active_hold = Hold.objects.filter(signal=OuterRef("pk"), released_at__isnull=True)
+    return (
+        Signal.objects.filter(retention_until__lt=today, anonymised_at__isnull=True)
+        .exclude(Exists(active_hold))
+        .order_by("pk")
+    )
+
+
+@dataclass
+class RetentionRun:
+    deleted: list[int] = field(default_factory=list)
+    anonymised: list[int] = field(default_factory=list)
+    held: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.deleted) + len(self.anonymised)
+
+
+def _action_for(signal: Signal) -> str:
+    """Delete or anonymise, per the outcome that set the date. An outcome since removed from
+    the policy is anonymised: the conservative choice keeps the facts for statistics."""
+    outcomes = policy.current().outcomes
+    outcome = outcomes.get(signal.retention_outcome)
+    return outcome.action if outcome is not None else "anonymise"
+
+
+def _anonymise(signal: Signal) -> None:
+    files = list(signal.attachments.all())
+    signal.persons.all().delete()
+    signal.identifiers.all().delete()
+    signal.addresses.all().delete()
+    signal.companies.all().delete()
+    signal.attachments.all().delete()
+    signal.description = ""
+    signal.submitted_by = None
+    signal.anonymised_at = timezone.now()
+    signal.save(update_fields=["description", "submitted_by", "anonymised_at"])
+    _remove_unused_files(files)
+
+
+def _remove_unused_files(files: list[Attachment]) -> None:
+    for attachment in files:
+        if not Attachment.objects.filter(stored_name=attachment.stored_name).exists():
+            attachment_store.path_for(attachment).unlink(missing_ok=True)
+
+
+def batches(queryset: QuerySet[Signal], size: int = 500) -> Iterator[list[Signal]]:
+    ids = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(ids), size):
+        yield list(Signal.objects.filter(pk__in=ids[start : start + size]))
+
+
+def apply_retention(
+    *, today: date | None = None, dry_run: bool = True, progress: Any = None
+) -> RetentionRun:
+    """Delete or anonymise what expired and is not held. Safe to run again: what was done
+    is not found a second time. A dry run changes nothing and reports what would happen."""
+    today = today or timezone.localdate()
+    run = RetentionRun()
+    run.held = (
+        Signal.objects.filter(retention_until__lt=today, anonymised_at__isnull=True)
+        .filter(retention_holds__released_at__isnull=True, retention_holds__isnull=False)
+        .distinct()
+        .count()
+    )
+    for batch in batches(expired(today)):
+        deleted: list[int] = []
+        anonymised: list[int] = []
+        with transaction.atomic():
+            for signal in batch:
+                if _action_for(signal) == "delete":
+                    deleted.append(signal.pk)
+                    if not dry_run:
+                        files = list(signal.attachments.all())
+                        signal.delete()
+                        _remove_unused_files(files)
+                else:
+                    anonymised.append(signal.pk)
+                    if not dry_run:
+                        _anonymise(signal)
+            run.deleted += deleted
+            run.anonymised += anonymised
+            if not dry_run:
+                if deleted:
+                    audit.record_change(None, "retention_delete", "signals.signal", deleted)
+                if anonymised:
+                    audit.record_change(None, "retention_anonymise", "signals.signal", anonymised)
+        if progress is not None:
+            progress(len(batch))
+    return run

@@ -1,0 +1,85 @@
+"""Retention: a date from the reviewed policy, holds, and a repeatable job."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from schakel.audit.models import AuditEntry
+from schakel.signals import attachments, retention
+from schakel.signals.models import IdentifierMention, PersonMention, Signal, SignalIndicator
+from schakel.signals.rules.retention import add_months, load
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_policy_file_is_valid_and_covers_every_outcome() -> None:
+    policy = load()
+    assert {"pending", "no_action", "monitor", "refer", "open_case", "report_to_police"} <= set(
+        policy.outcomes
+    )
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+
+
+def _signal(world: World) -> Signal:
+    with time_machine.travel("2026-01-10 10:00", tick=True):
+        signal = make_signal(world.users["care_coordinator"], observed_on=date(2026, 1, 5))
+        checked = attachments.check_uploads([SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n0000")])
+        attachments.attach(signal, checked, user=world.users["care_coordinator"])
+    return signal
+
+
+def test_a_signal_gets_its_date_at_intake_and_from_the_table_outcome(world: World) -> None:
+    signal = _signal(world)
+    assert signal.retention_until == date(2028, 1, 10)  # pending: 24 months
+    with time_machine.travel("2026-02-01", tick=True):
+        until = retention.record_outcome(signal, "no_action")
+    assert until == date(2026, 8, 1)
+
+
+def test_the_job_deletes_or_anonymises_what_expired_and_spares_what_is_held(world: World) -> None:
+    keep, drop, anonymise = _signal(world), _signal(world), _signal(world)
+    with time_machine.travel("2026-02-01", tick=True):
+        for signal in (keep, drop):
+            retention.record_outcome(signal, "no_action")
+        retention.record_outcome(anonymise, "monitor", since=date(2023, 1, 1))
+        retention.place_hold(keep, "case:1", "open case")
+    stored = attachments.path_for(drop.attachments.get())
+    with time_machine.travel("2026-09-01", tick=True):
+        dry = retention.apply_retention()
+        assert (sorted(dry.deleted), dry.anonymised, dry.held) == ([drop.pk], [anonymise.pk], 1)
+        assert Signal.objects.count() == 3  # a dry run changes nothing
+        done = retention.apply_retention(dry_run=False)
+        assert done.deleted == [drop.pk]
+        again = retention.apply_retention(dry_run=False)
+        assert again.total == 0  # repeatable
+    assert not Signal.objects.filter(pk=drop.pk).exists()
+    anonymised = Signal.objects.get(pk=anonymise.pk)
+    assert anonymised.anonymised_at and anonymised.description == ""
+    assert not PersonMention.objects.filter(signal=anonymised).exists()
+    assert not IdentifierMention.objects.filter(signal=anonymised).exists()
+    assert SignalIndicator.objects.filter(signal=anonymised).exists()  # facts stay
+    assert Signal.objects.get(pk=keep.pk).anonymised_at is None
+    assert stored.exists()  # the same file is still attached to the kept signals
+    assert AuditEntry.objects.filter(action="retention_delete", object_ids=[drop.pk]).exists()
+    retention.release_hold(keep, "case:1")
+    with time_machine.travel("2026-09-01", tick=True):
+        assert retention.apply_retention().deleted == [keep.pk]
+
+
+def test_the_command_is_a_dry_run_unless_told(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signal = _signal(world)
+    with time_machine.travel("2030-01-01", tick=True):
+        call_command("schakel_retention")
+        assert "would be" in capsys.readouterr().out
+        assert Signal.objects.get(pk=signal.pk).anonymised_at is None
+        call_command("schakel_retention", apply=True)
+    assert Signal.objects.get(pk=signal.pk).anonymised_at is not None
