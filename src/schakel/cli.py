@@ -93,6 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="number of organisations for --size large (default 2000)",
     )
+    demo.add_argument(
+        "--signals",
+        type=int,
+        default=None,
+        help="number of synthetic signals (default: 300 small, 10000 large)",
+    )
 
     sub.add_parser(
         "migrate",
@@ -195,6 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if command == "demo":
         extra = [f"--organisations={args.organisations}"] if args.organisations else []
+        if args.signals is not None:
+            extra.append(f"--signals={args.signals}")
         return _call("schakel_demo", f"--size={args.size}", f"--seed={args.seed}", *extra)
     if command == "migrate":
         return _call("migrate")

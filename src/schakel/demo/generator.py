@@ -31,8 +31,12 @@ from schakel.partners.models import (
     UserRole,
 )
 from schakel.partners.vocabulary import ContactKind, Function, RegionKind, Role, Sector
+from schakel.signals.models import Signal
 
 from .names import FIRST_NAMES, LAST_NAMES
+
+#: Signals per size; the large set for benchmarks is sized with ``--signals``.
+SIGNALS_PER_SIZE = {"small": 300, "large": 10_000}
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
 
@@ -258,6 +262,7 @@ class Result:
     users: int = 0
     groups: int = 0
     contacts: int = 0
+    signals: int = 0
     personas: list[Persona] = field(default_factory=list)
 
 
@@ -475,6 +480,7 @@ def generate(
     seed: int = 1,
     *,
     organisations: int | None = None,
+    signals: int | None = None,
     progress: Progress | None = None,
 ) -> Result:
     """Create (or complete) the demo data. Refused in production mode."""
@@ -493,5 +499,11 @@ def generate(
         # One transaction: an interrupted run leaves nothing half-written.
         with transaction.atomic():
             generator.large_organisations(organisations or 2000)
+    wanted = signals if signals is not None else SIGNALS_PER_SIZE[size]
+    if wanted and not Signal.objects.exists():
+        # Signals are generated once; a second run leaves them as they are.
+        from schakel.demo.signals import generate_signals
+
+        generator.result.signals = generate_signals(wanted, seed=seed, progress=progress).created
     generator.result.organisations = Organisation.objects.count()
     return generator.result

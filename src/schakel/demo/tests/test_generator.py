@@ -10,12 +10,13 @@ from schakel.demo.generator import DEMO_PASSWORD, PERSONAS, generate
 from schakel.errors import NotAllowed
 from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
 from schakel.partners.vocabulary import RegionKind, Sector
+from schakel.signals.models import Signal
 
 pytestmark = pytest.mark.django_db
 
 
 def test_small_builds_the_dutch_regions_and_about_25_organisations_in_every_sector() -> None:
-    result = generate("small", seed=1)
+    result = generate("small", seed=1, signals=0)
     assert Region.objects.filter(kind=RegionKind.REGION).count() == 10
     assert Region.objects.filter(kind=RegionKind.MUNICIPALITY).count() >= 40
     assert 22 <= result.organisations <= 30
@@ -27,7 +28,7 @@ def test_small_builds_the_dutch_regions_and_about_25_organisations_in_every_sect
 
 
 def test_every_persona_can_sign_in_with_the_demo_password() -> None:
-    generate("small", seed=1)
+    generate("small", seed=1, signals=0)
     for persona in PERSONAS:
         user = User.objects.get(username=persona.username)
         assert user.is_demo and user.check_password(DEMO_PASSWORD)
@@ -39,10 +40,10 @@ def test_every_persona_can_sign_in_with_the_demo_password() -> None:
 
 
 def test_the_same_seed_gives_the_same_people_and_a_rerun_changes_nothing() -> None:
-    generate("small", seed=3)
+    generate("small", seed=3, signals=0)
     first = sorted(User.objects.values_list("username", "first_name", "last_name"))
     counts = (User.objects.count(), Organisation.objects.count(), RegionContact.objects.count())
-    again = generate("small", seed=3)
+    again = generate("small", seed=3, signals=0)
     assert again.users == 0
     assert counts == (
         User.objects.count(),
@@ -53,7 +54,7 @@ def test_the_same_seed_gives_the_same_people_and_a_rerun_changes_nothing() -> No
 
 
 def test_large_adds_the_requested_number_of_organisations() -> None:
-    result = generate("large", seed=1, organisations=40)
+    result = generate("large", seed=1, organisations=40, signals=0)
     small = len({p.organisation for p in PERSONAS})
     assert result.organisations >= 40 + small
     assert User.objects.filter(organisation__name__endswith="00040 (demo)").count() == 3
@@ -62,16 +63,44 @@ def test_large_adds_the_requested_number_of_organisations() -> None:
 @override_settings(PRODUCTION=True)
 def test_demo_data_and_demo_logins_are_refused_in_production() -> None:
     with pytest.raises(NotAllowed):
-        generate("small", seed=1)
+        generate("small", seed=1, signals=0)
     with override_settings(PRODUCTION=False):
-        generate("small", seed=1)
+        generate("small", seed=1, signals=0)
     response = Client().post("/login/", {"username": "zorgcoordinator", "password": DEMO_PASSWORD})
     assert response.status_code == 200  # the form again: refused
 
 
 def test_the_command_prints_a_login_per_persona(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("schakel_demo", size="small", seed=1)
+    call_command("schakel_demo", size="small", seed=1, signals=0)
     out = capsys.readouterr().out
     for persona in PERSONAS:
         assert persona.username in out
     assert DEMO_PASSWORD in out
+
+
+def test_signals_come_from_many_partners_with_variant_spellings_and_kept_truth(
+    tmp_path: object,
+) -> None:
+    import json
+    from collections import defaultdict
+    from pathlib import Path
+
+    from schakel.demo.signals import generate_signals
+
+    generate("small", seed=1, signals=0)
+    truth_file = Path(str(tmp_path)) / "truth.jsonl"
+    result = generate_signals(60, seed=1, truth_path=truth_file)
+    assert result.created == 60 == Signal.objects.count()
+    assert Signal.objects.values("owner_organisation").distinct().count() >= 5
+    forms = {f for s in Signal.objects.all() for f in s.forms_of_exploitation}
+    assert {"labour", "sexual", "criminal"} <= forms
+    lines = [json.loads(line) for line in truth_file.read_text().splitlines()]
+    assert len(lines) == 60
+    spellings: dict[int, set[str]] = defaultdict(set)
+    by_reference = {s.reference: s for s in Signal.objects.prefetch_related("persons")}
+    for line in lines:
+        persons = list(by_reference[line["signal"]].persons.all())
+        for identity, person in zip(line["persons"], persons, strict=True):
+            spellings[identity].add(f"{person.given_names} {person.family_name}")
+    # The same true person, reported more than once, is spelled in more than one way.
+    assert any(len(names) > 1 for names in spellings.values())

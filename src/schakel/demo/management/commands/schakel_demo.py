@@ -27,9 +27,21 @@ class Command(BaseCommand):
             default=None,
             help="extra organisations for --size large (default 2000)",
         )
+        parser.add_argument(
+            "--signals",
+            type=int,
+            default=None,
+            help="synthetic signals to generate (default: 300 small, 10000 large)",
+        )
 
     def handle(
-        self, *args: Any, size: str, seed: int, organisations: int | None, **options: Any
+        self,
+        *args: Any,
+        size: str,
+        seed: int,
+        organisations: int | None,
+        signals: int | None,
+        **options: Any,
     ) -> None:
         console = Console(file=cast(IO[str], self.stdout), highlight=False, width=140)
         with Progress(
@@ -49,13 +61,19 @@ class Command(BaseCommand):
 
             try:
                 with console.status("Creating regions, organisations and users…"):
-                    result = generate(size, seed, organisations=organisations, progress=progress)
+                    result = generate(
+                        size,
+                        seed,
+                        organisations=organisations,
+                        signals=signals,
+                        progress=progress,
+                    )
             except SchakelError as exc:
                 raise CommandError(str(exc.message)) from None
         console.print(
             f"Demo data ready: {result.regions} regions, {result.organisations} "
             f"organisations, {result.groups} sharing groups, {result.users} new "
-            f"users, {result.contacts} new region contacts."
+            f"users, {result.contacts} new region contacts, {result.signals} new signals."
         )
         table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
         table.add_column("user name")

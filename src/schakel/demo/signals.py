@@ -1,0 +1,377 @@
+"""Synthetic signals for the demo and for benchmarks.
+
+Every person is invented. A pool of *true identities* (people, companies, addresses, phones,
+accounts) is drawn first; signals then mention them the way different partners would: with
+spelling variations, transliterations from Cyrillic, dropped diacritics, swapped name order,
+typos and phone numbers typed in other formats. Which mention is which true identity is written
+aside (``demo-truth.jsonl`` in the data directory), for linkage benchmarks; it is never loaded
+into Schakel itself.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from schakel.partners.models import Organisation, Region, SharingGroup, User
+from schakel.partners.vocabulary import RegionKind, Role
+from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
+from schakel.signals.models import Channel, Tlp
+from schakel.signals.rules.indicators import catalogue
+from schakel.signals.services import create_signal
+
+# Name parts per source country, as a partner would write them (Latin script); some are
+# written in Cyrillic by a partner abroad.
+NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "RO": (
+        ("Ioana", "Andreea", "Mihai", "Ștefan", "Elena", "Florin", "Daniela", "Costel"),
+        ("Popescu", "Ionescu", "Dumitrescu", "Stănescu", "Munteanu", "Dragomir", "Lungu"),
+    ),
+    "BG": (
+        ("Ivan", "Petar", "Maria", "Yordanka", "Georgi", "Desislava", "Nikolay"),
+        ("Petrov", "Ivanova", "Georgiev", "Dimitrova", "Stoyanov", "Todorova"),
+    ),
+    "PL": (
+        ("Katarzyna", "Paweł", "Agnieszka", "Łukasz", "Małgorzata", "Piotr"),
+        ("Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski"),
+    ),
+    "UA": (
+        ("Oksana", "Andriy", "Olena", "Serhiy", "Iryna", "Dmytro"),
+        ("Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Melnyk"),
+    ),
+    "VN": (
+        ("Nguyễn Thị", "Trần Văn", "Lê Thị", "Phạm Văn", "Hoàng Thị"),
+        ("Lan", "Minh", "Hương", "Dũng", "Mai"),
+    ),
+    "NG": (
+        ("Blessing", "Joy", "Precious", "Chinedu", "Esther", "Favour"),
+        ("Okafor", "Adeyemi", "Eze", "Okonkwo", "Ogunleye", "Nwosu"),
+    ),
+    "NL": (
+        ("Sanne", "Bram", "Lotte", "Thijs", "Anouk", "Jeroen"),
+        ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer"),
+    ),
+}
+CYRILLIC = {
+    "Ivan": "Иван",
+    "Petar": "Петър",
+    "Maria": "Мария",
+    "Georgi": "Георги",
+    "Nikolay": "Николай",
+    "Petrov": "Петров",
+    "Ivanova": "Иванова",
+    "Georgiev": "Георгиев",
+    "Dimitrova": "Димитрова",
+    "Stoyanov": "Стоянов",
+    "Oksana": "Оксана",
+    "Olena": "Олена",
+    "Iryna": "Ірина",
+    "Dmytro": "Дмитро",
+    "Shevchenko": "Шевченко",
+    "Kovalenko": "Коваленко",
+    "Melnyk": "Мельник",
+}
+STREETS = (
+    "Ginnekenweg",
+    "Haagweg",
+    "Spoorstraat",
+    "Industrieweg",
+    "Kerkstraat",
+    "Dorpsstraat",
+    "Havenkade",
+    "Molenstraat",
+    "Stationsplein",
+    "Nieuwstraat",
+)
+COMPANY_WORDS = ("Glans", "Snel", "Flex", "Groen", "Royal", "Euro", "Sun", "Star", "Top")
+COMPANY_KINDS = (
+    "Nagelstudio",
+    "Uitzendbureau",
+    "Schoonmaak",
+    "Tuinbouw",
+    "Logistiek",
+    "Massagesalon",
+    "Autowas",
+    "Bouw",
+)
+BANKS = ("ABNA", "INGB", "RABO", "TRIO", "SNSB", "ASNB")
+SCENARIOS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "labour",
+        (
+            "Werkt lange dagen in de kas en woont met tien anderen in één huis.",
+            "Werknemers slapen in de loods; de baas houdt de loonstroken in.",
+        ),
+    ),
+    (
+        "sexual",
+        (
+            "Advertenties met steeds wisselende hotels; een man regelt de afspraken.",
+            "Jonge vrouw lijkt niet zelf over haar geld te beschikken.",
+        ),
+    ),
+    (
+        "criminal",
+        (
+            "Jongen wordt gedwongen in een hennepkwekerij te werken.",
+            "Jongeren worden ingezet als geldezel en mogen niets houden.",
+        ),
+    ),
+    ("forced_begging", ("Vrouw met kind bedelt dagelijks bij het station en wordt opgehaald.",)),
+    ("organ_removal", ("Man vertelt dat hij in het buitenland een nier moest afstaan.",)),
+)
+
+
+@dataclass
+class TruePerson:
+    identity: int
+    country: str
+    given: str
+    family: str
+    born: date
+    phone_digits: str
+    iban: str | None
+
+
+@dataclass
+class Truth:
+    persons: list[TruePerson] = field(default_factory=list)
+    companies: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, kvk
+    addresses: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+
+
+def _iban(rng: random.Random) -> str:
+    from schwifty import IBAN
+
+    account = f"{rng.randrange(10**9, 10**10):010d}"
+    return str(IBAN.generate("NL", bank_code=rng.choice(BANKS), account_code=account))
+
+
+def _kvk(rng: random.Random) -> str:
+    return f"{rng.randrange(10_000_000, 99_999_999):08d}"
+
+
+def build_truth(rng: random.Random, people: int) -> Truth:
+    truth = Truth()
+    for identity in range(people):
+        country = rng.choice(list(NAMES))
+        givens, families = NAMES[country]
+        truth.persons.append(
+            TruePerson(
+                identity,
+                country,
+                rng.choice(givens),
+                rng.choice(families),
+                date(1965, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45)),
+                # Dutch mobile numbers: 06 followed by 1-5 or 8 and seven digits.
+                f"6{rng.choice('123458')}{rng.randrange(0, 10_000_000):07d}",
+                _iban(rng) if rng.random() < 0.4 else None,
+            )
+        )
+    for identity in range(max(5, people // 8)):
+        name = f"{rng.choice(COMPANY_KINDS)} {rng.choice(COMPANY_WORDS)} B.V."
+        truth.companies.append((identity, name, _kvk(rng)))
+    for identity in range(max(5, people // 6)):
+        postcode = (
+            f"{rng.randrange(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRT')}"
+            f"{rng.choice('ABCDEFGHJKLMNPRTVWXZ')}"
+        )
+        truth.addresses.append(
+            (identity, rng.choice(STREETS), str(rng.randrange(1, 250)), postcode, "Breda")
+        )
+    return truth
+
+
+# Ways partners write the same thing ---------------------------------------------------------
+
+
+def _strip_diacritics(text: str) -> str:
+    import unicodedata
+
+    return (
+        "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        .replace("ł", "l")
+        .replace("Ł", "L")
+    )
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    if len(text) < 4:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    choice = rng.random()
+    if choice < 0.4:
+        return text[:i] + text[i + 1 :]  # a dropped letter
+    if choice < 0.8:
+        return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]  # swapped letters
+    return text[:i] + text[i] + text[i:]  # a doubled letter
+
+
+def spell(rng: random.Random, person: TruePerson) -> tuple[str, str]:
+    given, family = person.given, person.family
+    roll = rng.random()
+    if roll < 0.15 and given in CYRILLIC and family in CYRILLIC:
+        return CYRILLIC[given], CYRILLIC[family]
+    if roll < 0.35:
+        given, family = _strip_diacritics(given), _strip_diacritics(family)
+    elif roll < 0.45:
+        family = _typo(rng, family)
+    elif roll < 0.5:
+        given = _typo(rng, given)
+    if rng.random() < 0.1:
+        given, family = family, given  # a partner who writes the family name first
+    return given, family
+
+
+def phone_as_typed(rng: random.Random, digits: str) -> str:
+    formats: tuple[Callable[[str], str], ...] = (
+        lambda d: f"0{d}",
+        lambda d: f"+31 {d[0]} {d[1:5]} {d[5:]}",
+        lambda d: f"0031{d}",
+        lambda d: f"0{d[0]}-{d[1:]}",
+        lambda d: f"(0){d[0]} {d[1:]}",
+    )
+    return rng.choice(formats)(digits)
+
+
+@dataclass
+class DemoSignals:
+    created: int = 0
+    truth_file: Path | None = None
+
+
+def _org_users(organisation: Organisation) -> list[User]:
+    return list(
+        User.objects.filter(organisation=organisation, is_active=True)
+        .exclude(role_set__role=Role.FRONT_DESK)
+        .order_by("pk")
+    )
+
+
+def generate_signals(
+    count: int, *, seed: int, progress: Any = None, truth_path: Path | None = None
+) -> DemoSignals:
+    """Create ``count`` synthetic signals through the real intake service."""
+    rng = random.Random(seed * 7919 + 17)  # noqa: S311 - synthetic data, not security
+    the_catalogue = catalogue()
+    truth = build_truth(rng, max(20, count // 3))
+    groups = list(SharingGroup.objects.prefetch_related("members"))
+    reporters = [
+        (org, users)
+        for org in Organisation.objects.filter(group_memberships__isnull=False)
+        .distinct()
+        .order_by("pk")
+        if (users := _org_users(org))
+    ]
+    municipalities = list(
+        Region.objects.filter(kind=RegionKind.MUNICIPALITY).values_list("code", flat=True)
+    )
+    truth_path = truth_path or Path(settings.DATA_DIR) / "demo-truth.jsonl"
+    truth_path.parent.mkdir(parents=True, exist_ok=True)
+    today = timezone.localdate()
+    result = DemoSignals(truth_file=truth_path)
+    steps: Iterator[int] = progress("signals", count) if progress else iter(range(count))
+    with truth_path.open("w", encoding="utf-8") as truth_out:
+        for _ in steps:
+            organisation, users = rng.choice(reporters)
+            form, descriptions = rng.choice(SCENARIOS)
+            indicators = [i.id for i in the_catalogue.for_form(form) if not i.deprecated]
+            coercion = [i.id for i in the_catalogue.by_group().get("ilo_forced_labour", ())]
+            chosen = rng.sample(indicators, k=min(len(indicators), rng.randint(0, 3)))
+            chosen += rng.sample(coercion, k=rng.randint(0, 2))
+            victims = rng.sample(truth.persons, k=rng.randint(1, 2))
+            suspect = rng.choice(truth.persons) if rng.random() < 0.5 else None
+            observed = today - timedelta(days=rng.randrange(1, 400))
+            persons, mention_truth = [], []
+            for person in victims:
+                given, family = spell(rng, person)
+                young = rng.random() < 0.1
+                persons.append(
+                    PersonInput(
+                        role="possible_victim",
+                        given_names=given,
+                        family_name=family,
+                        date_of_birth=(observed - timedelta(days=365 * 16))
+                        if young
+                        else person.born,
+                        nationality=person.country,
+                        gender=rng.choice(["female", "male", "unknown"]),
+                        phones=[phone_as_typed(rng, person.phone_digits)]
+                        if rng.random() < 0.6
+                        else [],
+                    )
+                )
+                mention_truth.append(("person", person.identity))
+            if suspect is not None:
+                given, family = spell(rng, suspect)
+                persons.append(PersonInput(role="suspect", given_names=given, family_name=family))
+                mention_truth.append(("person", suspect.identity))
+            company = rng.choice(truth.companies) if rng.random() < 0.4 else None
+            address = rng.choice(truth.addresses) if rng.random() < 0.5 else None
+            member_groups = [
+                g for g in groups if any(m.pk == organisation.pk for m in g.members.all())
+            ]
+            tlp = rng.choices([Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT], [2, 6, 1])[0]
+            data = SignalInput(
+                description=rng.choice(descriptions),
+                observed_on=observed,
+                municipality=rng.choice(municipalities),
+                forms_of_exploitation=[form],
+                indicator_ids=sorted(set(chosen)),
+                tlp=tlp,
+                purpose=rng.choices(
+                    ["signal_table_assessment", "care_referral", "criminal_investigation"],
+                    [6, 2, 1],
+                )[0],
+                sharing_group_ids=[g.pk for g in member_groups[:1]],
+                persons=persons,
+                companies=[
+                    CompanyInput(
+                        name=company[1]
+                        if rng.random() < 0.7
+                        else company[1].replace(" B.V.", " BV"),
+                        registration_number=company[2],
+                    )
+                ]
+                if company
+                else [],
+                addresses=[
+                    AddressInput(
+                        street=address[1],
+                        house_number=address[2],
+                        postcode=address[3],
+                        city=address[4],
+                    )
+                ]
+                if address
+                else [],
+                ibans=[victims[0].iban] if victims[0].iban and rng.random() < 0.5 else [],
+            )
+            signal = create_signal(
+                data,
+                submitted_by=rng.choice(users),
+                channel=rng.choice([Channel.FULL_FORM, Channel.API]),
+            )
+            result.created += 1
+            truth_out.write(
+                json.dumps(
+                    {
+                        "signal": signal.reference,
+                        "persons": [
+                            identity for kind, identity in mention_truth if kind == "person"
+                        ],
+                        "company": company[0] if company else None,
+                        "address": address[0] if address else None,
+                    }
+                )
+                + "\n"
+            )
+    return result
