@@ -9,7 +9,7 @@ from django.db.models import Q
 
 from schakel.access import policy
 from schakel.access.policy import Relation, Viewer
-from schakel.signals.models import Signal
+from schakel.signals.models import SharingDefaults, Signal
 
 NOTHING = Q(pk__in=[])
 
@@ -68,7 +68,19 @@ def _recipient_condition(viewer: Viewer) -> Q:
     return Q(recipients=viewer.organisation_id) if viewer.organisation_id else NOTHING
 
 
+def _own_defaults_holds(viewer: Viewer, defaults: Any) -> bool:
+    return viewer.organisation_id is not None and defaults.organisation_id == viewer.organisation_id
+
+
+def _own_defaults_condition(viewer: Viewer) -> Q:
+    return Q(organisation_id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
 def register_resources() -> None:
+    policy.register(
+        SharingDefaults,
+        relations={"own_organisation": Relation(_own_defaults_holds, _own_defaults_condition)},
+    )
     policy.register(
         Signal,
         relations={

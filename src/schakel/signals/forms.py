@@ -423,3 +423,20 @@ def put_problems_on_forms(
             field = None
         for message in messages:
             target.add_error(field, str(message))
+
+
+class SharingDefaultsForm(forms.ModelForm):  # type: ignore[type-arg]
+    purpose = LazyChoiceField("purposes", label=_("Purpose of sharing"), blank=False)
+
+    class Meta:
+        from schakel.signals.models import SharingDefaults
+
+        model = SharingDefaults
+        fields = ["tlp", "purpose", "sharing_groups"]
+        widgets = {"sharing_groups": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sharing_groups"].queryset = SharingGroup.objects.filter(  # type: ignore[attr-defined]
+            members=owner
+        ).order_by("name")

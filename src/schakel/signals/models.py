@@ -320,3 +320,23 @@ class RetentionHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_by}: {self.reason}"
+
+
+class SharingDefaults(models.Model):
+    """How an organisation shares its signals unless the submitter chooses otherwise."""
+
+    organisation = models.OneToOneField(
+        "partners.Organisation", on_delete=models.CASCADE, related_name="signal_defaults"
+    )
+    tlp = models.CharField(
+        _("sharing label"), max_length=16, choices=Tlp.choices, default=Tlp.AMBER
+    )
+    purpose = models.CharField(
+        _("purpose of sharing"), max_length=40, default="signal_table_assessment"
+    )
+    sharing_groups = models.ManyToManyField(
+        "partners.SharingGroup", blank=True, related_name="+", verbose_name=_("share with")
+    )
+
+    def __str__(self) -> str:
+        return f"{self.organisation}: {self.tlp}"

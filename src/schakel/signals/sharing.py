@@ -66,3 +66,27 @@ def who_will_see(
     return sorted(
         (a for a in audiences.values() if a.sees_anything), key=lambda a: a.organisation.name
     )
+
+
+@dataclass(frozen=True)
+class Defaults:
+    tlp: str
+    purpose: str
+    groups: list[SharingGroup]
+
+
+def defaults_for(organisation: Organisation) -> Defaults:
+    """The organisation's sharing defaults; without any set: TLP:AMBER, for the signal
+    table's assessment, to every group the organisation belongs to."""
+    from schakel.signals.models import SharingDefaults
+
+    member_of = SharingGroup.objects.filter(members=organisation).order_by("name")
+    stored = SharingDefaults.objects.filter(organisation=organisation).first()
+    if stored is None:
+        return Defaults(Tlp.AMBER, "signal_table_assessment", list(member_of))
+    # A group the organisation has left since is not a default any more.
+    return Defaults(
+        stored.tlp,
+        stored.purpose,
+        list(stored.sharing_groups.filter(pk__in=member_of.values("pk"))),
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.signal_create, name="signal_create"),
     path("report/", views.signal_report, name="signal_report"),
     path("sharing-preview/", views.sharing_preview, name="signal_sharing_preview"),
+    path("sharing-defaults/", views.sharing_defaults, name="signal_sharing_defaults"),
     path("<str:reference>/", views.signal_detail, name="signal_detail"),
     path("<str:reference>/received/", views.signal_receipt, name="signal_receipt"),
     path("<str:reference>/band/", views.signal_overrule, name="signal_overrule"),

@@ -21,11 +21,11 @@ from schakel.partners.models import Organisation, SharingGroup, User
 from schakel.partners.services import region_contacts_for
 from schakel.signals import attachments, forms, services
 from schakel.signals.intake import PersonInput, SignalInput
-from schakel.signals.models import Band, Channel, Signal, Tlp
+from schakel.signals.models import Band, Channel, SharingDefaults, Signal, Tlp
 from schakel.signals.presenter import present
 from schakel.signals.rules import triage
 from schakel.signals.rules.indicators import catalogue
-from schakel.signals.sharing import who_will_see
+from schakel.signals.sharing import defaults_for, who_will_see
 
 
 def _user(request: HttpRequest) -> User:
@@ -42,10 +42,6 @@ def _legal_bases(owner: Organisation) -> list[tuple[str, str]]:
         (code, matrix.legal_bases[code].get(language, code))
         for code in policy.legal_bases_for(owner.sector)
     ]
-
-
-def _default_groups(owner: Organisation) -> list[SharingGroup]:
-    return list(SharingGroup.objects.filter(members=owner).order_by("name"))
 
 
 @login_required
@@ -80,10 +76,11 @@ def signal_create(request: HttpRequest) -> HttpResponse:
     owner = user.organisation
     assert owner is not None
     post = request.POST if request.method == "POST" else None
+    defaults = defaults_for(owner)
     initial = {
-        "tlp": Tlp.AMBER,
-        "purpose": "signal_table_assessment",
-        "sharing_groups": _default_groups(owner),
+        "tlp": defaults.tlp,
+        "purpose": defaults.purpose,
+        "sharing_groups": defaults.groups,
     }
     form = forms.SignalForm(
         post, request.FILES or None, owner=owner, legal_bases=_legal_bases(owner), initial=initial
@@ -183,6 +180,7 @@ def signal_report(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     owner = user.organisation
     assert owner is not None
+    defaults = defaults_for(owner)
     form = forms.ShortSignalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -203,9 +201,11 @@ def signal_report(request: HttpRequest) -> HttpResponse:
             if owner.region and owner.region.kind == "municipality"
             else "",
             indicator_ids=list(data["indicator_ids"]),
-            tlp=Tlp.AMBER,
-            purpose="signal_table_assessment",
-            sharing_group_ids=[g.pk for g in _default_groups(owner)],
+            # The short form has no sharing fields: the organisation's defaults apply (a
+            # label without personal data is never chosen here: the short form may hold some).
+            tlp=defaults.tlp if defaults.tlp != Tlp.CLEAR else Tlp.AMBER,
+            purpose=defaults.purpose,
+            sharing_group_ids=[g.pk for g in defaults.groups],
             persons=[person],
         )
         try:
@@ -337,3 +337,31 @@ def attachment_download(request: HttpRequest, reference: str, pk: int) -> FileRe
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing_defaults(request: HttpRequest) -> HttpResponse:
+    """The organisation's defaults for sharing its signals."""
+    user = _user(request)
+    owner = user.organisation
+    assert owner is not None
+    stored, _created = SharingDefaults.objects.get_or_create(organisation=owner)
+    if not policy.can(user, "change", stored):
+        raise Http404
+    form = forms.SharingDefaultsForm(request.POST or None, instance=stored, owner=owner)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        audit.record_change(request, "update", "signals.sharingdefaults", [stored.pk])
+        messages.success(request, _("The sharing defaults were saved."))
+        return redirect("signal_sharing_defaults")
+    return render(
+        request,
+        "signals/sharing_defaults.html",
+        {
+            "form": form,
+            "audience": who_will_see(
+                owner, tlp=stored.tlp, purpose=stored.purpose, groups=defaults_for(owner).groups
+            ),
+        },
+    )

@@ -171,3 +171,26 @@ def test_a_person_overrules_the_band_on_the_page(
     amber.refresh_from_db()
     assert amber.band == "urgent"
     assert "Escalated by phone." in _page(client, amber)
+
+
+def test_sharing_defaults_apply_to_new_signals_and_only_coordinators_change_them(
+    world: World, signed_in: SignIn
+) -> None:
+    carla = signed_in(world.users["care_coordinator"])
+    assert carla.get(reverse("signal_sharing_defaults")).status_code == 200
+    response = carla.post(
+        reverse("signal_sharing_defaults"),
+        {"tlp": "AMBER+STRICT", "purpose": "care_referral", "sharing_groups": []},
+    )
+    assert response.status_code == 302
+    form = carla.get(reverse("signal_create")).context["form"]
+    assert form.initial["tlp"] == "AMBER+STRICT" and form.initial["sharing_groups"] == []
+    fenna = signed_in(world.users["front_desk"])
+    assert fenna.get(reverse("signal_sharing_defaults")).status_code == 404
+    fenna.post(reverse("signal_report"), {"description": "Iets gezien."})
+    signal = Signal.objects.get()
+    assert (signal.tlp, signal.purpose, signal.sharing_groups.count()) == (
+        "AMBER+STRICT",
+        "care_referral",
+        0,
+    )
