@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.signal_list, name="signal_list"),
     path("new/", views.signal_create, name="signal_create"),
     path("report/", views.signal_report, name="signal_report"),
+    path("guidance/", views.guidance, name="signal_guidance"),
     path("sharing-preview/", views.sharing_preview, name="signal_sharing_preview"),
     path("sharing-defaults/", views.sharing_defaults, name="signal_sharing_defaults"),
     path("<str:reference>/", views.signal_detail, name="signal_detail"),

@@ -365,3 +365,14 @@ def sharing_defaults(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def guidance(request: HttpRequest) -> HttpResponse:
+    """What to do, and not do, when you meet a possible victim; whom to call in your region."""
+    user = _user(request)
+    contacts = list(region_contacts_for(user.organisation))
+    audit.record_read(
+        request, "partners.regioncontact", [c.pk for c in contacts], purpose="guidance"
+    )
+    return render(request, "signals/guidance.html", {"contacts": contacts})

@@ -194,3 +194,16 @@ def test_sharing_defaults_apply_to_new_signals_and_only_coordinators_change_them
         "care_referral",
         0,
     )
+
+
+def test_the_guidance_page_shows_the_regions_contacts(world: World, signed_in: SignIn) -> None:
+    page = signed_in(world.users["front_desk"]).get(reverse("signal_guidance")).content.decode()
+    assert "112" in page and "Team AVIM ZWB" in page and "Carla Zorg" in page
+
+
+def test_html_in_free_text_is_escaped(world: World, signed_in: SignIn) -> None:
+    signal = make_signal(
+        world.users["care_coordinator"], description='<script>alert("x")</script> <b>vet</b>'
+    )
+    page = _page(signed_in(world.users["care_coordinator"]), signal)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
