@@ -18,6 +18,7 @@ from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
 from schakel.errors import InvalidFields, SchakelError
 from schakel.partners.models import Organisation, SharingGroup, User
+from schakel.partners.vocabulary import Role
 from schakel.partners.services import region_contacts_for
 from schakel.signals import attachments, forms, services
 from schakel.signals.intake import PersonInput, SignalInput
@@ -64,6 +65,9 @@ def signal_list(request: HttpRequest) -> HttpResponse:
             "band": band,
             "own": request.GET.get("own") == "1",
             "query": query,
+            "can_set_defaults": bool(
+                {Role.ORG_ADMIN, Role.COORDINATOR, Role.CARE_COORDINATOR} & user.roles
+            ),
         },
     )
 
