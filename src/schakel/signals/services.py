@@ -133,7 +133,8 @@ def create_signal(
     clean = validate_signal(data, owner=owner, channel=channel)
     result = triage.evaluate(_facts(clean))
     signal = Signal.objects.create(
-        reference=f"tmp-{uuid.uuid4().hex}",
+        # Unique placeholder within the column's 32 characters, replaced below.
+        reference=f"tmp-{uuid.uuid4().hex[:24]}",
         owner_organisation=owner,
         submitted_by=submitted_by,
         reporter_withheld=data.reporter_withheld,

@@ -156,3 +156,22 @@ def test_others_cannot_overrule_or_retriage(world: World) -> None:
         overrule_band(signal, "urgent", reason="x", actor=world.users["police_analyst"])
     with pytest.raises(NotAllowed):
         retriage_signal(signal, actor=world.users["outsider"])
+
+
+def test_unknown_bands_bad_postcodes_and_overlong_names_are_named(world: World) -> None:
+    from schakel.signals.intake import AddressInput
+
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(
+            world.users["care_coordinator"],
+            persons=[
+                PersonInput(role="possible_victim", age_band="ancient", family_name="x" * 201)
+            ],
+            addresses=[
+                AddressInput(street="Kerkstraat", house_number="1", postcode="12345", city="Breda")
+            ],
+        )
+    problems = exc.value.problems
+    assert {"persons[0].age_band", "persons[0].family_name", "addresses[0].postcode"} <= set(
+        problems
+    )
