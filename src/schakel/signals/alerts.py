@@ -38,7 +38,7 @@ def alert_urgent_signal(signal_id: int) -> int:
         title = _("Urgent signal %(reference)s") % {"reference": signal.reference}
         body = _(
             "%(organisation)s recorded a signal that the triage marks as urgent. Open "
-            "Schakel to see what you may of it, and contact the organisation."
+            "Schakel to see what you may see of it, and contact the organisation."
         ) % {"organisation": signal.owner_organisation.name}
     users = [c.user for c in contacts if c.user is not None]
     notified = notify(

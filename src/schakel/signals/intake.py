@@ -176,7 +176,7 @@ def _check_lengths(problems: _Problems, path: str, model: type[Model], values: o
             continue
         limit = model._meta.get_field(name).max_length
         if limit is not None and len(value.strip()) > limit:
-            problems.add(f"{path}.{name}", _("Keep this under %(n)d characters.") % {"n": limit})
+            problems.add(f"{path}.{name}", _("Use at most %(n)d characters.") % {"n": limit})
 
 
 def _check_code(problems: _Problems, path: str, vocabulary: str, code: str) -> None:
@@ -197,7 +197,7 @@ def validate_signal(
     if len(data.description) > MAX_DESCRIPTION:
         problems.add(
             "description",
-            _("Keep the description under %(n)d characters.") % {"n": MAX_DESCRIPTION},
+            _("Use at most %(n)d characters for the description.") % {"n": MAX_DESCRIPTION},
         )
     if not data.description.strip() and not data.indicator_ids:
         problems.add("description", _("Describe what you saw, or choose at least one indicator."))

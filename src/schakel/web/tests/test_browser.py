@@ -170,14 +170,35 @@ def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(
     assert "112" in page.content()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 375, "the page scrolls sideways on a phone"
+    # The short form, on the phone: report what was seen and get a receipt.
+    page.goto("/signals/report/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.get_by_label("Wat heeft u gezien of gehoord?").fill(
+        "Een vrouw aan de balie lijkt bang; een man spreekt voor haar.")
+    page.get_by_role("button", name="Signaal versturen").click()
+    page.get_by_test_id("reference").wait_for()
+    assert page.get_by_test_id("reference").inner_text().startswith("S-")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert _serious_violations(page) == []
     context.close()
 
 
 def _pages_for(live_world: World) -> list[tuple[str, str | None, str]]:
     from schakel.tasks.services import create_task
 
+    import time_machine
+
+    from schakel.notifications.services import notify
+    from schakel.signals.tests.factories import make_signal
+
     task = create_task(live_world.municipality_a, "Tolk regelen")
     fenna = live_world.users["front_desk"]
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        signal = make_signal(live_world.users["care_coordinator"], groups=[live_world.table_a],
+                             tlp="GREEN")
+        short = make_signal(fenna, groups=[live_world.table_a], channel="short_form")
+    notify([live_world.users["care_coordinator"]], kind="test", title="Urgent signaal",
+           source_type="test", source_id="1", email=False)
     return [
         ("login", None, "/login/"),
         ("password reset", None, "/password-reset/"),
@@ -193,6 +214,14 @@ def _pages_for(live_world: World) -> list[tuple[str, str | None, str]]:
         ("users", "arie", "/organisation/users/"),
         ("new user", "arie", "/organisation/users/new/"),
         ("edit user", "arie", f"/organisation/users/{fenna.pk}/"),
+        ("signals", "carla", "/signals/"),
+        ("new signal", "carla", "/signals/new/"),
+        ("signal, owner", "carla", f"/signals/{signal.reference}/"),
+        ("signal, police", "piet", f"/signals/{signal.reference}/"),
+        ("signal, NGO (redacted)", "noor", f"/signals/{signal.reference}/"),
+        ("short report", "fenna", "/signals/report/"),
+        ("receipt", "fenna", f"/signals/{short.reference}/received/"),
+        ("notifications", "carla", "/notifications/"),
     ]
 
 
