@@ -174,7 +174,7 @@ def _check_lengths(problems: _Problems, path: str, model: type[Model], values: o
         value = getattr(values, name, None)
         if not isinstance(value, str):
             continue
-        limit = model._meta.get_field(name).max_length
+        limit = getattr(model._meta.get_field(name), "max_length", None)
         if limit is not None and len(value.strip()) > limit:
             problems.add(f"{path}.{name}", _("Use at most %(n)d characters.") % {"n": limit})
 
