@@ -22,11 +22,11 @@ from schakel.normalise import (
     company_key,
     name_key,
     normalise_email,
-    postcode_key,
     normalise_iban,
     normalise_identity_number,
     normalise_phone,
     normalise_plate,
+    postcode_key,
 )
 from schakel.partners.models import Organisation, Region, SharingGroup
 from schakel.partners.vocabulary import RegionKind

@@ -18,8 +18,8 @@ from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
 from schakel.errors import InvalidFields, SchakelError
 from schakel.partners.models import Organisation, SharingGroup, User
-from schakel.partners.vocabulary import Role
 from schakel.partners.services import region_contacts_for
+from schakel.partners.vocabulary import Role
 from schakel.signals import attachments, forms, services
 from schakel.signals.intake import PersonInput, SignalInput
 from schakel.signals.models import Band, Channel, SharingDefaults, Signal, Tlp

@@ -174,7 +174,8 @@ def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(
     page.goto("/signals/report/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     page.get_by_label("Wat heeft u gezien of gehoord?").fill(
-        "Een vrouw aan de balie lijkt bang; een man spreekt voor haar.")
+        "Een vrouw aan de balie lijkt bang; een man spreekt voor haar."
+    )
     page.get_by_role("button", name="Signaal versturen").click()
     page.get_by_test_id("reference").wait_for()
     assert page.get_by_test_id("reference").inner_text().startswith("S-")
@@ -184,21 +185,27 @@ def test_a_front_desk_worker_on_a_phone_needs_no_second_factor(
 
 
 def _pages_for(live_world: World) -> list[tuple[str, str | None, str]]:
-    from schakel.tasks.services import create_task
-
     import time_machine
 
     from schakel.notifications.services import notify
     from schakel.signals.tests.factories import make_signal
+    from schakel.tasks.services import create_task
 
     task = create_task(live_world.municipality_a, "Tolk regelen")
     fenna = live_world.users["front_desk"]
     with time_machine.travel("2026-11-29 10:00", tick=True):
-        signal = make_signal(live_world.users["care_coordinator"], groups=[live_world.table_a],
-                             tlp="GREEN")
+        signal = make_signal(
+            live_world.users["care_coordinator"], groups=[live_world.table_a], tlp="GREEN"
+        )
         short = make_signal(fenna, groups=[live_world.table_a], channel="short_form")
-    notify([live_world.users["care_coordinator"]], kind="test", title="Urgent signaal",
-           source_type="test", source_id="1", email=False)
+    notify(
+        [live_world.users["care_coordinator"]],
+        kind="test",
+        title="Urgent signaal",
+        source_type="test",
+        source_id="1",
+        email=False,
+    )
     return [
         ("login", None, "/login/"),
         ("password reset", None, "/password-reset/"),
