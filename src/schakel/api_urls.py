@@ -1,10 +1,21 @@
-"""The REST API: every app registers its endpoints here under /api/."""
+"""The REST API, version 1: every app registers its endpoints here.
+
+``schakel.urls`` serves these under /api/v1/ (namespace ``v1``). The endpoints that existed
+before the API had versions (``BEFORE_V1``) are served under /api/ as well, unchanged, for
+the clients written against them; new endpoints are in v1 only.
+"""
 
 from __future__ import annotations
 
 from django.urls import include, path
 
-urlpatterns = [
+BEFORE_V1 = [
     path("", include("schakel.partners.api_urls")),
     path("", include("schakel.tasks.api_urls")),
+]
+
+app_name = "api"
+urlpatterns = [
+    *BEFORE_V1,
+    path("", include("schakel.signals.api_urls")),
 ]

@@ -100,6 +100,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of synthetic signals (default: 300 small, 10000 large)",
     )
 
+    importer = sub.add_parser(
+        "import",
+        help="import signals from a CSV or XLSX file",
+        description="Import signals from a CSV or XLSX file in the layout of the import "
+        "template (docs/import.md), with a progress bar. Every row is checked first; if any "
+        "row has a problem nothing is saved. Rows imported before are skipped. Exit 1 when "
+        "the file has problems.",
+    )
+    importer.add_argument("file", help="the CSV or XLSX file")
+    importer.add_argument("--organisation", required=True, help="the organisation's name")
+    importer.add_argument("--user", required=True, help="user name of the submitter")
+    importer.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
+    importer.add_argument("--tlp", help="sharing label for rows without one")
+    importer.add_argument("--purpose", help="purpose of sharing for rows without one")
+    importer.add_argument(
+        "--sharing-group",
+        action="append",
+        default=[],
+        dest="sharing_groups",
+        help="sharing group (name) for rows without one; repeat for several",
+    )
+    importer.add_argument("--report", help="write every problem to this file (.csv or .xlsx)")
+    importer.add_argument("--language", choices=["nl", "en"], help="language of the messages")
+
     sub.add_parser(
         "migrate",
         help="create or update the database schema",
@@ -204,6 +228,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.signals is not None:
             extra.append(f"--signals={args.signals}")
         return _call("schakel_demo", f"--size={args.size}", f"--seed={args.seed}", *extra)
+    if command == "import":
+        options = [args.file, f"--organisation={args.organisation}", f"--user={args.user}"]
+        options += ["--dry-run"] if args.dry_run else []
+        options += [f"--tlp={args.tlp}"] if args.tlp else []
+        options += [f"--purpose={args.purpose}"] if args.purpose else []
+        options += [f"--sharing-group={name}" for name in args.sharing_groups]
+        options += [f"--report={args.report}"] if args.report else []
+        options += [f"--language={args.language}"] if args.language else []
+        return _call("schakel_import", *options)
     if command == "migrate":
         return _call("migrate")
     if command == "createuser":

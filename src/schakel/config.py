@@ -75,6 +75,21 @@ def _choice(*options: str) -> Callable[[str], str]:
     return parse
 
 
+#: The periods Django REST framework's throttles understand (it reads the first letter).
+_RATE_PERIODS = frozenset({"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"})
+
+
+def _rate(raw: str) -> str:
+    value = raw.strip()
+    count, _, period = value.partition("/")
+    if not count.isdigit() or int(count) <= 0 or period not in _RATE_PERIODS:
+        raise ValueError(
+            f"expected requests per period such as 600/min (periods: s, min, hour, day); "
+            f"got {raw!r}"
+        )
+    return value
+
+
 def _database_url(raw: str) -> str:
     value = raw.strip()
     if not value:
@@ -204,6 +219,13 @@ SETTINGS: tuple[Setting, ...] = (
         _parse_str,
         "Schakel <noreply@localhost>",
         "Sender of password-reset mails and alerts.",
+    ),
+    Setting(
+        "API_RATE",
+        _rate,
+        "600/min",
+        "Requests one user (API token or browser session) may make to the REST API per period; "
+        "beyond it the API answers 429 with Retry-After. Counted per server process.",
     ),
     Setting(
         "LOG_LEVEL",

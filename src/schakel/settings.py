@@ -29,6 +29,7 @@ ALLOWED_HOSTS = CONFIG["ALLOWED_HOSTS"]
 CSRF_TRUSTED_ORIGINS = CONFIG["CSRF_TRUSTED_ORIGINS"]
 SCHAKEL_REQUIRE_2FA = bool(CONFIG["REQUIRE_2FA"])
 SCHAKEL_WORKER_STALE_SECONDS = int(CONFIG["WORKER_STALE_SECONDS"])
+SCHAKEL_API_RATE = str(CONFIG["API_RATE"])
 SCHAKEL_AUDIT_CHECKPOINT_DIR = DATA_DIR / "audit-checkpoints"
 
 INSTALLED_APPS = [
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "axes",
     "django_htmx",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -55,6 +57,8 @@ INSTALLED_APPS = [
     "schakel.tasks",
     "schakel.notifications",
     "schakel.signals",
+    "schakel.signaltable",
+    "schakel.imports",
     "schakel.web",
     "schakel.demo",
     "schakel.access",
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "schakel.web.middleware.RequestIdMiddleware",
+    # Outside the second-factor check, so that its 401 carries the version header too.
+    "schakel.web.middleware.ApiVersionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -197,10 +203,15 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REST_FRAMEWORK = {
+    # The token first: a request that presents one is answered as its user or refused,
+    # never quietly as the browser session beside it (which may lack its second factor; the
+    # second-factor middleware lets token requests through on that understanding).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "schakel.web.api_auth.UserTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["schakel.web.api_auth.UserRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -208,8 +219,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Schakel API",
-    "DESCRIPTION": "The REST API of Schakel. Every endpoint applies the access policy.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": "The REST API of Schakel. Every endpoint applies the access policy. "
+    "Authentication, versioning, idempotency and errors: docs/api.md.",
+    # The API's version as in the API-Version header (schakel.web.api.API_VERSION).
+    "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

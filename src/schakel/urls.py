@@ -4,20 +4,43 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularJSONAPIView,
+    SpectacularSwaggerView,
+)
 
+from schakel import api_urls
 from schakel.web import views as web_views
+from schakel.web.api import V1_NAMESPACE
+
+# The API, version 1, and the unversioned paths kept for the clients of before v1. Each has
+# its own OpenAPI document describing exactly its own paths.
+API_V1 = [path("api/v1/", include("schakel.api_urls", namespace=V1_NAMESPACE))]
+API_BEFORE_V1 = [path("api/", include(api_urls.BEFORE_V1))]
 
 urlpatterns = [
     path("", include("schakel.partners.urls")),
     path("tasks/", include("schakel.tasks.urls")),
-    path("notifications/", include("schakel.notifications.urls")),
     path("signals/", include("schakel.signals.urls")),
+    path("tables/", include("schakel.signaltable.urls")),
+    path("notifications/", include("schakel.notifications.urls")),
     path("health", web_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("schakel.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path(
+        "api/v1/openapi.json",
+        SpectacularJSONAPIView.as_view(patterns=API_V1),
+        name="api_v1_openapi",
+    ),
+    path(
+        "api/v1/docs/",
+        SpectacularSwaggerView.as_view(url_name="api_v1_openapi"),
+        name="api_v1_docs",
+    ),
+    *API_V1,
+    path("api/schema/", SpectacularAPIView.as_view(patterns=API_BEFORE_V1), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    *API_BEFORE_V1,
     # The Django admin is for platform superusers only (see partners.admin).
     path("admin/", admin.site.urls),
 ]

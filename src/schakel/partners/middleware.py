@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from rest_framework.authentication import TokenAuthentication
 
 # Paths a signed-in user may reach before the second factor: to enrol, verify, leave or
 # change language, plus what the load balancer and the browser need.
@@ -28,6 +29,7 @@ class TwoFactorRequiredMiddleware:
             and getattr(user, "needs_two_factor", False)
             and not user.is_verified()  # type: ignore[attr-defined]
             and not self._is_open(request.path)
+            and not self._presents_api_token(request)
         ):
             if request.path.startswith("/api/"):
                 return HttpResponse(status=401)
@@ -36,6 +38,17 @@ class TwoFactorRequiredMiddleware:
             target = "two_factor_verify" if user_has_device(user) else "two_factor_setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)
+
+    @staticmethod
+    def _presents_api_token(request: HttpRequest) -> bool:
+        """An API request with ``Authorization: Token ...``: a machine's credential, to which
+        the second factor does not apply. The API authenticates the token before the session
+        (REST_FRAMEWORK in settings), so such a request is answered as the token's user or
+        refused with 401 — never as the unverified session beside it."""
+        if not request.path.startswith("/api/"):
+            return False
+        scheme = request.headers.get("Authorization", "").split(maxsplit=1)
+        return bool(scheme) and scheme[0].lower() == TokenAuthentication.keyword.lower()
 
     @staticmethod
     def _is_open(path: str) -> bool:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from schakel.signals import views
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("guidance/", views.guidance, name="signal_guidance"),
     path("sharing-preview/", views.sharing_preview, name="signal_sharing_preview"),
     path("sharing-defaults/", views.sharing_defaults, name="signal_sharing_defaults"),
+    # Before "<str:reference>/": "import" is no reference.
+    path("import/", include("schakel.signals.bulk.urls")),
     path("<str:reference>/", views.signal_detail, name="signal_detail"),
     path("<str:reference>/received/", views.signal_receipt, name="signal_receipt"),
     path("<str:reference>/band/", views.signal_overrule, name="signal_overrule"),

@@ -19,3 +19,14 @@ class WebConfig(AppConfig):
             settings.SCHAKEL_AUDIT_CHECKPOINT_DIR,
         ):
             folder.mkdir(parents=True, exist_ok=True)
+
+        from django.contrib import admin
+        from rest_framework.authtoken.models import TokenProxy
+
+        from schakel.jobs.services import register_periodic_job
+        from schakel.web.idempotency import forget_expired_keys
+
+        register_periodic_job("expire-idempotency-keys", forget_expired_keys)
+        # API tokens are shown once, to their owner; the admin would list every user's key.
+        if admin.site.is_registered(TokenProxy):
+            admin.site.unregister(TokenProxy)

@@ -29,6 +29,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from schakel.audit import services as audit
 from schakel.partners.forms import LoginForm, TokenForm
 from schakel.partners.models import User
+from schakel.web import api_auth
 
 RECOVERY_CODE_COUNT = 10
 SETUP_DEVICE_NAME = "authenticator"
@@ -162,9 +163,18 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
-    """The user's own account: second factor state and new recovery codes."""
+    """The user's own account: second factor state, new recovery codes, the API token."""
     user: User = request.user  # type: ignore[assignment]
-    if request.method == "POST" and request.POST.get("action") == "recovery_codes":
+    action = request.POST.get("action") if request.method == "POST" else None
+    new_api_token = None
+    if action == "api_token":
+        # Shown on this answer only; the account page never shows a stored token again.
+        new_api_token = api_auth.issue_api_token(user, request=request)
+    elif action == "api_token_revoke":
+        api_auth.revoke_api_token(user, request=request)
+        messages.success(request, _("Your API token was revoked."))
+        return redirect("account")
+    if action == "recovery_codes":
         with transaction.atomic():
             codes = _new_recovery_codes(user)
             audit.record_change(request, "new_recovery_codes", "partners.user", [user.pk])
@@ -176,6 +186,8 @@ def account(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {
         "has_app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "recovery_left": StaticToken.objects.filter(device__user=user).count(),
+        "api_token": api_auth.api_token_of(user),
+        "new_api_token": new_api_token,
     }
     return render(request, "partners/account.html", context)
 

@@ -1,0 +1,581 @@
+"""REST endpoints for signals (version 1): intake, list, detail, a narrow update, re-triage.
+
+Thin adapters over ``services`` (create_signal, retriage_signal, visible_signals),
+``updates.update_signal`` and ``presenter.present``: the detail is built from what the
+presenter lets the viewer see, so hidden personal data never reaches a serializer — in its
+place are *hits* (what kind of thing is there, and whom to contact).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import pagination, parsers, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from schakel.access import policy
+from schakel.access.shortcuts import get_visible_or_404
+from schakel.audit import services as audit
+from schakel.errors import Conflict, InvalidFields
+from schakel.partners.models import User
+from schakel.signals import services, updates
+from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
+from schakel.signals.models import Band, Channel, Signal, Tlp, TriageRecord
+from schakel.signals.presenter import SignalView, present
+from schakel.web import idempotency
+from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api_input import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictSerializer,
+    id_list,
+    items,
+    text,
+    text_list,
+)
+
+#: At most this many persons, companies, addresses or values in one list of a signal.
+MAX_ITEMS = 100
+
+#: The API's names for SignalInput's fields where they differ, for error paths too.
+API_NAMES = {"sharing_group_ids": "sharing_groups", "recipient_ids": "recipients"}
+INPUT_NAMES = {api: name for name, api in API_NAMES.items()}
+
+
+# --- What a client sends ---------------------------------------------------------------
+
+
+class IdentityNumberInput(StrictSerializer):
+    kind = StrictCharField(max_length=32)
+    number = StrictCharField(max_length=100)
+
+
+class PersonInputSerializer(StrictSerializer):
+    role = StrictCharField(max_length=32)
+    given_names = text(200)
+    family_name = text(200)
+    alias = text(200)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    age_band = text(16)
+    gender = text(16)
+    nationality = text(8)
+    migration_status = text(32)
+    languages = text_list(16, max_length=MAX_ITEMS)
+    identity_numbers = items(IdentityNumberInput(), MAX_ITEMS)
+    phones = text_list(100, max_length=MAX_ITEMS)
+    emails = text_list(254, max_length=MAX_ITEMS)
+
+
+class CompanyInputSerializer(StrictSerializer):
+    name = StrictCharField(max_length=300, allow_blank=True)
+    registration_number = text(32)
+    role = text(32)
+
+
+class AddressInputSerializer(StrictSerializer):
+    street = text(200)
+    house_number = text(16)
+    postcode = text(16)
+    city = text(120)
+    country = text(2, default="NL")
+    is_place_of_observation = StrictBooleanField(required=False, default=False)
+
+
+class SignalInputSerializer(StrictSerializer):
+    """A new signal: the fields of the full form. Every value is checked again by the intake
+    validation, which names each problem with its path (``persons[0].date_of_birth``)."""
+
+    external_id = text(
+        128, help_text="Your own id for this signal; a second signal with it is refused (409)."
+    )
+    description = text()
+    observed_on = serializers.DateField(required=False, allow_null=True, default=None)
+    municipality = text(16, help_text="CBS code, e.g. GM0758.")
+    forms_of_exploitation = text_list(40, max_length=MAX_ITEMS)
+    indicator_ids = text_list(80, max_length=MAX_ITEMS)
+    tags = text_list(40, max_length=MAX_ITEMS)
+    tlp = text(16, default=Tlp.AMBER, help_text="CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")
+    purpose = text(40, default="signal_table_assessment")
+    legal_basis = text(40)
+    sharing_groups = id_list(max_length=MAX_ITEMS, help_text="Ids of sharing groups.")
+    recipients = id_list(
+        max_length=MAX_ITEMS, help_text="Ids of the named recipient organisations (TLP:RED)."
+    )
+    source_reliability = text(1)
+    information_reliability = text(1)
+    identity_withheld = StrictBooleanField(required=False, default=False)
+    reporter_withheld = StrictBooleanField(required=False, default=False)
+    persons = items(PersonInputSerializer(), MAX_ITEMS)
+    companies = items(CompanyInputSerializer(), MAX_ITEMS)
+    addresses = items(AddressInputSerializer(), MAX_ITEMS)
+    phones = text_list(100, max_length=MAX_ITEMS)
+    emails = text_list(254, max_length=MAX_ITEMS)
+    ibans = text_list(64, max_length=MAX_ITEMS)
+    plates = text_list(32, max_length=MAX_ITEMS)
+    websites = text_list(max_length=MAX_ITEMS)
+
+    def signal_input(self) -> tuple[SignalInput, str]:
+        """The validated body as intake's SignalInput, and the external id."""
+        data = dict(self.validated_data)
+        external_id = data.pop("external_id").strip()
+        persons = [
+            PersonInput(
+                **{
+                    **person,
+                    "identity_numbers": [
+                        (n["kind"], n["number"]) for n in person.get("identity_numbers", [])
+                    ],
+                }
+            )
+            for person in data.pop("persons", [])
+        ]
+        companies = [CompanyInput(**c) for c in data.pop("companies", [])]
+        addresses = [AddressInput(**a) for a in data.pop("addresses", [])]
+        for api_name, name in INPUT_NAMES.items():
+            data[name] = data.pop(api_name)
+        signal_input = SignalInput(
+            **data, persons=persons, companies=companies, addresses=addresses
+        )
+        return signal_input, external_id
+
+
+class SignalChangeSerializer(StrictSerializer):
+    """What an update may change; every other field of a signal is fixed after intake."""
+
+    fixed_fields = frozenset(SignalInputSerializer._declared_fields) - {
+        "description",
+        "indicator_ids",
+        "forms_of_exploitation",
+        "tlp",
+        "purpose",
+        "sharing_groups",
+        "recipients",
+    }
+
+    description = StrictCharField(allow_blank=True, trim_whitespace=False)
+    indicator_ids = text_list(80, max_length=MAX_ITEMS)
+    forms_of_exploitation = text_list(40, max_length=MAX_ITEMS)
+    tlp = StrictCharField(max_length=16)
+    purpose = StrictCharField(max_length=40)
+    sharing_groups = id_list(max_length=MAX_ITEMS)
+    recipients = id_list(max_length=MAX_ITEMS)
+
+    def changes(self) -> dict[str, Any]:
+        return {INPUT_NAMES.get(name, name): value for name, value in self.validated_data.items()}
+
+
+# --- What a client receives -----------------------------------------------------------------
+
+
+class OrganisationRefSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ReceiptSerializer(serializers.Serializer[Any]):
+    """The answer to a new signal: no personal data, so that it may be stored for retries."""
+
+    reference = serializers.CharField()
+    url = serializers.CharField()
+    band = serializers.ChoiceField(choices=Band.choices)
+    received_at = serializers.DateTimeField()
+    external_id = serializers.CharField(allow_null=True)
+
+
+class TriageSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=TriageRecord.Kind.choices)
+    model_version = serializers.CharField()
+    score = serializers.FloatField()
+    band = serializers.ChoiceField(choices=Band.choices)
+    created_at = serializers.DateTimeField()
+    reasons = serializers.ListField(child=serializers.DictField(), source="result.reasons")
+
+
+class SignalSummarySerializer(serializers.Serializer[Any]):
+    """A row of the list: what the signal is about, without personal data."""
+
+    reference = serializers.CharField()
+    url = serializers.SerializerMethodField()
+    owner_organisation = OrganisationRefSerializer()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    received_at = serializers.DateTimeField()
+    observed_on = serializers.DateField(allow_null=True)
+    municipality = serializers.CharField(
+        source="municipality.code", allow_null=True, help_text="CBS code, e.g. GM0758."
+    )
+    forms_of_exploitation = serializers.ListField(child=serializers.CharField())
+    tags = serializers.ListField(child=serializers.CharField())
+    tlp = serializers.ChoiceField(choices=Tlp.choices)
+    purpose = serializers.CharField()
+    band = serializers.ChoiceField(choices=Band.choices)
+
+    def get_url(self, signal: Signal) -> str:
+        return signal_url(signal)
+
+
+class PersonSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    role = serializers.CharField()
+    given_names = serializers.CharField()
+    family_name = serializers.CharField()
+    alias = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    age_band = serializers.CharField()
+    gender = serializers.CharField()
+    nationality = serializers.CharField()
+    migration_status = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+
+
+class CompanySerializer(serializers.Serializer[Any]):
+    name = serializers.CharField()
+    registration_number = serializers.CharField()
+    role = serializers.CharField()
+
+
+class AddressSerializer(serializers.Serializer[Any]):
+    street = serializers.CharField()
+    house_number = serializers.CharField()
+    postcode = serializers.CharField()
+    city = serializers.CharField()
+    country = serializers.CharField()
+    is_place_of_observation = serializers.BooleanField()
+
+
+class IdentifierSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    subkind = serializers.CharField(help_text="For identity numbers: passport, bsn, ...")
+    value = serializers.CharField()
+    person = serializers.IntegerField(source="person_id", allow_null=True)
+
+
+class HitSerializer(serializers.Serializer[Any]):
+    """Something is there that the viewer may not see, and whom to ask about it."""
+
+    kind = serializers.CharField(source="what")
+    contact_organisation = serializers.CharField()
+    contact_email = serializers.CharField()
+
+
+class SignalDetailSerializer(SignalSummarySerializer):
+    """One signal as the presenter lets the viewer see it (a ``SignalView``).
+
+    ``description``, ``companies``, ``addresses``, ``reliability`` and ``submitted_by`` are
+    left out — not empty, absent — when the viewer may not see them; ``persons`` and
+    ``identifiers`` hold only what the viewer may see; ``hits`` says what else is there.
+    """
+
+    indicator_ids = serializers.ListField(child=serializers.CharField())
+    sharing_groups = OrganisationRefSerializer(many=True)
+    recipients = OrganisationRefSerializer(many=True)
+    identity_withheld = serializers.BooleanField()
+    reporter_withheld = serializers.BooleanField()
+    triage = TriageSerializer(allow_null=True)
+    submitted_by = serializers.CharField(required=False)
+    description = serializers.CharField(required=False)
+    reliability = serializers.DictField(child=serializers.CharField(), required=False)
+    persons = PersonSerializer(many=True)
+    companies = CompanySerializer(many=True, required=False)
+    addresses = AddressSerializer(many=True, required=False)
+    identifiers = IdentifierSerializer(many=True)
+    hits = HitSerializer(many=True)
+    redacted = serializers.BooleanField()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        view: SignalView = instance
+        signal = view.signal
+        general_visible = view.description is not None
+        data: dict[str, Any] = dict(SignalSummarySerializer(signal, context=self.context).data)
+        data["indicator_ids"] = sorted(signal.indicator_set.values_list("indicator_id", flat=True))
+        data["sharing_groups"] = [{"id": g.pk, "name": g.name} for g in signal.sharing_groups.all()]
+        data["recipients"] = [{"id": o.pk, "name": o.name} for o in signal.recipients.all()]
+        data["identity_withheld"] = signal.identity_withheld
+        data["reporter_withheld"] = signal.reporter_withheld
+        record = services.latest_triage(signal)
+        data["triage"] = TriageSerializer(record).data if record else None
+        if view.submitter is not None:
+            data["submitted_by"] = view.submitter.get_full_name() or view.submitter.username
+        if general_visible:
+            data["description"] = view.description
+        if view.reliability is not None:
+            source, information = view.reliability
+            data["reliability"] = {"source": source, "information": information}
+        data["persons"] = PersonSerializer(view.persons, many=True).data
+        if general_visible:
+            data["companies"] = CompanySerializer(view.companies, many=True).data
+            data["addresses"] = AddressSerializer(view.addresses, many=True).data
+        data["identifiers"] = IdentifierSerializer(view.identifiers, many=True).data
+        data["hits"] = HitSerializer(view.hits, many=True).data
+        data["redacted"] = view.redacted
+        return data
+
+
+class RetriageSerializer(serializers.Serializer[Any]):
+    reference = serializers.CharField()
+    band = serializers.ChoiceField(choices=Band.choices, help_text="After any overruling.")
+    triage = TriageSerializer()
+
+
+# --- Errors -----------------------------------------------------------------------------
+
+
+class DuplicateExternalId(Conflict):
+    code = "duplicate_external_id"
+
+    def __init__(self, reference: str | None) -> None:
+        self.reference = reference
+        message = (
+            _("Your organisation already sent a signal with this external_id: %(reference)s.")
+            % {"reference": reference}
+            if reference
+            else _("Your organisation already sent a signal with this external_id.")
+        )
+        super().__init__(message, field="external_id")
+
+    def as_list(self) -> list[dict[str, str]]:
+        problem = self.as_dict()
+        if self.reference:
+            problem["reference"] = self.reference
+        return [problem]
+
+
+def _api_names(exc: InvalidFields) -> InvalidFields:
+    """Intake's problems under the names the API uses (``sharing_groups[0]``)."""
+    renamed: dict[str, Any] = {}
+    for path, messages in exc.problems.items():
+        head, dot, rest = path.partition(".")
+        name, bracket, index = head.partition("[")
+        renamed[f"{API_NAMES.get(name, name)}{bracket}{index}{dot}{rest}"] = messages
+    return InvalidFields(renamed)
+
+
+# --- Endpoints -------------------------------------------------------------------------------
+
+
+def signal_url(signal: Signal) -> str:
+    return reverse(f"{V1_NAMESPACE}:signal-detail", kwargs={"reference": signal.reference})
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("band", str, enum=Band.values, description="Only signals in this band."),
+    OpenApiParameter("owner", str, enum=["mine"], description="mine: my organisation's."),
+    OpenApiParameter(
+        "received_after",
+        OpenApiTypes.DATETIME,
+        description="Received at or after this moment (a date means its first moment).",
+    ),
+]
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    idempotency.HEADER,
+    str,
+    location=OpenApiParameter.HEADER,
+    description="Retry safely: the same key and body give the original answer (24 hours).",
+)
+
+
+class SignalPagination(pagination.LimitOffsetPagination):
+    """?limit=&offset= as elsewhere in the API (100 by default), at most 500 at once."""
+
+    max_limit = 500
+
+
+class SignalViewSet(viewsets.GenericViewSet[Signal]):
+    """Signals under the access policy: lists filter in the query, a signal the user may not
+    see is 404, and its detail shows only what the presenter allows."""
+
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    parser_classes = [parsers.JSONParser]
+    pagination_class = SignalPagination
+    serializer_class = SignalSummarySerializer
+
+    def _user(self) -> User:
+        user: User = self.request.user  # type: ignore[assignment]
+        return user
+
+    def get_queryset(self) -> QuerySet[Signal]:
+        return services.visible_signals(self._user())
+
+    def _visible(self, reference: str) -> Signal:
+        queryset = Signal.objects.select_related(
+            "owner_organisation", "municipality", "submitted_by"
+        ).prefetch_related("sharing_groups", "recipients")
+        return get_visible_or_404(self._user(), queryset, reference=reference)
+
+    def _detail(self, request: Request, signal: Signal) -> dict[str, Any]:
+        view = present(self._user(), signal)
+        for object_type, ids in view.personal_ids.items():
+            audit.record_read(request, object_type, ids, purpose=signal.purpose)
+        audit.record_read(request, "signals.signal", [signal.pk], purpose=signal.purpose)
+        return dict(SignalDetailSerializer(view).data)
+
+    @extend_schema(
+        summary="Signals the user may see, newest first",
+        parameters=LIST_PARAMETERS,
+        responses={
+            200: SignalSummarySerializer(many=True),
+            400: error("A filter has a value it does not know."),
+        },
+    )
+    def list(self, request: Request) -> Response:
+        signals = self.get_queryset()
+        params = request.query_params
+        problems: dict[str, list[Any]] = {}
+        band = params.get("band")
+        if band is not None:
+            if band in Band.values:
+                signals = signals.filter(band=band)
+            else:
+                problems["band"] = [_("Unknown band.")]
+        owner = params.get("owner")
+        if owner is not None:
+            if owner == "mine":
+                signals = signals.filter(owner_organisation_id=self._user().organisation_id)
+            else:
+                problems["owner"] = [_("Use owner=mine, or leave it out.")]
+        received_after = params.get("received_after")
+        if received_after is not None:
+            moment = _moment(received_after)
+            if moment is None:
+                problems["received_after"] = [_("Use a date (2026-11-01) or a date and time.")]
+            else:
+                signals = signals.filter(received_at__gte=moment)
+        if problems:
+            raise InvalidFields(problems)
+        page = self.paginate_queryset(signals)
+        rows = SignalSummarySerializer(page if page is not None else signals, many=True).data
+        return self.get_paginated_response(rows) if page is not None else Response(rows)
+
+    @extend_schema(
+        summary="Hand in a signal",
+        description="Validated like the full form; triaged at once. The answer holds no "
+        "personal data. With an Idempotency-Key, a retry gets the original answer.",
+        request=SignalInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={
+            201: ReceiptSerializer,
+            400: error("Bad input; every problem named with its field."),
+            409: error("Your organisation sent this external_id before."),
+            413: error("The body is larger than the server accepts."),
+            422: error("The Idempotency-Key was used for another request."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        return idempotency.respond_once(request, lambda: self._create(request))
+
+    def _create(self, request: Request) -> Response:
+        body = SignalInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data, external_id = body.signal_input()
+        user = self._user()
+        try:
+            with transaction.atomic():
+                signal = services.create_signal(
+                    data, submitted_by=user, channel=Channel.API, request=request
+                )
+                if external_id:
+                    # A signal with this key from this organisation fails on the unique
+                    # (owner organisation, source key) — also a concurrent twin, which waits
+                    # for the first to commit — and is rolled back whole. No lookup before:
+                    # duplicates are rare, and the constraint is the check that holds.
+                    Signal.objects.filter(pk=signal.pk).update(source_key=external_id)
+        except InvalidFields as exc:
+            raise _api_names(exc) from None
+        except IntegrityError:
+            if external_id:
+                _refuse_known_external_id(user, external_id)
+            raise
+        url = signal_url(signal)
+        receipt = ReceiptSerializer(
+            {
+                "reference": signal.reference,
+                "url": url,
+                "band": signal.band,
+                "received_at": signal.received_at,
+                "external_id": external_id or None,
+            }
+        ).data
+        return Response(receipt, status=201, headers={"Location": request.build_absolute_uri(url)})
+
+    @extend_schema(
+        summary="One signal, as far as the user may see it",
+        responses={200: SignalDetailSerializer, 404: error("No such signal, or not yours to see.")},
+    )
+    def retrieve(self, request: Request, reference: str) -> Response:
+        return Response(self._detail(request, self._visible(reference)))
+
+    @extend_schema(
+        summary="Change the description, indicators or sharing (owner organisation)",
+        description="Validated like intake and audited. Triage is not run again: use "
+        "retriage/ for that.",
+        request=SignalChangeSerializer,
+        responses={
+            200: SignalDetailSerializer,
+            400: error("Bad input, or a field that cannot be changed."),
+            403: error("You may see the signal but not change it."),
+            404: error("No such signal, or not yours to see."),
+        },
+    )
+    def partial_update(self, request: Request, reference: str) -> Response:
+        signal = self._visible(reference)
+        body = SignalChangeSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        try:
+            updates.update_signal(signal, body.changes(), actor=self._user(), request=request)
+        except InvalidFields as exc:
+            raise _api_names(exc) from None
+        return Response(self._detail(request, self._visible(reference)))
+
+    @extend_schema(
+        summary="Triage again with the current model",
+        request=None,
+        responses={
+            200: RetriageSerializer,
+            403: error("You may see the signal but not triage it."),
+            404: error("No such signal, or not yours to see."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def retriage(self, request: Request, reference: str) -> Response:
+        """Triage again with the current model; the earlier results stay beside it."""
+        signal = self._visible(reference)
+        record = services.retriage_signal(signal, actor=self._user(), request=request)
+        signal.refresh_from_db(fields=["band"])
+        return Response(
+            RetriageSerializer(
+                {"reference": signal.reference, "band": signal.band, "triage": record}
+            ).data
+        )
+
+
+def _refuse_known_external_id(user: User, external_id: str) -> None:
+    existing = Signal.objects.filter(
+        owner_organisation_id=user.organisation_id, source_key=external_id
+    ).first()
+    if existing is not None:
+        visible = policy.can(user, "view", existing)
+        raise DuplicateExternalId(existing.reference if visible else None)
+
+
+def _moment(raw: str) -> datetime | None:
+    try:
+        moment = parse_datetime(raw)
+        if moment is None:
+            day = parse_date(raw)
+            moment = datetime.combine(day, time.min) if day is not None else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return moment

@@ -1,0 +1,377 @@
+"""Writing validated signals in batches: the same records as ``services.create_signal``
+(signal, reference, sharing groups, indicators, triage record, mentions, audit entry, the
+``signal_committed`` event after commit), with a few statements per batch instead of a dozen
+per signal.
+
+The ``*_for`` builders below say once how a validated signal becomes rows; the design note
+in ``docs/import.md`` proposes that ``create_signal`` write through ``write_signals`` too, so
+that both channels share them.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import connections, router, transaction
+from django.db.models import Case, CharField, Model, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Concat, LPad
+from django.utils import timezone
+
+from schakel.audit import services as audit
+from schakel.partners.models import User
+from schakel.signals.intake import CleanPerson, CleanSignal
+from schakel.signals.models import (
+    AddressMention,
+    CompanyMention,
+    IdentifierMention,
+    PersonMention,
+    Signal,
+    SignalIndicator,
+    TriageRecord,
+)
+from schakel.signals.retention import initial_retention
+from schakel.signals.rules import triage
+from schakel.signals.services import _facts as triage_facts
+from schakel.signals.services import signal_committed
+
+log = logging.getLogger(__name__)
+
+#: Signals per batch: large enough that statements are few, small enough for every
+#: database's limit on parameters in ``pk IN (...)``.
+BATCH_SIZE = 500
+
+#: ``progress(written, total)`` after each batch.
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class ToWrite:
+    clean: CleanSignal
+    source_key: str = ""
+
+
+def insert_rows(model: type[Model], rows: Sequence[Model], *, set_ids: bool = False) -> None:
+    """INSERT ``rows`` of ``model`` with few statements: each value prepared by its field as
+    Django's ``bulk_create`` does (``pre_save``, ``get_db_prep_save``), without its per-value
+    SQL compilation, which costs more than the database. ``set_ids`` reads back the new
+    primary keys (SQLite 3.35+ and PostgreSQL return them in insertion order).
+
+    For model instances built here only: no signals are sent and expressions are not
+    supported, as with ``bulk_create``.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    # The wrapper itself, not the thread-local proxy: it is asked for every value.
+    connection = connections[router.db_for_write(model)]
+    # Every column but an auto-incremented key, which the database assigns.
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    pk = meta.pk
+    assert pk is not None
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    # Table and column names come from the model, quoted; every value is a parameter.
+    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    group = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = [
+        tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields) for row in rows
+    ]
+    with connection.cursor() as cursor:
+        if not set_ids:
+            cursor.executemany(head + group, values)
+            return
+        if not connection.features.can_return_rows_from_bulk_insert:
+            raise RuntimeError("the database cannot return the ids of inserted rows")
+        step = max(1, connection.ops.bulk_batch_size(fields, rows))
+        for start in range(0, len(rows), step):
+            chunk = values[start : start + step]
+            cursor.execute(
+                head + ", ".join([group] * len(chunk)) + f" RETURNING {quote(pk.column)}",
+                [value for row in chunk for value in row],
+            )
+            for row, (new_id,) in zip(rows[start : start + step], cursor.fetchall(), strict=True):
+                setattr(row, pk.attname, new_id)
+                row._state.adding = False
+                row._state.db = connection.alias
+
+
+def signal_reference(received_at: datetime, pk: int) -> str:
+    """A reference people can read out on the phone: year and a running number."""
+    return f"S-{received_at:%Y}-{pk:06d}"
+
+
+def reference_expression(received_at: datetime) -> Combinable:
+    """``signal_reference`` computed by the database, for a whole batch in one UPDATE."""
+    digits = Cast("pk", output_field=CharField())
+    return Concat(
+        Value(f"S-{received_at:%Y}-"),
+        Case(When(pk__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits),
+        output_field=CharField(),
+    )
+
+
+def signal_for(
+    item: ToWrite,
+    result: triage.TriageResult,
+    *,
+    submitted_by: User,
+    channel: str,
+    received_at: datetime,
+    reference: str,
+    retention_until: date,
+) -> Signal:
+    clean, data = item.clean, item.clean.data
+    return Signal(
+        reference=reference,
+        owner_organisation=submitted_by.organisation,
+        submitted_by=submitted_by,
+        reporter_withheld=data.reporter_withheld,
+        identity_withheld=data.identity_withheld,
+        channel=channel,
+        received_at=received_at,
+        created_at=received_at,
+        observed_on=data.observed_on,
+        description=data.description.strip(),
+        municipality=clean.municipality,
+        forms_of_exploitation=sorted(set(data.forms_of_exploitation)),
+        tags=sorted(set(data.tags)),
+        tlp=data.tlp,
+        purpose=data.purpose,
+        legal_basis=data.legal_basis,
+        source_reliability=data.source_reliability,
+        information_reliability=data.information_reliability,
+        band=result.band,
+        retention_until=retention_until,
+        source_key=item.source_key,
+    )
+
+
+def triage_record_for(signal: Signal, result: triage.TriageResult) -> TriageRecord:
+    return TriageRecord(
+        signal_id=signal.pk,
+        kind=TriageRecord.Kind.INTAKE,
+        model_version=result.model_version,
+        score=result.score,
+        band=result.band,
+        result=result.as_dict(),
+        created_at=signal.created_at,
+    )
+
+
+def person_mention_for(signal: Signal, person: CleanPerson) -> PersonMention:
+    source = person.source
+    return PersonMention(
+        signal_id=signal.pk,
+        role=source.role,
+        given_names=source.given_names.strip(),
+        family_name=source.family_name.strip(),
+        alias=source.alias.strip(),
+        name_key=person.name_key,
+        date_of_birth=source.date_of_birth,
+        age_band=source.age_band,
+        gender=source.gender,
+        nationality=source.nationality.upper(),
+        migration_status=source.migration_status,
+        languages=list(source.languages),
+    )
+
+
+def mentions_for(
+    signal: Signal, clean: CleanSignal
+) -> tuple[list[CompanyMention], list[AddressMention], list[IdentifierMention]]:
+    """The company, address and (not person-bound) identifier rows of one signal."""
+    companies = [
+        CompanyMention(
+            signal_id=signal.pk,
+            name=company.name.strip(),
+            name_key=key,
+            registration_number=company.registration_number.strip(),
+            role=company.role,
+        )
+        for company, key in zip(clean.data.companies, clean.company_keys, strict=True)
+    ]
+    addresses = [
+        AddressMention(
+            signal_id=signal.pk,
+            street=a.street.strip(),
+            house_number=a.house_number.strip(),
+            postcode=a.postcode.strip().upper(),
+            city=a.city.strip(),
+            country=(a.country or "NL").upper(),
+            address_key=key or "",
+            is_place_of_observation=a.is_place_of_observation,
+        )
+        for a, key in zip(clean.data.addresses, clean.address_keys, strict=True)
+    ]
+    identifiers = [
+        IdentifierMention(
+            signal_id=signal.pk, kind=kind, subkind=subkind, value=value, normalised=normalised
+        )
+        for kind, subkind, value, normalised in clean.identifiers
+    ]
+    return companies, addresses, identifiers
+
+
+def write_signals(
+    items: Sequence[ToWrite],
+    *,
+    submitted_by: User,
+    channel: str,
+    request: Any = None,
+    audit_details: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> list[Signal]:
+    """Store validated signals, triaged, in the caller's transaction (one savepoint around
+    all of them: a failure writes none). One audit entry per batch and purpose lists the
+    ids; ``signal_committed`` is sent for each signal once the transaction commits."""
+    if submitted_by.organisation is None:
+        raise ValueError("the submitter must belong to an organisation")
+    received_at = timezone.now()
+    written: list[Signal] = []
+    with transaction.atomic():
+        for start in range(0, len(items), batch_size):
+            written += _write_batch(
+                items[start : start + batch_size],
+                submitted_by=submitted_by,
+                channel=channel,
+                received_at=received_at,
+                request=request,
+                audit_details=audit_details or {},
+            )
+            if progress is not None:
+                progress(len(written), len(items))
+    return written
+
+
+def _write_batch(
+    batch: Sequence[ToWrite],
+    *,
+    submitted_by: User,
+    channel: str,
+    received_at: datetime,
+    request: Any,
+    audit_details: Mapping[str, Any],
+) -> list[Signal]:
+    results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
+    retention_until = initial_retention(timezone.localdate())
+    # Placeholders that are unique until the database has given each signal its number.
+    token = uuid.uuid4().hex[:16]
+    signals = [
+        signal_for(
+            item,
+            result,
+            submitted_by=submitted_by,
+            channel=channel,
+            received_at=received_at,
+            reference=f"tmp-{token}-{index}",
+            retention_until=retention_until,
+        )
+        for index, (item, result) in enumerate(zip(batch, results, strict=True))
+    ]
+    insert_rows(Signal, signals, set_ids=True)
+    ids = [signal.pk for signal in signals]
+    if None in ids:
+        raise RuntimeError("the database did not return the ids of the new signals")
+    Signal.objects.filter(pk__in=ids).update(reference=reference_expression(received_at))
+    for signal in signals:
+        signal.reference = signal_reference(received_at, signal.pk)
+
+    groups = Signal.sharing_groups.through
+    recipients = Signal.recipients.through
+    group_rows, recipient_rows, indicator_rows, triage_rows = [], [], [], []
+    person_rows: list[PersonMention] = []
+    person_identifiers: list[list[tuple[str, str, str, str]]] = []
+    company_rows, address_rows, identifier_rows = [], [], []
+    for signal, item, result in zip(signals, batch, results, strict=True):
+        clean = item.clean
+        group_rows += [groups(signal_id=signal.pk, sharinggroup_id=g.pk) for g in clean.groups]
+        recipient_rows += [
+            recipients(signal_id=signal.pk, organisation_id=o.pk) for o in clean.recipients
+        ]
+        indicator_rows += [
+            SignalIndicator(signal_id=signal.pk, indicator_id=i)
+            for i in sorted(set(clean.data.indicator_ids))
+        ]
+        triage_rows.append(triage_record_for(signal, result))
+        for person in clean.persons:
+            person_rows.append(person_mention_for(signal, person))
+            person_identifiers.append(person.identifiers)
+        companies, addresses, identifiers = mentions_for(signal, clean)
+        company_rows += companies
+        address_rows += addresses
+        identifier_rows += identifiers
+
+    insert_rows(groups, group_rows)
+    insert_rows(recipients, recipient_rows)
+    insert_rows(SignalIndicator, indicator_rows)
+    insert_rows(TriageRecord, triage_rows)
+    # Only persons with phone numbers or e-mail addresses need their new ids back.
+    with_contacts = [bool(values) for values in person_identifiers]
+    insert_rows(
+        PersonMention,
+        [p for p, needed in zip(person_rows, with_contacts, strict=True) if needed],
+        set_ids=True,
+    )
+    insert_rows(
+        PersonMention,
+        [p for p, needed in zip(person_rows, with_contacts, strict=True) if not needed],
+    )
+    for mention, values in zip(person_rows, person_identifiers, strict=True):
+        identifier_rows += [
+            IdentifierMention(
+                signal_id=mention.signal_id,
+                person_id=mention.pk,
+                kind=kind,
+                subkind=subkind,
+                value=value,
+                normalised=normalised,
+            )
+            for kind, subkind, value, normalised in values
+        ]
+    insert_rows(CompanyMention, company_rows)
+    insert_rows(AddressMention, address_rows)
+    insert_rows(IdentifierMention, identifier_rows)
+
+    by_purpose: dict[str, list[Signal]] = defaultdict(list)
+    for signal in signals:
+        by_purpose[signal.purpose].append(signal)
+    for purpose, members in sorted(by_purpose.items()):
+        audit.record_change(
+            request,
+            "create",
+            "signals.signal",
+            [signal.pk for signal in members],
+            actor=submitted_by,
+            purpose=purpose,
+            details={
+                "channel": channel,
+                "bands": dict(sorted(Counter(s.band for s in members).items())),
+                **audit_details,
+            },
+        )
+    transaction.on_commit(lambda: _announce(signals))
+    return list(signals)
+
+
+def _announce(signals: Sequence[Signal]) -> None:
+    """Tell subscribers (alerts, entities) about each new signal. One failing subscriber must
+    not keep the others, or the rest of the batch, from hearing of it."""
+    for signal in signals:
+        for receiver, response in signal_committed.send_robust(sender=Signal, record=signal):
+            if isinstance(response, Exception):
+                log.error(
+                    "signal_committed receiver failed",
+                    extra={
+                        "signal_id": signal.pk,
+                        "receiver": getattr(receiver, "__qualname__", repr(receiver)),
+                        "error": type(response).__name__,
+                    },
+                )

@@ -1,0 +1,350 @@
+"""Signal intake through the API: 201 with a reference, bad input named per field, retries
+with an Idempotency-Key answered once, an external id accepted once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from schakel.audit.models import AuditEntry
+from schakel.jobs.services import PERIODIC_JOBS
+from schakel.partners.models import User
+from schakel.signals.models import Signal
+from schakel.testing.personas import World
+from schakel.web.api_auth import issue_api_token
+from schakel.web.idempotency import forget_expired_keys
+from schakel.web.models import IdempotencyRecord
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/signals/"
+TokenClient = Callable[[User], APIClient]
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    # The rate limit counts in the process's cache, by user id and (travelled) time: start
+    # and leave each test with no requests counted, whatever ran before in this process.
+    cache.clear()
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def token_client() -> TokenClient:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
+        return client
+
+    return make
+
+
+def body(world: World, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "external_id": "crm-4711",
+        "description": "Acht mensen wonen boven een nagelstudio; de baas houdt paspoorten in.",
+        "observed_on": "2026-11-20",
+        "municipality": "GM0758",
+        "forms_of_exploitation": ["labour"],
+        "indicator_ids": ["ilo.retention_of_identity_documents", "labour.lives_at_workplace"],
+        "tlp": "AMBER",
+        "purpose": "signal_table_assessment",
+        "sharing_groups": [world.table_a.pk],
+        "persons": [
+            {
+                "role": "possible_victim",
+                "given_names": "Ioana",
+                "family_name": "Popescu",
+                "date_of_birth": "1999-03-04",
+                "nationality": "RO",
+                "phones": ["06 1234 5678"],
+                "identity_numbers": [{"kind": "passport", "number": "X1234567"}],
+            },
+            {"role": "suspect", "given_names": "Marius", "family_name": "Dragomir"},
+        ],
+        "companies": [{"name": "Nagelstudio Glans B.V.", "registration_number": "12345678"}],
+        "addresses": [
+            {
+                "street": "Ginnekenweg",
+                "house_number": "12a",
+                "postcode": "4818 JA",
+                "city": "Breda",
+                "is_place_of_observation": True,
+            }
+        ],
+        "ibans": ["NL91 ABNA 0417 1643 00"],
+    }
+    values.update(overrides)
+    return values
+
+
+def _fields(response: Any) -> dict[str, str]:
+    return {e.get("field", ""): e["code"] for e in response.json()["errors"]}
+
+
+def test_creating_a_signal_answers_201_with_its_reference(
+    world: World, token_client: TokenClient
+) -> None:
+    carla = world.users["care_coordinator"]
+    response = token_client(carla).post(URL, body(world), format="json")
+    assert response.status_code == 201, response.content
+    receipt = response.json()
+    signal = Signal.objects.get()
+    assert receipt["reference"] == signal.reference and receipt["external_id"] == "crm-4711"
+    assert receipt["url"] == f"/api/v1/signals/{signal.reference}/"
+    assert response["Location"].endswith(receipt["url"])
+    assert receipt["band"] == signal.band
+    assert signal.channel == "api" and signal.submitted_by == carla
+    assert signal.source_key == "crm-4711"
+    assert [p.family_name for p in signal.persons.all()] == ["Popescu", "Dragomir"]
+    assert set(signal.identifiers.values_list("kind", flat=True)) == {"phone", "identity", "iban"}
+    assert list(signal.sharing_groups.all()) == [world.table_a]
+    created = AuditEntry.objects.filter(action="create", object_type="signals.signal").get()
+    assert created.object_ids == [signal.pk] and created.actor_id == carla.pk
+
+
+def test_the_answer_to_a_new_signal_holds_no_personal_data(
+    world: World, token_client: TokenClient
+) -> None:
+    response = token_client(world.users["care_coordinator"]).post(URL, body(world), format="json")
+    text = response.content.decode()
+    for personal in ("Ioana", "Popescu", "Dragomir", "Ginnekenweg", "NL91", "paspoorten"):
+        assert personal not in text
+
+
+def test_wrong_types_and_unknown_fields_are_refused_by_name(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    bad = body(
+        world,
+        description=42,
+        phones="0612345678",
+        identity_withheld="yes",
+        sharing_groups=["1"],
+        shoe_size=43,
+    )
+    bad["persons"][0]["date_of_birth"] = "4 maart 1999"
+    bad["persons"][1]["hair"] = "dark"
+    response = client.post(URL, bad, format="json")
+    assert response.status_code == 400
+    assert _fields(response) == {
+        "description": "invalid",
+        "phones": "not_a_list",
+        "identity_withheld": "invalid",
+        "sharing_groups[0]": "invalid",
+        "shoe_size": "unknown_field",
+        "persons[0].date_of_birth": "invalid",
+        "persons[1].hair": "unknown_field",
+    }
+    assert Signal.objects.count() == 0
+
+
+def test_intake_problems_are_named_with_their_path(world: World, token_client: TokenClient) -> None:
+    client = token_client(world.users["care_coordinator"])
+    bad = body(
+        world,
+        indicator_ids=["ilo.no_such_thing"],
+        ibans=["NL00 WRONG"],
+        sharing_groups=[world.table_b.pk],
+        observed_on="2026-12-24",
+    )
+    bad["persons"][0]["date_of_birth"] = "2027-01-01"
+    response = client.post(URL, bad, format="json")
+    assert response.status_code == 400
+    fields = _fields(response)
+    assert {
+        "indicator_ids[0]",
+        "ibans[0]",
+        "sharing_groups",
+        "observed_on",
+        "persons[0].date_of_birth",
+    } <= set(fields)
+    assert set(fields.values()) == {"invalid"}
+    assert Signal.objects.count() == 0
+
+
+def test_messages_follow_the_requested_language(world: World, token_client: TokenClient) -> None:
+    client = token_client(world.users["care_coordinator"])
+    bad = body(world, shoe_size=43, sharing_groups=[True])
+    english = client.post(URL, bad, format="json", headers={"Accept-Language": "en"}).json()
+    dutch = client.post(URL, bad, format="json", headers={"Accept-Language": "nl"}).json()
+    assert {e["message"] for e in english["errors"]} == {
+        "Unknown field.",
+        "A valid integer is required.",
+    }
+    assert {e["message"] for e in dutch["errors"]} == {
+        "Onbekend veld.",
+        "Een geldig getal is vereist.",
+    }
+
+
+def test_a_body_that_is_not_an_object_or_not_json_is_refused(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    listed = client.post(URL, [1, 2], format="json")
+    assert listed.status_code == 400 and listed.json()["errors"][0]["code"] == "invalid"
+    broken = client.post(URL, "{not json", content_type="application/json")
+    assert broken.status_code == 400 and broken.json()["errors"][0]["code"] == "parse_error"
+    form = client.post(URL, {"description": "x"})  # multipart, not JSON
+    assert form.status_code == 415
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(
+    world: World, token_client: TokenClient, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = token_client(world.users["care_coordinator"])
+    response = client.post(URL, body(world, description="x" * 2000), format="json")
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "too_large"
+
+
+def test_a_retry_with_the_same_key_gets_the_original_answer(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0001"}
+    first = client.post(URL, body(world), format="json", headers=key)
+    again = client.post(URL, body(world), format="json", headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Location"] == first["Location"]
+    assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
+    assert Signal.objects.count() == 1
+
+
+def test_the_same_key_for_another_request_is_422(world: World, token_client: TokenClient) -> None:
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0002"}
+    client.post(URL, body(world), format="json", headers=key)
+    other = client.post(URL, body(world, external_id="crm-4712"), format="json", headers=key)
+    assert other.status_code == 422
+    assert other.json()["errors"] == [
+        {
+            "code": "idempotency_key_reused",
+            "field": "Idempotency-Key",
+            "message": other.json()["errors"][0]["message"],
+        }
+    ]
+    assert Signal.objects.count() == 1
+
+
+def test_keys_belong_to_their_user(world: World, token_client: TokenClient) -> None:
+    key = {"Idempotency-Key": "shared-by-accident"}
+    carla = token_client(world.users["care_coordinator"])
+    arie = token_client(world.users["org_admin"])
+    assert carla.post(URL, body(world), format="json", headers=key).status_code == 201
+    mine = arie.post(URL, body(world, external_id="arie-1"), format="json", headers=key)
+    assert mine.status_code == 201 and "Idempotent-Replayed" not in mine
+    assert Signal.objects.count() == 2
+
+
+def test_an_error_is_not_remembered_so_the_key_can_be_used_again(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0003"}
+    bad = client.post(URL, body(world, ibans=["NL00"]), format="json", headers=key)
+    assert bad.status_code == 400 and IdempotencyRecord.objects.count() == 0
+    good = client.post(URL, body(world), format="json", headers=key)
+    assert good.status_code == 201 and Signal.objects.count() == 1
+
+
+def test_a_malformed_key_is_refused(world: World, token_client: TokenClient) -> None:
+    client = token_client(world.users["care_coordinator"])
+    response = client.post(URL, body(world), format="json", headers={"Idempotency-Key": "ä" * 3})
+    assert response.status_code == 400 and _fields(response) == {"Idempotency-Key": "invalid"}
+
+
+def test_keys_expire_after_a_day(world: World, token_client: TokenClient) -> None:
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0004"}
+    client.post(URL, body(world, external_id=""), format="json", headers=key)
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        again = client.post(URL, body(world, external_id=""), format="json", headers=key)
+        assert again.status_code == 201 and "Idempotent-Replayed" not in again
+        assert Signal.objects.count() == 2
+        assert PERIODIC_JOBS["expire-idempotency-keys"] is forget_expired_keys
+    with time_machine.travel(timezone.now() + timedelta(hours=50)):
+        assert forget_expired_keys() == "1 expired idempotency keys removed"
+    assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_create_one_signal(world: World) -> None:
+    """Four copies of one request at once, as a client that timed out and retried might send:
+    one signal, four identical answers."""
+    key = issue_api_token(world.users["care_coordinator"])
+    clients = [APIClient(HTTP_AUTHORIZATION=f"Token {key}") for _ in range(4)]
+    payload = body(world)
+    answers: list[Any] = []
+    start = threading.Barrier(len(clients))
+
+    def send(client: APIClient) -> None:
+        try:
+            start.wait()
+            answers.append(
+                client.post(URL, payload, format="json", headers={"Idempotency-Key": "same-one"})
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [a.status_code for a in answers] == [201] * 4
+    assert len({a.json()["reference"] for a in answers}) == 1
+    assert sum(a.has_header("Idempotent-Replayed") for a in answers) == 3
+    assert Signal.objects.count() == 1
+
+
+def test_an_external_id_is_accepted_once_per_organisation(
+    world: World, token_client: TokenClient
+) -> None:
+    carla = token_client(world.users["care_coordinator"])
+    first = carla.post(URL, body(world), format="json").json()
+    again = carla.post(URL, body(world, description="Tweede melding"), format="json")
+    assert again.status_code == 409
+    assert again.json()["errors"] == [
+        {
+            "code": "duplicate_external_id",
+            "field": "external_id",
+            "message": again.json()["errors"][0]["message"],
+            "reference": first["reference"],
+        }
+    ]
+    police = token_client(world.users["police_analyst"])
+    theirs = police.post(URL, body(world, sharing_groups=[]), format="json")
+    assert theirs.status_code == 201
+    assert Signal.objects.count() == 2
+
+
+def test_a_colleague_who_may_not_see_the_signal_learns_no_reference(
+    world: World, token_client: TokenClient
+) -> None:
+    token_client(world.users["care_coordinator"]).post(URL, body(world), format="json")
+    desk = token_client(world.users["front_desk"])
+    again = desk.post(URL, body(world), format="json")
+    assert again.status_code == 409 and "reference" not in again.json()["errors"][0]
+    assert "S-" not in again.content.decode()
+
+
+def test_an_outsider_without_a_group_cannot_share_into_region_a(
+    world: World, token_client: TokenClient
+) -> None:
+    response = token_client(world.users["outsider"]).post(URL, body(world), format="json")
+    assert response.status_code == 400 and "sharing_groups" in _fields(response)

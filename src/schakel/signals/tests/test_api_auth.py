@@ -1,0 +1,171 @@
+"""The API's plumbing as seen from the signals endpoints: tokens and the second factor,
+throttling, the version header, the OpenAPI document and the docs page without a CDN."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from schakel.audit.models import AuditEntry
+from schakel.partners.models import User
+from schakel.testing.personas import World
+from schakel.web.api_auth import issue_api_token, revoke_api_token
+
+pytestmark = pytest.mark.django_db
+SignIn = Callable[[User], Client]
+LIST = "/api/v1/signals/"
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    # The rate limit counts in the process's cache, by user id and (travelled) time: start
+    # and leave each test with no requests counted, whatever ran before in this process.
+    cache.clear()
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield
+    cache.clear()
+
+
+def with_token(key: str) -> APIClient:
+    return APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+
+
+def test_a_token_signs_in_without_the_second_factor(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    assert carla.needs_two_factor
+    response = with_token(issue_api_token(carla)).get(LIST)
+    assert response.status_code == 200
+
+
+def test_a_session_without_the_second_factor_gets_401(world: World, client: Client) -> None:
+    client.force_login(world.users["care_coordinator"])
+    assert client.get(LIST).status_code == 401
+    # Presenting a token does not turn the unverified session into access: the token is
+    # checked first and a wrong one is refused.
+    assert client.get(LIST, headers={"Authorization": "Token not-a-real-token"}).status_code == 401
+    assert client.get(LIST, headers={"Authorization": "Token"}).status_code == 401
+
+
+def test_a_verified_session_works_for_the_browser(world: World, signed_in: SignIn) -> None:
+    assert signed_in(world.users["care_coordinator"]).get(LIST).status_code == 200
+
+
+def test_without_credentials_the_api_answers_401(world: World) -> None:
+    response = APIClient().get(LIST)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert response.json()["errors"][0]["code"] == "not_authenticated"
+
+
+def test_a_replaced_or_revoked_token_no_longer_works(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    first = issue_api_token(carla)
+    second = issue_api_token(carla)
+    assert with_token(first).get(LIST).status_code == 401
+    assert with_token(second).get(LIST).status_code == 200
+    assert revoke_api_token(carla) is True
+    assert with_token(second).get(LIST).status_code == 401
+    actions = list(
+        AuditEntry.objects.filter(action__startswith="api_token").values_list("action", flat=True)
+    )
+    assert actions == ["api_token_create", "api_token_replace", "api_token_revoke"]
+
+
+def test_a_token_follows_the_sign_in_rules(world: World) -> None:
+    key = issue_api_token(world.users["outsider"])
+    world.municipality_b.is_active = False
+    world.municipality_b.save()
+    response = with_token(key).get(LIST, headers={"Accept-Language": "en"})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"] == "User inactive or deleted."
+
+
+def test_too_many_requests_get_429_with_retry_after(world: World, settings: object) -> None:
+    settings.SCHAKEL_API_RATE = "3/min"  # type: ignore[attr-defined]
+    client = with_token(issue_api_token(world.users["police_analyst"]))
+    answers = [client.get(LIST) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert 0 < int(answers[-1]["Retry-After"]) <= 60
+    assert answers[-1].json()["errors"][0]["code"] == "throttled"
+    # Per user: a colleague is not slowed down by it.
+    assert with_token(issue_api_token(world.users["ngo_worker"])).get(LIST).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path", [LIST, "/api/v1/signals/S-0000-000000/", "/api/v1/me/", "/api/me/", "/api/v1/nothing/"]
+)
+def test_every_api_response_says_its_version(world: World, path: str) -> None:
+    response = with_token(issue_api_token(world.users["care_coordinator"])).get(path)
+    assert response["API-Version"] == "1"
+    assert APIClient().get(path)["API-Version"] == "1"
+
+
+def test_pages_outside_the_api_have_no_version_header(world: World, client: Client) -> None:
+    assert not client.get(reverse("login")).has_header("API-Version")
+
+
+def test_the_unversioned_paths_of_before_v1_keep_working(world: World) -> None:
+    client = with_token(issue_api_token(world.users["care_coordinator"]))
+    assert client.get("/api/me/").json() == client.get("/api/v1/me/").json()
+    assert client.get("/api/signals/").status_code == 404  # new endpoints are v1 only
+
+
+def test_the_openapi_document_describes_the_signal_endpoints(world: World) -> None:
+    response = with_token(issue_api_token(world.users["care_coordinator"])).get(
+        "/api/v1/openapi.json"
+    )
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    assert document["openapi"].startswith("3.0")
+    assert document["info"]["version"] == "1"
+    paths = document["paths"]
+    for path in (
+        "/api/v1/signals/",
+        "/api/v1/signals/{reference}/",
+        "/api/v1/signals/{reference}/retriage/",
+        "/api/v1/tasks/",
+        "/api/v1/me/",
+    ):
+        assert path in paths, path
+    assert all(path.startswith("/api/v1/") for path in paths)
+    assert set(paths["/api/v1/signals/"]) >= {"get", "post"}
+    assert set(paths["/api/v1/signals/{reference}/"]) >= {"get", "patch"}
+    headers = [p["name"] for p in paths["/api/v1/signals/"]["post"].get("parameters", [])]
+    assert "Idempotency-Key" in headers
+    assert "tokenAuth" in document["components"]["securitySchemes"]
+
+
+def test_the_docs_page_loads_without_other_hosts(world: World, signed_in: SignIn) -> None:
+    response = signed_in(world.users["care_coordinator"]).get("/api/v1/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "/api/v1/openapi.json" in page
+    sources = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", page)
+    assert sources, "the page loads its scripts and styles"
+    external = [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert external == []
+    assert "cdn" not in page.lower()
+
+
+def test_the_account_page_makes_shows_once_replaces_and_revokes_a_token(
+    world: World, signed_in: SignIn
+) -> None:
+    carla = world.users["care_coordinator"]
+    client = signed_in(carla)
+    assert 'data-testid="api-token"' in client.get(reverse("account")).content.decode()
+    made = client.post(reverse("account"), {"action": "api_token"}).content.decode()
+    key = Token.objects.get(user=carla).key
+    assert f'<code data-testid="new-api-token">{key}</code>' in made
+    assert key not in client.get(reverse("account")).content.decode()  # shown once
+    client.post(reverse("account"), {"action": "api_token"})
+    assert Token.objects.get(user=carla).key != key
+    revoked = client.post(reverse("account"), {"action": "api_token_revoke"})
+    assert revoked.status_code == 302 and not Token.objects.filter(user=carla).exists()

@@ -1,0 +1,290 @@
+"""Which signals belong together on the agenda: links between signals and bundles of them.
+
+The agenda asks a :class:`Bundler` for the links among a set of signals and joins linked
+signals into bundles, transitively. :class:`ExactKeyBundler` links signals that share a
+normalised key; the entities context will bring a bundler based on record linkage with the
+same protocol, and the agenda will not change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Protocol
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, Count, Func
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils.translation import gettext_lazy as _
+
+from schakel.signals.access import category_of_role
+from schakel.signals.models import (
+    AddressMention,
+    IdentifierKind,
+    IdentifierMention,
+    PersonMention,
+)
+
+#: What a link can run through, with the words the agenda uses for it.
+LINK_KINDS = {
+    "person": _("a person"),
+    "address": _("an address"),
+    IdentifierKind.PHONE.value: _("a phone number"),
+    IdentifierKind.EMAIL.value: _("an e-mail address"),
+    IdentifierKind.IBAN.value: _("a bank account"),
+    IdentifierKind.PLATE.value: _("a vehicle plate"),
+}
+IDENTIFIER_KINDS = (
+    IdentifierKind.PHONE.value,
+    IdentifierKind.EMAIL.value,
+    IdentifierKind.IBAN.value,
+    IdentifierKind.PLATE.value,
+)
+GENERAL = frozenset({"general"})
+
+
+@dataclass(frozen=True)
+class Link:
+    """Two signals joined by one value they share.
+
+    ``value_label`` is personal data (a name and date of birth, a phone number): show it only
+    to a viewer who may see it in both signals. ``categories_a`` and ``categories_b`` are the
+    access field categories (general / care / justice) under which each signal holds the value,
+    so the agenda can ask the policy without knowing how the link was found.
+    """
+
+    signal_a: int
+    signal_b: int
+    kind: str
+    value_label: str
+    categories_a: frozenset[str] = GENERAL
+    categories_b: frozenset[str] = GENERAL
+
+    @property
+    def kind_label(self) -> str:
+        return str(LINK_KINDS.get(self.kind, self.kind))
+
+
+class Bundler(Protocol):
+    def links(self, signal_ids: Collection[int]) -> list[Link]:
+        """Every link among the signals ``signal_ids`` (never to a signal outside them)."""
+        ...
+
+
+class AmongIds(Func):
+    """``expression`` is one of ``ids``, sent as one query parameter however many ids there
+    are: an array literal on PostgreSQL, a JSON list on SQLite. An agenda's 10,000 signals would
+    otherwise be 10,000 parameters in each of several subqueries (SQLite allows 32,766)."""
+
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, expression: Any, ids: Collection[int]) -> None:
+        super().__init__(expression)
+        self.ids = sorted(ids)
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, Any]:
+        # ``lhs`` is our own compiled column reference and the ids travel as parameters: the
+        # SQL text never holds a value (hence the S608 exemptions below).
+        lhs, params = compiler.compile(self.get_source_expressions()[0])
+        if connection.vendor == "postgresql":
+            # An array literal in one text parameter, unnested as a set: the planner neither
+            # estimates 10,000 constants one by one nor does the driver adapt each of them.
+            sql = f"{lhs} IN (SELECT unnest(%s::bigint[]))"
+            return sql, (*params, "{" + ",".join(map(str, self.ids)) + "}")
+        if connection.vendor == "sqlite":
+            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+            return sql, (*params, json.dumps(self.ids))
+        placeholders = ", ".join(["%s"] * len(self.ids)) or "NULL"
+        return f"{lhs} IN ({placeholders})", (*params, *self.ids)
+
+
+#: The categories a value is held under, one shared frozenset each (thousands of links must
+#: not mean thousands of sets: the agenda is computed on every page view).
+_CATEGORY_SETS = {c: frozenset({c}) for c in ("general", "care", "justice")}
+
+
+@dataclass
+class _Holders:
+    """The signals holding one key: per signal the categories it holds it under."""
+
+    label: str
+    categories: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    def add(self, signal_id: int, category: str) -> None:
+        one = _CATEGORY_SETS.get(category) or frozenset({category})
+        held = self.categories.get(signal_id)
+        self.categories[signal_id] = one if held is None or held == one else held | one
+
+
+def _star(kind: str, holders: _Holders) -> Iterator[Link]:
+    """One link from the first signal holding a key to each other one: enough to join them
+    and to show which value joined which two signals, without n² pairs for a common key."""
+    signal_ids = sorted(holders.categories)
+    first = signal_ids[0]
+    for other in signal_ids[1:]:
+        yield Link(
+            first,
+            other,
+            kind,
+            holders.label,
+            holders.categories[first],
+            holders.categories[other],
+        )
+
+
+def _person_label(given: str, family: str, alias: str, born: date) -> str:
+    name = " ".join(p for p in (given, family) if p) or alias
+    return f"{name}, {born:%d-%m-%Y}"
+
+
+def _address_label(street: str, number: str, postcode: str, city: str) -> str:
+    first = " ".join(p for p in (street, number) if p)
+    return ", ".join(p for p in (first, " ".join(p for p in (postcode, city) if p)) if p)
+
+
+class ExactKeyBundler:
+    """Links signals that share a normalised key: a person (the same non-empty name key *and*
+    date of birth), an address key, or a phone number, e-mail address, IBAN or plate.
+
+    The keys mentioned twice or more among the signals are found by grouping in the database
+    (counting mentions, not distinct signals, lets the database hash instead of sort; a key
+    mentioned twice in one signal is read and then joins nothing); only the mentions with such
+    a key are read.
+    """
+
+    def links(self, signal_ids: Collection[int]) -> list[Link]:
+        if len(signal_ids) < 2:
+            return []
+        ids = list(signal_ids)
+        return [*self._person_links(ids), *self._address_links(ids), *self._identifier_links(ids)]
+
+    def _person_links(self, ids: list[int]) -> Iterator[Link]:
+        mentions = PersonMention.objects.filter(
+            AmongIds("signal_id", ids), date_of_birth__isnull=False
+        ).exclude(name_key="")
+        shared = (
+            mentions.order_by()
+            .values("name_key", "date_of_birth")
+            .annotate(mentions=Count("pk"))
+            .filter(mentions__gt=1)
+            .values("name_key")
+        )
+        rows = (
+            mentions.filter(name_key__in=shared)
+            .order_by("signal_id", "pk")
+            .values_list(
+                "signal_id",
+                "name_key",
+                "date_of_birth",
+                "role",
+                "given_names",
+                "family_name",
+                "alias",
+            )
+        )
+        keys: dict[tuple[str, date], _Holders] = {}
+        for signal_id, key, born, role, given, family, alias in rows:
+            if born is None:  # excluded by the query; the check is for the type
+                continue
+            holders = keys.get((key, born))
+            if holders is None:
+                holders = keys[(key, born)] = _Holders(_person_label(given, family, alias, born))
+            holders.add(signal_id, category_of_role(role))
+        for holders in keys.values():
+            if len(holders.categories) > 1:
+                yield from _star("person", holders)
+
+    def _address_links(self, ids: list[int]) -> Iterator[Link]:
+        mentions = AddressMention.objects.filter(AmongIds("signal_id", ids)).exclude(address_key="")
+        shared = (
+            mentions.order_by()
+            .values("address_key")
+            .annotate(mentions=Count("pk"))
+            .filter(mentions__gt=1)
+            .values("address_key")
+        )
+        rows = (
+            mentions.filter(address_key__in=shared)
+            .order_by("signal_id", "pk")
+            .values_list("signal_id", "address_key", "street", "house_number", "postcode", "city")
+        )
+        keys: dict[str, _Holders] = {}
+        for signal_id, key, street, number, postcode, city in rows:
+            holders = keys.get(key)
+            if holders is None:
+                holders = keys[key] = _Holders(_address_label(street, number, postcode, city))
+            holders.add(signal_id, "general")
+        for holders in keys.values():
+            if len(holders.categories) > 1:
+                yield from _star("address", holders)
+
+    def _identifier_links(self, ids: list[int]) -> Iterator[Link]:
+        mentions = IdentifierMention.objects.filter(
+            AmongIds("signal_id", ids), kind__in=IDENTIFIER_KINDS
+        ).exclude(normalised="")
+        shared = (
+            mentions.order_by()
+            .values("kind", "normalised")
+            .annotate(mentions=Count("pk"))
+            .filter(mentions__gt=1)
+            .values("normalised")
+        )
+        rows = (
+            mentions.filter(normalised__in=shared)
+            .order_by("signal_id", "pk")
+            .values_list("signal_id", "kind", "normalised", "person__role")
+        )
+        keys: dict[tuple[str, str], _Holders] = {}
+        for signal_id, kind, normalised, role in rows:
+            # The shared values were selected without their kind; a value shared as a phone
+            # number and present once as something else joins nothing here.
+            holders = keys.get((kind, normalised))
+            if holders is None:
+                holders = keys[(kind, normalised)] = _Holders(normalised)
+            # An identifier of a person is as sensitive as that person (the presenter's rule).
+            holders.add(signal_id, category_of_role(role) if role else "general")
+        for (kind, _value), holders in keys.items():
+            if len(holders.categories) > 1:
+                yield from _star(kind, holders)
+
+
+def union_roots(signal_ids: Iterable[int], links: Iterable[Link]) -> dict[int, int]:
+    """Union-find over the links: each signal id → the smallest id of its bundle (its root).
+    Links to signals outside ``signal_ids`` are ignored."""
+    parent: dict[int, int] = {pk: pk for pk in signal_ids}
+
+    def root(pk: int) -> int:
+        while parent[pk] != pk:
+            parent[pk] = parent[parent[pk]]  # path halving keeps the trees flat
+            pk = parent[pk]
+        return pk
+
+    for link in links:
+        if link.signal_a not in parent or link.signal_b not in parent:
+            continue
+        a, b = root(link.signal_a), root(link.signal_b)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    return {pk: root(pk) for pk in parent}
+
+
+def bundle_signals(signal_ids: Iterable[int], links: Iterable[Link]) -> list[list[int]]:
+    """Join linked signals into bundles, transitively. Every signal is in exactly one bundle;
+    a signal without links is a bundle of its own. Bundles and their signals are in ascending
+    id order."""
+    members: defaultdict[int, list[int]] = defaultdict(list)
+    for pk, root in sorted(union_roots(signal_ids, links).items()):
+        members[root].append(pk)
+    return sorted(members.values())

@@ -1,0 +1,135 @@
+"""The proposed agenda: which signals are on it, in which bundles, in which order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import time_machine
+
+from schakel.signaltable.agenda import present_bundles, propose_agenda, proposed_signals
+from schakel.signaltable.bundling import Link
+from schakel.signaltable.tests.helpers import URGENT_INDICATORS, distinct_signal, street
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield
+
+
+def test_the_agenda_holds_only_discuss_and_urgent_signals_shared_with_the_table(
+    world: World,
+) -> None:
+    carla = world.users["care_coordinator"]
+    discuss = distinct_signal(carla, groups=[world.table_a])
+    urgent = distinct_signal(carla, groups=[world.table_a], indicator_ids=URGENT_INDICATORS)
+    no_action = distinct_signal(carla, groups=[world.table_a], indicator_ids=[])
+    not_shared = distinct_signal(carla, groups=[])
+    assert (discuss.band, urgent.band, no_action.band) == ("discuss", "urgent", "no_action")
+    assert not_shared.band == "discuss"
+    assert set(proposed_signals(world.table_a, carla)) == {discuss, urgent}
+    assert not proposed_signals(world.table_b, world.users["outsider"]).exists()
+
+
+def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    groups = [world.table_a]
+    lone_old = distinct_signal(carla, groups=groups)
+    pair = [distinct_signal(carla, groups=groups, plates=["12-ABC-3"]) for _ in range(2)]
+    lone_new = distinct_signal(carla, groups=groups)
+    urgent = distinct_signal(carla, groups=groups, indicator_ids=URGENT_INDICATORS)
+    agenda = propose_agenda(world.table_a, carla)
+    assert [b.signal_ids for b in agenda.bundles] == [
+        [urgent.pk],
+        [pair[0].pk, pair[1].pk],
+        [lone_old.pk],
+        [lone_new.pk],
+    ]
+    assert agenda.signal_count == 5
+    assert [link.kind for link in agenda.bundles[1].links] == ["plate"]
+
+
+def test_each_viewer_gets_the_agenda_of_the_signals_they_may_see(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    amber = distinct_signal(carla, groups=[world.table_a], addresses=[street("Haagweg")])
+    green = distinct_signal(
+        carla, groups=[world.table_a], tlp="GREEN", addresses=[street("Haagweg")]
+    )
+    # Civil society sees TLP:GREEN but not TLP:AMBER: the link through the AMBER signal, and
+    # the signal itself, do not exist for the NGO worker.
+    assert [b.signal_ids for b in propose_agenda(world.table_a, carla).bundles] == [
+        [amber.pk, green.pk]
+    ]
+    ngo = propose_agenda(world.table_a, world.users["ngo_worker"])
+    assert [(b.signal_ids, b.links) for b in ngo.bundles] == [([green.pk], [])]
+
+
+def test_a_bundle_shows_the_union_of_what_the_viewer_may_see(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    a = distinct_signal(carla, groups=[world.table_a], phones=["0612345678"])
+    b = distinct_signal(
+        carla,
+        groups=[world.table_a],
+        phones=["06 12 34 56 78"],
+        forms_of_exploitation=["sexual"],
+    )
+    agenda = propose_agenda(world.table_a, carla)
+    (view,) = present_bundles(carla, agenda.bundles)
+    assert view.signal_ids == [a.pk, b.pk]
+    assert [i.normalised for i in view.identifiers] == ["+31612345678"]  # once, not twice
+    assert len(view.persons) == 2
+    assert view.partners == [(world.municipality_a, 2)]
+    assert view.forms_of_exploitation == ["labour", "sexual"]
+    (link,) = view.links
+    assert (link.signal_a, link.signal_b, link.value) == (a, b, "+31612345678")
+
+
+def test_a_link_whose_value_is_hidden_in_either_signal_names_whom_to_contact(
+    world: World,
+) -> None:
+    from schakel.signals.presenter import present
+    from schakel.signaltable.agenda import bundle_view
+
+    carla = world.users["care_coordinator"]
+    a = distinct_signal(carla, groups=[world.table_a])
+    b = distinct_signal(carla, groups=[world.table_a])
+    police = world.users["police_analyst"]
+    views = [present(police, a), present(police, b)]
+    care = frozenset({"care"})
+    general = frozenset({"general"})
+    hidden, shown = bundle_view(
+        views,
+        [
+            Link(a.pk, b.pk, "person", "Ioana Popescu", care, care),
+            Link(a.pk, b.pk, "iban", "NL", general, general),
+        ],
+    ).links
+    assert hidden.value is None and hidden.contacts == (world.municipality_a,)
+    assert shown.value == "NL" and shown.contacts == ()
+
+
+def test_a_page_holds_up_to_twenty_bundles_or_sixty_signals(world: World) -> None:
+    from schakel.signaltable.agenda import MAX_SIGNALS, Agenda, agenda_page
+
+    # A big bundle (70 signals) alone, then 25 single signals: pages of 1, 20 and 5 bundles.
+    big = list(range(1, 71))
+    singles = list(range(100, 125))
+    agenda = Agenda(
+        world.table_a,
+        order=[1, *singles],
+        members={1: big},
+        links={},
+        urgent=set(),
+        signal_count=len(big) + len(singles),
+    )
+    pages = [agenda_page(agenda, n) for n in (1, 2, 3)]
+    assert [len(p.bundles) for p in pages] == [1, 20, 5]
+    assert len(pages[0].bundles[0].signal_ids) == 70 > MAX_SIGNALS
+    assert [p.start_index for p in pages] == [1, 2, 22]
+    assert pages[1].has_previous and pages[1].has_next and not pages[2].has_next
+    assert agenda_page(agenda, "nonsense").number == 1
+    assert agenda_page(agenda, 99).number == 3

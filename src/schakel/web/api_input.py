@@ -1,0 +1,103 @@
+"""Strict JSON input for the API: unknown fields are refused by name, and a value of the
+wrong JSON type is an error rather than something coerced (DRF by default turns ``42`` into
+``"42"`` for a text field and ``"yes"`` into ``true``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+
+class StrictSerializer(serializers.Serializer[Any]):
+    """Refuses fields it does not know, reporting them beside every other problem.
+
+    ``fixed_fields`` names fields the resource has but this request may not set (an update
+    of what is fixed after creation); they are refused with their own message.
+    """
+
+    fixed_fields: frozenset[str] = frozenset()
+    default_error_messages = {
+        "unknown_field": _("Unknown field."),
+        "fixed_field": _("This field cannot be changed."),
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[ErrorDetail]] = {}
+        if isinstance(data, Mapping):
+            for name in data:
+                if name in self.fields and not self.fields[name].read_only:
+                    continue
+                code = "fixed_field" if name in self.fixed_fields else "unknown_field"
+                message = str(self.error_messages[code])
+                unknown[str(name)] = [ErrorDetail(message, code=code)]
+        try:
+            value = super().to_internal_value(data)
+        except ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise ValidationError({**exc.detail, **unknown}) from None
+            raise
+        if unknown:
+            raise ValidationError(unknown)
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """Text, and only text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """``true`` or ``false``, not ``"yes"`` or ``1``."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number without a fraction, not ``"7"`` or ``true``."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+def text(max_length: int | None = None, **kwargs: Any) -> StrictCharField:
+    """An optional text field that may be empty: the usual shape of the intake's fields."""
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("allow_blank", True)
+    kwargs.setdefault("default", "")
+    if max_length is not None:
+        kwargs["max_length"] = max_length
+    return StrictCharField(trim_whitespace=False, **kwargs)
+
+
+def text_list(item_length: int | None = None, **kwargs: Any) -> serializers.ListField:
+    """An optional list of texts of at most ``item_length`` characters each."""
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("default", list)
+    child = StrictCharField() if item_length is None else StrictCharField(max_length=item_length)
+    return serializers.ListField(child=child, **kwargs)
+
+
+def items(
+    child: serializers.BaseSerializer[Any], max_length: int
+) -> serializers.ListSerializer[Any]:
+    """An optional list of objects, each read by ``child``."""
+    return serializers.ListSerializer(child=child, required=False, max_length=max_length)
+
+
+def id_list(**kwargs: Any) -> serializers.ListField:
+    kwargs.setdefault("required", False)
+    kwargs.setdefault("default", list)
+    return serializers.ListField(child=StrictIntegerField(min_value=1), **kwargs)

@@ -1,0 +1,149 @@
+"""``Idempotency-Key`` for API POSTs: a retry gets the original answer instead of a second
+record.
+
+A client that did not hear the answer to a POST sends it again with the same key. The first
+successful answer is stored with the user, the key and a fingerprint of the request:
+
+- same user, key and request → the stored answer (status and body) again, with
+  ``Idempotent-Replayed: true``; nothing is created;
+- same user and key, another request → 422 (the key was meant for something else);
+- an error answer (400, 403, 409, ...) is not stored: the transaction that would have
+  created the record is rolled back with it, and the key stays free for a corrected request.
+
+Concurrent retries: the record is inserted *first*, in the same transaction as the work.
+The unique constraint on (user, key) makes a second insert wait until the first transaction
+ends; if that committed, the insert fails and the retry replays the committed answer; if it
+rolled back, the retry does the work itself. No window exists in which both create.
+
+Keys expire after :data:`KEY_LIFETIME` (the periodic job ``expire-idempotency-keys``
+deletes them; an expired key that is still stored counts as unused).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from schakel.errors import Conflict, InvalidInput, SchakelError
+from schakel.partners.models import User
+from schakel.web.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_LIFETIME = timedelta(hours=24)
+_VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # visible ASCII, as in the IETF draft
+
+
+class IdempotencyKeyReused(SchakelError):
+    status_code = 422
+    code = "idempotency_key_reused"
+    default_message = _(
+        "This Idempotency-Key was already used for a different request. Use a new key for a "
+        "new request; send exactly the same request to get the original answer again."
+    )
+
+
+class _AlreadyAnswered(Exception):
+    """Another transaction holds (or held) this user's key."""
+
+
+def respond_once(request: Request, handle: Callable[[], Response]) -> Response:
+    """Answer ``request`` with ``handle()`` — or, when it carries a key already answered,
+    with the stored answer. ``handle`` must do all its writes in the caller's thread and
+    database connection (it runs inside this function's transaction)."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handle()
+    if not _VALID_KEY.match(key):
+        raise InvalidInput(
+            _("An Idempotency-Key is 1 to 255 visible ASCII characters."), field=HEADER
+        )
+    fingerprint = fingerprint_of(request)
+    user: User = request.user  # type: ignore[assignment]  # the API admits signed-in users only
+    # Twice at most: once more after an expired record of the same key was cleared away.
+    for _attempt in range(2):
+        try:
+            return _answer_first_time(user, key, fingerprint, handle)
+        except _AlreadyAnswered:
+            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+            if record is None:
+                continue
+            if record.expires_at <= timezone.now():
+                IdempotencyRecord.objects.filter(pk=record.pk).delete()
+                continue
+            if record.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(field=HEADER) from None
+            return _replay(record)
+    raise Conflict(_("This request is being answered already; try again in a moment."))
+
+
+def _answer_first_time(
+    user: User, key: str, fingerprint: str, handle: Callable[[], Response]
+) -> Response:
+    now = timezone.now()
+    with transaction.atomic():
+        # The first statement of the transaction, so a failure here has nothing else to undo
+        # (no savepoint needed): leaving the block with _AlreadyAnswered rolls it back.
+        try:
+            record = IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                expires_at=now + KEY_LIFETIME,
+            )
+        except IntegrityError:
+            raise _AlreadyAnswered from None
+        response = handle()
+        if not 200 <= response.status_code < 300:
+            # Not remembered: the key stays free, and the work (if any) is undone with it.
+            transaction.set_rollback(True)
+            return response
+        record.status_code = response.status_code
+        record.response_body = response.data
+        record.location = response.get("Location", "")[:500]
+        record.save(update_fields=["status_code", "response_body", "location"])
+        return response
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    headers = {REPLAYED_HEADER: "true"}
+    if record.location:
+        headers["Location"] = record.location
+    return Response(record.response_body, status=record.status_code, headers=headers)
+
+
+def fingerprint_of(request: Request) -> str:
+    """Method, path and the parsed body: the same JSON with other spacing or key order is the
+    same request."""
+    canonical = json.dumps(
+        {"method": request.method, "path": request.path, "body": _plain(request.data)},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _plain(data: Any) -> Any:
+    # A form-encoded body parses to a QueryDict; compare it as a plain mapping of lists.
+    if hasattr(data, "lists"):
+        return dict(data.lists())
+    return data
+
+
+def forget_expired_keys() -> str:
+    """The periodic job: delete the records of expired keys."""
+    deleted, _deleted = IdempotencyRecord.objects.filter(expires_at__lte=timezone.now()).delete()
+    return f"{deleted} expired idempotency keys removed"
