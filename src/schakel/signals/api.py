@@ -480,16 +480,18 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
         data, external_id = body.signal_input()
         user = self._user()
         try:
+            # A signal with this key from this organisation fails on the unique (owner
+            # organisation, source key) — also a concurrent twin, which waits for the first to
+            # commit — and is rolled back whole. No lookup before: duplicates are rare, and the
+            # constraint is the check that holds.
             with transaction.atomic():
                 signal = services.create_signal(
-                    data, submitted_by=user, channel=Channel.API, request=request
+                    data,
+                    submitted_by=user,
+                    channel=Channel.API,
+                    source_key=external_id or "",
+                    request=request,
                 )
-                if external_id:
-                    # A signal with this key from this organisation fails on the unique
-                    # (owner organisation, source key) — also a concurrent twin, which waits
-                    # for the first to commit — and is rolled back whole. No lookup before:
-                    # duplicates are rare, and the constraint is the check that holds.
-                    Signal.objects.filter(pk=signal.pk).update(source_key=external_id)
         except InvalidFields as exc:
             raise _api_names(exc) from None
         except IntegrityError:

@@ -32,6 +32,7 @@ from schakel.partners.models import Organisation, Region, SharingGroup
 from schakel.partners.vocabulary import RegionKind
 from schakel.signals.models import AddressMention, Channel, CompanyMention, PersonMention, Tlp
 from schakel.signals.rules.indicators import catalogue
+from schakel.signals.rules.triage import TriageFacts
 from schakel.signals.rules.vocabulary import current as vocabularies
 
 MAX_DESCRIPTION = 20_000
@@ -410,4 +411,18 @@ def person_is_minor(born: date | None, age_band: str, on: date) -> bool:
     # An unknown band is reported by validation; here it simply says nothing about age.
     return age_band in vocabularies().codes("age_bands") and vocabularies().is_minor_age_band(
         age_band
+    )
+
+
+def triage_facts(clean: CleanSignal) -> TriageFacts:
+    """What the triage model needs to know of a validated signal."""
+    data = clean.data
+    victims = [p for p in clean.persons if p.source.role in VICTIM_ROLES]
+    return TriageFacts(
+        indicator_ids=frozenset(data.indicator_ids),
+        forms=frozenset(data.forms_of_exploitation),
+        minor_victim=any(p.is_minor for p in victims),
+        victim_count=len(victims),
+        source_reliability=data.source_reliability or None,
+        information_reliability=data.information_reliability or None,
     )

@@ -2,120 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.dispatch import Signal as Event
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.errors import InvalidInput, NotAllowed
 from schakel.partners.models import User
-from schakel.signals.intake import (
-    VICTIM_ROLES,
-    CleanSignal,
-    SignalInput,
-    person_is_minor,
-    validate_signal,
-)
-from schakel.signals.models import (
-    AddressMention,
-    Band,
-    BandDecision,
-    CompanyMention,
-    IdentifierMention,
-    PersonMention,
-    Signal,
-    SignalIndicator,
-    TriageRecord,
-)
-from schakel.signals.retention import initial_retention
+from schakel.signals.events import signal_committed
+from schakel.signals.intake import VICTIM_ROLES, SignalInput, person_is_minor, validate_signal
+from schakel.signals.models import Band, BandDecision, Signal, TriageRecord
 from schakel.signals.rules import triage
+from schakel.signals.writer import ToWrite, write_signals
 
-#: Sent after a signal's transaction commits: ``signal_committed.send(sender=Signal,
-#: record=<Signal>)`` (not ``signal=``: Django's dispatcher passes itself under that name).
-#: Higher contexts (entities, alerts) subscribe; intake never waits for them.
-signal_committed = Event()
-
-
-def _facts(clean: CleanSignal) -> triage.TriageFacts:
-    data = clean.data
-    victims = [p for p in clean.persons if p.source.role in VICTIM_ROLES]
-    return triage.TriageFacts(
-        indicator_ids=frozenset(data.indicator_ids),
-        forms=frozenset(data.forms_of_exploitation),
-        minor_victim=any(p.is_minor for p in victims),
-        victim_count=len(victims),
-        source_reliability=data.source_reliability or None,
-        information_reliability=data.information_reliability or None,
-    )
-
-
-def _write_mentions(signal: Signal, clean: CleanSignal) -> None:
-    for person in clean.persons:
-        source = person.source
-        mention = PersonMention.objects.create(
-            signal=signal,
-            role=source.role,
-            given_names=source.given_names.strip(),
-            family_name=source.family_name.strip(),
-            alias=source.alias.strip(),
-            name_key=person.name_key,
-            date_of_birth=source.date_of_birth,
-            age_band=source.age_band,
-            gender=source.gender,
-            nationality=source.nationality.upper(),
-            migration_status=source.migration_status,
-            languages=list(source.languages),
-        )
-        IdentifierMention.objects.bulk_create(
-            [
-                IdentifierMention(
-                    signal=signal,
-                    person=mention,
-                    kind=kind,
-                    subkind=subkind,
-                    value=value,
-                    normalised=normalised,
-                )
-                for kind, subkind, value, normalised in person.identifiers
-            ]
-        )
-    for company, key in zip(clean.data.companies, clean.company_keys, strict=True):
-        CompanyMention.objects.create(
-            signal=signal,
-            name=company.name.strip(),
-            name_key=key,
-            registration_number=company.registration_number.strip(),
-            role=company.role,
-        )
-    AddressMention.objects.bulk_create(
-        [
-            AddressMention(
-                signal=signal,
-                street=a.street.strip(),
-                house_number=a.house_number.strip(),
-                postcode=a.postcode.strip().upper(),
-                city=a.city.strip(),
-                country=(a.country or "NL").upper(),
-                address_key=key or "",
-                is_place_of_observation=a.is_place_of_observation,
-            )
-            for a, key in zip(clean.data.addresses, clean.address_keys, strict=True)
-        ]
-    )
-    IdentifierMention.objects.bulk_create(
-        [
-            IdentifierMention(
-                signal=signal, kind=kind, subkind=subkind, value=value, normalised=normalised
-            )
-            for kind, subkind, value, normalised in clean.identifiers
-        ]
-    )
+__all__ = [
+    "create_signal",
+    "current_overrule",
+    "latest_triage",
+    "overrule_band",
+    "retriage_signal",
+    "search_signals",
+    "signal_committed",
+    "visible_signals",
+]
 
 
 @transaction.atomic
@@ -124,62 +36,21 @@ def create_signal(
     *,
     submitted_by: User,
     channel: str,
+    source_key: str = "",
     request: Any = None,
 ) -> Signal:
-    """Validate, normalise, triage and store a signal in one transaction."""
+    """Validate, normalise, triage and store a signal in one transaction.
+
+    Written by the same batch writer as bulk imports (``signals.writer``), so that every
+    channel stores exactly the same records.
+    """
     owner = submitted_by.organisation
     if owner is None:
         raise NotAllowed(_("Only members of an organisation can record signals."))
     clean = validate_signal(data, owner=owner, channel=channel)
-    result = triage.evaluate(_facts(clean))
-    signal = Signal.objects.create(
-        # Unique placeholder within the column's 32 characters, replaced below.
-        reference=f"tmp-{uuid.uuid4().hex[:24]}",
-        owner_organisation=owner,
-        submitted_by=submitted_by,
-        reporter_withheld=data.reporter_withheld,
-        identity_withheld=data.identity_withheld,
-        channel=channel,
-        observed_on=data.observed_on,
-        description=data.description.strip(),
-        municipality=clean.municipality,
-        forms_of_exploitation=sorted(set(data.forms_of_exploitation)),
-        tags=sorted(set(data.tags)),
-        tlp=data.tlp,
-        purpose=data.purpose,
-        legal_basis=data.legal_basis,
-        source_reliability=data.source_reliability,
-        information_reliability=data.information_reliability,
-        band=result.band,
-        retention_until=initial_retention(timezone.localdate()),
+    (signal,) = write_signals(
+        [ToWrite(clean, source_key)], submitted_by=submitted_by, channel=channel, request=request
     )
-    # A reference people can read out on the phone: year and a running number.
-    signal.reference = f"S-{signal.received_at:%Y}-{signal.pk:06d}"
-    signal.save(update_fields=["reference"])
-    signal.sharing_groups.set(clean.groups)
-    signal.recipients.set(clean.recipients)
-    SignalIndicator.objects.bulk_create(
-        [SignalIndicator(signal=signal, indicator_id=i) for i in sorted(set(data.indicator_ids))]
-    )
-    TriageRecord.objects.create(
-        signal=signal,
-        kind=TriageRecord.Kind.INTAKE,
-        model_version=result.model_version,
-        score=result.score,
-        band=result.band,
-        result=result.as_dict(),
-    )
-    _write_mentions(signal, clean)
-    audit.record_change(
-        request,
-        "create",
-        "signals.signal",
-        [signal.pk],
-        actor=submitted_by,
-        purpose=data.purpose,
-        details={"channel": channel, "band": result.band},
-    )
-    transaction.on_commit(lambda: signal_committed.send(sender=Signal, record=signal))
     return signal
 
 

@@ -19,8 +19,8 @@ from schakel.signals.bulk.access import may_import
 from schakel.signals.bulk.reading import read_table
 from schakel.signals.bulk.rows import ImportDefaults
 from schakel.signals.bulk.validation import RowProblem, SkippedRow, check_rows, existing_keys
-from schakel.signals.bulk.writer import ToWrite, write_signals
 from schakel.signals.models import Channel
+from schakel.signals.writer import ToWrite, write_signals
 
 #: ``progress(phase, done, total)``; phase is "reading", "validating" or "writing".
 Progress = Callable[[str, int, int], None]

@@ -25,10 +25,10 @@ from schakel.errors import NotAllowed
 from schakel.signals.bulk import reading
 from schakel.signals.bulk.rows import ImportDefaults, content_key
 from schakel.signals.bulk.service import ImportOutcome, import_signals
-from schakel.signals.bulk.writer import reference_expression, signal_reference
 from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
 from schakel.signals.models import Channel, IdentifierMention, Signal, TriageRecord
 from schakel.signals.services import create_signal, signal_committed
+from schakel.signals.writer import reference_expression, signal_reference
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db

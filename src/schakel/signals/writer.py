@@ -3,9 +3,9 @@
 ``signal_committed`` event after commit), with a few statements per batch instead of a dozen
 per signal.
 
-The ``*_for`` builders below say once how a validated signal becomes rows; the design note
-in ``docs/import.md`` proposes that ``create_signal`` write through ``write_signals`` too, so
-that both channels share them.
+The ``*_for`` builders below say once how a validated signal becomes rows; every channel
+(``services.create_signal`` for forms and the API, the bulk import) writes through
+``write_signals``, so all store exactly the same records.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.partners.models import User
-from schakel.signals.intake import CleanPerson, CleanSignal
+from schakel.signals.events import signal_committed
+from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
     AddressMention,
     CompanyMention,
@@ -38,8 +39,6 @@ from schakel.signals.models import (
 )
 from schakel.signals.retention import initial_retention
 from schakel.signals.rules import triage
-from schakel.signals.services import _facts as triage_facts
-from schakel.signals.services import signal_committed
 
 log = logging.getLogger(__name__)
 
