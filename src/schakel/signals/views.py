@@ -21,6 +21,7 @@ from schakel.partners.models import Organisation, SharingGroup, User
 from schakel.partners.services import region_contacts_for
 from schakel.partners.vocabulary import Role
 from schakel.signals import attachments, forms, services
+from schakel.signals.bulk.access import may_import
 from schakel.signals.intake import PersonInput, SignalInput
 from schakel.signals.models import Band, Channel, SharingDefaults, Signal, Tlp
 from schakel.signals.presenter import present
@@ -65,6 +66,7 @@ def signal_list(request: HttpRequest) -> HttpResponse:
             "band": band,
             "own": request.GET.get("own") == "1",
             "query": query,
+            "can_import": may_import(user),
             "can_set_defaults": bool(
                 {Role.ORG_ADMIN, Role.COORDINATOR, Role.CARE_COORDINATOR} & user.roles
             ),

@@ -207,3 +207,10 @@ def test_html_in_free_text_is_escaped(world: World, signed_in: SignIn) -> None:
     )
     page = _page(signed_in(world.users["care_coordinator"]), signal)
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_the_signal_list_links_to_import_for_those_who_may(world: World, signed_in: SignIn) -> None:
+    page = signed_in(world.users["care_coordinator"]).get(reverse("signal_list"))
+    assert reverse("signal_import") in page.content.decode()
+    fenna = signed_in(world.users["front_desk"]).get(reverse("signal_list"))
+    assert reverse("signal_import") not in fenna.content.decode()
