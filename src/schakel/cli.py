@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--signals",
         type=int,
         default=None,
-        help="number of synthetic signals (default: 300 small, 10000 large)",
+        help="number of synthetic signals (default: 300 small, 1000000 large)",
     )
 
     importer = sub.add_parser(

@@ -36,7 +36,7 @@ from schakel.signals.models import Signal
 from .names import FIRST_NAMES, LAST_NAMES
 
 #: Signals per size; the large set for benchmarks is sized with ``--signals``.
-SIGNALS_PER_SIZE = {"small": 300, "large": 10_000}
+SIGNALS_PER_SIZE = {"small": 300, "large": 1_000_000}
 
 REGIONS_FILE = Path(__file__).resolve().parent / "data" / "regions.yaml"
 

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             "--signals",
             type=int,
             default=None,
-            help="synthetic signals to generate (default: 300 small, 10000 large)",
+            help="synthetic signals to generate (default: 300 small, 1000000 large)",
         )
 
     def handle(
