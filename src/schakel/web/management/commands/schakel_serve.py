@@ -40,6 +40,7 @@ class Command(BaseCommand):
             [
                 gunicorn,
                 "schakel.wsgi:application",
+                "--config=python:schakel.web.gunicorn_conf",
                 f"--bind={bind}",
                 f"--workers={workers}",
                 "--forwarded-allow-ips=127.0.0.1",
