@@ -128,7 +128,9 @@ def signal_create(request: HttpRequest) -> HttpResponse:
             tlp=form["tlp"].value() or Tlp.AMBER,
             purpose=form["purpose"].value() or "signal_table_assessment",
             groups=_selected_groups(form, owner),
-            recipients=Organisation.objects.filter(pk__in=form["recipients"].value() or []),
+            recipients=policy.visible(
+                request.user, Organisation.objects.filter(pk__in=form["recipients"].value() or [])
+            ),
         )
     return render(
         request,
@@ -158,7 +160,9 @@ def sharing_preview(request: HttpRequest) -> HttpResponse:
     groups = SharingGroup.objects.filter(
         pk__in=request.GET.getlist("sharing_groups"), members=owner
     )
-    recipients = Organisation.objects.filter(pk__in=request.GET.getlist("recipients"))
+    recipients = policy.visible(
+        request.user, Organisation.objects.filter(pk__in=request.GET.getlist("recipients"))
+    )
     tlp = request.GET.get("tlp", Tlp.AMBER)
     audience = who_will_see(
         owner,

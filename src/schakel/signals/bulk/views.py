@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 from django_tasks.base import TaskResultStatus
 from django_tasks.exceptions import TaskResultDoesNotExist
 
+from schakel.access import policy
 from schakel.imports.models import ImportJob
 from schakel.partners.models import User
 from schakel.signals.bulk import template
@@ -63,7 +64,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             language=get_language() or "nl",
         )
         return redirect("signal_import_progress", job_id=job.pk)
-    recent = ImportJob.objects.filter(organisation=owner).select_related("created_by")[:10]
+    recent = policy.visible(user, ImportJob.objects.select_related("created_by")).order_by(
+        "-created_at"
+    )[:10]
     defaults = defaults_for(owner)
     audience = who_will_see(
         owner, tlp=defaults.tlp, purpose=defaults.purpose, groups=defaults.groups
