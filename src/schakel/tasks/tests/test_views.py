@@ -80,3 +80,14 @@ def test_htmx_filtering_returns_only_the_table(world: World, task: Task, signed_
     response = client.get(reverse("task_list"), {"due": "none"}, headers={"HX-Request": "true"})
     body = response.content.decode()
     assert "Arrange an interpreter" in body and "<html" not in body
+
+
+def test_the_next_page_keeps_the_filters(world: World, signed_in: SignIn) -> None:
+    for number in range(55):
+        services.create_task(world.municipality_a, f"Task {number}", priority="high")
+    page = (
+        signed_in(world.users["care_coordinator"])
+        .get(reverse("task_list"), {"due": "none", "status": "open"})
+        .content.decode()
+    )
+    assert "?due=none&amp;status=open&amp;page=2" in page

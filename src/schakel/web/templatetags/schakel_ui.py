@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import template
 from django.forms.boundfield import BoundField
+from django.http import QueryDict
 from django.utils.safestring import SafeString
 
 from schakel.web.forms import utrecht_classes
@@ -42,3 +45,12 @@ def is_within(path: str, section_url: str) -> bool:
     if section_url == "/":
         return path == "/"
     return path == section_url or path.startswith(section_url.rstrip("/") + "/")
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context: dict[str, Any], number: int) -> str:
+    """The current query string with ``page`` set to ``number`` (filters and search kept)."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query["page"] = str(number)
+    return query.urlencode()
