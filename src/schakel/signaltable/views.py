@@ -108,7 +108,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "tasks": tasks,
             "decisions": decisions,
             "references": _visible_references(user, decisions),
-            "today": timezone.localdate(),
         },
     )
 
