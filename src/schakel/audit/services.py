@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from schakel.audit import chain
 from schakel.audit.models import AuditEntry, AuditHead
 from schakel.audit.verification import Problem, VerifyReport, verify
+from schakel.rows import insert_rows, update_row
 
 __all__ = [
     "Problem",
@@ -99,11 +100,19 @@ def _request_id(request: HttpRequest | None) -> str:
     return str(getattr(request, "request_id", "") or "")[:64]
 
 
-def _lock_head() -> AuditHead:
-    """The head row, locked until the caller's transaction ends."""
-    head = AuditHead.objects.select_for_update().filter(pk=AuditHead.SINGLETON_ID).first()
-    if head is not None:
-        return head
+def _lock_head() -> tuple[int, str]:
+    """The chain's last position and HMAC, with the head row locked until the caller's
+    transaction ends. Plain SQL: this runs for every audited request."""
+    connection = connections[router.db_for_write(AuditHead)]
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT position, hmac FROM audit_audithead WHERE id = %s" + lock,  # noqa: S608 - a constant suffix
+            [AuditHead.SINGLETON_ID],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return int(row[0]), str(row[1])
     # First write ever, or after a flush. Continue from the last entry if there is one, so a
     # lost head row never restarts the chain; get_or_create settles a race between writers.
     last = AuditEntry.objects.order_by("-position").values_list("position", "hmac").first()
@@ -111,7 +120,7 @@ def _lock_head() -> AuditHead:
     head, _ = AuditHead.objects.select_for_update().get_or_create(
         pk=AuditHead.SINGLETON_ID, defaults={"position": position, "hmac": last_hmac}
     )
-    return head
+    return head.position, head.hmac
 
 
 def _append(
@@ -140,15 +149,14 @@ def _append(
     )
     # Inside the caller's transaction when there is one: the entry commits or rolls back
     # with the change it records, and the head lock is held until then.
-    with transaction.atomic():
-        head = _lock_head()
-        entry.position = head.position + 1
-        entry.prev_hmac = head.hmac
+    # No savepoint: an entry that cannot be written fails the whole transaction.
+    with transaction.atomic(savepoint=False):
+        position, last_hmac = _lock_head()
+        entry.position = position + 1
+        entry.prev_hmac = last_hmac
         entry.hmac = chain.entry_hmac(entry.chained_fields())
-        entry.save()
-        head.position = entry.position
-        head.hmac = entry.hmac
-        head.save(update_fields=["position", "hmac"])
+        insert_rows(AuditEntry, [entry])
+        update_row(AuditHead, AuditHead.SINGLETON_ID, position=entry.position, hmac=entry.hmac)
     return entry
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -472,32 +472,34 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
         },
     )
     def create(self, request: Request) -> Response:
-        return idempotency.respond_once(request, lambda: self._create(request))
+        try:
+            return idempotency.respond_once(request, lambda: self._create(request))
+        except IntegrityError:
+            # A signal with this key from this organisation fails on the unique (owner
+            # organisation, source key) — also a concurrent twin, which waits for the first to
+            # commit — and the transaction is rolled back whole before we look. No lookup
+            # before: duplicates are rare, and the constraint is the check that holds.
+            external_id = (
+                request.data.get("external_id") if isinstance(request.data, dict) else None
+            )
+            if isinstance(external_id, str) and external_id.strip():
+                _refuse_known_external_id(self._user(), external_id.strip())
+            raise
 
     def _create(self, request: Request) -> Response:
         body = SignalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data, external_id = body.signal_input()
-        user = self._user()
         try:
-            # A signal with this key from this organisation fails on the unique (owner
-            # organisation, source key) — also a concurrent twin, which waits for the first to
-            # commit — and is rolled back whole. No lookup before: duplicates are rare, and the
-            # constraint is the check that holds.
-            with transaction.atomic():
-                signal = services.create_signal(
-                    data,
-                    submitted_by=user,
-                    channel=Channel.API,
-                    source_key=external_id or "",
-                    request=request,
-                )
+            signal = services.create_signal(
+                data,
+                submitted_by=self._user(),
+                channel=Channel.API,
+                source_key=external_id or "",
+                request=request,
+            )
         except InvalidFields as exc:
             raise _api_names(exc) from None
-        except IntegrityError:
-            if external_id:
-                _refuse_known_external_id(user, external_id)
-            raise
         url = signal_url(signal)
         receipt = ReceiptSerializer(
             {

@@ -30,7 +30,6 @@ __all__ = [
 ]
 
 
-@transaction.atomic
 def create_signal(
     data: SignalInput,
     *,
@@ -39,10 +38,12 @@ def create_signal(
     source_key: str = "",
     request: Any = None,
 ) -> Signal:
-    """Validate, normalise, triage and store a signal in one transaction.
+    """Validate, normalise, triage and store a signal in one transaction (the caller's, when
+    there is one).
 
-    Written by the same batch writer as bulk imports (``signals.writer``), so that every
-    channel stores exactly the same records.
+    Validated before anything is written, so a refusal leaves the caller's transaction
+    usable; written by the same batch writer as bulk imports (``signals.writer``), so that
+    every channel stores exactly the same records.
     """
     owner = submitted_by.organisation
     if owner is None:

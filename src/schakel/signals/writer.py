@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connections, router, transaction
-from django.db.models import Case, CharField, Model, Value, When
-from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Concat, LPad
+from django.db import transaction
 from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.partners.models import User
+from schakel.rows import insert_rows, reserve_ids, update_row
 from schakel.signals.events import signal_committed
 from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
@@ -56,64 +54,9 @@ class ToWrite:
     source_key: str = ""
 
 
-def insert_rows(model: type[Model], rows: Sequence[Model], *, set_ids: bool = False) -> None:
-    """INSERT ``rows`` of ``model`` with few statements: each value prepared by its field as
-    Django's ``bulk_create`` does (``pre_save``, ``get_db_prep_save``), without its per-value
-    SQL compilation, which costs more than the database. ``set_ids`` reads back the new
-    primary keys (SQLite 3.35+ and PostgreSQL return them in insertion order).
-
-    For model instances built here only: no signals are sent and expressions are not
-    supported, as with ``bulk_create``.
-    """
-    if not rows:
-        return
-    meta = model._meta
-    # The wrapper itself, not the thread-local proxy: it is asked for every value.
-    connection = connections[router.db_for_write(model)]
-    # Every column but an auto-incremented key, which the database assigns.
-    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
-    pk = meta.pk
-    assert pk is not None
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    # Table and column names come from the model, quoted; every value is a parameter.
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    group = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    values = [
-        tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields) for row in rows
-    ]
-    with connection.cursor() as cursor:
-        if not set_ids:
-            cursor.executemany(head + group, values)
-            return
-        if not connection.features.can_return_rows_from_bulk_insert:
-            raise RuntimeError("the database cannot return the ids of inserted rows")
-        step = max(1, connection.ops.bulk_batch_size(fields, rows))
-        for start in range(0, len(rows), step):
-            chunk = values[start : start + step]
-            cursor.execute(
-                head + ", ".join([group] * len(chunk)) + f" RETURNING {quote(pk.column)}",
-                [value for row in chunk for value in row],
-            )
-            for row, (new_id,) in zip(rows[start : start + step], cursor.fetchall(), strict=True):
-                setattr(row, pk.attname, new_id)
-                row._state.adding = False
-                row._state.db = connection.alias
-
-
 def signal_reference(received_at: datetime, pk: int) -> str:
     """A reference people can read out on the phone: year and a running number."""
     return f"S-{received_at:%Y}-{pk:06d}"
-
-
-def reference_expression(received_at: datetime) -> Combinable:
-    """``signal_reference`` computed by the database, for a whole batch in one UPDATE."""
-    digits = Cast("pk", output_field=CharField())
-    return Concat(
-        Value(f"S-{received_at:%Y}-"),
-        Case(When(pk__lt=1_000_000, then=LPad(digits, 6, Value("0"))), default=digits),
-        output_field=CharField(),
-    )
 
 
 def signal_for(
@@ -228,14 +171,15 @@ def write_signals(
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> list[Signal]:
-    """Store validated signals, triaged, in the caller's transaction (one savepoint around
-    all of them: a failure writes none). One audit entry per batch and purpose lists the
+    """Store validated signals, triaged, in the caller's transaction (or one of its own): a
+    failure writes none. One audit entry per batch and purpose lists the
     ids; ``signal_committed`` is sent for each signal once the transaction commits."""
     if submitted_by.organisation is None:
         raise ValueError("the submitter must belong to an organisation")
     received_at = timezone.now()
     written: list[Signal] = []
-    with transaction.atomic():
+    # No savepoint of its own: a failure rolls back the caller's transaction with it.
+    with transaction.atomic(savepoint=False):
         for start in range(0, len(items), batch_size):
             written += _write_batch(
                 items[start : start + batch_size],
@@ -261,7 +205,10 @@ def _write_batch(
 ) -> list[Signal]:
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
     retention_until = initial_retention(timezone.localdate())
-    # Placeholders that are unique until the database has given each signal its number.
+    # PostgreSQL hands out the ids first, so that each signal is inserted with its reference;
+    # elsewhere (SQLite) the rows get placeholders that are unique until the database has
+    # numbered them, and their references are written after.
+    ids = reserve_ids(Signal, len(batch))
     token = uuid.uuid4().hex[:16]
     signals = [
         signal_for(
@@ -270,18 +217,26 @@ def _write_batch(
             submitted_by=submitted_by,
             channel=channel,
             received_at=received_at,
-            reference=f"tmp-{token}-{index}",
+            reference=(
+                signal_reference(received_at, ids[index])
+                if ids is not None
+                else f"tmp-{token}-{index}"
+            ),
             retention_until=retention_until,
         )
         for index, (item, result) in enumerate(zip(batch, results, strict=True))
     ]
-    insert_rows(Signal, signals, set_ids=True)
-    ids = [signal.pk for signal in signals]
-    if None in ids:
-        raise RuntimeError("the database did not return the ids of the new signals")
-    Signal.objects.filter(pk__in=ids).update(reference=reference_expression(received_at))
-    for signal in signals:
-        signal.reference = signal_reference(received_at, signal.pk)
+    if ids is not None:
+        for signal, pk in zip(signals, ids, strict=True):
+            signal.pk = pk
+        insert_rows(Signal, signals)
+    else:
+        insert_rows(Signal, signals, set_ids=True)
+        if any(signal.pk is None for signal in signals):
+            raise RuntimeError("the database did not return the ids of the new signals")
+        for signal in signals:
+            signal.reference = signal_reference(received_at, signal.pk)
+            update_row(Signal, signal.pk, reference=signal.reference)
 
     groups = Signal.sharing_groups.through
     recipients = Signal.recipients.through
@@ -312,17 +267,7 @@ def _write_batch(
     insert_rows(recipients, recipient_rows)
     insert_rows(SignalIndicator, indicator_rows)
     insert_rows(TriageRecord, triage_rows)
-    # Only persons with phone numbers or e-mail addresses need their new ids back.
-    with_contacts = [bool(values) for values in person_identifiers]
-    insert_rows(
-        PersonMention,
-        [p for p, needed in zip(person_rows, with_contacts, strict=True) if needed],
-        set_ids=True,
-    )
-    insert_rows(
-        PersonMention,
-        [p for p, needed in zip(person_rows, with_contacts, strict=True) if not needed],
-    )
+    insert_rows(PersonMention, person_rows, set_ids=True)
     for mention, values in zip(person_rows, person_identifiers, strict=True):
         identifier_rows += [
             IdentifierMention(

@@ -36,6 +36,7 @@ from rest_framework.response import Response
 
 from schakel.errors import Conflict, InvalidInput, SchakelError
 from schakel.partners.models import User
+from schakel.rows import insert_rows, update_row
 from schakel.web.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -63,7 +64,10 @@ def respond_once(request: Request, handle: Callable[[], Response]) -> Response:
     database connection (it runs inside this function's transaction)."""
     key = request.headers.get(HEADER)
     if key is None:
-        return handle()
+        # One transaction all the same, so that a failure is rolled back before the caller
+        # looks at the database again.
+        with transaction.atomic():
+            return handle()
     if not _VALID_KEY.match(key):
         raise InvalidInput(
             _("An Idempotency-Key is 1 to 255 visible ASCII characters."), field=HEADER
@@ -94,14 +98,15 @@ def _answer_first_time(
     with transaction.atomic():
         # The first statement of the transaction, so a failure here has nothing else to undo
         # (no savepoint needed): leaving the block with _AlreadyAnswered rolls it back.
+        record = IdempotencyRecord(
+            user=user,
+            key=key,
+            fingerprint=fingerprint,
+            created_at=now,
+            expires_at=now + KEY_LIFETIME,
+        )
         try:
-            record = IdempotencyRecord.objects.create(
-                user=user,
-                key=key,
-                fingerprint=fingerprint,
-                created_at=now,
-                expires_at=now + KEY_LIFETIME,
-            )
+            insert_rows(IdempotencyRecord, [record], set_ids=True)
         except IntegrityError:
             raise _AlreadyAnswered from None
         response = handle()
@@ -109,10 +114,13 @@ def _answer_first_time(
             # Not remembered: the key stays free, and the work (if any) is undone with it.
             transaction.set_rollback(True)
             return response
-        record.status_code = response.status_code
-        record.response_body = response.data
-        record.location = response.get("Location", "")[:500]
-        record.save(update_fields=["status_code", "response_body", "location"])
+        update_row(
+            IdempotencyRecord,
+            record.pk,
+            status_code=response.status_code,
+            response_body=response.data,
+            location=response.get("Location", "")[:500],
+        )
         return response
 
 
