@@ -72,7 +72,12 @@ format: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-bench: install
+BENCH_STAMP := $(VENV)/.bench-installed
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/pip install --quiet -r requirements-bench.lock
+	@touch $@
+
+bench: install $(BENCH_STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 docs: $(STAMP)
@@ -82,6 +87,7 @@ lock: $(BIN)/python
 	$(BIN)/pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --output-file=requirements.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra=dev --output-file=requirements-dev.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --extra=dev --extra=bench --output-file=requirements-bench.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) node_modules src/schakel/web/static/dist .pytest_cache .mypy_cache .ruff_cache

@@ -39,6 +39,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+from _django import machine_speed
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 SCRATCH_DATABASE = "schakel_bench_api"
@@ -367,8 +369,8 @@ def report(args: argparse.Namespace, vendor: str, generator: Generator, elapsed:
     latencies = [s * 1000 for s in generator.latencies]
     print(
         f"machine: {vendor}, {platform.processor() or platform.machine()}, {os.cpu_count()} "
-        f"cores, Python {platform.python_version()}; gunicorn {args.workers} workers (sync), "
-        f"{args.clients} client connections on loopback"
+        f"cores, Python {platform.python_version()}; {machine_speed()}; "
+        f"gunicorn {args.workers} workers (sync), {args.clients} client connections on loopback"
     )
     print(f"acknowledged: {done} signals in {elapsed:.1f} s = {done / elapsed:.1f} signals/s")
     if latencies:

@@ -9,10 +9,10 @@ supported, as with ``bulk_create``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Field, Model
 
 
@@ -36,9 +36,8 @@ def insert_rows(model: type[Model], rows: Sequence[Model], *, set_ids: bool = Fa
     # Table and column names come from the model, quoted; every value is a parameter.
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
     group = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    values = [
-        tuple(f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields) for row in rows
-    ]
+    preparers = [_preparer(f, connection) for f in fields]
+    values = [tuple(prepare(row) for prepare in preparers) for row in rows]
     returning = set_ids and not explicit_ids
     if returning and not connection.features.can_return_rows_from_bulk_insert:
         raise RuntimeError("the database cannot return the ids of inserted rows")
@@ -113,6 +112,50 @@ def reserve_ids(model: type[Model], count: int) -> list[int] | None:
             (last,) = cursor.fetchone()
             return list(range(int(last) + 1, int(last) + 1 + count))
     return None
+
+
+#: Field classes whose prepared value is the attribute itself when it has one of these
+#: exact types (what ``get_db_prep_save`` would return unchanged); anything else, an enum
+#: member say, goes through the field.
+_PLAIN_VALUES: dict[type[Field[Any, Any]], tuple[type, ...]] = {
+    **dict.fromkeys((models.CharField, models.TextField), (str, type(None))),
+    models.BooleanField: (bool, type(None)),
+    models.FloatField: (float, type(None)),
+    **dict.fromkeys(
+        (
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveBigIntegerField,
+            models.PositiveSmallIntegerField,
+            models.AutoField,
+            models.BigAutoField,
+            models.ForeignKey,
+        ),
+        (int, type(None)),
+    ),
+}
+
+
+def _preparer(field: Field[Any, Any], connection: Any) -> Callable[[Model], Any]:
+    """How to get the database value of ``field`` from a row: the field's own preparation
+    (``pre_save``, ``get_db_prep_save``) as the ORM does it, skipped for plain values of
+    plain fields, where it would only cost time (about a quarter of a bulk write)."""
+
+    def through_the_field(row: Model) -> Any:
+        return field.get_db_prep_save(field.pre_save(row, True), connection)
+
+    plain = _PLAIN_VALUES.get(type(field))
+    if plain is None:
+        return through_the_field
+    attname = field.attname
+
+    def attribute(row: Model) -> Any:
+        value = getattr(row, attname)
+        return value if type(value) in plain else through_the_field(row)
+
+    return attribute
 
 
 def _mark_saved(rows: Sequence[Model], alias: str) -> None:
