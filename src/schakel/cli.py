@@ -124,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--report", help="write every problem to this file (.csv or .xlsx)")
     importer.add_argument("--language", choices=["nl", "en"], help="language of the messages")
 
+    export = sub.add_parser(
+        "export",
+        help="export what a user may see, e.g. entities as FollowTheMoney",
+        description="Export the entities USER may see as FollowTheMoney JSON lines (one "
+        "entity per line, links included), under the same access rules as the web pages.",
+    )
+    export.add_argument("format", choices=["ftm"], help="ftm: FollowTheMoney JSON lines")
+    export.add_argument("--user", required=True, help="user name whose view is exported")
+    export.add_argument("--output", help="file to write (default: standard output)")
+
     sub.add_parser(
         "migrate",
         help="create or update the database schema",
@@ -237,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         options += [f"--report={args.report}"] if args.report else []
         options += [f"--language={args.language}"] if args.language else []
         return _call("schakel_import", *options)
+    if command == "export":
+        options = [args.format, f"--user={args.user}"]
+        options += [f"--output={args.output}"] if args.output else []
+        return _call("schakel_export", *options)
     if command == "migrate":
         return _call("migrate")
     if command == "createuser":

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "schakel.tasks",
     "schakel.notifications",
     "schakel.signals",
+    "schakel.entities",
     "schakel.signaltable",
     "schakel.imports",
     "schakel.web",

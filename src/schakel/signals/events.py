@@ -8,3 +8,9 @@ from django.dispatch import Signal as Event
 #: record=<Signal>)`` (not ``signal=``: Django's dispatcher passes itself under that name).
 #: Higher contexts (entities, alerts) subscribe; intake never waits for them.
 signal_committed = Event()
+
+#: Sent once per written batch after its transaction commits, beside ``signal_committed`` for
+#: each signal: ``signals_committed.send(sender=Signal, records=[<Signal>, ...])``. For
+#: subscribers that work in batches (entities: one background job per batch, not per row
+#: of a 100,000-row import).
+signals_committed = Event()

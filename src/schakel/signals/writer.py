@@ -24,7 +24,7 @@ from django.utils import timezone
 from schakel.audit import services as audit
 from schakel.partners.models import User
 from schakel.rows import insert_rows, reserve_ids, update_row
-from schakel.signals.events import signal_committed
+from schakel.signals.events import signal_committed, signals_committed
 from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
     AddressMention,
@@ -306,16 +306,22 @@ def _write_batch(
 
 
 def _announce(signals: Sequence[Signal]) -> None:
-    """Tell subscribers (alerts, entities) about each new signal. One failing subscriber must
+    """Tell subscribers (alerts, entities) about the new signals. One failing subscriber must
     not keep the others, or the rest of the batch, from hearing of it."""
     for signal in signals:
         for receiver, response in signal_committed.send_robust(sender=Signal, record=signal):
-            if isinstance(response, Exception):
-                log.error(
-                    "signal_committed receiver failed",
-                    extra={
-                        "signal_id": signal.pk,
-                        "receiver": getattr(receiver, "__qualname__", repr(receiver)),
-                        "error": type(response).__name__,
-                    },
-                )
+            _log_failure(receiver, response, signal_ids=[signal.pk])
+    for receiver, response in signals_committed.send_robust(sender=Signal, records=signals):
+        _log_failure(receiver, response, signal_ids=[s.pk for s in signals[:10]])
+
+
+def _log_failure(receiver: Any, response: Any, *, signal_ids: list[int]) -> None:
+    if isinstance(response, Exception):
+        log.error(
+            "signal_committed receiver failed",
+            extra={
+                "signal_ids": signal_ids,
+                "receiver": getattr(receiver, "__qualname__", repr(receiver)),
+                "error": type(response).__name__,
+            },
+        )

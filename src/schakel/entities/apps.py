@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EntitiesConfig(AppConfig):
+    name = "schakel.entities"
+    label = "entities"
+    verbose_name = _("Entities")
+
+    def ready(self) -> None:
+        # Subscribes to committed signals: their mentions are resolved in the worker.
+        from schakel.entities import jobs  # noqa: F401

@@ -1,0 +1,43 @@
+"""``schakel export ftm --user NAME [--output FILE]``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from schakel.audit import services as audit
+from schakel.entities.ftm import write_jsonl
+from schakel.partners.models import User
+
+
+class Command(BaseCommand):
+    help = "Export the entities a user may see as FollowTheMoney JSON lines."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("format", choices=["ftm"])
+        parser.add_argument("--user", required=True)
+        parser.add_argument("--output")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = User.objects.filter(username=options["user"], is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user named {options['user']!r}.")
+        if options["output"]:
+            with Path(options["output"]).open("w", encoding="utf-8") as stream:
+                written = write_jsonl(user, stream)
+        else:
+            written = write_jsonl(user, sys.stdout)
+        # The export shows personal data: audited like a page that shows it.
+        audit.record_change(
+            None,
+            "export_ftm",
+            "entities.entity",
+            [],
+            actor=user,
+            purpose="export",
+            details={"entities": written},
+        )
+        self.stderr.write(f"{written} FollowTheMoney entities written.")

@@ -1,0 +1,141 @@
+"""Entities and their mentions.
+
+A *mention* is one thing one signal says about a person, company, address, bank account or
+vehicle: its values as given, the same values normalised into FollowTheMoney properties, and
+where it came from (signal, organisation, time). Mentions are the evidence; an *entity* is
+what linkage concluded that several mentions are about, and carries no values of its own —
+its properties are the union of its mentions', so every value keeps its provenance.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Schema(models.TextChoices):
+    """The FollowTheMoney schemata entities are typed by."""
+
+    PERSON = "Person", _("Person")
+    COMPANY = "Company", _("Company")
+    ADDRESS = "Address", _("Address")
+    BANK_ACCOUNT = "BankAccount", _("Bank account")
+    VEHICLE = "Vehicle", _("Vehicle")
+
+
+class RelationSchema(models.TextChoices):
+    """FollowTheMoney's link schemata used between a signal's mentions, and the property by
+    which FollowTheMoney ties a person or company to an address."""
+
+    EMPLOYMENT = "Employment", _("Employment")
+    OWNERSHIP = "Ownership", _("Ownership")
+    DIRECTORSHIP = "Directorship", _("Directorship")
+    FAMILY = "Family", _("Family")
+    ASSOCIATE = "Associate", _("Associate")
+    UNKNOWN_LINK = "UnknownLink", _("Other link")
+    PAYMENT = "Payment", _("Payment")
+    ADDRESS = "addressEntity", _("Address")
+
+
+class Entity(models.Model):
+    schema = models.CharField(_("type"), max_length=32, choices=Schema.choices)
+    caption = models.CharField(_("name"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.schema} {self.pk}"
+
+    @property
+    def ftm_id(self) -> str:
+        return f"schakel-{self.pk}"
+
+
+class Mention(models.Model):
+    """One person, company, address, bank account or vehicle as one signal mentions it."""
+
+    class Source(models.TextChoices):
+        PERSON = "person", _("person")
+        COMPANY = "company", _("company")
+        ADDRESS = "address", _("address")
+        IDENTIFIER = "identifier", _("identifier")
+
+    entity = models.ForeignKey(
+        Entity, on_delete=models.PROTECT, null=True, blank=True, related_name="mentions"
+    )
+    schema = models.CharField(_("type"), max_length=32, choices=Schema.choices)
+    # Provenance: who said it, in which signal, when.
+    signal = models.ForeignKey(
+        "signals.Signal", on_delete=models.CASCADE, related_name="entity_mentions"
+    )
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    stated_at = models.DateTimeField(_("stated at"))
+    # The row of the signal this mention was made from.
+    source = models.CharField(max_length=16, choices=Source.choices)
+    source_id = models.BigIntegerField()
+    role = models.CharField(_("role"), max_length=32, blank=True)
+    # The access matrix's field category of these values in the signal: care, justice or
+    # general (a person's role decides; what belongs to a person shares its category).
+    category = models.CharField(max_length=16, default="general")
+    # The values as the partner gave them, by field.
+    original = models.JSONField(default=dict)
+    # FollowTheMoney property -> normalised values.
+    properties = models.JSONField(default=dict)
+    # Values kept as given but not valid for their type: [{"property", "value", "problem"}].
+    flags = models.JSONField(default=list, blank=True)
+    caption = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "source_id"], name="mention_one_per_source")
+        ]
+        indexes = [models.Index(fields=["signal"], name="mention_signal")]
+
+    def __str__(self) -> str:
+        return self.caption or f"{self.schema} mention {self.pk}"
+
+
+class BlockingKey(models.Model):
+    """An indexed key of a mention (a normalised name with the year of birth, a phone number,
+    an identity number, a postcode with house number, ...): matching right after intake finds
+    its candidates by these, in the main database."""
+
+    mention = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="blocking_keys")
+    kind = models.CharField(max_length=24)
+    value = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "value"], name="blocking_kind_value")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}={self.value}"
+
+
+class Relation(models.Model):
+    """A link between two mentions of the same signal, typed by a FollowTheMoney schema (or
+    the ``addressEntity`` property), with the signal's provenance."""
+
+    schema = models.CharField(_("type"), max_length=32, choices=RelationSchema.choices)
+    source = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="relations_out")
+    target = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="relations_in")
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schema", "source", "target"], name="relation_once_per_pair"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schema}: {self.source_id} -> {self.target_id}"

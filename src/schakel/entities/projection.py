@@ -1,0 +1,313 @@
+"""From a signal's rows to mentions: each person, company, address, bank account and vehicle
+the signal names becomes a ``Mention`` with its values as given, the same values as
+FollowTheMoney properties (cleaned by FollowTheMoney's own property types), the blocking keys
+that matching after intake looks up, and the links between them within the signal.
+
+Values that are not valid for their type (a date that cannot be, a phone number that cannot
+be parsed) are kept as given, with a flag; they are never dropped and never fail the
+projection.
+
+Links made from one signal (documented in docs/linkage.md):
+
+- a person and the bank account or vehicle given with them: ``Ownership`` (owner, asset);
+- a company in the role of employer and each possible victim: ``Employment``;
+- a suspect (or recruiter, facilitator, landlord) and each possible victim: ``UnknownLink``
+  with the two roles;
+- each possible victim and the address where the signal was observed: the person's
+  ``addressEntity`` (FollowTheMoney ties legal entities to addresses by that property).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney import model as ftm_model
+
+from schakel.entities.models import BlockingKey, Mention, Relation, RelationSchema, Schema
+from schakel.normalise.names import company_key, name_key
+from schakel.signals.access import category_of_role
+from schakel.signals.models import (
+    AddressMention,
+    CompanyMention,
+    IdentifierKind,
+    IdentifierMention,
+    PersonMention,
+    Signal,
+)
+
+#: Roles on the other side of a possible victim.
+ACTOR_ROLES = frozenset({"suspect", "recruiter", "facilitator", "landlord"})
+VICTIM_ROLE = "possible_victim"
+EMPLOYER_ROLES = frozenset({"employer"})
+#: Our gender codes in FollowTheMoney's gender type (``unknown`` is left out).
+GENDERS = {"female": "female", "male": "male", "other": "other"}
+#: Identifiers that are properties of the person or company they belong to.
+PROPERTY_OF_IDENTIFIER = {
+    IdentifierKind.PHONE: "phone",
+    IdentifierKind.EMAIL: "email",
+    IdentifierKind.WEBSITE: "website",
+    IdentifierKind.IDENTITY: "idNumber",
+}
+
+
+@dataclass
+class ProjectedSignal:
+    mentions: list[Mention] = field(default_factory=list)
+    keys: list[list[tuple[str, str]]] = field(default_factory=list)  # per mention
+    relations: list[tuple[str, int, int, str]] = field(default_factory=list)  # by index
+
+    def add(self, mention: Mention, keys: list[tuple[str, str]]) -> int:
+        self.mentions.append(mention)
+        self.keys.append(keys)
+        return len(self.mentions) - 1
+
+    def link(self, schema: str, source: int, target: int, role: str = "") -> None:
+        self.relations.append((schema, source, target, role))
+
+    def blocking_keys(self) -> list[BlockingKey]:
+        return [
+            BlockingKey(mention=mention, kind=kind, value=value[:300])
+            for mention, keys in zip(self.mentions, self.keys, strict=True)
+            for kind, value in sorted(set(keys))
+        ]
+
+    def relation_rows(self, signal: Signal) -> list[Relation]:
+        return [
+            Relation(
+                schema=schema,
+                source=self.mentions[source],
+                target=self.mentions[target],
+                role=role,
+                signal=signal,
+            )
+            for schema, source, target, role in self.relations
+        ]
+
+
+class _Properties:
+    """FollowTheMoney properties of one mention, cleaned by their types, with flags for the
+    values their type refuses (kept as given in the mention's ``original``)."""
+
+    def __init__(self, schema: str) -> None:
+        found = ftm_model.get(schema)
+        assert found is not None, schema
+        self.schema = found
+        self.values: dict[str, list[str]] = {}
+        self.flags: list[dict[str, str]] = []
+
+    def add(self, name: str, raw: Any) -> str | None:
+        if raw in (None, ""):
+            return None
+        prop = self.schema.get(name)
+        assert prop is not None, f"{self.schema.name}.{name}"
+        cleaned = prop.type.clean(raw, proxy=None)
+        if cleaned is None:
+            self.flags.append(
+                {"property": name, "value": str(raw), "problem": f"not a valid {prop.type.name}"}
+            )
+            return None
+        if cleaned not in self.values.setdefault(name, []):
+            self.values[name].append(cleaned)
+        return str(cleaned)
+
+
+def _mention(
+    signal: Signal, schema: str, source: str, source_id: int, role: str, original: dict[str, Any]
+) -> tuple[Mention, _Properties]:
+    return (
+        Mention(
+            schema=schema,
+            signal=signal,
+            organisation_id=signal.owner_organisation_id,
+            stated_at=signal.received_at,
+            source=source,
+            source_id=source_id,
+            role=role,
+            original={k: v for k, v in original.items() if v not in (None, "", [])},
+        ),
+        _Properties(schema),
+    )
+
+
+def _finish(mention: Mention, properties: _Properties, caption: str) -> Mention:
+    mention.properties = properties.values
+    mention.flags = properties.flags
+    mention.caption = caption[:300]
+    return mention
+
+
+def _person(
+    signal: Signal, person: PersonMention, identifiers: list[IdentifierMention]
+) -> tuple[Mention, list[tuple[str, str]]]:
+    full = " ".join(p for p in (person.given_names.strip(), person.family_name.strip()) if p)
+    born = person.date_of_birth.isoformat() if person.date_of_birth else ""
+    mention, props = _mention(
+        signal,
+        Schema.PERSON,
+        Mention.Source.PERSON,
+        person.pk,
+        person.role,
+        {
+            "given_names": person.given_names,
+            "family_name": person.family_name,
+            "alias": person.alias,
+            "date_of_birth": born,
+            "age_band": person.age_band,
+            "gender": person.gender,
+            "nationality": person.nationality,
+            "languages": list(person.languages),
+        },
+    )
+    mention.category = category_of_role(person.role)
+    props.add("name", full)
+    props.add("firstName", person.given_names.strip())
+    props.add("lastName", person.family_name.strip())
+    props.add("alias", person.alias.strip())
+    props.add("birthDate", born)
+    props.add("gender", GENDERS.get(person.gender))
+    props.add("nationality", person.nationality)
+    keys: list[tuple[str, str]] = []
+    key = name_key(full) if full else ""
+    if key:
+        keys.append(("name", key))
+        if person.date_of_birth:
+            keys.append(("name_born", f"{key}|{person.date_of_birth.year}"))
+    if person.date_of_birth:
+        keys.append(("born", born))
+    for identifier in identifiers:
+        prop = PROPERTY_OF_IDENTIFIER.get(IdentifierKind(identifier.kind))
+        if prop is None:
+            continue
+        mention.original.setdefault(identifier.kind, []).append(identifier.value)
+        props.add(prop, identifier.normalised or identifier.value)
+        if identifier.normalised:
+            keys.append((identifier.kind, identifier.normalised))
+    caption = full or person.alias.strip() or ""
+    return _finish(mention, props, caption), keys
+
+
+def _company(
+    signal: Signal, company: CompanyMention, identifiers: list[IdentifierMention]
+) -> tuple[Mention, list[tuple[str, str]]]:
+    mention, props = _mention(
+        signal,
+        Schema.COMPANY,
+        Mention.Source.COMPANY,
+        company.pk,
+        company.role,
+        {"name": company.name, "registration_number": company.registration_number},
+    )
+    props.add("name", company.name.strip())
+    props.add("registrationNumber", company.registration_number.strip())
+    keys: list[tuple[str, str]] = []
+    key = company_key(company.name)
+    if key:
+        keys.append(("company", key))
+    if company.registration_number.strip():
+        keys.append(("kvk", company.registration_number.strip()))
+    for identifier in identifiers:
+        prop = PROPERTY_OF_IDENTIFIER.get(IdentifierKind(identifier.kind))
+        if prop is None or prop == "idNumber":
+            continue
+        mention.original.setdefault(identifier.kind, []).append(identifier.value)
+        props.add(prop, identifier.normalised or identifier.value)
+        if identifier.normalised:
+            keys.append((identifier.kind, identifier.normalised))
+    return _finish(mention, props, company.name.strip()), keys
+
+
+def _address(signal: Signal, address: AddressMention) -> tuple[Mention, list[tuple[str, str]]]:
+    street = " ".join(p for p in (address.street.strip(), address.house_number.strip()) if p)
+    place = " ".join(p for p in (address.postcode.strip(), address.city.strip()) if p)
+    full = ", ".join(p for p in (street, place) if p)
+    mention, props = _mention(
+        signal,
+        Schema.ADDRESS,
+        Mention.Source.ADDRESS,
+        address.pk,
+        "observed_at" if address.is_place_of_observation else "",
+        {
+            "street": address.street,
+            "house_number": address.house_number,
+            "postcode": address.postcode,
+            "city": address.city,
+            "country": address.country,
+        },
+    )
+    props.add("full", full)
+    props.add("street", street)
+    props.add("postalCode", address.postcode.strip())
+    props.add("city", address.city.strip())
+    props.add("country", address.country)
+    keys = [("address", address.address_key)] if address.address_key else []
+    return _finish(mention, props, full), keys
+
+
+def _asset(signal: Signal, identifier: IdentifierMention) -> tuple[Mention, list[tuple[str, str]]]:
+    iban = identifier.kind == IdentifierKind.IBAN
+    mention, props = _mention(
+        signal,
+        Schema.BANK_ACCOUNT if iban else Schema.VEHICLE,
+        Mention.Source.IDENTIFIER,
+        identifier.pk,
+        "",
+        {identifier.kind: identifier.value},
+    )
+    value = identifier.normalised or identifier.value
+    props.add("iban" if iban else "registrationNumber", value)
+    keys = [(identifier.kind, identifier.normalised)] if identifier.normalised else []
+    return _finish(mention, props, value), keys
+
+
+def project(signal: Signal) -> ProjectedSignal:
+    """The mentions, blocking keys and links of one signal (not yet saved)."""
+    persons = list(signal.persons.all())
+    companies = list(signal.companies.all())
+    addresses = list(signal.addresses.all())
+    identifiers = list(signal.identifiers.all())
+    projected = ProjectedSignal()
+    index_of_person: dict[int, int] = {}
+    index_of_company: dict[int, int] = {}
+    for person in persons:
+        own = [i for i in identifiers if i.person_id == person.pk]
+        index_of_person[person.pk] = projected.add(*_person(signal, person, own))
+    for company in companies:
+        own = [i for i in identifiers if i.company_id == company.pk]
+        index_of_company[company.pk] = projected.add(*_company(signal, company, own))
+    observed: list[int] = []
+    for address in addresses:
+        position = projected.add(*_address(signal, address))
+        if address.is_place_of_observation:
+            observed.append(position)
+    for identifier in identifiers:
+        if identifier.kind not in (IdentifierKind.IBAN, IdentifierKind.PLATE):
+            continue
+        asset, keys = _asset(signal, identifier)
+        owner = index_of_person.get(identifier.person_id or 0)
+        if owner is not None:
+            asset.category = projected.mentions[owner].category
+        else:
+            owner = index_of_company.get(identifier.company_id or 0)
+        index = projected.add(asset, keys)
+        if owner is not None:
+            projected.link(RelationSchema.OWNERSHIP, owner, index)
+
+    victims = [index_of_person[p.pk] for p in persons if p.role == VICTIM_ROLE]
+    for person in persons:
+        if person.role in ACTOR_ROLES:
+            for victim in victims:
+                projected.link(
+                    RelationSchema.UNKNOWN_LINK,
+                    index_of_person[person.pk],
+                    victim,
+                    f"{person.role} / {VICTIM_ROLE}",
+                )
+    for company in companies:
+        if company.role in EMPLOYER_ROLES:
+            for victim in victims:
+                projected.link(RelationSchema.EMPLOYMENT, index_of_company[company.pk], victim)
+    for victim in victims:
+        for place in observed:
+            projected.link(RelationSchema.ADDRESS, victim, place)
+    return projected

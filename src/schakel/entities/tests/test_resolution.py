@@ -1,0 +1,187 @@
+"""Mentions with provenance, exact-key resolution, links, flags, and the FollowTheMoney
+export under the access policy (round trip through the followthemoney library)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from followthemoney import model as ftm_model
+
+from schakel.entities.ftm import write_jsonl
+from schakel.entities.models import BlockingKey, Entity, Mention, Relation
+from schakel.entities.services import resolve_signals, visible_entities
+from schakel.signals.intake import CompanyInput, PersonInput
+from schakel.signals.models import Signal
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _signal(world: World, author: str = "care_coordinator", **overrides: object) -> Signal:
+    return make_signal(world.users[author], groups=[world.table_a], **overrides)
+
+
+def test_each_thing_a_signal_names_becomes_a_mention_with_its_provenance(world: World) -> None:
+    signal = _signal(
+        world,
+        companies=[CompanyInput(name="Nagelstudio Glans B.V.", role="employer")],
+    )
+    made = resolve_signals([signal.pk])
+
+    mentions = {m.schema: m for m in Mention.objects.filter(signal=signal)}
+    assert made == 5
+    assert sorted(mentions) == ["Address", "BankAccount", "Company", "Person"]
+    victim = Mention.objects.get(signal=signal, role="possible_victim")
+    assert victim.organisation_id == signal.owner_organisation_id
+    assert victim.stated_at == signal.received_at
+    assert victim.category == "care"
+    assert victim.original["given_names"] == "Ioana"
+    assert victim.original["phone"] == ["06 1234 5678"]
+    assert victim.properties["name"] == ["Ioana Popescu"]
+    assert victim.properties["birthDate"] == ["1999-03-04"]
+    assert victim.properties["phone"] == ["+31612345678"]
+    assert victim.properties["nationality"] == ["ro"]
+    suspect = Mention.objects.get(signal=signal, role="suspect")
+    assert suspect.category == "justice"
+    assert mentions["BankAccount"].properties["iban"] == ["NL91ABNA0417164300"]
+    keys = set(BlockingKey.objects.filter(mention=victim).values_list("kind", "value"))
+    assert ("phone", "+31612345678") in keys
+    assert ("name_born", "ioana popescu|1999") in keys
+
+    links = {
+        (r.schema, r.source.role or r.source.schema, r.target.role or r.target.schema)
+        for r in Relation.objects.filter(signal=signal).select_related("source", "target")
+    }
+    assert links == {
+        ("UnknownLink", "suspect", "possible_victim"),
+        ("Employment", "employer", "possible_victim"),
+        ("addressEntity", "possible_victim", "observed_at"),
+    }
+
+
+def test_resolving_again_changes_nothing(world: World) -> None:
+    signal = _signal(world)
+    first = resolve_signals([signal.pk])
+    assert first > 0
+    assert resolve_signals([signal.pk]) == 0
+    assert Mention.objects.filter(signal=signal).count() == first
+
+
+def test_the_same_iban_and_address_from_two_partners_are_one_entity(world: World) -> None:
+    first = _signal(world)
+    second = _signal(world, author="police_analyst")
+    resolve_signals([first.pk, second.pk])
+
+    for schema in ("BankAccount", "Address"):
+        mentions = list(Mention.objects.filter(schema=schema).order_by("pk"))
+        assert len(mentions) == 2
+        assert mentions[0].entity_id == mentions[1].entity_id
+        assert {m.organisation_id for m in mentions} == {
+            world.municipality_a.pk,
+            world.police_a.pk,
+        }
+    # People are linked by linkage, not here: each mention is its own entity so far.
+    victims = Mention.objects.filter(role="possible_victim")
+    assert victims.values("entity").distinct().count() == 2
+
+
+def test_values_their_type_refuses_are_kept_as_given_with_a_flag(world: World) -> None:
+    person = PersonInput(
+        role="possible_victim",
+        given_names="Іван",
+        family_name="Petrov",
+        date_of_birth=date(1990, 1, 1),
+        nationality="QQ",
+    )
+    signal = _signal(world, persons=[person], companies=[], addresses=[], ibans=[])
+    resolve_signals([signal.pk])
+
+    mention = Mention.objects.get(signal=signal)
+    # Mixed Cyrillic and Latin: kept as written.
+    assert mention.properties["name"] == ["Іван Petrov"]
+    # Intake takes any two letters; FollowTheMoney knows no country QQ.
+    assert mention.original["nationality"] == "QQ"
+    assert "nationality" not in mention.properties
+    assert mention.flags == [
+        {"property": "nationality", "value": "QQ", "problem": "not a valid country"}
+    ]
+
+
+def _export(user: object) -> list[dict[str, object]]:
+    stream = io.StringIO()
+    write_jsonl(user, stream)
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_the_export_is_followthemoney_that_the_library_reads_back(world: World) -> None:
+    signal = _signal(world, companies=[CompanyInput(name="Glans B.V.", role="employer")])
+    resolve_signals([signal.pk])
+
+    lines = _export(world.users["care_coordinator"])
+    proxies = [ftm_model.get_proxy(line) for line in lines]
+    by_schema: dict[str, list[object]] = {}
+    for proxy in proxies:
+        by_schema.setdefault(proxy.schema.name, []).append(proxy)
+        # Read back, written again: the same entity.
+        assert ftm_model.get_proxy(proxy.to_dict()).to_dict() == proxy.to_dict()
+    assert {"Person", "Company", "Address", "BankAccount", "Employment", "UnknownLink"} <= set(
+        by_schema
+    )
+    ids = {p.id for p in proxies}
+    for proxy in proxies:
+        for prop, value in proxy.itervalues():
+            if prop.type.name == "entity":
+                assert value in ids, f"{proxy.schema.name}.{prop.name} points outside the export"
+    victim = next(p for p in by_schema["Person"] if "Ioana Popescu" in p.get("name"))
+    assert victim.get("addressEntity")
+
+
+def test_the_export_holds_only_what_the_user_may_see(world: World) -> None:
+    signal = _signal(world)
+    resolve_signals([signal.pk])
+
+    outsider = _export(world.users["outsider"])
+    assert outsider == []
+    assert not visible_entities(world.users["outsider"]).exists()
+
+    # The police analyst sees the suspect (justice) but not the possible victim (care).
+    police = json.dumps(_export(world.users["police_analyst"]))
+    assert "Dragomir" in police
+    assert "Popescu" not in police
+    assert "+31612345678" not in police
+
+
+def test_schakel_export_ftm_writes_a_file_and_audits_it(world: World, tmp_path: object) -> None:
+    from pathlib import Path
+
+    from schakel.audit.models import AuditEntry
+
+    signal = _signal(world)
+    resolve_signals([signal.pk])
+    target = Path(str(tmp_path)) / "export.ftm.json"
+    username = world.users["care_coordinator"].username
+    call_command("schakel_export", "ftm", f"--user={username}", f"--output={target}")
+
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines and all(ftm_model.get_proxy(json.loads(line)) for line in lines)
+    entry = AuditEntry.objects.filter(action="export_ftm").get()
+    assert entry.details == {"entities": len(lines)}
+
+
+def test_committed_signals_are_resolved_by_a_background_job(
+    world: World, django_capture_on_commit_callbacks: object
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        signal = _signal(world)
+    job = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions").get()
+    assert job.args_kwargs["args"] == [[signal.pk]]
+    # Intake did not wait for it.
+    assert not Mention.objects.filter(signal=signal).exists()
+    assert Entity.objects.count() == 0
