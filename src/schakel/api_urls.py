@@ -18,4 +18,5 @@ app_name = "api"
 urlpatterns = [
     *BEFORE_V1,
     path("", include("schakel.signals.api_urls")),
+    path("", include("schakel.entities.api_urls")),
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("tasks/", include("schakel.tasks.urls")),
     path("signals/", include("schakel.signals.urls")),
     path("tables/", include("schakel.signaltable.urls")),
+    path("entities/", include("schakel.entities.urls")),
     path("notifications/", include("schakel.notifications.urls")),
     path("health", web_views.health, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

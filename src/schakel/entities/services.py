@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from schakel.access import policy
 from schakel.access.matrix import Level
 from schakel.entities.models import BlockingKey, Entity, Mention, Relation, Schema
 from schakel.entities.projection import project
+from schakel.normalise import name_key
 from schakel.rows import insert_rows
 from schakel.signals.models import Signal
 
@@ -100,3 +102,56 @@ def mentions_shown_to(user: Any, mentions: Iterable[Mention]) -> Iterator[Mentio
             )
         if levels[mention.signal_id].get(mention.category, Level.NONE) is Level.FULL:
             yield mention
+
+
+def shown_mentions(user: Any, entity: Entity) -> list[Mention]:
+    return list(
+        mentions_shown_to(
+            user,
+            entity.mentions.select_related("signal", "organisation").order_by("stated_at", "pk"),
+        )
+    )
+
+
+def get_entity_for_user(user: Any, pk: Any) -> tuple[Entity, list[Mention]]:
+    """The entity and the mentions of it ``user`` may see in full; 404 when there are none
+    (whether the entity exists or not)."""
+    entity = visible_entities(user).filter(pk=pk).first() if str(pk).isdigit() else None
+    if entity is None:
+        raise Http404
+    mentions = shown_mentions(user, entity)
+    if not mentions:
+        raise Http404
+    return entity, mentions
+
+
+def search_entities(user: Any, query: str) -> list[tuple[Entity, list[Mention]]]:
+    """Entities the user may see with a mention whose name, address or identifier matches
+    ``query`` (words in the caption, or a normalised phone number, IBAN, plate or name key),
+    each with the mentions the user may see. At most 200."""
+    words = query.strip()
+    if not words:
+        return []
+    condition = Q(caption__icontains=words)
+    keys = {words, name_key(words)} | _normalised_identifiers(words)
+    condition |= Q(blocking_keys__value__in=sorted(k for k in keys if k))
+    signals = visible_signals(user).values("pk")
+    candidates = (
+        Mention.objects.filter(condition, signal__in=signals, entity__isnull=False)
+        .select_related("signal", "organisation")
+        .distinct()
+        .order_by("entity_id", "pk")[:1000]
+    )
+    by_entity: dict[int, list[Mention]] = {}
+    for mention in mentions_shown_to(user, candidates):
+        by_entity.setdefault(mention.entity_id or 0, []).append(mention)
+    entities = Entity.objects.in_bulk(list(by_entity)[:200])
+    return [(entities[pk], by_entity[pk]) for pk in sorted(entities)]
+
+
+def _normalised_identifiers(text: str) -> set[str]:
+    from schakel.normalise import iban_search_key, phone_search_key
+
+    return {key for key in (phone_search_key(text), iban_search_key(text)) if key} | {
+        text.replace(" ", "").replace("-", "").upper()
+    }

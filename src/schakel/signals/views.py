@@ -20,7 +20,7 @@ from schakel.errors import InvalidFields, SchakelError
 from schakel.partners.models import Organisation, SharingGroup, User
 from schakel.partners.services import region_contacts_for
 from schakel.partners.vocabulary import Role
-from schakel.signals import attachments, forms, services
+from schakel.signals import attachments, forms, panels, services
 from schakel.signals.bulk.access import may_import
 from schakel.signals.intake import PersonInput, SignalInput
 from schakel.signals.models import Band, Channel, SharingDefaults, Signal, Tlp
@@ -283,6 +283,7 @@ def signal_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "bands": Band.choices,
             "model_is_current": result is not None
             and result.model_version == triage.current().version,
+            "panels": panels.render(request, signal),
         },
     )
 

@@ -1,0 +1,137 @@
+"""REST API of the entities context: one entity as the user may see it (with hits for the
+rest), search, and the FollowTheMoney export. Same policy and audit as the pages."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from schakel.audit import services as audit
+from schakel.entities.ftm import write_jsonl
+from schakel.entities.models import Mention
+from schakel.entities.presenter import EntityView, present_entity
+from schakel.entities.services import get_entity_for_user, search_entities
+
+
+class SourceSerializer(serializers.Serializer[Any]):
+    organisation = serializers.CharField(source="organisation.name")
+    signal = serializers.CharField(source="signal.reference")
+    stated_at = serializers.DateTimeField()
+
+
+class ValueSerializer(serializers.Serializer[Any]):
+    property = serializers.CharField(source="prop")
+    property_label = serializers.CharField(source="label")
+    value = serializers.CharField()
+    sources = SourceSerializer(source="mentions", many=True)
+
+
+class LinkSerializer(serializers.Serializer[Any]):
+    schema = serializers.CharField()
+    role = serializers.CharField()
+    entity = serializers.IntegerField(source="other.pk")
+    name = serializers.CharField(source="other_caption")
+    outgoing = serializers.BooleanField()
+
+
+class ElsewhereSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    place = serializers.CharField()
+    contact_organisation = serializers.CharField()
+    contact_email = serializers.CharField()
+
+
+class EntitySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="entity.pk")
+    schema = serializers.CharField(source="entity.schema")
+    name = serializers.CharField(source="caption")
+    values = ValueSerializer(many=True)
+    links = LinkSerializer(many=True)
+    signals = serializers.SerializerMethodField()
+    hits = ElsewhereSerializer(many=True)
+
+    def get_signals(self, view: EntityView) -> list[str]:
+        return [signal.reference for signal in view.signals]
+
+
+@extend_schema(
+    operation_id="v1_entities_detail",
+    summary="One entity, as far as the user may see it",
+    description="Values with their sources; for records the user may not see, only hits "
+    "(how many, where, whom to contact).",
+    responses={200: EntitySerializer},
+)
+@api_view(["GET"])
+def entity_detail(request: Request, pk: int) -> Response:
+    entity, mentions = get_entity_for_user(request.user, pk)
+    view = present_entity(request.user, entity, mentions, request=request)
+    audit.record_read(request, "entities.mention", [m.pk for m in mentions], purpose="entity")
+    return Response(EntitySerializer(view).data)
+
+
+@extend_schema(
+    operation_id="v1_entities_search",
+    summary="Search entities the user may see",
+    parameters=[OpenApiParameter("q", str, description="Name, address, phone, IBAN or plate")],
+    responses=inline_serializer(
+        "EntitySearch",
+        {
+            "results": inline_serializer(
+                "EntitySearchResult",
+                {
+                    "id": serializers.IntegerField(),
+                    "schema": serializers.CharField(),
+                    "name": serializers.CharField(),
+                    "records": serializers.IntegerField(),
+                },
+                many=True,
+            )
+        },
+    ),
+)
+@api_view(["GET"])
+def entity_search(request: Request) -> Response:
+    query = str(request.query_params.get("q", "")).strip()[:200]
+    results = search_entities(request.user, query) if query else []
+    shown: list[Mention] = [m for _entity, mentions in results for m in mentions]
+    audit.record_read(request, "entities.mention", [m.pk for m in shown], purpose="entity_search")
+    return Response(
+        {
+            "results": [
+                {
+                    "id": entity.pk,
+                    "schema": entity.schema,
+                    "name": mentions[0].caption,
+                    "records": len(mentions),
+                }
+                for entity, mentions in results
+            ]
+        }
+    )
+
+
+@extend_schema(
+    operation_id="v1_entities_export_ftm",
+    summary="The entities the user may see, as FollowTheMoney JSON lines",
+    responses={(200, "application/x-ndjson"): str},
+)
+@api_view(["GET"])
+def entity_export_ftm(request: Request) -> HttpResponse:
+    stream = io.StringIO()
+    written = write_jsonl(request.user, stream)
+    audit.record_change(
+        request,
+        "export_ftm",
+        "entities.entity",
+        [],
+        purpose="export",
+        details={"entities": written},
+    )
+    return HttpResponse(stream.getvalue(), content_type="application/x-ndjson; charset=utf-8")

@@ -1,0 +1,114 @@
+"""An entity as one user may see it: each value with who said it and when, the signals it
+comes from, its links, and where else it is known (hits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney import model as ftm_model
+
+from schakel.entities.hits import Appearances, Hit, appearances
+from schakel.entities.models import Entity, Mention, Relation, RelationSchema
+
+
+@dataclass(frozen=True)
+class Value:
+    prop: str  # FollowTheMoney property name
+    label: str
+    value: str
+    mentions: tuple[Mention, ...]  # who said it, when, in which signal
+
+
+@dataclass(frozen=True)
+class Link:
+    schema: str
+    label: str
+    role: str
+    other: Entity
+    other_caption: str
+    outgoing: bool
+
+
+@dataclass
+class EntityView:
+    entity: Entity
+    caption: str
+    mentions: list[Mention]
+    values: list[Value] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    flags: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def organisations(self) -> list[str]:
+        return sorted({m.organisation.name for m in self.mentions})
+
+    @property
+    def signals(self) -> list[Any]:
+        seen: dict[int, Any] = {}
+        for mention in self.mentions:
+            seen.setdefault(mention.signal_id, mention.signal)
+        return list(seen.values())
+
+
+def present_entity(
+    user: Any, entity: Entity, mentions: list[Mention], *, request: Any = None
+) -> EntityView:
+    """``mentions`` are those the user may see in full (``get_entity_for_user``)."""
+    schema = ftm_model.get(entity.schema)
+    view = EntityView(entity, caption=_caption(mentions), mentions=mentions)
+    by_value: dict[tuple[str, str], list[Mention]] = {}
+    for mention in mentions:
+        for prop, values in mention.properties.items():
+            for value in values:
+                by_value.setdefault((prop, value), []).append(mention)
+        view.flags += mention.flags
+    for (prop, value), sources in sorted(by_value.items()):
+        found = schema.get(prop) if schema is not None else None
+        label = str(found.label) if found is not None else prop
+        view.values.append(Value(prop, label, value, tuple(sources)))
+    view.links = _links(user, mentions)
+    found_elsewhere: Appearances = appearances(
+        user, entity, besides=[m.pk for m in mentions], request=request
+    )
+    view.hits = found_elsewhere.hits
+    return view
+
+
+def _caption(mentions: list[Mention]) -> str:
+    # Only from what the user may see: the entity's stored caption may come from a
+    # mention hidden from them.
+    return next((m.caption for m in mentions if m.caption), "")
+
+
+def _links(user: Any, mentions: list[Mention]) -> list[Link]:
+    from schakel.entities.services import mentions_shown_to
+
+    ids = [m.pk for m in mentions]
+    relations = list(
+        Relation.objects.filter(source_id__in=ids).select_related("target__signal")
+    ) + list(Relation.objects.filter(target_id__in=ids).select_related("source__signal"))
+    ends = [r.target if r.source_id in ids else r.source for r in relations]
+    shown = {m.pk for m in mentions_shown_to(user, ends)}
+    links: list[Link] = []
+    seen: set[tuple[str, int, bool]] = set()
+    for relation, other in zip(relations, ends, strict=True):
+        if other.pk not in shown or other.entity is None:
+            continue
+        outgoing = relation.source_id in ids
+        key = (relation.schema, other.entity_id or 0, outgoing)
+        if key in seen:
+            continue
+        seen.add(key)
+        links.append(
+            Link(
+                schema=relation.schema,
+                label=str(RelationSchema(relation.schema).label),
+                role=relation.role,
+                other=other.entity,
+                other_caption=other.caption,
+                outgoing=outgoing,
+            )
+        )
+    return links

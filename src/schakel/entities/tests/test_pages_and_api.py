@@ -1,0 +1,210 @@
+"""Entity pages, the signal page's "known elsewhere" panel and the entities API, per persona:
+values with provenance where the matrix allows, otherwise hits that carry no hidden data,
+no-hit when there is nothing else, and 404 for the outsider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from schakel.audit.models import AuditEntry
+from schakel.entities.models import Entity, Mention
+from schakel.entities.services import resolve_signals
+from schakel.partners.models import User
+from schakel.signals.intake import PersonInput
+from schakel.signals.models import Signal
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+from schakel.web.api_auth import issue_api_token
+
+pytestmark = pytest.mark.django_db
+SignIn = Callable[[User], Client]
+HIDDEN_SUSPECT = "Kowalczyk"
+
+
+@pytest.fixture(autouse=True)
+def _today() -> Iterator[None]:
+    cache.clear()
+    with time_machine.travel("2026-11-29 10:00", tick=True):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def shared(world: World) -> Signal:
+    """The coordinator's signal, shared with signal table A."""
+    signal = make_signal(world.users["care_coordinator"], groups=[world.table_a])
+    resolve_signals([signal.pk])
+    return signal
+
+
+@pytest.fixture
+def unshared(world: World, shared: Signal) -> Signal:
+    """The police's own signal with the same bank account, shared with nobody."""
+    signal = make_signal(
+        world.users["police_analyst"],
+        groups=[],
+        persons=[PersonInput(role="suspect", given_names="Adam", family_name=HIDDEN_SUSPECT)],
+        companies=[],
+        addresses=[],
+    )
+    resolve_signals([signal.pk])
+    return signal
+
+
+def _entity(signal: Signal, schema: str, role: str = "") -> Entity:
+    mention = Mention.objects.filter(signal=signal, schema=schema, role=role).get()
+    assert mention.entity is not None
+    return mention.entity
+
+
+def _get(client: Client, name: str, *args: object, status: int = 200) -> str:
+    response = client.get(reverse(name, args=args))
+    assert response.status_code == status
+    return response.content.decode()
+
+
+def test_the_entity_page_shows_each_value_with_who_said_it(
+    world: World, shared: Signal, signed_in: SignIn
+) -> None:
+    victim = _entity(shared, "Person", "possible_victim")
+    page = _get(signed_in(world.users["care_coordinator"]), "entity_detail", victim.pk)
+    assert "Ioana Popescu" in page
+    assert "+31612345678" in page
+    assert shared.reference in page
+    assert world.municipality_a.name in page
+    assert 'data-testid="no-hit"' in page
+
+
+def test_it_checks_access(world: World, shared: Signal, signed_in: SignIn) -> None:
+    victim = _entity(shared, "Person", "possible_victim")
+    suspect = _entity(shared, "Person", "suspect")
+    outsider = signed_in(world.users["outsider"])
+    for entity in (victim, suspect):
+        assert _get(outsider, "entity_detail", entity.pk, status=404)
+    # The police analyst may see the suspect (justice) but not the possible victim (care).
+    police = signed_in(world.users["police_analyst"])
+    assert "Popescu" not in _get(police, "entity_detail", victim.pk, status=404)
+    assert "Dragomir" in _get(police, "entity_detail", suspect.pk)
+    assert _get(police, "entity_detail", 999_999, status=404)
+    anonymous = Client().get(reverse("entity_detail", args=[victim.pk]))
+    assert anonymous.status_code == 302
+
+
+def test_elsewhere_is_a_hit_without_the_hidden_data(
+    world: World, shared: Signal, unshared: Signal, signed_in: SignIn
+) -> None:
+    account = _entity(shared, "BankAccount")
+    assert _entity(unshared, "BankAccount") == account
+    client = signed_in(world.users["care_coordinator"])
+
+    for page in (
+        _get(client, "entity_detail", account.pk),
+        _get(client, "signal_detail", shared.reference),
+    ):
+        hit = page.split('data-testid="hit"', 1)[1].split("</", 1)[0]
+        assert " 1 " in hit and world.police_a.name in hit
+        assert unshared.reference not in page
+        assert HIDDEN_SUSPECT not in page
+    hits = AuditEntry.objects.filter(action="read", object_type__contains="entities.hit")
+    assert hits.count() == 2
+    hidden = Mention.objects.get(signal=unshared, schema="BankAccount")
+    assert all(entry.object_ids["entities.hit"] == [hidden.pk] for entry in hits)
+
+    # The police see both records of the account in full: no hit.
+    police = _get(signed_in(world.users["police_analyst"]), "entity_detail", account.pk)
+    assert unshared.reference in police and shared.reference in police
+    assert 'data-testid="no-hit"' in police
+
+
+def test_the_signal_page_says_no_hit_when_nothing_else_is_known(
+    world: World, shared: Signal, signed_in: SignIn
+) -> None:
+    page = _get(signed_in(world.users["care_coordinator"]), "signal_detail", shared.reference)
+    panel = page.split('data-testid="entities-panel"', 1)[1]
+    assert panel.count('data-testid="no-hit"') == 5  # victim, suspect, company, address, IBAN
+
+
+def test_search_finds_entities_the_user_may_see_however_the_number_is_typed(
+    world: World, shared: Signal, unshared: Signal, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    page = client.get(reverse("entity_search"), {"q": "+31 6-12 34 56 78"}).content.decode()
+    assert "Ioana Popescu" in page
+    page = client.get(reverse("entity_search"), {"q": HIDDEN_SUSPECT}).content.decode()
+    assert "entity_detail" not in _results(page) and "/entities/" not in _results(page)
+    assert "Adam" not in _results(page)
+    outsider = signed_in(world.users["outsider"])
+    page = outsider.get(reverse("entity_search"), {"q": "Popescu"}).content.decode()
+    assert "Ioana" not in page
+
+
+def _results(page: str) -> str:
+    return page.split('data-testid="results"', 1)[1].split("</table>", 1)[0]
+
+
+@pytest.fixture
+def api() -> Callable[[User], APIClient]:
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
+        return client
+
+    return make
+
+
+def test_the_api_gives_values_with_sources_and_hits_only_for_the_rest(
+    world: World, shared: Signal, unshared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    account = _entity(shared, "BankAccount")
+    response = api(world.users["care_coordinator"]).get(f"/api/v1/entities/{account.pk}/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["schema"] == "BankAccount"
+    assert body["values"][0]["value"] == "NL91ABNA0417164300"
+    assert body["values"][0]["sources"][0]["signal"] == shared.reference
+    assert body["signals"] == [shared.reference]
+    assert body["hits"] == [
+        {
+            "count": 1,
+            "place": world.police_a.name,
+            "contact_organisation": world.police_a.name,
+            "contact_email": world.police_a.email,
+        }
+    ]
+    assert unshared.reference not in response.content.decode()
+    assert HIDDEN_SUSPECT not in response.content.decode()
+
+
+def test_every_api_endpoint_checks_access(
+    world: World, shared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    victim = _entity(shared, "Person", "possible_victim")
+    outsider = api(world.users["outsider"])
+    assert outsider.get(f"/api/v1/entities/{victim.pk}/").status_code == 404
+    assert outsider.get("/api/v1/entities/", {"q": "Popescu"}).json() == {"results": []}
+    export = outsider.get("/api/v1/entities/export.ftm.jsonl")
+    assert export.status_code == 200 and export.content == b""
+    assert APIClient().get(f"/api/v1/entities/{victim.pk}/").status_code in (401, 403)
+
+
+def test_the_api_exports_followthemoney_lines(
+    world: World, shared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    import json
+
+    from followthemoney import model as ftm_model
+
+    response = api(world.users["care_coordinator"]).get("/api/v1/entities/export.ftm.jsonl")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/x-ndjson")
+    lines = response.content.decode().splitlines()
+    schemata = {ftm_model.get_proxy(json.loads(line)).schema.name for line in lines}
+    assert {"Person", "Address", "BankAccount", "UnknownLink"} <= schemata
+    assert AuditEntry.objects.filter(action="export_ftm").count() == 1
