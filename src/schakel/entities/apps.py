@@ -11,7 +11,9 @@ class EntitiesConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscribes to committed signals: their mentions are resolved in the worker.
-        from schakel.entities import jobs  # noqa: F401
+        from schakel.entities import access, jobs  # noqa: F401
+
+        access.register_resources()
         from schakel.entities.views import signal_panel
         from schakel.signals import panels
 

@@ -42,6 +42,11 @@ class Entity(models.Model):
     schema = models.CharField(_("type"), max_length=32, choices=Schema.choices)
     caption = models.CharField(_("name"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when linkage or a judgement joined all of this entity's mentions into another one;
+    # the row stays so that what refers to it (a case) can follow.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -139,3 +144,94 @@ class Relation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schema}: {self.source_id} -> {self.target_id}"
+
+
+class LinkageRun(models.Model):
+    """One linkage run: batch (``schakel link``) or matching after intake, with what it
+    used and found."""
+
+    class Kind(models.TextChoices):
+        BATCH = "batch", _("batch")
+        INTAKE = "intake", _("after intake")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    schema = models.CharField(max_length=32, choices=Schema.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    threshold = models.FloatField(_("match threshold"))
+    review_threshold = models.FloatField(_("review threshold"))
+    # The trained model (Splink's settings with m and u values): matching after intake
+    # scores with the parameters of the last successful batch run.
+    model = models.JSONField(default=dict)
+    counts = models.JSONField(default=dict)
+    durations = models.JSONField(default=dict)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.schema} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Suggestion(models.Model):
+    """Linkage suggests that two mentions are the same, with the evidence: the match
+    probability and the match weight of each comparison. Open until judged, or superseded
+    by a later run."""
+
+    left = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="suggestions")
+    probability = models.FloatField(_("match probability"))
+    match_weight = models.FloatField(_("match weight"))
+    # [{"comparison", "label", "weight"}], from the model's comparisons.
+    explanation = models.JSONField(default=list)
+    # What the review queue sorts by: uncertainty times impact (signals and partners joined).
+    priority = models.FloatField(default=0, db_index=True)
+    is_open = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-priority", "pk"]
+        indexes = [models.Index(fields=["is_open", "-priority"], name="suggestion_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.left_id} ~ {self.right_id}: {self.probability:.3f}"
+
+
+class Judgement(models.Model):
+    """An analyst's judgement that two mentions are, or are not, the same — or unsure.
+    Append-only: withdrawing is a new record pointing at the one withdrawn. Judgements
+    always override the model and survive every later run."""
+
+    class Verdict(models.TextChoices):
+        SAME = "same", _("the same")
+        NOT_SAME = "not_same", _("not the same")
+        UNSURE = "unsure", _("unsure")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    left = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    right = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices)
+    reason = models.TextField(_("reason"))
+    score = models.FloatField(_("model's probability then"), null=True, blank=True)
+    withdraws = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawn_by"
+    )
+    suggestion = models.ForeignKey(
+        Suggestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="judgements"
+    )
+    judged_by = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
+    judged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["judged_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.left_id} {self.verdict} {self.right_id}"

@@ -7,4 +7,7 @@ from schakel.entities import views
 urlpatterns = [
     path("", views.entity_search, name="entity_search"),
     path("<int:pk>/", views.entity_detail, name="entity_detail"),
+    path("<int:pk>/split/", views.entity_split, name="entity_split"),
+    path("review/", views.review_queue, name="entity_review"),
+    path("review/<int:pk>/", views.review_judge, name="entity_review_judge"),
 ]

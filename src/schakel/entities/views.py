@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from schakel.audit import services as audit
+from schakel.entities import review
 from schakel.entities.hits import appearances
-from schakel.entities.models import Mention
+from schakel.entities.models import Judgement, Mention, Suggestion
 from schakel.entities.presenter import present_entity
 from schakel.entities.services import get_entity_for_user, mentions_shown_to, search_entities
+from schakel.errors import InvalidInput, NotFound
 from schakel.signals.models import Signal
 
 
@@ -22,7 +27,77 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entity, mentions = get_entity_for_user(request.user, pk)
     view = present_entity(request.user, entity, mentions, request=request)
     audit.record_read(request, "entities.mention", [m.pk for m in mentions], purpose="entity")
-    return render(request, "entities/entity_detail.html", {"view": view})
+    return render(
+        request,
+        "entities/entity_detail.html",
+        {"view": view, "may_split": len(mentions) > 1 and review.may_review(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def entity_split(request: HttpRequest, pk: int) -> HttpResponse:
+    entity, mentions = get_entity_for_user(request.user, pk)
+    mention = next((m for m in mentions if str(m.pk) == request.POST.get("mention")), None)
+    if mention is None or not review.may_review(request.user):
+        raise Http404
+    try:
+        review.split_off(
+            request.user, entity, mention, reason=request.POST.get("reason", ""), request=request
+        )
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+        return redirect("entity_detail", pk=entity.pk)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Recorded: not the same. The entity was split."))
+    mention.refresh_from_db(fields=["entity"])
+    return redirect("entity_detail", pk=mention.entity_id or entity.pk)
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not review.may_review(request.user):
+        raise Http404
+    items = review.review_queue(request.user)
+    audit.record_read(
+        request,
+        "entities.mention",
+        [m.pk for item in items for m in (item.left, item.right)],
+        purpose="linkage_review",
+    )
+    return render(
+        request,
+        "entities/review_queue.html",
+        {"items": items, "verdicts": [v for v in Judgement.Verdict if v != "withdrawn"]},
+    )
+
+
+@login_required
+@require_POST
+def review_judge(request: HttpRequest, pk: int) -> HttpResponse:
+    suggestion = (
+        Suggestion.objects.select_related("left__signal", "right__signal").filter(pk=pk).first()
+    )
+    if suggestion is None:
+        raise Http404
+    try:
+        review.judge(
+            request.user,
+            suggestion.left,
+            suggestion.right,
+            request.POST.get("verdict", ""),
+            reason=request.POST.get("reason", ""),
+            suggestion=suggestion,
+            request=request,
+        )
+    except NotFound:
+        raise Http404 from None
+    except InvalidInput as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your judgement was recorded."))
+    return redirect("entity_review")
 
 
 @login_required

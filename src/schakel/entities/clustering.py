@@ -1,0 +1,208 @@
+"""From scored pairs and analysts' judgements to entities.
+
+Mentions are joined along the model's pairs at or above the threshold, strongest first, and
+along every standing "same" judgement; a standing "not the same" judgement is a constraint no
+join may break, so a judgement always overrides the model and holds in every later run.
+Each resulting group keeps the entity that already holds most of its mentions (ids stay
+stable from run to run); merges and splits are announced as events after commit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.models import Entity, Judgement, Mention
+
+Pair = tuple[int, int]
+
+
+def _pair(a: int, b: int) -> Pair:
+    return (a, b) if a < b else (b, a)
+
+
+@dataclass(frozen=True)
+class StandingJudgements:
+    same: frozenset[Pair]
+    not_same: frozenset[Pair]
+
+
+def standing_judgements(mention_ids: Iterable[int] | None = None) -> StandingJudgements:
+    """The verdict that stands for each pair: the latest judgement not withdrawn (unsure
+    decides nothing)."""
+    judgements = Judgement.objects.order_by("judged_at", "pk")
+    if mention_ids is not None:
+        ids = list(mention_ids)
+        judgements = judgements.filter(left_id__in=ids) | judgements.filter(right_id__in=ids)
+    withdrawn = set(
+        Judgement.objects.filter(verdict=Judgement.Verdict.WITHDRAWN).values_list(
+            "withdraws_id", flat=True
+        )
+    )
+    # In time order, so the last judgement of a pair wins; a withdrawn one is skipped, so
+    # that the judgement before it (if any) stands again.
+    latest: dict[Pair, str] = {}
+    for judgement in judgements:
+        if judgement.verdict == Judgement.Verdict.WITHDRAWN or judgement.pk in withdrawn:
+            continue
+        latest[_pair(judgement.left_id, judgement.right_id)] = judgement.verdict
+    return StandingJudgements(
+        same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.SAME),
+        not_same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.NOT_SAME),
+    )
+
+
+class _Groups:
+    """Union-find over mention ids that refuses joins a "not the same" pair forbids."""
+
+    def __init__(self, ids: Iterable[int], not_same: Iterable[Pair]) -> None:
+        self.parent = {i: i for i in ids}
+        self.members: dict[int, list[int]] = {i: [i] for i in self.parent}
+        self.forbidden: dict[int, set[int]] = defaultdict(set)
+        for a, b in not_same:
+            if a in self.parent and b in self.parent:
+                self.forbidden[a].add(b)
+                self.forbidden[b].add(a)
+        self.refused: list[Pair] = []
+
+    def root(self, item: int) -> int:
+        parent = self.parent
+        while parent[item] != item:
+            parent[item] = parent[parent[item]]
+            item = parent[item]
+        return item
+
+    def join(self, a: int, b: int) -> bool:
+        ra, rb = self.root(a), self.root(b)
+        if ra == rb:
+            return True
+        small, large = sorted((ra, rb), key=lambda r: len(self.members[r]))
+        blocked = self.forbidden.get(large, set())
+        if any(m in blocked for m in self.members[small]):
+            self.refused.append(_pair(a, b))
+            return False
+        self.parent[small] = large
+        self.members[large] += self.members.pop(small)
+        self.forbidden[large] |= self.forbidden.pop(small, set())
+        return True
+
+    def groups(self) -> list[list[int]]:
+        return [sorted(members) for members in self.members.values()]
+
+
+def group_mentions(
+    mention_ids: Iterable[int],
+    pairs: Iterable[tuple[int, int, float]],
+    threshold: float,
+    judgements: StandingJudgements,
+) -> tuple[list[list[int]], list[Pair]]:
+    """Groups of mention ids, and the joins refused because an analyst said "not the same".
+    ``pairs`` are (mention, mention, match probability)."""
+    groups = _Groups(mention_ids, judgements.not_same)
+    for a, b in sorted(judgements.same):
+        if a in groups.parent and b in groups.parent:
+            groups.join(a, b)
+    strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
+    for a, b, _probability in strong:
+        if a in groups.parent and b in groups.parent:
+            groups.join(a, b)
+    return groups.groups(), groups.refused
+
+
+@dataclass
+class Changes:
+    created: int = 0
+    moved_mentions: int = 0
+    merges: list[tuple[int, list[int]]] = field(default_factory=list)
+    splits: list[tuple[int, list[int]]] = field(default_factory=list)
+
+
+@transaction.atomic
+def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
+    """Give each group of mentions one entity, keeping ids where the mentions already are.
+    In one transaction: a failure leaves the previous entities as they were."""
+    changes = Changes()
+    current = dict(
+        Mention.objects.filter(schema=schema, pk__in=[m for g in groups for m in g]).values_list(
+            "pk", "entity_id"
+        )
+    )
+    unknown = {m for g in groups for m in g} - set(current)
+    if unknown:
+        raise ValueError(f"not mentions of {schema}: {sorted(unknown)[:10]}")
+    claimed: set[int] = set()
+    assignment: dict[int, int] = {}
+    new_groups: list[Sequence[int]] = []
+    # Biggest groups choose first, so that an entity stays with most of its mentions.
+    for group in sorted(groups, key=len, reverse=True):
+        holders = Counter(current.get(m) for m in group if current.get(m) is not None)
+        keep = next((e for e, _n in holders.most_common() if e not in claimed), None)
+        if keep is None:
+            new_groups.append(group)
+            continue
+        claimed.add(keep)
+        for mention in group:
+            assignment[mention] = keep
+    if new_groups:
+        captions = dict(
+            Mention.objects.filter(pk__in=[g[0] for g in new_groups]).values_list("pk", "caption")
+        )
+        made = Entity.objects.bulk_create(
+            [Entity(schema=schema, caption=captions.get(g[0], "")) for g in new_groups]
+        )
+        changes.created = len(made)
+        for group, new_entity in zip(new_groups, made, strict=True):
+            for mention in group:
+                assignment[mention] = new_entity.pk
+
+    moved: dict[int, list[int]] = defaultdict(list)
+    went_to: dict[int, set[int]] = defaultdict(set)  # entity before -> entities after
+    for mention, entity_id in assignment.items():
+        before = current.get(mention)
+        if before != entity_id:
+            moved[entity_id].append(mention)
+            if before is not None:
+                went_to[before].add(entity_id)
+    for entity_id, mentions in moved.items():
+        Mention.objects.filter(pk__in=mentions).update(entity_id=entity_id)
+        changes.moved_mentions += len(mentions)
+    # An entity left with none of its mentions was absorbed (merged); one that kept some was
+    # split.
+    still_held = set(
+        Mention.objects.filter(entity_id__in=list(went_to)).values_list("entity_id", flat=True)
+    )
+    absorbed: dict[int, list[int]] = defaultdict(list)
+    for before, after in sorted(went_to.items()):
+        if before in still_held:
+            changes.splits.append((before, sorted(after)))
+        else:
+            kept = min(after)
+            _mark_absorbed(before, kept)
+            absorbed[kept].append(before)
+    changes.merges = sorted(absorbed.items())
+    Entity.objects.filter(pk__in=claimed, merged_into__isnull=False).update(merged_into=None)
+    transaction.on_commit(lambda: _announce(changes))
+    return changes
+
+
+def _mark_absorbed(entity: int, into: int) -> None:
+    Entity.objects.filter(pk=entity).update(merged_into_id=into)
+
+
+def _announce(changes: Changes) -> None:
+    entities = Entity.objects.in_bulk(
+        {e for kept, gone in changes.merges for e in (kept, *gone)}
+        | {e for original, parts in changes.splits for e in (original, *parts)}
+    )
+    for kept, gone in changes.merges:
+        entities_merged.send(
+            sender=Entity, kept=entities[kept], absorbed=[entities[e] for e in gone]
+        )
+    for original, parts in changes.splits:
+        entity_split.send(
+            sender=Entity, original=entities[original], parts=[entities[e] for e in parts]
+        )

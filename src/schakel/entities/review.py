@@ -1,0 +1,202 @@
+"""The review queue and analysts' judgements.
+
+The queue holds the pairs linkage was unsure of, ordered by uncertainty times impact: a pair the
+model scores near 0.5 that would join many signals of many partners comes first. A judgement
+is an append-only record (who, when, the model's probability then, why); it takes effect at
+once on the two entities involved, and every later run keeps to it (``clustering``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from schakel.access import policy
+from schakel.audit import services as audit
+from schakel.entities.clustering import Changes, group_mentions, standing_judgements, write_groups
+from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.services import mentions_shown_to
+from schakel.errors import InvalidInput, NotFound
+
+
+def uncertainty(probability: float) -> float:
+    """1 at a probability of 0.5, 0 at 0 or 1."""
+    return 1.0 - abs(2.0 * probability - 1.0)
+
+
+def impact(left: Entity | None, right: Entity | None) -> int:
+    """What a merge of the two entities would join: their signals, and their partners
+    counted twice (joining what two organisations know is what matters most)."""
+    ids = [e.pk for e in (left, right) if e is not None]
+    mentions = Mention.objects.filter(entity_id__in=ids)
+    signals = mentions.values("signal_id").distinct().count()
+    partners = mentions.values("organisation_id").distinct().count()
+    return signals + 2 * partners
+
+
+def priority(probability: float, left: Entity | None, right: Entity | None) -> float:
+    return uncertainty(probability) * impact(left, right)
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    suggestion: Suggestion
+    left: Mention
+    right: Mention
+
+
+def may_review(user: Any) -> bool:
+    """Whether the matrix lets the user judge suggestions at all."""
+    probe = Suggestion(probability=0.5, match_weight=0)
+    return policy.can(user, "judge", probe)
+
+
+def review_queue(user: Any, *, limit: int = 25) -> list[QueueItem]:
+    """Open suggestions the user may judge, most urgent first: only pairs whose two mentions
+    the user may see in full."""
+    suggestions = policy.visible(user, Suggestion.objects.filter(is_open=True), action="judge")
+    items: list[QueueItem] = []
+    batch = suggestions.select_related("left__signal", "right__signal").order_by("-priority", "pk")
+    for suggestion in batch.iterator(chunk_size=200):
+        shown = {m.pk for m in mentions_shown_to(user, [suggestion.left, suggestion.right])}
+        if {suggestion.left_id, suggestion.right_id} <= shown:
+            items.append(QueueItem(suggestion, suggestion.left, suggestion.right))
+            if len(items) >= limit:
+                break
+    return items
+
+
+def _may_judge(user: Any, left: Mention, right: Mention, suggestion: Suggestion | None) -> bool:
+    if suggestion is not None and not policy.can(user, "judge", suggestion):
+        return False
+    if suggestion is None and not may_review(user):
+        return False
+    shown = {m.pk for m in mentions_shown_to(user, [left, right])}
+    return {left.pk, right.pk} <= shown
+
+
+@transaction.atomic
+def judge(
+    user: Any,
+    left: Mention,
+    right: Mention,
+    verdict: str,
+    *,
+    reason: str,
+    suggestion: Suggestion | None = None,
+    request: Any = None,
+) -> tuple[Judgement, Changes]:
+    """Record a judgement on two mentions and apply it to their entities at once."""
+    if not _may_judge(user, left, right, suggestion):
+        raise NotFound()
+    if verdict not in {
+        Judgement.Verdict.SAME,
+        Judgement.Verdict.NOT_SAME,
+        Judgement.Verdict.UNSURE,
+    }:
+        raise InvalidInput(_("Choose: the same, not the same, or unsure."), field="verdict")
+    if not reason.strip():
+        raise InvalidInput(_("Say why: a judgement needs a reason."), field="reason")
+    if left.pk == right.pk or left.schema != right.schema:
+        raise InvalidInput(_("Judge two different mentions of the same type."), field="verdict")
+    judgement = Judgement.objects.create(
+        left=left,
+        right=right,
+        verdict=verdict,
+        reason=reason.strip(),
+        score=suggestion.probability if suggestion else None,
+        suggestion=suggestion,
+        judged_by=user,
+    )
+    if suggestion is not None:
+        Suggestion.objects.filter(pk=suggestion.pk).update(is_open=False)
+    Suggestion.objects.filter(
+        Q(left=left, right=right) | Q(left=right, right=left), is_open=True
+    ).update(is_open=False)
+    audit.record_change(
+        request,
+        "judge",
+        "entities.judgement",
+        [judgement.pk],
+        actor=user,
+        details={"verdict": verdict, "mentions": sorted([left.pk, right.pk])},
+    )
+    return judgement, resolve_around([left, right])
+
+
+@transaction.atomic
+def withdraw(user: Any, judgement: Judgement, *, reason: str, request: Any = None) -> Judgement:
+    """Withdraw a judgement: a new record; the entities follow the model again."""
+    if not _may_judge(user, judgement.left, judgement.right, None):
+        raise NotFound()
+    if not reason.strip():
+        raise InvalidInput(_("Say why: a judgement needs a reason."), field="reason")
+    withdrawal = Judgement.objects.create(
+        left=judgement.left,
+        right=judgement.right,
+        verdict=Judgement.Verdict.WITHDRAWN,
+        reason=reason.strip(),
+        withdraws=judgement,
+        judged_by=user,
+    )
+    audit.record_change(
+        request, "judge_withdraw", "entities.judgement", [withdrawal.pk], actor=user
+    )
+    resolve_around([judgement.left, judgement.right])
+    return withdrawal
+
+
+def resolve_around(mentions: list[Mention]) -> Changes:
+    """Group again the mentions of the entities these mentions belong to, with the scored
+    pairs of the latest batch run among them and every standing judgement."""
+    schema = mentions[0].schema
+    entity_ids = {m.entity_id for m in mentions if m.entity_id is not None}
+    component = set(
+        Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True)
+    ) | {m.pk for m in mentions}
+    run = (
+        LinkageRun.objects.filter(
+            kind=LinkageRun.Kind.BATCH, schema=schema, status=LinkageRun.Status.DONE
+        )
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+    threshold = run.threshold if run is not None else 1.0
+    scored = Suggestion.objects.filter(left_id__in=component, right_id__in=component)
+    if run is not None:
+        # The latest batch run's pairs, and those matching after intake found since.
+        scored = scored.filter(run__started_at__gte=run.started_at)
+    pairs = list(scored.values_list("left_id", "right_id", "probability"))
+    groups, _refused = group_mentions(component, pairs, threshold, standing_judgements(component))
+    return write_groups(schema, groups)
+
+
+def split_off(
+    user: Any, entity: Entity, mention: Mention, *, reason: str, request: Any = None
+) -> list[Judgement]:
+    """ "This one is not the same as the rest": a not-the-same judgement between ``mention``
+    and each other mention of the entity the user may see; the entity splits at once."""
+    others = [
+        m
+        for m in mentions_shown_to(user, entity.mentions.select_related("signal"))
+        if m.pk != mention.pk
+    ]
+    if mention.entity_id != entity.pk or not others:
+        raise NotFound()
+    made = []
+    with transaction.atomic():
+        for other in others:
+            judgement, _changes = judge(
+                user,
+                mention,
+                other,
+                Judgement.Verdict.NOT_SAME,
+                reason=reason,
+                request=request,
+            )
+            made.append(judgement)
+    return made

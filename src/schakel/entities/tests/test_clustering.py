@@ -1,0 +1,145 @@
+"""Scored pairs and judgements to entities: the threshold, "not the same" as a constraint
+the model cannot break, withdrawals, stable entity ids, merges and splits as events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from schakel.entities.clustering import group_mentions, standing_judgements, write_groups
+from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.models import Entity, Judgement, Mention
+from schakel.entities.services import resolve_signals
+from schakel.signals.intake import PersonInput
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _people(world: World, *names: str) -> list[int]:
+    signal = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        persons=[PersonInput(role="witness", given_names=n, family_name="Test") for n in names],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    return list(Mention.objects.filter(signal=signal).order_by("pk").values_list("pk", flat=True))
+
+
+def _judge(world: World, a: int, b: int, verdict: str, **extra: Any) -> Judgement:
+    return Judgement.objects.create(
+        left_id=a,
+        right_id=b,
+        verdict=verdict,
+        reason="checked the passport copies",
+        judged_by=world.users["police_analyst"],
+        **extra,
+    )
+
+
+def _entities(ids: list[int]) -> list[int | None]:
+    entity_of = dict(Mention.objects.filter(pk__in=ids).values_list("pk", "entity_id"))
+    return [entity_of[i] for i in ids]
+
+
+def test_pairs_at_or_above_the_threshold_join_transitively(world: World) -> None:
+    a, b, c, d = _people(world, "A", "B", "C", "D")
+    none = standing_judgements()
+    groups, refused = group_mentions(
+        [a, b, c, d], [(a, b, 0.99), (b, c, 0.95), (c, d, 0.2)], 0.9, none
+    )
+    assert sorted(groups) == [[a, b, c], [d]]
+    assert refused == []
+
+
+def test_not_the_same_holds_against_the_model_and_same_joins_without_it(world: World) -> None:
+    a, b, c, d = _people(world, "A", "B", "C", "D")
+    _judge(world, a, c, Judgement.Verdict.NOT_SAME)
+    _judge(world, c, d, Judgement.Verdict.SAME)
+    judgements = standing_judgements()
+    groups, refused = group_mentions([a, b, c, d], [(a, b, 0.99), (b, c, 0.98)], 0.9, judgements)
+    # b-c would put a and c together: refused; c-d joined by the analyst at probability 0.
+    assert sorted(groups) == [[a, b], [c, d]]
+    assert refused == [(b, c)]
+
+
+def test_a_withdrawn_judgement_no_longer_stands(world: World) -> None:
+    a, b = _people(world, "A", "B")
+    judgement = _judge(world, a, b, Judgement.Verdict.NOT_SAME)
+    _judge(world, a, b, Judgement.Verdict.WITHDRAWN, withdraws=judgement)
+    assert standing_judgements().not_same == frozenset()
+    groups, _refused = group_mentions([a, b], [(a, b, 0.99)], 0.9, standing_judgements())
+    assert groups == [[a, b]]
+
+
+def test_the_latest_judgement_of_a_pair_stands(world: World) -> None:
+    a, b = _people(world, "A", "B")
+    _judge(world, a, b, Judgement.Verdict.SAME)
+    _judge(world, b, a, Judgement.Verdict.NOT_SAME)
+    standing = standing_judgements()
+    assert standing.not_same == {(a, b)} and standing.same == frozenset()
+
+
+def test_writing_groups_keeps_ids_and_announces_merges_and_splits(world: World) -> None:
+    a, b, c = _people(world, "A", "B", "C")
+    first = _entities([a, b, c])
+    assert len(set(first)) == 3
+    merged: list[tuple[int, list[int]]] = []
+    split: list[tuple[int, list[int]]] = []
+
+    def on_merge(sender: Any, kept: Entity, absorbed: list[Entity], **kwargs: Any) -> None:
+        merged.append((kept.pk, [e.pk for e in absorbed]))
+
+    def on_split(sender: Any, original: Entity, parts: list[Entity], **kwargs: Any) -> None:
+        split.append((original.pk, [e.pk for e in parts]))
+
+    entities_merged.connect(on_merge)
+    entity_split.connect(on_split)
+    try:
+        from django.test import TestCase
+
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            changes = write_groups("Person", [[a, b, c]])
+        after = _entities([a, b, c])
+        assert len(set(after)) == 1 and after[0] in first
+        assert changes.moved_mentions == 2
+        kept = after[0]
+        assert merged == [(kept, sorted(e for e in first if e != kept))]
+        assert Entity.objects.filter(merged_into_id=kept).count() == 2
+
+        # An analyst splits c off: c gets an entity of its own, the rest keep theirs.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            write_groups("Person", [[a, b], [c]])
+        a_after, b_after, c_after = _entities([a, b, c])
+        assert a_after == b_after == kept and c_after != kept
+        assert split == [(kept, [c_after])]
+    finally:
+        entities_merged.disconnect(on_merge)
+        entity_split.disconnect(on_split)
+
+
+def test_a_failing_write_leaves_the_entities_as_they_were(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = _people(world, "A", "B")
+    before = _entities([a, b])
+    with pytest.raises(ValueError, match="not mentions of Person"):
+        write_groups("Person", [[a, b], [10**12]])
+    assert _entities([a, b]) == before
+
+    # A failure after the mentions have moved: all of it is rolled back.
+    from schakel.entities import clustering
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(clustering, "_mark_absorbed", broken)
+    with pytest.raises(RuntimeError):
+        write_groups("Person", [[a, b]])
+    assert _entities([a, b]) == before
+    assert not Entity.objects.filter(merged_into__isnull=False).exists()

@@ -1,0 +1,191 @@
+"""The review queue and judgements: ordered by uncertainty times impact, only pairs the
+analyst may see in full, judgements applied at once, append-only, surviving re-runs,
+splitting a wrongly merged entity; the outsider gets 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from schakel.audit.models import AuditEntry
+from schakel.entities import review
+from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.services import resolve_signals
+from schakel.partners.models import User
+from schakel.signals.intake import PersonInput
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+SignIn = Callable[[User], Client]
+
+
+def _suspect(
+    world: World, given: str, family: str = "Dragomir", author: str = "care_coordinator"
+) -> Mention:
+    signal = make_signal(
+        world.users[author],
+        groups=[world.table_a],
+        persons=[PersonInput(role="suspect", given_names=given, family_name=family)],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    return Mention.objects.get(signal=signal)
+
+
+@pytest.fixture
+def run() -> LinkageRun:
+    return LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH,
+        schema="Person",
+        status=LinkageRun.Status.DONE,
+        threshold=0.9,
+        review_threshold=0.3,
+    )
+
+
+def _suggest(run: LinkageRun, left: Mention, right: Mention, probability: float) -> Suggestion:
+    left.refresh_from_db()
+    right.refresh_from_db()
+    return Suggestion.objects.create(
+        left=left,
+        right=right,
+        run=run,
+        probability=probability,
+        match_weight=1.5,
+        explanation=[{"comparison": "family_name", "label": "exact", "weight": 4.2}],
+        priority=review.priority(probability, left.entity, right.entity),
+    )
+
+
+def _entity_of(mention: Mention) -> int | None:
+    mention.refresh_from_db(fields=["entity"])
+    return mention.entity_id
+
+
+def test_the_queue_puts_the_most_uncertain_and_weighty_pair_first(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "M.", author="police_analyst")
+    c, d = _suspect(world, "Ion", "Popa"), _suspect(world, "Ioan", "Popa")
+    sure = _suggest(run, c, d, 0.85)  # one partner, nearly sure
+    unsure = _suggest(run, a, b, 0.5)  # two partners, a coin toss
+    assert unsure.priority > sure.priority
+
+    page = signed_in(world.users["police_analyst"]).get(reverse("entity_review"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.index("Marius Dragomir") < html.index("Ion Popa")
+    assert 'data-testid="explanation"' in html and "family_name" in html
+
+
+def test_it_checks_access(world: World, run: LinkageRun, signed_in: SignIn) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "Mario")
+    suggestion = _suggest(run, a, b, 0.6)
+    # The outsider is a care coordinator elsewhere: a queue of their own, without this pair.
+    outsider = signed_in(world.users["outsider"])
+    page = outsider.get(reverse("entity_review")).content.decode()
+    assert "Dragomir" not in page and 'data-testid="queue-empty"' in page
+    for name in ("outsider", "ngo_worker", "front_desk"):
+        client = signed_in(world.users[name])
+        if name != "outsider":  # judging is not their role at all
+            assert client.get(reverse("entity_review")).status_code == 404
+        response = client.post(
+            reverse("entity_review_judge", args=[suggestion.pk]),
+            {"verdict": "same", "reason": "x"},
+        )
+        assert response.status_code == 404
+    assert not Judgement.objects.exists()
+
+
+def test_a_pair_the_analyst_cannot_see_in_full_is_neither_shown_nor_judged(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    victims = []
+    for _attempt in range(2):
+        signal = make_signal(world.users["care_coordinator"], groups=[world.table_a])
+        resolve_signals([signal.pk])
+        victims.append(Mention.objects.get(signal=signal, role="possible_victim"))
+    suggestion = _suggest(run, victims[0], victims[1], 0.5)
+    police = signed_in(world.users["police_analyst"])
+    html = police.get(reverse("entity_review")).content.decode()
+    assert "Popescu" not in html and 'data-testid="queue-empty"' in html
+    response = police.post(
+        reverse("entity_review_judge", args=[suggestion.pk]), {"verdict": "same", "reason": "x"}
+    )
+    assert response.status_code == 404
+    # The care coordinator sees both in full and may judge.
+    assert (
+        "Popescu"
+        in signed_in(world.users["care_coordinator"]).get(reverse("entity_review")).content.decode()
+    )
+
+
+def test_judging_same_joins_the_entities_at_once_and_is_audited(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "Marious")
+    suggestion = _suggest(run, a, b, 0.55)
+    assert _entity_of(a) != _entity_of(b)
+    client = signed_in(world.users["police_analyst"])
+    response = client.post(
+        reverse("entity_review_judge", args=[suggestion.pk]),
+        {"verdict": "same", "reason": "Same date of entry and employer in both files."},
+    )
+    assert response.status_code == 302
+    assert _entity_of(a) == _entity_of(b)
+    suggestion.refresh_from_db()
+    assert not suggestion.is_open
+    judgement = Judgement.objects.get()
+    assert (judgement.verdict, judgement.score, judgement.judged_by) == (
+        "same",
+        0.55,
+        world.users["police_analyst"],
+    )
+    assert AuditEntry.objects.filter(action="judge", object_ids=[judgement.pk]).exists()
+    # The queue is empty now.
+    assert 'data-testid="queue-empty"' in client.get(reverse("entity_review")).content.decode()
+
+
+def test_a_judgement_needs_a_reason(world: World, run: LinkageRun, signed_in: SignIn) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "Marious")
+    suggestion = _suggest(run, a, b, 0.55)
+    client = signed_in(world.users["police_analyst"])
+    client.post(reverse("entity_review_judge", args=[suggestion.pk]), {"verdict": "same"})
+    assert not Judgement.objects.exists()
+    assert _entity_of(a) != _entity_of(b)
+
+
+def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "Marius", author="police_analyst")
+    _suggest(run, a, b, 0.99)
+    review.resolve_around([a, b])  # the model joins them
+    entity = _entity_of(a)
+    assert entity == _entity_of(b)
+
+    client = signed_in(world.users["police_analyst"])
+    page = client.get(reverse("entity_detail", args=[entity]))
+    assert reverse("entity_split", args=[entity]) in page.content.decode()
+    response = client.post(
+        reverse("entity_split", args=[entity]),
+        {"mention": b.pk, "reason": "Different fathers' names in the two files."},
+    )
+    assert response.status_code == 302
+    assert _entity_of(a) != _entity_of(b)
+    assert _entity_of(a) == entity  # the entity stays with what remains
+
+    # A later run scores them as sure as ever: the judgement still holds.
+    review.resolve_around([a, b])
+    assert _entity_of(a) != _entity_of(b)
+
+    judgement = Judgement.objects.get(verdict="not_same")
+    review.withdraw(world.users["police_analyst"], judgement, reason="Wrong file opened.")
+    assert _entity_of(a) == _entity_of(b)
+    assert list(Judgement.objects.values_list("verdict", flat=True)) == ["not_same", "withdrawn"]
