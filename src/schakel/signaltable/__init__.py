@@ -14,8 +14,10 @@ Public surface:
   see it), ``proposed_signals`` and ``present_bundles``;
 * ``schakel.signaltable.bundling``: the ``Bundler`` protocol (``links(signal_ids) ->
   list[Link]``, each link naming the two signals, the kind and the value that joined them),
-  ``ExactKeyBundler`` (exact normalised keys) and ``bundle_signals``. The entities context will
-  offer a linkage-based bundler with the same protocol; the agenda does not change.
+  ``EntityBundler`` (the default: signals that mention the same entity, as linkage and
+  judgements resolved it; phone numbers and e-mail addresses by equality), ``ExactKeyBundler``
+  (exact normalised keys; also the fallback for signals not yet resolved) and
+  ``bundle_signals``.
 
 Events: ``services.table_decision_recorded`` is sent after the transaction that records a
 decision commits, as ``send(sender=Decision, decision=...)``; a correction is a new decision

@@ -29,7 +29,7 @@ from schakel.signals.models import (
     Signal,
 )
 from schakel.signals.presenter import Hit, SignalView, present
-from schakel.signaltable.bundling import Bundler, ExactKeyBundler, Link, union_roots
+from schakel.signaltable.bundling import Bundler, Link, default_bundler, union_roots
 from schakel.signaltable.models import DecisionSignal
 
 AGENDA_BANDS = (Band.DISCUSS.value, Band.URGENT.value)
@@ -138,7 +138,7 @@ def propose_agenda(group: SharingGroup, user: Any, *, bundler: Bundler | None = 
     )
     bands = dict(rows)
     received_order = [pk for pk, _band in rows]
-    links = (bundler or ExactKeyBundler()).links(list(bands))
+    links = (bundler or default_bundler()).links(list(bands))
     return make_agenda(group, bands, received_order, links)
 
 

@@ -20,6 +20,7 @@ from django.db.models import BooleanField, Count, Func
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext_lazy as _
 
+from schakel.entities.models import Mention, Schema
 from schakel.signals.access import category_of_role
 from schakel.signals.models import (
     AddressMention,
@@ -31,6 +32,7 @@ from schakel.signals.models import (
 #: What a link can run through, with the words the agenda uses for it.
 LINK_KINDS = {
     "person": _("a person"),
+    "company": _("a company"),
     "address": _("an address"),
     IdentifierKind.PHONE.value: _("a phone number"),
     IdentifierKind.EMAIL.value: _("an e-mail address"),
@@ -258,6 +260,79 @@ class ExactKeyBundler:
         for (kind, _value), holders in keys.items():
             if len(holders.categories) > 1:
                 yield from _star(kind, holders)
+
+
+#: The link kind of each entity schema.
+KIND_OF_SCHEMA = {
+    Schema.PERSON: "person",
+    Schema.COMPANY: "company",
+    Schema.ADDRESS: "address",
+    Schema.BANK_ACCOUNT: IdentifierKind.IBAN.value,
+    Schema.VEHICLE: IdentifierKind.PLATE.value,
+}
+#: Values that are properties in FollowTheMoney, not entities: still joined when equal.
+PROPERTY_KINDS = (IdentifierKind.PHONE.value, IdentifierKind.EMAIL.value)
+
+
+class EntityBundler:
+    """Links signals that mention the same entity — a person or company as linkage and the
+    analysts' judgements resolved them, an address, bank account or vehicle — and signals
+    that share a phone number or e-mail address (properties, not entities).
+
+    Signals whose mentions the worker has not resolved yet are linked by exact keys
+    (``ExactKeyBundler``) meanwhile, so the agenda never loses a bundle while the worker
+    catches up; once resolved, only their entities count (an analyst's "not the same"
+    holds on the agenda too).
+    """
+
+    def __init__(self) -> None:
+        self.exact = ExactKeyBundler()
+
+    def links(self, signal_ids: Collection[int]) -> list[Link]:
+        if len(signal_ids) < 2:
+            return []
+        ids = list(signal_ids)
+        resolved = set(
+            Mention.objects.filter(AmongIds("signal_id", ids))
+            .order_by()
+            .values_list("signal_id", flat=True)
+            .distinct()
+        )
+        links = list(self._entity_links(ids))
+        for link in self.exact.links(ids):
+            if link.kind in PROPERTY_KINDS or not (
+                link.signal_a in resolved and link.signal_b in resolved
+            ):
+                links.append(link)
+        return links
+
+    def _entity_links(self, ids: list[int]) -> Iterator[Link]:
+        mentions = Mention.objects.filter(AmongIds("signal_id", ids), entity__isnull=False)
+        shared = (
+            mentions.order_by()
+            .values("entity_id")
+            .annotate(mentions=Count("pk"))
+            .filter(mentions__gt=1)
+            .values("entity_id")
+        )
+        rows = (
+            mentions.filter(entity_id__in=shared)
+            .order_by("signal_id", "pk")
+            .values_list("signal_id", "entity_id", "schema", "caption", "category")
+        )
+        holders_of: dict[int, tuple[str, _Holders]] = {}
+        for signal_id, entity_id, schema, caption, category in rows:
+            if entity_id not in holders_of:
+                holders_of[entity_id] = (KIND_OF_SCHEMA[Schema(schema)], _Holders(caption))
+            holders_of[entity_id][1].add(signal_id, category)
+        for kind, holders in holders_of.values():
+            if len(holders.categories) > 1:
+                yield from _star(kind, holders)
+
+
+def default_bundler() -> Bundler:
+    """The bundler the agenda, the minutes and the decision forms use."""
+    return EntityBundler()
 
 
 def union_roots(signal_ids: Iterable[int], links: Iterable[Link]) -> dict[int, int]:

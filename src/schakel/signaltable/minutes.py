@@ -18,7 +18,7 @@ from schakel.partners.models import Organisation
 from schakel.signals.models import Signal
 from schakel.signals.presenter import SignalView, present
 from schakel.signaltable.agenda import BundleView, bundle_view, signals_for_presenting
-from schakel.signaltable.bundling import Bundler, ExactKeyBundler
+from schakel.signaltable.bundling import Bundler, default_bundler
 from schakel.signaltable.models import Decision, DecisionAction, Meeting
 from schakel.signaltable.services import decisions_with_details
 from schakel.tasks.models import Task
@@ -55,7 +55,7 @@ class Minutes:
 
 def build_minutes(user: Any, meeting: Meeting, *, bundler: Bundler | None = None) -> Minutes:
     """The minutes of ``meeting`` as ``user`` may read them."""
-    bundler = bundler or ExactKeyBundler()
+    bundler = bundler or default_bundler()
     decisions = list(decisions_with_details().filter(meeting=meeting).order_by("decided_at", "pk"))
     mentioned = {
         link.signal_id

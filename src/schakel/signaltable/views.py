@@ -34,7 +34,7 @@ from schakel.signaltable.agenda import (
     proposed_signals,
     record_reads,
 )
-from schakel.signaltable.bundling import ExactKeyBundler
+from schakel.signaltable.bundling import default_bundler
 from schakel.signaltable.minutes import build_minutes, render_pdf
 from schakel.signaltable.models import Decision, Meeting, Outcome
 from schakel.tasks.services import organisation_tasks
@@ -270,7 +270,7 @@ def _bundle_of(user: User, meeting: Meeting, ids: list[int]) -> BundleView | Non
         return None
     bundle = Bundle(
         signal_ids=sorted(bands),
-        links=ExactKeyBundler().links(list(bands)),
+        links=default_bundler().links(list(bands)),
         urgent=any(band == Band.URGENT for band in bands.values()),
     )
     return present_bundles(user, [bundle])[0]

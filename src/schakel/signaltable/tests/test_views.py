@@ -121,7 +121,8 @@ def test_civil_society_sees_only_hits_on_the_agenda(
     page = _get(
         signed_in(world.users["ngo_worker"]), reverse("signaltable_meeting", args=[meeting.pk])
     )
-    for hidden in ("Popescu", "Ioana", *SUSPECT_NAME, ADDRESS, "4811"):
+    # The postcode with its letters: "4811" alone may turn up in a random token on the page.
+    for hidden in ("Popescu", "Ioana", *SUSPECT_NAME, ADDRESS, "4811 AA", "4811AA"):
         assert hidden not in page, hidden
     links = _section(page, "bundle-links")
     assert "Gemeente Breda" in links and world.police_a.name in links
