@@ -124,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--report", help="write every problem to this file (.csv or .xlsx)")
     importer.add_argument("--language", choices=["nl", "en"], help="language of the messages")
 
+    linker = sub.add_parser(
+        "link",
+        help="link people, companies and addresses into entities",
+        description="A batch linkage run (Splink on DuckDB) over every mention of the chosen "
+        "kind, with a progress bar; --in-worker queues it for `schakel worker` instead. "
+        "Analysts' judgements always hold. docs/linkage.md explains the model.",
+    )
+    linker.add_argument("--schema", default="all", choices=["Person", "Company", "Address", "all"])
+    linker.add_argument("--threshold", type=float, help="match probability (default 0.99)")
+    linker.add_argument("--in-worker", action="store_true", help="queue for the worker")
+
     export = sub.add_parser(
         "export",
         help="export what a user may see, e.g. entities as FollowTheMoney",
@@ -247,6 +258,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         options += [f"--report={args.report}"] if args.report else []
         options += [f"--language={args.language}"] if args.language else []
         return _call("schakel_import", *options)
+    if command == "link":
+        options = [f"--schema={args.schema}"]
+        options += [f"--threshold={args.threshold}"] if args.threshold is not None else []
+        options += ["--in-worker"] if args.in_worker else []
+        return _call("schakel_link", *options)
     if command == "export":
         options = [args.format, f"--user={args.user}"]
         options += [f"--output={args.output}"] if args.output else []

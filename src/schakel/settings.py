@@ -280,5 +280,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # axes logs user names on failures; the audit log records failures without them.
         "axes": {"level": "WARNING"},
+        # Splink narrates every training step, and warns of each comparison level a small
+        # data set never shows; the run record keeps what matters (counts, parameters).
+        "splink": {"level": "ERROR"},
+        "schakel.entities.linkage": {"level": "WARNING"},
     },
 }

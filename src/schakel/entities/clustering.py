@@ -94,6 +94,12 @@ class _Groups:
         return [sorted(members) for members in self.members.values()]
 
 
+def joining_probability(probability: float, links: bool, threshold: float) -> float:
+    """What grouping joins on: the probability, or just below the threshold for a pair the
+    model scores high but does not link (no identifying evidence)."""
+    return probability if links else min(probability, threshold - 1e-9)
+
+
 def group_mentions(
     mention_ids: Iterable[int],
     pairs: Iterable[tuple[int, int, float]],

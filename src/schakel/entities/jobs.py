@@ -14,8 +14,24 @@ from schakel.signals.models import Signal
 
 @task()
 def resolve_signal_mentions(signal_ids: list[int]) -> int:
-    """Make the mentions of committed signals and resolve them; safe to run again."""
-    return resolve_signals(signal_ids)
+    """Make the mentions of committed signals, resolve them and match their people against
+    the entities known (with the last batch run's model, if there is one); safe to run
+    again."""
+    from schakel.entities.matching import match_signals
+
+    made = resolve_signals(signal_ids)
+    if made:
+        match_signals(signal_ids)
+    return made
+
+
+@task()
+def run_linkage_job(schema: str, threshold: float | None = None) -> str:
+    """A batch linkage run in the worker (``schakel link --in-worker``)."""
+    from schakel.entities.linking import run_linkage
+
+    run = run_linkage(schema, threshold=threshold)
+    return f"{run.schema} {run.status}: {run.counts}"
 
 
 @receiver(signals_committed, sender=Signal)

@@ -190,6 +190,9 @@ class Suggestion(models.Model):
     run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="suggestions")
     probability = models.FloatField(_("match probability"))
     match_weight = models.FloatField(_("match weight"))
+    # Whether the model links the pair: the threshold reached *with* identifying evidence
+    # (a shared address or phone alone never joins two people).
+    links = models.BooleanField(default=False)
     # [{"comparison", "label", "weight"}], from the model's comparisons.
     explanation = models.JSONField(default=list)
     # What the review queue sorts by: uncertainty times impact (signals and partners joined).

@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
-from schakel.entities.clustering import Changes, group_mentions, standing_judgements, write_groups
+from schakel.entities.clustering import (
+    Changes,
+    group_mentions,
+    joining_probability,
+    standing_judgements,
+    write_groups,
+)
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.services import mentions_shown_to
 from schakel.errors import InvalidInput, NotFound
@@ -170,7 +176,12 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     if run is not None:
         # The latest batch run's pairs, and those matching after intake found since.
         scored = scored.filter(run__started_at__gte=run.started_at)
-    pairs = list(scored.values_list("left_id", "right_id", "probability"))
+    pairs = [
+        (left, right, joining_probability(probability, links, threshold))
+        for left, right, probability, links in scored.values_list(
+            "left_id", "right_id", "probability", "links"
+        )
+    ]
     groups, _refused = group_mentions(component, pairs, threshold, standing_judgements(component))
     return write_groups(schema, groups)
 

@@ -58,6 +58,7 @@ def _suggest(run: LinkageRun, left: Mention, right: Mention, probability: float)
         run=run,
         probability=probability,
         match_weight=1.5,
+        links=probability >= run.threshold,
         explanation=[{"comparison": "family_name", "label": "exact", "weight": 4.2}],
         priority=review.priority(probability, left.entity, right.entity),
     )

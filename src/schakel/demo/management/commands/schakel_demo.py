@@ -18,6 +18,27 @@ from schakel.errors import SchakelError
 class Command(BaseCommand):
     help = "Generate deterministic synthetic demo data (refused in production mode)."
 
+    def _entities(self, console: Console, progress: Any) -> None:
+        """The small demo shows entities at once: its signals' mentions resolved and linked
+        here rather than waiting for a worker. (For the large demo, `schakel worker` resolves
+        them and `schakel link` links them.)"""
+        from schakel.entities.linking import KIND_OF_SCHEMA, run_linkage
+        from schakel.entities.models import Mention
+        from schakel.entities.services import resolve_signals
+        from schakel.signals.models import Signal
+
+        pending = list(
+            Signal.objects.exclude(pk__in=Mention.objects.values("signal_id")).values_list(
+                "pk", flat=True
+            )
+        )
+        for start in progress("Resolving entities", (len(pending) + 99) // 100):
+            resolve_signals(pending[start * 100 : (start + 1) * 100])
+        with console.status("Linking people, companies and addresses…"):
+            for schema in KIND_OF_SCHEMA:
+                run = run_linkage(schema)
+                console.print(f"Linkage {schema}: {run.status}, {run.counts}")
+
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--size", choices=["small", "large"], default="small")
         parser.add_argument("--seed", type=int, default=1)
@@ -70,6 +91,8 @@ class Command(BaseCommand):
                     )
             except SchakelError as exc:
                 raise CommandError(str(exc.message)) from None
+            if size == "small":
+                self._entities(console, progress)
         console.print(
             f"Demo data ready: {result.regions} regions, {result.organisations} "
             f"organisations, {result.groups} sharing groups, {result.users} new "

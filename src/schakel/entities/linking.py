@@ -1,0 +1,292 @@
+"""Linkage runs over the mentions in the database: ``schakel link`` and the worker's job.
+
+The mentions of one schema become linkage records (``linkage.records``); the engine trains
+a model without labels, scores the blocked pairs and returns those at or above the review
+threshold; the pairs are stored as suggestions (the evidence, with each comparison's
+weight), and mentions are grouped along the strong ones and every standing judgement
+(``clustering``) into entities. The run record keeps the model's parameters — matching right
+after intake scores with them — and counts, thresholds and durations.
+
+Everything is written in one transaction at the end: a run that fails half-way leaves the
+previous entities and suggestions as they were, and records the failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.utils import timezone
+
+from schakel.entities.clustering import (
+    group_mentions,
+    joining_probability,
+    standing_judgements,
+    write_groups,
+)
+from schakel.entities.models import (
+    BlockingKey,
+    LinkageRun,
+    Mention,
+    Relation,
+    RelationSchema,
+    Schema,
+    Suggestion,
+)
+from schakel.entities.review import uncertainty
+from schakel.rows import insert_rows
+
+log = logging.getLogger(__name__)
+
+#: The linkage kind of each schema that linkage resolves (the others have exact keys).
+KIND_OF_SCHEMA = {Schema.PERSON: "person", Schema.COMPANY: "company", Schema.ADDRESS: "address"}
+CHUNK = 5_000
+Progress = Callable[[str, float], None]
+
+
+def _first(properties: dict[str, list[str]], name: str) -> str | None:
+    values = properties.get(name) or []
+    return values[0] if values else None
+
+
+def person_records(only: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+    """One record per person mention (all, or those in ``only``), with the address the
+    signal ties the person to."""
+    relations = Relation.objects.filter(schema=RelationSchema.ADDRESS, source__schema=Schema.PERSON)
+    rows = Mention.objects.filter(schema=Schema.PERSON).order_by("pk")
+    if only is not None:
+        ids = list(only)
+        relations = relations.filter(source_id__in=ids)
+        rows = rows.filter(pk__in=ids)
+    lives_at = dict(relations.order_by("pk").values_list("source_id", "target_id"))
+    addresses = dict(
+        Mention.objects.filter(pk__in=set(lives_at.values())).values_list("pk", "original")
+    )
+    for pk, organisation_id, original, properties in rows.values_list(
+        "pk", "organisation_id", "original", "properties"
+    ).iterator(chunk_size=CHUNK):
+        address = addresses.get(lives_at.get(pk, 0), {})
+        yield {
+            "unique_id": pk,
+            "organisation_id": organisation_id,
+            "given_name": original.get("given_names"),
+            "family_name": original.get("family_name"),
+            "date_of_birth": _first(properties, "birthDate"),
+            "gender": _first(properties, "gender"),
+            "nationality": (original.get("nationality") or "").upper() or None,
+            "phone": _first(properties, "phone"),
+            "identity_number": _first(properties, "idNumber"),
+            "street": address.get("street"),
+            "house_number": address.get("house_number"),
+            "postcode": address.get("postcode"),
+            "city": address.get("city"),
+        }
+
+
+def company_records() -> Iterator[dict[str, Any]]:
+    rows = Mention.objects.filter(schema=Schema.COMPANY).order_by("pk")
+    for pk, organisation_id, original, properties in rows.values_list(
+        "pk", "organisation_id", "original", "properties"
+    ).iterator(chunk_size=CHUNK):
+        yield {
+            "unique_id": pk,
+            "organisation_id": organisation_id,
+            "name": original.get("name"),
+            "registration_number": original.get("registration_number"),
+            "phone": _first(properties, "phone"),
+        }
+
+
+def address_records() -> Iterator[dict[str, Any]]:
+    rows = Mention.objects.filter(schema=Schema.ADDRESS).order_by("pk")
+    for pk, organisation_id, original in rows.values_list(
+        "pk", "organisation_id", "original"
+    ).iterator(chunk_size=CHUNK):
+        yield {"unique_id": pk, "organisation_id": organisation_id, **original}
+
+
+RECORDS: dict[Schema, Callable[[], Iterator[dict[str, Any]]]] = {
+    Schema.PERSON: person_records,
+    Schema.COMPANY: company_records,
+    Schema.ADDRESS: address_records,
+}
+
+
+def run_linkage(
+    schema: str = Schema.PERSON,
+    *,
+    threshold: float | None = None,
+    progress: Progress | None = None,
+) -> LinkageRun:
+    """One batch run for ``schema``; returns its record (status done or failed)."""
+    import pandas  # type: ignore[import-untyped]  # ships without type information
+
+    from schakel.entities import linkage
+
+    chosen = linkage.DEFAULT_THRESHOLD if threshold is None else threshold
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH,
+        schema=schema,
+        threshold=chosen,
+        review_threshold=min(linkage.REVIEW_THRESHOLD, chosen),
+    )
+    started = time.monotonic()
+    try:
+        report = progress or (lambda phase, done: None)
+        report("reading", 0.0)
+        records = pandas.DataFrame.from_records(list(RECORDS[Schema(schema)]()))
+        durations = {"reading": round(time.monotonic() - started, 3)}
+        if len(records) < 2:
+            return _finish(run, {"records": len(records)}, durations, {})
+        result = linkage.link(
+            records,
+            KIND_OF_SCHEMA[Schema(schema)],  # type: ignore[arg-type]
+            threshold=chosen,
+            duckdb_path=str(_duckdb_path()),
+            progress=progress,
+        )
+        durations.update(result.durations)
+        writing = time.monotonic()
+        report("writing", 0.0)
+        counts = _store(run, schema, list(records["unique_id"]), result)
+        durations["writing"] = round(time.monotonic() - writing, 3)
+        durations["total"] = round(time.monotonic() - started, 3)
+        report("writing", 1.0)
+        return _finish(run, counts, durations, result.model)
+    except Exception as exc:
+        log.exception("linkage run failed", extra={"run": run.pk})
+        LinkageRun.objects.filter(pk=run.pk).update(
+            status=LinkageRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+        run.refresh_from_db()
+        return run
+
+
+def _duckdb_path() -> Path:
+    # The DuckDB store belongs to the process running linkage (worker or command line).
+    folder = Path(django_settings.DATA_DIR) / "linkage"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "linkage.duckdb"
+    path.unlink(missing_ok=True)  # a scratch store per run: the database holds the results
+    return path
+
+
+def exact_key_pairs(schema: str) -> list[tuple[int, int, float]]:
+    """Mentions that share their schema's exact key (a Dutch postcode with house number) are
+    the same whatever the model says of their spelling: pairs at probability 1, chained."""
+    from schakel.entities.services import EXACT_KEYS
+
+    kind = EXACT_KEYS.get(Schema(schema))
+    if kind is None:
+        return []
+    holders: dict[str, list[int]] = defaultdict(list)
+    for value, mention in (
+        BlockingKey.objects.filter(kind=kind, mention__schema=schema)
+        .order_by("value", "mention_id")
+        .values_list("value", "mention_id")
+    ):
+        holders[value].append(mention)
+    return [(first, other, 1.0) for first, *others in holders.values() for other in others]
+
+
+@transaction.atomic
+def _store(run: LinkageRun, schema: str, mention_ids: list[int], result: Any) -> dict[str, int]:
+    pairs = result.pairs
+    comparisons = [c[3:] for c in pairs.columns if c.startswith("mw_")]
+    # Earlier runs' open suggestions are superseded by this run's.
+    Suggestion.objects.filter(run__schema=schema, is_open=True).update(is_open=False)
+    suggestions = []
+    scored: list[tuple[int, int, float]] = []
+    for row in pairs.itertuples(index=False):
+        left, right = int(row.unique_id_l), int(row.unique_id_r)
+        probability = float(row.match_probability)
+        # The engine's rule: a pair links only at the threshold *and* with identifying
+        # evidence (name, date of birth, identity number); a shared address or phone alone
+        # never joins two people.
+        linked = bool(getattr(row, "linked", probability >= run.threshold))
+        scored.append((left, right, joining_probability(probability, linked, run.threshold)))
+        suggestions.append(
+            Suggestion(
+                left_id=left,
+                right_id=right,
+                run=run,
+                probability=probability,
+                match_weight=float(row.match_weight),
+                links=linked,
+                explanation=[
+                    {
+                        "comparison": name,
+                        "label": str(getattr(row, name)),
+                        "weight": round(float(getattr(row, f"mw_{name}")), 3),
+                    }
+                    for name in comparisons
+                ],
+                is_open=not linked,
+                priority=0.0,
+                created_at=run.started_at,
+            )
+        )
+    insert_rows(Suggestion, suggestions)
+    groups, refused = group_mentions(
+        mention_ids, scored + exact_key_pairs(schema), run.threshold, standing_judgements()
+    )
+    changes = write_groups(schema, groups)
+    _prioritise(run)
+    return {
+        "records": len(mention_ids),
+        "pairs_compared": int(result.counts.pairs_compared),
+        "pairs_stored": len(suggestions),
+        "pairs_linked": sum(1 for _l, _r, p in scored if p >= run.threshold),
+        "in_review": sum(1 for s in suggestions if s.is_open),
+        "refused_by_judgements": len(refused),
+        "entities": len(groups),
+        "entities_created": changes.created,
+        "mentions_moved": changes.moved_mentions,
+        "merges": len(changes.merges),
+        "splits": len(changes.splits),
+    }
+
+
+def _prioritise(run: LinkageRun) -> None:
+    """Uncertainty times impact, for the review queue, with the entities as now written:
+    impact is the signals and (twice) the partners a merge of the two entities would join."""
+    open_pairs = list(
+        Suggestion.objects.filter(run=run, is_open=True).values_list(
+            "pk", "probability", "left__entity_id", "right__entity_id"
+        )
+    )
+    entities = {e for _pk, _p, left, right in open_pairs for e in (left, right) if e}
+    signals: dict[int, set[int]] = defaultdict(set)
+    partners: dict[int, set[int]] = defaultdict(set)
+    for entity, signal, organisation in Mention.objects.filter(entity_id__in=entities).values_list(
+        "entity_id", "signal_id", "organisation_id"
+    ):
+        signals[entity].add(signal)
+        partners[entity].add(organisation)
+    updated = []
+    for pk, probability, left, right in open_pairs:
+        joined = len(signals[left] | signals[right]) + 2 * len(partners[left] | partners[right])
+        updated.append(Suggestion(pk=pk, priority=uncertainty(probability) * joined))
+    Suggestion.objects.bulk_update(updated, ["priority"], batch_size=1000)
+
+
+def _finish(
+    run: LinkageRun, counts: dict[str, int], durations: dict[str, float], model: dict[str, Any]
+) -> LinkageRun:
+    LinkageRun.objects.filter(pk=run.pk).update(
+        status=LinkageRun.Status.DONE,
+        finished_at=timezone.now(),
+        counts=counts,
+        durations=durations,
+        model=model,
+    )
+    run.refresh_from_db()
+    return run

@@ -1,0 +1,163 @@
+"""A batch linkage run over mentions in the database, matching after intake with the saved
+model, judgements surviving a re-run, and a failed run leaving everything as it was."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, timedelta
+from itertools import combinations
+from typing import Any
+
+import pytest
+
+from schakel.entities import linking
+from schakel.entities.matching import match_signals
+from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.services import resolve_signals
+from schakel.signals.intake import PersonInput
+from schakel.signals.models import Signal
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+GIVEN = [
+    "Ioana", "Maria", "Andrei", "Olena", "Piotr", "Fatima", "Jonas", "Elena", "Mihai",
+    "Daria", "Radu", "Georgi", "Linh", "Yusuf", "Sanne", "Bogdan", "Oksana", "Kwame",
+]  # fmt: skip
+FAMILY = [
+    "Popescu", "Nowak", "Kowalski", "Shevchenko", "Tran", "Mensah", "Yilmaz", "Jansen",
+    "Ionescu", "Petrov", "Dimitrova", "Pham", "Owusu", "Bakker", "Stoica", "Visser",
+]  # fmt: skip
+AUTHORS = ["care_coordinator", "police_analyst", "ngo_worker"]
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    at = rng.randrange(1, len(text) - 1)
+    return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+
+
+def _report(world: World, person: PersonInput, author: str) -> Signal:
+    return make_signal(
+        world.users[author],
+        groups=[world.table_a],
+        persons=[person],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+
+
+@pytest.fixture
+def population(world: World) -> dict[int, int]:
+    """90 people, each reported two or three times by different partners, with typos and
+    missing values; returns mention id -> true identity."""
+    rng = random.Random(7)
+    truth: dict[int, int] = {}
+    signals: list[tuple[Signal, int]] = []
+    for identity in range(90):
+        given, family = rng.choice(GIVEN), rng.choice(FAMILY)
+        born = date(1970, 1, 1) + timedelta(days=rng.randrange(12_000))
+        phone = f"0612{rng.randrange(100_000, 999_999)}"
+        for report in range(rng.choice([2, 2, 3])):
+            person = PersonInput(
+                role="witness",
+                given_names=_typo(rng, given) if report and rng.random() < 0.3 else given,
+                family_name=family,
+                date_of_birth=None if report and rng.random() < 0.2 else born,
+                phones=[phone] if rng.random() < 0.6 else [],
+            )
+            signal = _report(world, person, AUTHORS[report % 3])
+            signals.append((signal, identity))
+    resolve_signals([s.pk for s, _i in signals])
+    for signal, identity in signals:
+        truth[Mention.objects.get(signal=signal).pk] = identity
+    return truth
+
+
+def _pairs(groups: dict[Any, set[int]]) -> set[tuple[int, int]]:
+    return {pair for members in groups.values() for pair in combinations(sorted(members), 2)}
+
+
+def test_a_batch_run_links_the_same_people_and_records_how(
+    world: World, population: dict[int, int]
+) -> None:
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.DONE, run.error
+    assert run.counts["records"] == len(population)
+    assert run.model["comparisons"] and run.threshold == pytest.approx(0.99)
+    assert {"reading", "writing", "total"} <= set(run.durations)
+
+    by_entity: dict[int | None, set[int]] = defaultdict(set)
+    for pk, entity in Mention.objects.filter(pk__in=population).values_list("pk", "entity_id"):
+        by_entity[entity].add(pk)
+    by_truth: dict[int, set[int]] = defaultdict(set)
+    for pk, identity in population.items():
+        by_truth[identity].add(pk)
+    found, true = _pairs(by_entity), _pairs(by_truth)
+    precision = len(found & true) / max(1, len(found))
+    recall = len(found & true) / len(true)
+    # Sparse on purpose (a name, often a date of birth, sometimes a phone): the quality
+    # targets are measured by the benchmarks; here the run must link without false joins.
+    assert precision >= 0.95 and recall >= 0.5, (precision, recall)
+    stored = Suggestion.objects.filter(run=run).first()
+    assert stored is not None and stored.explanation
+    assert {"comparison", "label", "weight"} == set(stored.explanation[0])
+
+
+def test_intake_matching_joins_a_new_report_to_the_known_person(
+    world: World, population: dict[int, int]
+) -> None:
+    linking.run_linkage("Person")
+    known = Mention.objects.filter(pk__in=population).exclude(original__date_of_birth=None).first()
+    assert known is not None
+    person = PersonInput(
+        role="possible_victim",
+        given_names=known.original["given_names"],
+        family_name=known.original["family_name"],
+        date_of_birth=date.fromisoformat(known.original["date_of_birth"]),
+    )
+    signal = _report(world, person, "police_analyst")
+    resolve_signals([signal.pk])
+    outcome = match_signals([signal.pk])
+    new = Mention.objects.get(signal=signal)
+    known.refresh_from_db()
+    assert outcome.joined >= 1
+    assert new.entity_id == known.entity_id
+
+
+def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) -> None:
+    linking.run_linkage("Person")
+    joined = Suggestion.objects.filter(links=True).first()
+    assert joined is not None
+    left, right = joined.left, joined.right
+    assert left.entity_id == right.entity_id
+    Judgement.objects.create(
+        left=left,
+        right=right,
+        verdict=Judgement.Verdict.NOT_SAME,
+        reason="Different people: checked with the partner.",
+        judged_by=world.users["police_analyst"],
+    )
+    run = linking.run_linkage("Person")
+    left.refresh_from_db()
+    right.refresh_from_db()
+    assert left.entity_id != right.entity_id
+    assert run.counts["refused_by_judgements"] >= 1
+
+
+def test_a_run_that_fails_half_way_leaves_the_entities(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = dict(Mention.objects.values_list("pk", "entity_id"))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(linking, "write_groups", broken)
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.FAILED
+    assert "out of memory" in run.error
+    assert dict(Mention.objects.values_list("pk", "entity_id")) == before
+    assert not Suggestion.objects.exists()
