@@ -185,6 +185,23 @@ COLUMNS: tuple[Column, ...] = (
         max_length=500,
     ),
     Column(
+        "victim_identity_number",
+        Kind.TEXT,
+        _("Possible victim: number of an identity document."),
+        "",
+        max_length=40,
+    ),
+    Column(
+        "victim_identity_kind",
+        Kind.TEXT,
+        _(
+            "Possible victim: kind of that document: passport, id_card, residence_permit, bsn "
+            "or other. Empty: other."
+        ),
+        "",
+        max_length=20,
+    ),
+    Column(
         "suspect_given_names",
         Kind.TEXT,
         _("Suspect: given names."),
@@ -235,6 +252,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("address_postcode", Kind.TEXT, _("Address: postcode."), "4818 JA", max_length=16),
     Column("address_city", Kind.TEXT, _("Address: place."), "Breda", max_length=120),
     Column(
+        "address_country",
+        Kind.TEXT,
+        _("Address: two-letter country code. Empty: NL."),
+        "",
+        max_length=2,
+    ),
+    Column(
         "phones",
         Kind.LIST,
         _("Other phone numbers, separated by ;"),
@@ -267,6 +291,7 @@ PERSON_FIELDS: dict[str, tuple[str, ...]] = {
         "migration_status",
         "phone",
         "email",
+        "identity_number",
     ),
     "suspect": ("given_names", "family_name", "date_of_birth"),
 }
@@ -297,6 +322,7 @@ _ADDRESS_FIELDS = {
     "house_number": "address_house_number",
     "postcode": "address_postcode",
     "city": "address_city",
+    "country": "address_country",
 }
 
 
@@ -325,7 +351,9 @@ def place_of(path: str, person_prefixes: list[str]) -> Place:
             return Place("")
         prefix = person_prefixes[position]
         field = rest.split("[", 1)[0]
-        field = {"phones": "phone", "emails": "email"}.get(field, field)
+        field = {"phones": "phone", "emails": "email", "identity_numbers": "identity_number"}.get(
+            field, field
+        )
         if field in PERSON_FIELDS[prefix]:
             return Place(f"{prefix}_{field}")
         return Place("")

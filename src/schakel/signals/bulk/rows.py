@@ -161,6 +161,14 @@ class RowParser:
                     migration_status=a_code("victim_migration_status"),
                     phones=[get("victim_phone", "")] if get("victim_phone") else [],
                     emails=[get("victim_email", "")] if get("victim_email") else [],
+                    identity_numbers=[
+                        (
+                            a_code("victim_identity_kind") or "other",
+                            get("victim_identity_number", ""),
+                        )
+                    ]
+                    if get("victim_identity_number")
+                    else [],
                 )
             )
             prefixes.append("victim")
@@ -216,6 +224,7 @@ class RowParser:
                     house_number=get("address_house_number", ""),
                     postcode=get("address_postcode", ""),
                     city=get("address_city", ""),
+                    country=get("address_country", "").upper() or "NL",
                     is_place_of_observation=True,
                 )
             ]

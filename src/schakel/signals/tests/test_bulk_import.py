@@ -459,3 +459,34 @@ def test_written_signals_carry_the_reference_of_their_own_number(world: World) -
         )
     assert signal_reference(datetime(2026, 1, 1), 7) == "S-2026-000007"
     assert signal_reference(datetime(2026, 1, 1), 1_234_567) == "S-2026-1234567"
+
+
+def test_an_identity_document_and_a_foreign_address_are_imported(world: World) -> None:
+    data = csv_file(
+        [
+            row(
+                victim_identity_number="NP1234567",
+                victim_identity_kind="passport",
+                address_street="Rue Haute",
+                address_house_number="7",
+                address_postcode="1000",
+                address_city="Brussel",
+                address_country="be",
+            )
+        ]
+    )
+    outcome = run_import(world, data)
+    assert outcome.ok, outcome.problems
+    signal = Signal.objects.get()
+    identity = IdentifierMention.objects.get(signal=signal, kind="identity")
+    assert (identity.subkind, identity.normalised) == ("passport", "NP1234567")
+    assert identity.person is not None and identity.person.role == "possible_victim"
+    address = signal.addresses.get()
+    assert (address.country, address.postcode) == ("BE", "1000")
+
+
+def test_a_wrong_identity_number_is_named_by_its_column(world: World) -> None:
+    data = csv_file([row(victim_identity_number="123456789", victim_identity_kind="bsn")])
+    outcome = run_import(world, data)
+    assert not outcome.ok and Signal.objects.count() == 0
+    assert [p.column for p in outcome.problems] == ["victim_identity_number"]
