@@ -28,46 +28,95 @@ from schakel.signals.models import Signal
 EXACT_KEYS = {Schema.BANK_ACCOUNT: "iban", Schema.VEHICLE: "plate", Schema.ADDRESS: "address"}
 
 
+#: Signals resolved per transaction: their rows are read with a few queries and written
+#: with one statement per table.
+RESOLVE_BATCH = 200
+
+
 def resolve_signals(signal_ids: Iterable[int]) -> int:
     """Make the mentions of these signals and give each an entity; safe to run again (a
     signal whose mentions exist is skipped). Returns the number of mentions made."""
+    ids = sorted(set(signal_ids))
     made = 0
-    for signal in Signal.objects.filter(pk__in=sorted(set(signal_ids))).order_by("pk"):
-        made += _resolve_signal(signal)
+    for start in range(0, len(ids), RESOLVE_BATCH):
+        made += _resolve_batch(ids[start : start + RESOLVE_BATCH])
     return made
 
 
 @transaction.atomic
-def _resolve_signal(signal: Signal) -> int:
-    # Lock the signal: two workers resolving it at once make its mentions once.
-    Signal.objects.select_for_update().filter(pk=signal.pk).first()
-    if Mention.objects.filter(signal=signal).exists():
+def _resolve_batch(signal_ids: list[int]) -> int:
+    # Lock the signals: two workers resolving the same ones make their mentions once.
+    list(Signal.objects.select_for_update().filter(pk__in=signal_ids).values_list("pk"))
+    done = set(Mention.objects.filter(signal_id__in=signal_ids).values_list("signal_id", flat=True))
+    signals = (
+        Signal.objects.filter(pk__in=[pk for pk in signal_ids if pk not in done])
+        .prefetch_related("persons", "companies", "addresses", "identifiers")
+        .order_by("pk")
+    )
+    mentions: list[Mention] = []
+    keys: list[BlockingKey] = []
+    relations: list[Relation] = []
+    for signal in signals:
+        projected = project(signal)
+        mentions += projected.mentions
+        keys += projected.blocking_keys()
+        relations += projected.relation_rows(signal)
+        for mention, mention_keys in zip(projected.mentions, projected.keys, strict=True):
+            mention._exact_key = _exact_key(mention, mention_keys)  # type: ignore[attr-defined]
+    if not mentions:
         return 0
-    projected = project(signal)
-    if not projected.mentions:
-        return 0
-    for mention, keys in zip(projected.mentions, projected.keys, strict=True):
-        mention.entity = _entity_for(mention, keys)
-    insert_rows(Mention, projected.mentions, set_ids=True)
-    insert_rows(BlockingKey, projected.blocking_keys())
-    insert_rows(Relation, projected.relation_rows(signal))
-    return len(projected.mentions)
+    _give_entities(mentions)
+    insert_rows(Mention, mentions, set_ids=True)
+    for key in keys:
+        key.mention_id = key.mention.pk
+    insert_rows(BlockingKey, keys)
+    for relation in relations:
+        relation.source_id, relation.target_id = relation.source.pk, relation.target.pk
+    insert_rows(Relation, relations)
+    return len(mentions)
 
 
-def _entity_for(mention: Mention, keys: list[tuple[str, str]]) -> Entity:
+def _exact_key(mention: Mention, keys: list[tuple[str, str]]) -> tuple[str, str, str] | None:
     kind = EXACT_KEYS.get(Schema(mention.schema))
     value = next((v for k, v in keys if k == kind), None) if kind else None
-    if value:
-        known = (
-            BlockingKey.objects.filter(kind=kind, value=value[:300], mention__schema=mention.schema)
+    return (str(mention.schema), kind, value[:300]) if kind and value else None
+
+
+def _give_entities(mentions: list[Mention]) -> None:
+    """An entity for each mention: the known one of its exact key (IBAN, plate, Dutch
+    address), the same new one for mentions in this batch that share a key, else a new one."""
+    wanted = {m._exact_key for m in mentions if m._exact_key}  # type: ignore[attr-defined]
+    known: dict[tuple[str, str, str], int] = {}
+    for schema, kind, value in wanted:
+        if (schema, kind, value) in known:
+            continue
+        found = (
+            BlockingKey.objects.filter(kind=kind, value=value, mention__schema=schema)
+            .exclude(mention__entity__isnull=True)
             .values_list("mention__entity_id", flat=True)
             .first()
         )
-        if known is not None:
-            return Entity.objects.get(pk=known)
-    entity = Entity(schema=mention.schema, caption=mention.caption)
-    entity.save()
-    return entity
+        if found is not None:
+            known[(schema, kind, value)] = found
+    new_for_key: dict[tuple[str, str, str], Entity] = {}
+    new: list[Entity] = []
+    for mention in mentions:
+        key = mention._exact_key  # type: ignore[attr-defined]
+        if key in known:
+            mention.entity_id = known[key]
+            continue
+        if key is not None and key in new_for_key:
+            mention.entity = new_for_key[key]
+            continue
+        entity = Entity(schema=mention.schema, caption=mention.caption)
+        new.append(entity)
+        mention.entity = entity
+        if key is not None:
+            new_for_key[key] = entity
+    Entity.objects.bulk_create(new)
+    for mention in mentions:
+        if mention.entity is not None and mention.entity_id is None:
+            mention.entity_id = mention.entity.pk
 
 
 @dataclass(frozen=True)
