@@ -1,4 +1,4 @@
-# ruff: noqa: RUF001, RUF002 - Cyrillic letters and look-alike Latin ones are what this module maps.
+# ruff: noqa: RUF001 - Cyrillic letters and look-alike Latin ones are what this module maps.
 """Keys for exact bundling of person and company names.
 
 ``name_key("Popescu, Ion")``, ``name_key("ION POPESCU")`` and ``name_key("Ion Popéscu")``
@@ -7,18 +7,16 @@ exact bundling needs. It is not fuzzy matching (that is linkage's job in ``entit
 
 How the key is made, and why:
 
-* Cyrillic is transliterated with a small fixed table (below), because victims and
-  suspects from Bulgaria and Ukraine are recorded in both scripts. It is one table for
-  all languages (Russian-based, with Ukrainian, Bulgarian, Serbian and Macedonian
-  letters added), so Ukrainian ``г`` becomes ``g``, not ``h``, and ``щ`` is ``shch``, not
-  Bulgarian ``sht``; ``ъ`` is ``a`` as in Bulgarian, where it is a vowel. Proper
-  language-aware transliteration (and other scripts, such as Greek and Arabic, which are
-  kept as they are here) comes with normality/rigour in the entities issue.
-* Letters that Unicode does not decompose are spelled out: ``ł`` → ``l``, ``ß`` → ``ss``,
-  ``ø`` → ``o``, ``æ`` → ``ae``, ``œ`` → ``oe``, ``đ``/``ð`` → ``d``, ``þ`` → ``th``, ``ı`` → ``i``.
-* Then NFKD, diacritics dropped (``ă`` → ``a``, ``ș`` → ``s``), case folded.
-* Apostrophes are removed (``O'Brien`` → ``obrien``), other punctuation separates words
-  (``Smit-Jansen`` → ``smit jansen``), whitespace is collapsed.
+* Every script is transliterated to plain Latin letters by rigour (``ascii_text``: ICU's
+  transliterators, as used by FollowTheMoney and OpenSanctions), so a name recorded in
+  Cyrillic, Greek or Arabic by one partner and in Latin by another gets the same key, and
+  diacritics and letters such as ``ł``, ``ß``, ``ø`` are spelled out (``Łukasz Wiśniewski``
+  → ``lukasz wisniewski``, ``Straße`` → ``strasse``, ``Nguyễn`` → ``nguyen``). One exception,
+  made before: Bulgarian ``ъ`` is a vowel (``Ъгълов`` is ``Agalov`` in a Bulgarian passport)
+  where the transliterator would drop it as a Russian hard sign; linkage's name normaliser
+  makes the same choice.
+* Case folded; apostrophes removed (``O'Brien`` → ``obrien``); other punctuation separates
+  words (``Smit-Jansen`` → ``smit jansen``); whitespace collapsed.
 * Words are sorted, so the order of given name and family name does not matter.
 * Particles (``van``, ``de``, ``van der``, ``al``) are kept. Dropping them would bundle
   ``Jan de Vries`` with ``Jan Vries``; a wrong bundle merges two people's files, a missed
@@ -32,49 +30,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_CYRILLIC = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "ґ": "g", "д": "d", "ђ": "dj", "ѓ": "gj",
-    "е": "e", "ё": "e", "є": "ye", "ж": "zh", "з": "z", "ѕ": "dz", "и": "i", "і": "i",
-    "ї": "yi", "й": "y", "ј": "j", "к": "k", "ќ": "kj", "л": "l", "љ": "lj", "м": "m",
-    "н": "n", "њ": "nj", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "ћ": "c",
-    "у": "u", "ў": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "џ": "dz", "ш": "sh",
-    "щ": "shch", "ъ": "a", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
-}  # fmt: skip
+from rigour.text.translit import ascii_text
 
-_LATIN_UNDECOMPOSABLE = {
-    "ł": "l", "ŀ": "l", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d",
-    "þ": "th", "ı": "i", "ħ": "h", "ŧ": "t",
-}  # fmt: skip
-
-
-def _translation_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for letter, latin in {**_CYRILLIC, **_LATIN_UNDECOMPOSABLE}.items():
-        table[ord(letter)] = latin
-        upper = letter.upper()
-        if len(upper) == 1:
-            table[ord(upper)] = latin
-    table[ord("ẞ")] = "ss"  # capital sharp s; "ß".upper() is "SS", so the loop misses it
-    return table
-
-
-_TRANSLITERATION = _translation_table()
+# Bulgarian spells ъ as a vowel; the transliterator would drop it as a Russian hard sign.
+_BEFORE_TRANSLITERATION = str.maketrans({"ъ": "а", "Ъ": "А"})
 _APOSTROPHES = re.compile("['`´ʹʼ‘’]")
-
-
-def _without_marks(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text) if unicodedata.category(c) != "Mn"
-    )
 
 
 def name_tokens(raw: str) -> list[str]:
     """The words of a name as they appear, normalised but not sorted (for addresses)."""
-    # Composed first, so that "й" and "ї" are single letters the table knows; once more at
-    # the end, for Cyrillic letters that only become table letters without their marks.
-    text = unicodedata.normalize("NFC", raw).translate(_TRANSLITERATION)
-    text = _APOSTROPHES.sub("", text)
-    text = _without_marks(_without_marks(text).casefold()).translate(_TRANSLITERATION)
+    text = unicodedata.normalize("NFC", raw).translate(_BEFORE_TRANSLITERATION)
+    text = _APOSTROPHES.sub("", ascii_text(_APOSTROPHES.sub("", text))).casefold()
     return "".join(c if c.isalnum() else " " for c in text).split()
 
 

@@ -23,7 +23,7 @@ combining_marks = st.sampled_from(["\u0301", "\u0300", "\u0302", "\u0306", "\u03
         ("Søren Ærø", "aero soren"),
         ("Jean-Pierre O'Brien", "jean obrien pierre"),
         ("Иван Петров", "ivan petrov"),
-        ("Йорданка Щерева", "shchereva yordanka"),
+        ("Йорданка Щерева", "iordanka shchereva"),
         ("Олена Ковальчук", "kovalchuk olena"),
         ("  ", ""),
     ],

@@ -99,7 +99,9 @@ def test_every_validator_path_maps_to_its_column() -> None:
     assert place_of("ibans[2]", prefixes).item == 2
     assert place_of("sharing_group_ids", prefixes).column == "sharing_groups"
     assert place_of("companies[0].registration_number", prefixes).column == "company_kvk"
-    assert place_of("persons[0].identity_numbers[0]", prefixes).column == ""
+    assert place_of("persons[0].identity_numbers[0]", prefixes).column == "victim_identity_number"
+    # The template has no identity number for suspects: the problem is the row's.
+    assert place_of("persons[1].identity_numbers[0]", prefixes).column == ""
 
 
 @pytest.mark.parametrize(
