@@ -7,7 +7,10 @@ skip (no action, monitor, already decided). About a third of the open signals sh
 an address, a phone number, an IBAN or a plate with others, a few share two, so bundles form
 and chain as they do in real tables without one bundle swallowing the rest.
 
-    python bench/agenda.py [open_signals] [runs]
+    python bench/agenda.py [open_signals] [runs] [--entities]
+
+--entities resolves every signal's mentions to entities first (as the worker does), so that
+the agenda bundles by entities; without it, the bundler falls back to exact keys.
 """
 
 from __future__ import annotations
@@ -202,13 +205,26 @@ def main() -> int:
     from schakel.access import policy
     from schakel.signals.models import Signal
     from schakel.signaltable.agenda import propose_agenda, proposed_signals
-    from schakel.signaltable.bundling import ExactKeyBundler
+    from schakel.signaltable.bundling import default_bundler
     from schakel.testing.personas import login
 
-    open_signals = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 60
+    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    open_signals = int(numbers[0]) if numbers else 10_000
+    runs = int(numbers[1]) if len(numbers) > 1 else 60
     data = build(open_signals)
     world, meeting = data["world"], data["meeting"]
+    if "--entities" in sys.argv:
+        # As after the worker: every signal's mentions made and resolved to entities, so the
+        # agenda bundles by entities rather than by exact keys.
+        from django.db import connection
+
+        from schakel.entities.services import resolve_signals
+
+        started = time.perf_counter()
+        resolve_signals(Signal.objects.values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(f"entities: mentions resolved in {time.perf_counter() - started:.1f} s")
     chair, police = world.users["care_coordinator"], world.users["police_analyst"]
     policy.viewer_for(chair)
     agenda = propose_agenda(world.table_a, chair)
@@ -223,7 +239,7 @@ def main() -> int:
     assert agenda.signal_count == open_signals, agenda.signal_count
 
     pool = proposed_signals(world.table_a, chair)
-    bundler = ExactKeyBundler()
+    bundler = default_bundler()
 
     def pool_query() -> None:
         subquery = pool.order_by().values("pk")
@@ -256,7 +272,7 @@ def main() -> int:
 
     for name, function in (
         ("proposed signals: ids and bands, oldest first", pool_query),
-        ("links among them (ExactKeyBundler)", links),
+        ("links among them (default bundler: EntityBundler)", links),
         ("propose_agenda (pool, links, union-find, order)", service),
         ("agenda page, chair (first 20 bundles, forms)", page("chair")),
         ("agenda page, police analyst (redacted)", page("police")),

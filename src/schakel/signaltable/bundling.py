@@ -232,9 +232,11 @@ class ExactKeyBundler:
             if len(holders.categories) > 1:
                 yield from _star("address", holders)
 
-    def _identifier_links(self, ids: list[int]) -> Iterator[Link]:
+    def _identifier_links(
+        self, ids: list[int], kinds: tuple[str, ...] = IDENTIFIER_KINDS
+    ) -> Iterator[Link]:
         mentions = IdentifierMention.objects.filter(
-            AmongIds("signal_id", ids), kind__in=IDENTIFIER_KINDS
+            AmongIds("signal_id", ids), kind__in=kinds
         ).exclude(normalised="")
         shared = (
             mentions.order_by()
@@ -299,6 +301,9 @@ class EntityBundler:
             .distinct()
         )
         links = list(self._entity_links(ids))
+        if len(resolved) == len(set(ids)):
+            # The usual case: only the properties need exact keys.
+            return [*links, *self.exact._identifier_links(ids, PROPERTY_KINDS)]
         for link in self.exact.links(ids):
             if link.kind in PROPERTY_KINDS or not (
                 link.signal_a in resolved and link.signal_b in resolved
