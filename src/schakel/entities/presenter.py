@@ -30,6 +30,19 @@ class Link:
     outgoing: bool
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """Why two of the entity's records are one: the model's score of the pair, or an
+    analyst's judgement."""
+
+    left: Mention
+    right: Mention
+    probability: float | None
+    explanation: list[dict[str, Any]]
+    judged_by: str = ""
+    reason: str = ""
+
+
 @dataclass
 class EntityView:
     entity: Entity
@@ -37,6 +50,7 @@ class EntityView:
     mentions: list[Mention]
     values: list[Value] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     flags: list[dict[str, str]] = field(default_factory=list)
 
@@ -69,6 +83,7 @@ def present_entity(
         label = str(found.label) if found is not None else prop
         view.values.append(Value(prop, label, value, tuple(sources)))
     view.links = _links(user, mentions)
+    view.evidence = _evidence(mentions)
     found_elsewhere: Appearances = appearances(
         user, entity, besides=[m.pk for m in mentions], request=request
     )
@@ -112,3 +127,40 @@ def _links(user: Any, mentions: list[Mention]) -> list[Link]:
             )
         )
     return links
+
+
+def _evidence(mentions: list[Mention]) -> list[Evidence]:
+    """The linked pairs and "same" judgements among the mentions the user may see, newest
+    first; at most 50."""
+    from schakel.entities.models import Judgement, Suggestion
+
+    by_id = {m.pk: m for m in mentions}
+    ids = list(by_id)
+    found: list[Evidence] = []
+    for judgement in (
+        Judgement.objects.filter(left_id__in=ids, right_id__in=ids, verdict="same")
+        .select_related("judged_by")
+        .order_by("-judged_at")[:50]
+    ):
+        found.append(
+            Evidence(
+                by_id[judgement.left_id],
+                by_id[judgement.right_id],
+                judgement.score,
+                [],
+                judged_by=str(judgement.judged_by),
+                reason=judgement.reason,
+            )
+        )
+    for suggestion in Suggestion.objects.filter(
+        left_id__in=ids, right_id__in=ids, links=True
+    ).order_by("-created_at", "-pk")[: 50 - len(found)]:
+        found.append(
+            Evidence(
+                by_id[suggestion.left_id],
+                by_id[suggestion.right_id],
+                suggestion.probability,
+                suggestion.explanation,
+            )
+        )
+    return found

@@ -190,3 +190,17 @@ def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
     review.withdraw(world.users["police_analyst"], judgement, reason="Wrong file opened.")
     assert _entity_of(a) == _entity_of(b)
     assert list(Judgement.objects.values_list("verdict", flat=True)) == ["not_same", "withdrawn"]
+
+
+def test_the_entity_page_explains_why_its_records_are_one(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    a, b = _suspect(world, "Marius"), _suspect(world, "Marius", author="police_analyst")
+    _suggest(run, a, b, 0.995)
+    review.resolve_around([a, b])
+    entity = _entity_of(a)
+    page = signed_in(world.users["police_analyst"]).get(reverse("entity_detail", args=[entity]))
+    html = page.content.decode()
+    assert 'data-testid="evidence"' in html
+    assert "family_name" in html and "4.20" in html.replace(",", ".")
+    assert a.signal.reference in html and b.signal.reference in html
