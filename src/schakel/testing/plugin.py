@@ -22,9 +22,11 @@ from schakel.testing.personas import *  # noqa: F403 - fixtures for every test m
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hasher(settings: object) -> None:
+def _fast_password_hasher(request: pytest.FixtureRequest) -> None:
     # Argon2 is deliberately slow; tests hash hundreds of passwords. Production keeps
-    # Argon2 (test_it_hashes_passwords_with_argon2 checks the real setting).
-    settings.PASSWORD_HASHERS = [  # type: ignore[attr-defined]
-        "django.contrib.auth.hashers.MD5PasswordHasher"
-    ]
+    # Argon2 (test_it_hashes_passwords_with_argon2 checks the real setting). Tests that run
+    # without Django (-p no:django, e.g. the linkage engine's) have no settings to change.
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
