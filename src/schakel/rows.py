@@ -1,117 +1,204 @@
-"""Writing rows with few, pre-compiled statements, for the hot write paths (intake, the bulk
-import, the audit chain): each value is prepared by its model field exactly as the ORM does
-(``pre_save``, ``get_db_prep_save``), without the ORM's per-statement SQL compilation, which
-costs more CPU than the database spends on a small INSERT or UPDATE.
+"""Reading and writing rows with few, pre-compiled statements, for the hot paths (intake, the
+bulk import, the audit chain, API authentication): each value is prepared by its model field
+exactly as the ORM does (``pre_save``, ``get_db_prep_save``) and read back through the
+field's converters as the ORM does, without the ORM's per-statement SQL compilation, which
+costs more CPU than the database spends on a small SELECT, INSERT or UPDATE.
 
 For rows built by the caller only: no model signals are sent and expressions are not
-supported, as with ``bulk_create``.
+supported, as with ``bulk_create``. Nothing read is kept between calls: every ``Select``
+asks the database again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import Field, Model
 
 
-def insert_rows(model: type[Model], rows: Sequence[Model], *, set_ids: bool = False) -> None:
+def insert_rows(
+    model: type[Model], rows: Sequence[Model], *, set_ids: bool = False, cursor: Any = None
+) -> None:
     """INSERT ``rows`` of ``model`` with one multi-row statement per chunk (as many rows as
     the database takes parameters). ``set_ids`` reads back the new primary keys (SQLite
     3.35+ and PostgreSQL return them in insertion order). Rows whose primary key is already
-    set are inserted with it."""
+    set are inserted with it. ``cursor``: one the caller holds open for several statements
+    (opening one costs about as much as preparing a small row)."""
     if not rows:
         return
-    meta = model._meta
-    # The wrapper itself, not the thread-local proxy: it is asked for every value.
-    connection = connections[router.db_for_write(model)]
     explicit_ids = rows[0].pk is not None
-    # Every column but an auto-incremented key the database assigns.
-    fields = [f for f in meta.local_concrete_fields if explicit_ids or f is not meta.auto_field]
-    pk = meta.pk
-    assert pk is not None
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    # Table and column names come from the model, quoted; every value is a parameter.
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608
-    group = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    preparers = [_preparer(f, connection) for f in fields]
-    values = [tuple(prepare(row) for prepare in preparers) for row in rows]
-    returning = set_ids and not explicit_ids
-    if returning and not connection.features.can_return_rows_from_bulk_insert:
-        raise RuntimeError("the database cannot return the ids of inserted rows")
-    tail = f" RETURNING {quote(pk.column)}" if returning else ""
-    step = max(1, connection.ops.bulk_batch_size(fields, rows))
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), step):
-            chunk = values[start : start + step]
-            cursor.execute(
-                head + ", ".join([group] * len(chunk)) + tail,
-                [value for row in chunk for value in row],
+    with _open(model, cursor) as open_cursor:
+        connection = open_cursor.db
+        plan = _insert_plan(model, connection, None if explicit_ids else ())
+        values = [tuple(prepare(row, connection) for prepare in plan.from_instance) for row in rows]
+        new_ids = _insert(open_cursor, plan, values, returning=set_ids and not explicit_ids)
+    if new_ids is not None:
+        attname = plan.pk_attname
+        for row, new_id in zip(rows, new_ids, strict=True):
+            setattr(row, attname, new_id)
+    for row in rows:
+        row._state.adding = False
+        row._state.db = connection.alias
+
+
+def insert_values(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning_ids: bool = False,
+    cursor: Any = None,
+) -> list[int]:
+    """INSERT rows of ``model`` given as tuples of values for ``columns`` (field names, in
+    that order), for writers that need no model instances back: ``insert_rows`` without
+    building them. ``columns`` name every column (an auto-incremented key only when the rows
+    bring their ids), so that no field's default is silently left out. Values are prepared
+    by their fields as the ORM does, except ``pre_save`` (there is no instance: give
+    ``auto_now`` values yourself). Returns the new keys in order when ``returning_ids``,
+    else an empty list."""
+    if not rows:
+        return []
+    with _open(model, cursor) as open_cursor:
+        connection = open_cursor.db
+        plan = _insert_plan(model, connection, tuple(columns))
+        width = len(plan.from_value)
+        values = []
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"{width} values expected per row of {model._meta.label}")
+            values.append(
+                tuple(
+                    prepare(value, connection)
+                    for prepare, value in zip(plan.from_value, row, strict=True)
+                )
             )
-            if returning:
-                new_ids = cursor.fetchall()
-                for row, (new_id,) in zip(rows[start : start + step], new_ids, strict=True):
-                    setattr(row, pk.attname, new_id)
-    _mark_saved(rows, connection.alias)
+        return _insert(open_cursor, plan, values, returning=returning_ids) or []
 
 
-def update_row(model: type[Model], pk: Any, **values: Any) -> int:
+def update_row(model: type[Model], pk: Any, *, cursor: Any = None, **values: Any) -> int:
     """``UPDATE`` the named columns of one row; returns the number of rows changed."""
+    if isinstance(cursor, Deferred):
+        raise ValueError("update_row answers how many rows changed: it cannot be deferred")
+    with _open(model, cursor) as open_cursor:
+        connection = open_cursor.db
+        key = (model, tuple(values), connection.alias, connection.vendor)
+        plan = _UPDATE_PLANS.get(key)
+        if plan is None:
+            plan = _UPDATE_PLANS[key] = _update_plan(model, tuple(values), connection)
+        sql, fields = plan
+        parameters = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+        open_cursor.execute(sql, [*parameters, pk])
+        return int(open_cursor.rowcount)
+
+
+def _update_plan(
+    model: type[Model], names: tuple[str, ...], connection: Any
+) -> tuple[str, list[Field[Any, Any]]]:
     meta = model._meta
-    connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
-    fields = [field for name in values if isinstance(field := meta.get_field(name), Field)]
-    if len(fields) != len(values):
-        raise ValueError(f"not all of {sorted(values)} are columns of {meta.label}")
+    fields = [field for name in names if isinstance(field := meta.get_field(name), Field)]
+    if len(fields) != len(names):
+        raise ValueError(f"not all of {sorted(names)} are columns of {meta.label}")
     assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-    parameters = [f.get_db_prep_save(values[f.name], connection) for f in fields]
     assert meta.pk is not None
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names from the model
         f"WHERE {quote(meta.pk.column)} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*parameters, pk])
-        return int(cursor.rowcount)
+    return sql, fields
 
 
-def reserve_ids(model: type[Model], count: int) -> list[int] | None:
-    """``count`` new primary keys for ``model``, so that a row can be written with values
-    derived from its id (a reference) in one INSERT. Call inside a transaction that will
-    insert them.
+def reserve_ids(
+    counts: Mapping[type[Model], int], *, cursor: Any = None
+) -> dict[type[Model], list[int]] | None:
+    """New primary keys, ``counts[model]`` of them for each model, so that a row can be
+    written with values derived from its id (a reference), and rows pointing at it, without
+    reading anything back. Call inside a transaction that will insert them.
 
-    PostgreSQL hands them out from the key's sequence. SQLite has no sequences: the next
-    numbers after its ``AUTOINCREMENT`` counter are ours because the transaction holds the
-    database's write lock (Schakel opens SQLite transactions with ``BEGIN IMMEDIATE``), and
-    inserting them moves the counter on. None for other databases: the caller inserts first.
+    PostgreSQL hands them out from the keys' sequences, for all models in one round trip.
+    SQLite has no sequences: the next numbers after its ``AUTOINCREMENT`` counter are ours
+    because the transaction holds the database's write lock (Schakel opens SQLite
+    transactions with ``BEGIN IMMEDIATE``), and inserting them moves the counter on. None
+    for other databases: the caller inserts first and reads the ids back.
     """
-    connection = connections[router.db_for_write(model)]
-    meta = model._meta
-    assert meta.pk is not None
-    if count < 1:
-        return []
-    with connection.cursor() as cursor:
+    wanted = {model: count for model, count in counts.items() if count > 0}
+    reserved: dict[type[Model], list[int]] = {model: [] for model in counts}
+    if not wanted:
+        return reserved
+    with _open(next(iter(wanted)), cursor) as open_cursor:
+        connection = open_cursor.db
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, count],
-            )
-            return [int(row[0]) for row in cursor.fetchall()]
+            # Any unused numbers of each sequence will do; the order of the rows is not
+            # the order of the numbers, so each list is sorted.
+            models = list(wanted)
+            part = "SELECT %s, nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)"
+            parameters: list[Any] = []
+            for index, model in enumerate(models):
+                meta = model._meta
+                assert meta.pk is not None
+                parameters += [index, meta.db_table, meta.pk.column, wanted[model]]
+            open_cursor.execute(" UNION ALL ".join([part] * len(models)), parameters)
+            for index, new_id in open_cursor.fetchall():
+                reserved[models[index]].append(int(new_id))
+            return {model: sorted(ids) for model, ids in reserved.items()}
         if connection.vendor == "sqlite" and connection.in_atomic_block:
             quote = connection.ops.quote_name
-            table, key = quote(meta.db_table), quote(meta.pk.column)
-            # Names from the model, quoted; the only value is a parameter.
-            counter = "SELECT seq FROM sqlite_sequence WHERE name = %s"
-            cursor.execute(
-                f"SELECT MAX(COALESCE(({counter}), 0), "  # noqa: S608
-                f"COALESCE((SELECT MAX({key}) FROM {table}), 0))",
-                [meta.db_table],
-            )
-            (last,) = cursor.fetchone()
-            return list(range(int(last) + 1, int(last) + 1 + count))
+            for model, count in wanted.items():
+                meta = model._meta
+                assert meta.pk is not None
+                table, key = quote(meta.db_table), quote(meta.pk.column)
+                # Names from the model, quoted; the only value is a parameter.
+                counter = "SELECT seq FROM sqlite_sequence WHERE name = %s"
+                open_cursor.execute(
+                    f"SELECT MAX(COALESCE(({counter}), 0), "  # noqa: S608
+                    f"COALESCE((SELECT MAX({key}) FROM {table}), 0))",
+                    [meta.db_table],
+                )
+                (last,) = open_cursor.fetchone()
+                reserved[model] = list(range(int(last) + 1, int(last) + 1 + count))
+            return reserved
     return None
+
+
+class Deferred:
+    """Statements nobody reads an answer of (INSERTs without RETURNING), held until the block
+    of ``deferred`` ends and then sent together: in one round trip on PostgreSQL with
+    client-side binding (Django's default), one by one elsewhere. A round trip costs both
+    processes about as much CPU as a small INSERT itself. Pass it as the ``cursor`` of
+    ``insert_rows`` or ``insert_values`` (without ids to return); a failing statement fails
+    the whole block, and the transaction with it."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.db = cursor.db
+        self._statements: list[tuple[str, Sequence[Any]]] = []
+
+    def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
+        self._statements.append((sql, parameters))
+
+    def send(self) -> None:
+        statements, self._statements = self._statements, []
+        if len(statements) > 1 and _sends_together(self.db):
+            self.cursor.execute(
+                ";\n".join(sql for sql, _ in statements),
+                [value for _, parameters in statements for value in parameters],
+            )
+            return
+        for sql, parameters in statements:
+            self.cursor.execute(sql, parameters)
+
+
+@contextmanager
+def deferred(cursor: Any) -> Iterator[Deferred]:
+    """``with deferred(cursor) as statements:`` — see ``Deferred``. Nothing is sent when the
+    block fails."""
+    statements = Deferred(cursor)
+    yield statements
+    statements.send()
 
 
 #: Field classes whose prepared value is the attribute itself when it has one of these
@@ -138,12 +225,114 @@ _PLAIN_VALUES: dict[type[Field[Any, Any]], tuple[type, ...]] = {
 }
 
 
-def _preparer(field: Field[Any, Any], connection: Any) -> Callable[[Model], Any]:
-    """How to get the database value of ``field`` from a row: the field's own preparation
-    (``pre_save``, ``get_db_prep_save``) as the ORM does it, skipped for plain values of
-    plain fields, where it would only cost time (about a quarter of a bulk write)."""
+@contextmanager
+def _open(model: type[Model], cursor: Any) -> Iterator[Any]:
+    if cursor is not None:
+        yield cursor
+        return
+    with connections[router.db_for_write(model)].cursor() as opened:
+        yield opened
 
-    def through_the_field(row: Model) -> Any:
+
+@dataclass(frozen=True)
+class _InsertPlan:
+    """What an INSERT into one table needs, worked out once per database and set of
+    columns instead of for every statement."""
+
+    head: str
+    group: str
+    tail_returning: str
+    fields: list[Field[Any, Any]]
+    pk_attname: str
+    from_instance: list[Callable[[Model, Any], Any]]
+    from_value: list[Callable[[Any, Any], Any]]
+
+
+_INSERT_PLANS: dict[tuple[Any, ...], _InsertPlan] = {}
+_UPDATE_PLANS: dict[tuple[Any, ...], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _insert_plan(
+    model: type[Model], connection: Any, columns: tuple[str, ...] | None
+) -> _InsertPlan:
+    """``columns``: the fields named by the caller, () for every column but an
+    auto-incremented key, None for every column."""
+    key = (model, columns, connection.alias, connection.vendor)
+    plan = _INSERT_PLANS.get(key)
+    if plan is not None:
+        return plan
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    every = [f for f in meta.local_concrete_fields if columns is None or f is not meta.auto_field]
+    if columns:
+        # The auto-incremented key may be named too (ids reserved beforehand).
+        fields = [meta.get_field(name) for name in columns]
+        missing = {f.name for f in every} - {f.name for f in fields}
+        if missing or len(set(columns)) != len(columns):
+            raise ValueError(f"name each column of {meta.label} once; missing: {sorted(missing)}")
+        if not all(isinstance(f, Field) and f in meta.local_concrete_fields for f in fields):
+            raise ValueError(f"not all of {list(columns)} are columns of {meta.label}")
+    else:
+        fields = list(every)
+    concrete = [f for f in fields if isinstance(f, Field)]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in concrete)
+    plan = _InsertPlan(
+        # Table and column names come from the model, quoted; every value is a parameter.
+        head=f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ",  # noqa: S608
+        group="(" + ", ".join(["%s"] * len(concrete)) + ")",
+        tail_returning=f" RETURNING {quote(pk.column)}",
+        fields=concrete,
+        pk_attname=pk.attname,
+        from_instance=[_instance_preparer(f) for f in concrete],
+        from_value=[_value_preparer(f) for f in concrete],
+    )
+    _INSERT_PLANS[key] = plan
+    return plan
+
+
+def _insert(
+    cursor: Any, plan: _InsertPlan, values: list[tuple[Any, ...]], *, returning: bool
+) -> list[int] | None:
+    connection = cursor.db
+    if returning and isinstance(cursor, Deferred):
+        raise ValueError("a deferred INSERT cannot return ids: reserve them first")
+    if returning and not connection.features.can_return_rows_from_bulk_insert:
+        raise RuntimeError("the database cannot return the ids of inserted rows")
+    tail = plan.tail_returning if returning else ""
+    step = max(1, connection.ops.bulk_batch_size(plan.fields, values))
+    new_ids: list[int] = []
+    for start in range(0, len(values), step):
+        chunk = values[start : start + step]
+        cursor.execute(
+            plan.head + ", ".join([plan.group] * len(chunk)) + tail,
+            [value for row in chunk for value in row],
+        )
+        if returning:
+            new_ids += [row[0] for row in cursor.fetchall()]
+    return new_ids if returning else None
+
+
+def _value_preparer(field: Field[Any, Any]) -> Callable[[Any, Any], Any]:
+    """How to get the database value of ``field`` from a value: the field's own preparation
+    (``get_db_prep_save``) as the ORM does it, skipped for plain values of plain fields,
+    where it would only cost time (about a quarter of a bulk write)."""
+    plain = _PLAIN_VALUES.get(type(field))
+    prepare = field.get_db_prep_save
+    if plain is None:
+        return prepare
+
+    def plain_or_prepared(value: Any, connection: Any) -> Any:
+        return value if type(value) in plain else prepare(value, connection)
+
+    return plain_or_prepared
+
+
+def _instance_preparer(field: Field[Any, Any]) -> Callable[[Model, Any], Any]:
+    """The same from a model instance, with the field's ``pre_save`` (``auto_now``)."""
+
+    def through_the_field(row: Model, connection: Any) -> Any:
         return field.get_db_prep_save(field.pre_save(row, True), connection)
 
     plain = _PLAIN_VALUES.get(type(field))
@@ -151,14 +340,173 @@ def _preparer(field: Field[Any, Any], connection: Any) -> Callable[[Model], Any]
         return through_the_field
     attname = field.attname
 
-    def attribute(row: Model) -> Any:
+    def attribute(row: Model, connection: Any) -> Any:
         value = getattr(row, attname)
-        return value if type(value) in plain else through_the_field(row)
+        return value if type(value) in plain else through_the_field(row, connection)
 
     return attribute
 
 
-def _mark_saved(rows: Sequence[Model], alias: str) -> None:
-    for row in rows:
-        row._state.adding = False
-        row._state.db = alias
+class Select:
+    """A SELECT of whole rows of one or more models, written once in SQL: what
+    ``Model.objects.select_related(...).filter(...)`` reads, without compiling the queryset
+    again for every call (for a lookup by key that costs several times what the database
+    spends answering it). Each row comes back as a tuple with one instance per model, or
+    None where an outer join found nothing; values pass through the same converters as the
+    ORM's, so SQLite's booleans and dates come back as Python's.
+
+    ``sql`` is everything after the column list. ``{Model}`` stands for the quoted table of
+    one of ``models`` or ``joined``, ``{Model.field}`` for its quoted column; ``%s`` is a
+    parameter, and a tuple parameter stands for a list: ``IN %s`` with ``(1, 2)`` becomes
+    ``IN (%s, %s)``. The statement is built once per database; rows are never cached.
+    """
+
+    def __init__(
+        self, models: Sequence[type[Model]], sql: str, *, joined: Sequence[type[Model]] = ()
+    ) -> None:
+        self.models = tuple(models)
+        self.sql = sql
+        self._tables = {model.__name__: model for model in (*self.models, *joined)}
+        self._built: dict[str, _BuiltSelect] = {}
+
+    def fetch(self, parameters: Sequence[Any]) -> list[tuple[Model | None, ...]]:
+        (rows,) = fetch_together((self, parameters))
+        return rows
+
+    def built_for(self, connection: Any) -> _BuiltSelect:
+        return self._built.get(connection.alias) or self._build(connection.alias, connection)
+
+    def _build(self, alias: str, connection: Any) -> _BuiltSelect:
+        quote = connection.ops.quote_name
+        names = {name: _QuotedTable(model, quote) for name, model in self._tables.items()}
+        columns: list[str] = []
+        converters: list[tuple[int, list[Any], Any]] = []
+        readers: list[tuple[type[Model], int, int, int, list[str]]] = []
+        for model in self.models:
+            meta = model._meta
+            table = quote(meta.db_table)
+            start = len(columns)
+            for field in meta.concrete_fields:
+                column = field.get_col(meta.db_table)
+                found = connection.ops.get_db_converters(column) + column.get_db_converters(
+                    connection
+                )
+                if found:
+                    converters.append((len(columns), found, column))
+                columns.append(f"{table}.{quote(field.column)}")
+            assert meta.pk is not None
+            pk_index = start + meta.concrete_fields.index(meta.pk)
+            attnames = [field.attname for field in meta.concrete_fields]
+            readers.append((model, start, len(columns), pk_index, attnames))
+        # Names come from the models, quoted; every value is a parameter.
+        sql = f"SELECT {', '.join(columns)} " + self.sql.format_map(names)
+        built = _BuiltSelect(alias, sql.split("%s"), converters, readers)
+        self._built[alias] = built
+        return built
+
+
+def fetch_together(
+    *lookups: tuple[Select, Sequence[Any]] | None,
+) -> list[list[tuple[Model | None, ...]]]:
+    """The rows of several ``Select``s (each with its parameters; None for a lookup not
+    needed, which finds nothing), in one round trip on PostgreSQL with client-side binding
+    and one by one elsewhere. Each is still its own statement, asked afresh."""
+    wanted = [lookup for lookup in lookups if lookup is not None]
+    if not wanted:
+        return [[] for _ in lookups]
+    connection = connections[router.db_for_read(wanted[0][0].models[0])]
+    built = [select.built_for(connection) for select, _ in wanted]
+    statements = [b.statement(parameters) for b, (_, parameters) in zip(built, wanted, strict=True)]
+    found: list[list[Sequence[Any]]] = []
+    with connection.cursor() as cursor:
+        if len(statements) > 1 and _sends_together(connection):
+            cursor.execute(
+                ";\n".join(sql for sql, _ in statements),
+                [value for _, parameters in statements for value in parameters],
+            )
+            found.append(cursor.fetchall())
+            while cursor.nextset():
+                found.append(cursor.fetchall())
+        else:
+            for sql, parameters in statements:
+                cursor.execute(sql, parameters)
+                found.append(cursor.fetchall())
+    if len(found) != len(wanted):
+        raise RuntimeError(f"{len(wanted)} results expected, not {len(found)}")
+    answers = iter(
+        [b.read(row, connection) for row in rows] for b, rows in zip(built, found, strict=True)
+    )
+    return [next(answers) if lookup is not None else [] for lookup in lookups]
+
+
+def _sends_together(connection: Any) -> bool:
+    """Whether several statements may go in one ``execute``: psycopg's client-side binding
+    (Django's default for PostgreSQL) sends them as one query text."""
+    options = connection.settings_dict.get("OPTIONS", {})
+    return bool(
+        connection.vendor == "postgresql" and options.get("server_side_binding") is not True
+    )
+
+
+class _QuotedTable:
+    """``{Model}`` and ``{Model.field}`` in a ``Select``'s SQL."""
+
+    def __init__(self, model: type[Model], quote: Callable[[str], str]) -> None:
+        self._model, self._quote = model, quote
+
+    def __format__(self, spec: str) -> str:
+        return self._quote(self._model._meta.db_table)
+
+    def __getattr__(self, name: str) -> str:
+        field = self._model._meta.get_field(name)
+        if not isinstance(field, Field) or not field.concrete:
+            raise AttributeError(f"{self._model._meta.label}.{name} is not a column")
+        return f"{self._quote(self._model._meta.db_table)}.{self._quote(field.column)}"
+
+
+class _BuiltSelect:
+    def __init__(
+        self,
+        alias: str,
+        parts: list[str],
+        converters: list[tuple[int, list[Any], Any]],
+        readers: list[tuple[type[Model], int, int, int, list[str]]],
+    ) -> None:
+        self.alias = alias
+        self.parts = parts
+        self.sql = "%s".join(parts)
+        self.converters = converters
+        self.readers = readers
+
+    def statement(self, parameters: Sequence[Any]) -> tuple[str, list[Any]]:
+        if len(parameters) != len(self.parts) - 1:
+            raise ValueError(f"{len(self.parts) - 1} parameters expected, not {len(parameters)}")
+        if not any(isinstance(p, tuple) for p in parameters):
+            return self.sql, list(parameters)
+        pieces: list[str] = [self.parts[0]]
+        flat: list[Any] = []
+        for parameter, part in zip(parameters, self.parts[1:], strict=True):
+            if isinstance(parameter, tuple):
+                if not parameter:
+                    raise ValueError("an empty list cannot stand in SQL's IN (...)")
+                pieces.append("(" + ", ".join(["%s"] * len(parameter)) + ")")
+                flat += parameter
+            else:
+                pieces.append("%s")
+                flat.append(parameter)
+            pieces.append(part)
+        return "".join(pieces), flat
+
+    def read(self, row: Sequence[Any], connection: Any) -> tuple[Model | None, ...]:
+        values = list(row)
+        for index, converters, column in self.converters:
+            value = values[index]
+            for convert in converters:
+                value = convert(value, column, connection)
+            values[index] = value
+        return tuple(
+            model.from_db(self.alias, attnames, values[start:stop])
+            if values[pk_index] is not None
+            else None
+            for model, start, stop, pk_index, attnames in self.readers
+        )

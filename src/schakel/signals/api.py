@@ -193,6 +193,23 @@ class ReceiptSerializer(serializers.Serializer[Any]):
     external_id = serializers.CharField(allow_null=True)
 
 
+#: How ReceiptSerializer writes ``received_at``.
+_RECEIVED_AT = serializers.DateTimeField()
+
+
+def receipt_for(signal: Signal, url: str, external_id: str | None) -> dict[str, Any]:
+    """What ``ReceiptSerializer`` makes of a new signal, built directly: a serializer for
+    five plain values costs more CPU than the rest of the answer (the serializer stays as
+    the OpenAPI document's description of it, and a test holds the two together)."""
+    return {
+        "reference": signal.reference,
+        "url": url,
+        "band": str(signal.band),
+        "received_at": _RECEIVED_AT.to_representation(signal.received_at),
+        "external_id": external_id,
+    }
+
+
 class TriageSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=TriageRecord.Kind.choices)
     model_version = serializers.CharField()
@@ -501,15 +518,7 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
         except InvalidFields as exc:
             raise _api_names(exc) from None
         url = signal_url(signal)
-        receipt = ReceiptSerializer(
-            {
-                "reference": signal.reference,
-                "url": url,
-                "band": signal.band,
-                "received_at": signal.received_at,
-                "external_id": external_id or None,
-            }
-        ).data
+        receipt = receipt_for(signal, url, external_id or None)
         return Response(receipt, status=201, headers={"Location": request.build_absolute_uri(url)})
 
     @extend_schema(

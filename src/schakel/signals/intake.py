@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model
 from django.utils import timezone
@@ -28,8 +28,9 @@ from schakel.normalise import (
     normalise_plate,
     postcode_key,
 )
-from schakel.partners.models import Organisation, Region, SharingGroup
+from schakel.partners.models import Organisation, Region, SharingGroup, SharingGroupMembership
 from schakel.partners.vocabulary import RegionKind
+from schakel.rows import Select, fetch_together
 from schakel.signals.models import AddressMention, Channel, CompanyMention, PersonMention, Tlp
 from schakel.signals.rules.indicators import catalogue
 from schakel.signals.rules.triage import TriageFacts
@@ -185,6 +186,37 @@ def _check_code(problems: _Problems, path: str, vocabulary: str, code: str) -> N
         problems.add(path, _("Unknown value “%(code)s”.") % {"code": code})
 
 
+# The lookups of every intake, in SQL written once (rows.Select): the ORM would compile each
+# queryset again per signal. They go to the database together (one round trip), and each
+# asks it every time, so a group the organisation has left, or a recipient deactivated
+# since, is refused at once.
+_MUNICIPALITY_KIND = RegionKind.MUNICIPALITY.value
+_MUNICIPALITY = Select((Region,), "FROM {Region} WHERE {Region.code} = %s AND {Region.kind} = %s")
+_GROUPS_OF_MEMBER = Select(
+    (SharingGroup,),
+    "FROM {SharingGroup} WHERE {SharingGroup.id} IN %s AND {SharingGroup.id} IN ("
+    "SELECT {SharingGroupMembership.group} FROM {SharingGroupMembership} "
+    "WHERE {SharingGroupMembership.organisation} = %s) ORDER BY {SharingGroup.name}",
+    joined=(SharingGroupMembership,),
+)
+_ACTIVE_ORGANISATIONS = Select(
+    (Organisation,),
+    "FROM {Organisation} WHERE {Organisation.id} IN %s AND {Organisation.is_active} = %s "
+    "ORDER BY {Organisation.name}",
+)
+
+M = TypeVar("M", bound=Model)
+
+
+def _each(rows: list[tuple[Model | None, ...]], model: type[M]) -> list[M]:
+    return [row for (row,) in rows if isinstance(row, model)]
+
+
+def _first(rows: list[tuple[Model | None, ...]], model: type[M]) -> M | None:
+    found = _each(rows, model)
+    return found[0] if found else None
+
+
 def validate_signal(
     data: SignalInput, *, owner: Organisation, channel: str, today: date | None = None
 ) -> CleanSignal:
@@ -205,16 +237,22 @@ def validate_signal(
     if data.observed_on and data.observed_on > today:
         problems.add("observed_on", _("The date of observation lies in the future."))
 
-    municipality = None
-    if data.municipality:
-        municipality = Region.objects.filter(
-            code=data.municipality, kind=RegionKind.MUNICIPALITY
-        ).first()
-        if municipality is None:
-            problems.add(
-                "municipality",
-                _("Unknown municipality code “%(code)s”.") % {"code": data.municipality},
-            )
+    # No query for empty lists: bulk import validates many rows without groups or recipients.
+    group_ids, recipient_ids = tuple(set(data.sharing_group_ids)), tuple(set(data.recipient_ids))
+    found_municipality, found_groups, found_recipients = fetch_together(
+        (_MUNICIPALITY, [data.municipality, _MUNICIPALITY_KIND]) if data.municipality else None,
+        (_GROUPS_OF_MEMBER, [group_ids, owner.pk]) if group_ids else None,
+        (_ACTIVE_ORGANISATIONS, [recipient_ids, True]) if recipient_ids else None,
+    )
+    municipality = _first(found_municipality, Region)
+    groups = _each(found_groups, SharingGroup)
+    recipients = _each(found_recipients, Organisation)
+
+    if data.municipality and municipality is None:
+        problems.add(
+            "municipality",
+            _("Unknown municipality code “%(code)s”.") % {"code": data.municipality},
+        )
 
     for index, code in enumerate(data.forms_of_exploitation):
         _check_code(problems, f"forms_of_exploitation[{index}]", "forms_of_exploitation", code)
@@ -249,22 +287,11 @@ def validate_signal(
         problems, "information_reliability", "reliability_information", data.information_reliability
     )
 
-    # No query for empty lists: bulk import validates many rows without groups or recipients.
-    groups = (
-        list(SharingGroup.objects.filter(pk__in=data.sharing_group_ids, members=owner).distinct())
-        if data.sharing_group_ids
-        else []
-    )
-    if len(groups) != len(set(data.sharing_group_ids)):
+    if len(groups) != len(group_ids):
         problems.add(
             "sharing_group_ids", _("You can share only with groups your organisation belongs to.")
         )
-    recipients = (
-        list(Organisation.objects.filter(pk__in=data.recipient_ids, is_active=True))
-        if data.recipient_ids
-        else []
-    )
-    if len(recipients) != len(set(data.recipient_ids)):
+    if len(recipients) != len(recipient_ids):
         problems.add("recipient_ids", _("Unknown recipient organisation."))
     if data.recipient_ids and data.tlp != Tlp.RED:
         problems.add(

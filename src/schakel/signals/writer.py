@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.partners.models import User
-from schakel.rows import insert_rows, reserve_ids, update_row
+from schakel.rows import deferred, insert_rows, insert_values, reserve_ids, update_row
 from schakel.signals.events import signal_committed, signals_committed
 from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
@@ -95,67 +95,112 @@ def signal_for(
     )
 
 
-def triage_record_for(signal: Signal, result: triage.TriageResult) -> TriageRecord:
-    return TriageRecord(
-        signal_id=signal.pk,
-        kind=TriageRecord.Kind.INTAKE,
-        model_version=result.model_version,
-        score=result.score,
-        band=result.band,
-        result=result.as_dict(),
-        created_at=signal.created_at,
+# The rows below a signal are written as tuples of values, not model instances (nobody
+# reads them back here, and building an instance costs more than preparing its values): the
+# ``*_COLUMNS`` name each tuple's fields in order, as ``rows.insert_values`` wants them.
+
+TRIAGE_COLUMNS = (
+    "signal",
+    "kind",
+    "model_version",
+    "score",
+    "band",
+    "result",
+    "created_at",
+    "created_by",
+)
+
+
+def triage_record_for(signal: Signal, result: triage.TriageResult) -> tuple[Any, ...]:
+    return (
+        signal.pk,
+        TriageRecord.Kind.INTAKE.value,
+        result.model_version,
+        result.score,
+        result.band,
+        result.as_dict(),
+        signal.created_at,
+        None,
     )
 
 
-def person_mention_for(signal: Signal, person: CleanPerson) -> PersonMention:
+PERSON_COLUMNS = (
+    "signal",
+    "role",
+    "given_names",
+    "family_name",
+    "alias",
+    "name_key",
+    "date_of_birth",
+    "age_band",
+    "gender",
+    "nationality",
+    "migration_status",
+    "languages",
+)
+
+
+def person_mention_for(signal: Signal, person: CleanPerson) -> tuple[Any, ...]:
     source = person.source
-    return PersonMention(
-        signal_id=signal.pk,
-        role=source.role,
-        given_names=source.given_names.strip(),
-        family_name=source.family_name.strip(),
-        alias=source.alias.strip(),
-        name_key=person.name_key,
-        date_of_birth=source.date_of_birth,
-        age_band=source.age_band,
-        gender=source.gender,
-        nationality=source.nationality.upper(),
-        migration_status=source.migration_status,
-        languages=list(source.languages),
+    return (
+        signal.pk,
+        source.role,
+        source.given_names.strip(),
+        source.family_name.strip(),
+        source.alias.strip(),
+        person.name_key,
+        source.date_of_birth,
+        source.age_band,
+        source.gender,
+        source.nationality.upper(),
+        source.migration_status,
+        list(source.languages),
     )
+
+
+COMPANY_COLUMNS = ("signal", "name", "name_key", "registration_number", "role")
+ADDRESS_COLUMNS = (
+    "signal",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "country",
+    "address_key",
+    "is_place_of_observation",
+)
+IDENTIFIER_COLUMNS = ("signal", "kind", "subkind", "value", "normalised", "person", "company")
 
 
 def mentions_for(
     signal: Signal, clean: CleanSignal
-) -> tuple[list[CompanyMention], list[AddressMention], list[IdentifierMention]]:
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The company, address and (not person-bound) identifier rows of one signal."""
     companies = [
-        CompanyMention(
-            signal_id=signal.pk,
-            name=company.name.strip(),
-            name_key=key,
-            registration_number=company.registration_number.strip(),
-            role=company.role,
+        (
+            signal.pk,
+            company.name.strip(),
+            key,
+            company.registration_number.strip(),
+            company.role,
         )
         for company, key in zip(clean.data.companies, clean.company_keys, strict=True)
     ]
     addresses = [
-        AddressMention(
-            signal_id=signal.pk,
-            street=a.street.strip(),
-            house_number=a.house_number.strip(),
-            postcode=a.postcode.strip().upper(),
-            city=a.city.strip(),
-            country=(a.country or "NL").upper(),
-            address_key=key or "",
-            is_place_of_observation=a.is_place_of_observation,
+        (
+            signal.pk,
+            a.street.strip(),
+            a.house_number.strip(),
+            a.postcode.strip().upper(),
+            a.city.strip(),
+            (a.country or "NL").upper(),
+            key or "",
+            a.is_place_of_observation,
         )
         for a, key in zip(clean.data.addresses, clean.address_keys, strict=True)
     ]
     identifiers = [
-        IdentifierMention(
-            signal_id=signal.pk, kind=kind, subkind=subkind, value=value, normalised=normalised
-        )
+        (signal.pk, kind, subkind, value, normalised, None, None)
         for kind, subkind, value, normalised in clean.identifiers
     ]
     return companies, addresses, identifiers
@@ -205,84 +250,48 @@ def _write_batch(
 ) -> list[Signal]:
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
     retention_until = initial_retention(timezone.localdate())
-    # PostgreSQL hands out the ids first, so that each signal is inserted with its reference;
-    # elsewhere (SQLite) the rows get placeholders that are unique until the database has
-    # numbered them, and their references are written after.
-    ids = reserve_ids(Signal, len(batch))
-    token = uuid.uuid4().hex[:16]
-    signals = [
-        signal_for(
-            item,
-            result,
-            submitted_by=submitted_by,
-            channel=channel,
-            received_at=received_at,
-            reference=(
-                signal_reference(received_at, ids[index])
-                if ids is not None
-                else f"tmp-{token}-{index}"
-            ),
-            retention_until=retention_until,
-        )
-        for index, (item, result) in enumerate(zip(batch, results, strict=True))
-    ]
-    if ids is not None:
-        for signal, pk in zip(signals, ids, strict=True):
-            signal.pk = pk
-        insert_rows(Signal, signals)
-    else:
-        insert_rows(Signal, signals, set_ids=True)
-        if any(signal.pk is None for signal in signals):
-            raise RuntimeError("the database did not return the ids of the new signals")
-        for signal in signals:
-            signal.reference = signal_reference(received_at, signal.pk)
-            update_row(Signal, signal.pk, reference=signal.reference)
+    persons = sum(len(item.clean.persons) for item in batch)
 
-    groups = Signal.sharing_groups.through
-    recipients = Signal.recipients.through
-    group_rows, recipient_rows, indicator_rows, triage_rows = [], [], [], []
-    person_rows: list[PersonMention] = []
-    person_identifiers: list[list[tuple[str, str, str, str]]] = []
-    company_rows, address_rows, identifier_rows = [], [], []
-    for signal, item, result in zip(signals, batch, results, strict=True):
-        clean = item.clean
-        group_rows += [groups(signal_id=signal.pk, sharinggroup_id=g.pk) for g in clean.groups]
-        recipient_rows += [
-            recipients(signal_id=signal.pk, organisation_id=o.pk) for o in clean.recipients
-        ]
-        indicator_rows += [
-            SignalIndicator(signal_id=signal.pk, indicator_id=i)
-            for i in sorted(set(clean.data.indicator_ids))
-        ]
-        triage_rows.append(triage_record_for(signal, result))
-        for person in clean.persons:
-            person_rows.append(person_mention_for(signal, person))
-            person_identifiers.append(person.identifiers)
-        companies, addresses, identifiers = mentions_for(signal, clean)
-        company_rows += companies
-        address_rows += addresses
-        identifier_rows += identifiers
-
-    insert_rows(groups, group_rows)
-    insert_rows(recipients, recipient_rows)
-    insert_rows(SignalIndicator, indicator_rows)
-    insert_rows(TriageRecord, triage_rows)
-    insert_rows(PersonMention, person_rows, set_ids=True)
-    for mention, values in zip(person_rows, person_identifiers, strict=True):
-        identifier_rows += [
-            IdentifierMention(
-                signal_id=mention.signal_id,
-                person_id=mention.pk,
-                kind=kind,
-                subkind=subkind,
-                value=value,
-                normalised=normalised,
+    def new_signals(references: Sequence[str]) -> list[Signal]:
+        return [
+            signal_for(
+                item,
+                result,
+                submitted_by=submitted_by,
+                channel=channel,
+                received_at=received_at,
+                reference=reference,
+                retention_until=retention_until,
             )
-            for kind, subkind, value, normalised in values
+            for item, result, reference in zip(batch, results, references, strict=True)
         ]
-    insert_rows(CompanyMention, company_rows)
-    insert_rows(AddressMention, address_rows)
-    insert_rows(IdentifierMention, identifier_rows)
+
+    # One cursor for the batch's statements: opening one costs about as much as a row.
+    with connections[router.db_for_write(Signal)].cursor() as cursor:
+        # PostgreSQL (and SQLite under the transaction's write lock) hand out the ids first,
+        # so that each signal is inserted with its reference and each row below it with its
+        # keys, nothing read back: every INSERT of the batch goes in one round trip.
+        reserved = reserve_ids({Signal: len(batch), PersonMention: persons}, cursor=cursor)
+        if reserved is not None:
+            ids = reserved[Signal]
+            signals = new_signals([signal_reference(received_at, pk) for pk in ids])
+            for signal, pk in zip(signals, ids, strict=True):
+                signal.pk = pk
+            with deferred(cursor) as statements:
+                insert_rows(Signal, signals, cursor=statements)
+                _insert_rows_below(signals, batch, results, reserved[PersonMention], statements)
+        else:
+            # Elsewhere the rows get placeholders that are unique until the database has
+            # numbered them, and their references are written after.
+            token = uuid.uuid4().hex[:16]
+            signals = new_signals([f"tmp-{token}-{index}" for index in range(len(batch))])
+            insert_rows(Signal, signals, set_ids=True, cursor=cursor)
+            if any(signal.pk is None for signal in signals):
+                raise RuntimeError("the database did not return the ids of the new signals")
+            for signal in signals:
+                signal.reference = signal_reference(received_at, signal.pk)
+                update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
+            _insert_rows_below(signals, batch, results, None, cursor)
 
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
@@ -303,6 +312,65 @@ def _write_batch(
         )
     transaction.on_commit(lambda: _announce(signals))
     return list(signals)
+
+
+def _insert_rows_below(
+    signals: Sequence[Signal],
+    batch: Sequence[ToWrite],
+    results: Sequence[triage.TriageResult],
+    person_ids: Sequence[int] | None,
+    cursor: Any,
+) -> None:
+    """Sharing, indicators, triage records and mentions: one INSERT per table. The persons'
+    mentions get ``person_ids`` when they were reserved, else the ids the database returns."""
+    group_rows: list[tuple[int, int]] = []
+    recipient_rows: list[tuple[int, int]] = []
+    indicator_rows: list[tuple[int, str]] = []
+    triage_rows, person_rows = [], []
+    person_identifiers: list[list[tuple[str, str, str, str]]] = []
+    company_rows, address_rows, identifier_rows = [], [], []
+    for signal, item, result in zip(signals, batch, results, strict=True):
+        clean = item.clean
+        group_rows += [(signal.pk, group.pk) for group in clean.groups]
+        recipient_rows += [(signal.pk, organisation.pk) for organisation in clean.recipients]
+        indicator_rows += [(signal.pk, i) for i in sorted(set(clean.data.indicator_ids))]
+        triage_rows.append(triage_record_for(signal, result))
+        for person in clean.persons:
+            person_rows.append(person_mention_for(signal, person))
+            person_identifiers.append(person.identifiers)
+        companies, addresses, identifiers = mentions_for(signal, clean)
+        company_rows += companies
+        address_rows += addresses
+        identifier_rows += identifiers
+
+    insert_values(
+        Signal.sharing_groups.through, ("signal", "sharinggroup"), group_rows, cursor=cursor
+    )
+    insert_values(
+        Signal.recipients.through, ("signal", "organisation"), recipient_rows, cursor=cursor
+    )
+    insert_values(SignalIndicator, ("signal", "indicator_id"), indicator_rows, cursor=cursor)
+    insert_values(TriageRecord, TRIAGE_COLUMNS, triage_rows, cursor=cursor)
+    if person_ids is None:
+        person_ids = insert_values(
+            PersonMention, PERSON_COLUMNS, person_rows, returning_ids=True, cursor=cursor
+        )
+    else:
+        insert_values(
+            PersonMention,
+            ("id", *PERSON_COLUMNS),
+            [(pk, *row) for pk, row in zip(person_ids, person_rows, strict=True)],
+            cursor=cursor,
+        )
+    for mention, person_id, values in zip(person_rows, person_ids, person_identifiers, strict=True):
+        signal_id = mention[0]
+        identifier_rows += [
+            (signal_id, kind, subkind, value, normalised, person_id, None)
+            for kind, subkind, value, normalised in values
+        ]
+    insert_values(CompanyMention, COMPANY_COLUMNS, company_rows, cursor=cursor)
+    insert_values(AddressMention, ADDRESS_COLUMNS, address_rows, cursor=cursor)
+    insert_values(IdentifierMention, IDENTIFIER_COLUMNS, identifier_rows, cursor=cursor)
 
 
 def _announce(signals: Sequence[Signal]) -> None:

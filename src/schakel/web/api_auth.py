@@ -22,7 +22,17 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from schakel.audit import services as audit
 from schakel.partners.auth import SchakelBackend
-from schakel.partners.models import User
+from schakel.partners.models import Organisation, User
+from schakel.rows import Select
+
+#: The token with its user and the user's organisation, read afresh on every request (never
+#: cached: a revoked token, a deactivated user or organisation is refused at once).
+_TOKEN_WITH_USER = Select(
+    (Token, User, Organisation),
+    "FROM {Token} JOIN {User} ON {User.id} = {Token.user} "
+    "LEFT JOIN {Organisation} ON {Organisation.id} = {User.organisation} "
+    "WHERE {Token.key} = %s",
+)
 
 
 class UserTokenAuthentication(TokenAuthentication):
@@ -30,13 +40,19 @@ class UserTokenAuthentication(TokenAuthentication):
     inactive users, users of a deactivated organisation and, in production, demo accounts."""
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        token = Token.objects.select_related("user__organisation").filter(key=key).first()
+        found = _TOKEN_WITH_USER.fetch([key])
         # DRF's own messages, so that its translations apply.
-        if token is None:
+        if not found:
             raise AuthenticationFailed(_("Invalid token."))
-        if not SchakelBackend().user_can_authenticate(token.user):
+        token, user, organisation = found[0]
+        assert isinstance(token, Token) and isinstance(user, User)
+        assert organisation is None or isinstance(organisation, Organisation)
+        # As select_related("user__organisation") would leave them: no query for either later.
+        user.organisation = organisation
+        token.user = user
+        if not SchakelBackend().user_can_authenticate(user):
             raise AuthenticationFailed(_("User inactive or deleted."))
-        return token.user, token
+        return user, token
 
 
 class UserRateThrottle(throttling.UserRateThrottle):

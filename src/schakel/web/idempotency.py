@@ -28,7 +28,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
@@ -36,7 +36,7 @@ from rest_framework.response import Response
 
 from schakel.errors import Conflict, InvalidInput, SchakelError
 from schakel.partners.models import User
-from schakel.rows import insert_rows, update_row
+from schakel.rows import insert_values, update_row
 from schakel.web.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -91,22 +91,36 @@ def respond_once(request: Request, handle: Callable[[], Response]) -> Response:
     raise Conflict(_("This request is being answered already; try again in a moment."))
 
 
+#: The columns of a new record, in the order ``_answer_first_time`` gives them.
+_RECORD_COLUMNS = (
+    "user",
+    "key",
+    "fingerprint",
+    "status_code",
+    "response_body",
+    "location",
+    "created_at",
+    "expires_at",
+)
+
+
 def _answer_first_time(
     user: User, key: str, fingerprint: str, handle: Callable[[], Response]
 ) -> Response:
     now = timezone.now()
-    with transaction.atomic():
+    connection = connections[router.db_for_write(IdempotencyRecord)]
+    # One cursor for the record's INSERT and UPDATE (``handle`` opens its own as it likes).
+    with transaction.atomic(), connection.cursor() as cursor:
         # The first statement of the transaction, so a failure here has nothing else to undo
         # (no savepoint needed): leaving the block with _AlreadyAnswered rolls it back.
-        record = IdempotencyRecord(
-            user=user,
-            key=key,
-            fingerprint=fingerprint,
-            created_at=now,
-            expires_at=now + KEY_LIFETIME,
-        )
         try:
-            insert_rows(IdempotencyRecord, [record], set_ids=True)
+            (record_id,) = insert_values(
+                IdempotencyRecord,
+                _RECORD_COLUMNS,
+                [(user.pk, key, fingerprint, 0, {}, "", now, now + KEY_LIFETIME)],
+                returning_ids=True,
+                cursor=cursor,
+            )
         except IntegrityError:
             raise _AlreadyAnswered from None
         response = handle()
@@ -116,10 +130,11 @@ def _answer_first_time(
             return response
         update_row(
             IdempotencyRecord,
-            record.pk,
+            record_id,
             status_code=response.status_code,
             response_body=response.data,
             location=response.get("Location", "")[:500],
+            cursor=cursor,
         )
         return response
 

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 from schakel.audit.models import AuditEntry
 from schakel.jobs.services import PERIODIC_JOBS
 from schakel.partners.models import User
+from schakel.signals.api import ReceiptSerializer, receipt_for
 from schakel.signals.models import Signal
 from schakel.testing.personas import World
 from schakel.web.api_auth import issue_api_token
@@ -348,3 +349,26 @@ def test_an_outsider_without_a_group_cannot_share_into_region_a(
 ) -> None:
     response = token_client(world.users["outsider"]).post(URL, body(world), format="json")
     assert response.status_code == 400 and "sharing_groups" in _fields(response)
+
+
+def test_the_receipt_is_what_its_serializer_describes(
+    world: World, token_client: TokenClient
+) -> None:
+    response = token_client(world.users["care_coordinator"]).post(URL, body(world), format="json")
+    assert response.status_code == 201
+    signal = Signal.objects.get()
+    url = f"/api/v1/signals/{signal.reference}/"
+    for external_id in ("crm-4711", None):
+        described = dict(
+            ReceiptSerializer(
+                {
+                    "reference": signal.reference,
+                    "url": url,
+                    "band": signal.band,
+                    "received_at": signal.received_at,
+                    "external_id": external_id,
+                }
+            ).data
+        )
+        assert receipt_for(signal, url, external_id) == described
+    assert response.json() == receipt_for(signal, url, "crm-4711")

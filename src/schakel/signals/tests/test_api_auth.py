@@ -10,15 +10,18 @@ from collections.abc import Callable, Iterator
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.partners.models import User
 from schakel.testing.personas import World
-from schakel.web.api_auth import issue_api_token, revoke_api_token
+from schakel.web.api_auth import UserTokenAuthentication, issue_api_token, revoke_api_token
 
 pytestmark = pytest.mark.django_db
 SignIn = Callable[[User], Client]
@@ -169,3 +172,36 @@ def test_the_account_page_makes_shows_once_replaces_and_revokes_a_token(
     assert Token.objects.get(user=carla).key != key
     revoked = client.post(reverse("account"), {"action": "api_token_revoke"})
     assert revoked.status_code == 302 and not Token.objects.filter(user=carla).exists()
+
+
+def test_a_deactivated_user_or_organisation_is_refused_at_the_next_request(world: World) -> None:
+    piet = world.users["police_analyst"]
+    client = with_token(issue_api_token(piet))
+    assert client.get(LIST).status_code == 200
+    User.objects.filter(pk=piet.pk).update(is_active=False)
+    assert client.get(LIST).status_code == 401
+    User.objects.filter(pk=piet.pk).update(is_active=True)
+    assert client.get(LIST).status_code == 200
+    world.police_a.is_active = False
+    world.police_a.save()
+    assert client.get(LIST).status_code == 401
+
+
+def test_a_token_is_checked_with_its_user_and_organisation_in_one_query(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    key = issue_api_token(carla)
+    with CaptureQueriesContext(connection) as queries:
+        user, token = UserTokenAuthentication().authenticate_credentials(key)
+        # Loaded as select_related would leave them: no query for either afterwards.
+        assert token.user == user == carla and token.key == key
+        assert user.organisation == world.municipality_a
+        assert user.organisation.is_active is True and user.is_active is True
+    assert len(queries) == 1
+    with pytest.raises(AuthenticationFailed):
+        UserTokenAuthentication().authenticate_credentials(key[:-1] + "x")
+
+
+def test_a_superuser_without_an_organisation_may_use_a_token(world: World) -> None:
+    root = User.objects.create_superuser("root", "root@example.test", "not-used-here")
+    user, _token = UserTokenAuthentication().authenticate_credentials(issue_api_token(root))
+    assert user == root and user.organisation is None and user.is_superuser is True

@@ -9,9 +9,10 @@ import time_machine
 
 from schakel.audit.models import AuditEntry
 from schakel.errors import InvalidFields
+from schakel.partners.models import SharingGroupMembership
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import IdentifierMention, Signal, TriageRecord
-from schakel.signals.services import overrule_band, retriage_signal
+from schakel.signals.services import create_signal, overrule_band, retriage_signal
 from schakel.signals.tests.factories import make_signal, signal_input
 from schakel.testing.personas import World
 
@@ -175,3 +176,68 @@ def test_unknown_bands_bad_postcodes_and_overlong_names_are_named(world: World) 
     assert {"persons[0].age_band", "persons[0].family_name", "addresses[0].postcode"} <= set(
         problems
     )
+
+
+def test_an_organisation_that_left_a_group_can_no_longer_share_with_it(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    shared = make_signal(carla, groups=[world.table_a])
+    assert list(shared.sharing_groups.all()) == [world.table_a]
+    SharingGroupMembership.objects.filter(
+        group=world.table_a, organisation=world.municipality_a
+    ).delete()
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(carla, groups=[world.table_a])
+    assert set(exc.value.problems) == {"sharing_group_ids"}
+    # A colleague organisation still in the group still can.
+    assert make_signal(world.users["police_analyst"], groups=[world.table_a]).pk
+
+
+def test_a_group_named_twice_is_linked_once_and_an_unknown_one_is_refused(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    twice = make_signal(carla, groups=[world.table_a, world.table_a])
+    assert list(twice.sharing_groups.all()) == [world.table_a]
+    with pytest.raises(InvalidFields) as exc:
+        create_signal(
+            signal_input(sharing_group_ids=[world.table_a.pk, 999_999]),
+            submitted_by=carla,
+            channel="full_form",
+        )
+    assert set(exc.value.problems) == {"sharing_group_ids"}
+
+
+def test_only_known_municipalities_and_active_recipients_are_accepted(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    with pytest.raises(InvalidFields) as exc:
+        # A police region's code is a region, not a municipality.
+        make_signal(carla, municipality="PR-ZWB")
+    assert set(exc.value.problems) == {"municipality"}
+    red = make_signal(carla, tlp="RED", recipient_ids=[world.police_a.pk])
+    assert list(red.recipients.all()) == [world.police_a]
+    assert red.municipality is not None and red.municipality.code == "GM0758"
+    world.police_a.is_active = False
+    world.police_a.save()
+    with pytest.raises(InvalidFields) as exc:
+        make_signal(carla, tlp="RED", recipient_ids=[world.police_a.pk])
+    assert set(exc.value.problems) == {"recipient_ids"}
+
+
+def test_each_persons_identifiers_point_at_that_person(world: World) -> None:
+    signal = make_signal(
+        world.users["care_coordinator"],
+        persons=[
+            PersonInput(role="possible_victim", family_name="Popescu", phones=["0612345678"]),
+            PersonInput(role="suspect", family_name="Dragomir", emails=["m@example.test"]),
+            PersonInput(role="witness", family_name="Jansen", phones=["0687654321"]),
+        ],
+    )
+    owners = {
+        (m.normalised, m.person.family_name if m.person else None)
+        for m in IdentifierMention.objects.filter(signal=signal).select_related("person")
+    }
+    assert owners == {
+        ("+31612345678", "Popescu"),
+        ("m@example.test", "Dragomir"),
+        ("+31687654321", "Jansen"),
+        ("NL91ABNA0417164300", None),
+    }
+    assert all(p.signal_id == signal.pk for p in signal.persons.all())

@@ -1,0 +1,178 @@
+"""``schakel.rows``, the plain-SQL reads and writes of the hot paths, checked against what the
+ORM stores and reads: the same values, the same types, nothing sent that failed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from schakel.partners.models import Organisation, Region, SharingGroup
+from schakel.rows import (
+    Select,
+    deferred,
+    fetch_together,
+    insert_rows,
+    insert_values,
+    reserve_ids,
+)
+from schakel.signals.models import PersonMention, Signal, SignalIndicator, TriageRecord
+from schakel.signals.tests.factories import make_signal
+from schakel.signals.writer import PERSON_COLUMNS
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+ORGANISATION_WITH_REGION = Select(
+    (Organisation, Region),
+    "FROM {Organisation} LEFT JOIN {Region} ON {Region.id} = {Organisation.region} "
+    "WHERE {Organisation.id} IN %s ORDER BY {Organisation.name}",
+)
+GROUP_BY_NAME = Select((SharingGroup,), "FROM {SharingGroup} WHERE {SharingGroup.name} = %s")
+
+
+def test_a_select_reads_what_the_orm_reads_with_its_types(world: World) -> None:
+    world.national.region = None
+    world.national.save()
+    rows = ORGANISATION_WITH_REGION.fetch([(world.municipality_a.pk, world.national.pk)])
+    assert rows == [
+        (world.municipality_a, world.breda),
+        (world.national, None),  # the outer join found no region
+    ]
+    organisation, region = rows[0]
+    assert isinstance(organisation, Organisation) and isinstance(region, Region)
+    fresh = Organisation.objects.get(pk=world.municipality_a.pk)
+    assert [getattr(organisation, f.attname) for f in Organisation._meta.concrete_fields] == [
+        getattr(fresh, f.attname) for f in Organisation._meta.concrete_fields
+    ]
+    # SQLite stores booleans as 0 and 1: the field's converter makes them booleans again.
+    assert organisation.is_active is True
+    assert not organisation._state.adding and organisation._state.db == "default"
+
+
+def test_a_select_asks_the_database_every_time(world: World) -> None:
+    (found,) = GROUP_BY_NAME.fetch([world.table_a.name])
+    assert found == (world.table_a,)
+    SharingGroup.objects.filter(pk=world.table_a.pk).update(name="Renamed")
+    assert GROUP_BY_NAME.fetch([world.table_a.name]) == []
+
+
+def test_a_select_refuses_the_wrong_number_of_parameters_and_an_empty_list(world: World) -> None:
+    with pytest.raises(ValueError, match="1 parameters expected"):
+        GROUP_BY_NAME.fetch([])
+    with pytest.raises(ValueError, match="empty list"):
+        ORGANISATION_WITH_REGION.fetch([()])
+
+
+def test_lookups_fetched_together_come_back_in_order(world: World) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        by_name, skipped, organisations = fetch_together(
+            (GROUP_BY_NAME, [world.table_b.name]),
+            None,
+            (ORGANISATION_WITH_REGION, [(world.police_a.pk,)]),
+        )
+    assert by_name == [(world.table_b,)] and skipped == []
+    assert [organisation for organisation, _region in organisations] == [world.police_a]
+    # One round trip where the database takes several statements at once.
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_values_are_stored_as_the_orm_stores_them(world: World) -> None:
+    signal = make_signal(world.users["care_coordinator"])
+    at = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+    with transaction.atomic():
+        (record_id,) = insert_values(
+            TriageRecord,
+            (
+                "signal",
+                "kind",
+                "model_version",
+                "score",
+                "band",
+                "result",
+                "created_at",
+                "created_by",
+            ),
+            [(signal.pk, TriageRecord.Kind.RETRIAGE, "7", 1.5, "discuss", {"a": [1]}, at, None)],
+            returning_ids=True,
+        )
+    record = TriageRecord.objects.get(pk=record_id)
+    assert (record.kind, record.score, record.result, record.created_at) == (
+        "retriage",
+        1.5,
+        {"a": [1]},
+        at,
+    )
+
+
+def test_every_column_must_be_named_once(world: World) -> None:
+    signal = make_signal(world.users["care_coordinator"])
+    with pytest.raises(ValueError, match="missing: \\['band'"):
+        insert_values(
+            TriageRecord,
+            ("signal", "kind", "model_version", "score", "result", "created_at", "created_by"),
+            [(signal.pk, "intake", "1", 0.0, {}, datetime.now(UTC), None)],
+        )
+    assert TriageRecord.objects.filter(signal=signal).count() == 1  # the intake's own
+
+
+def test_reserved_ids_are_new_and_take_the_rows_given_them(world: World) -> None:
+    signal = make_signal(world.users["care_coordinator"])
+    before = set(PersonMention.objects.values_list("pk", flat=True))
+    with transaction.atomic():
+        reserved = reserve_ids({PersonMention: 3, Signal: 0})
+        assert reserved is not None and reserved[Signal] == []
+        ids = reserved[PersonMention]
+        assert len(set(ids)) == 3 and not set(ids) & before
+        insert_rows(
+            PersonMention,
+            [PersonMention(pk=pk, signal=signal, role="witness") for pk in ids],
+        )
+    assert set(PersonMention.objects.filter(role="witness").values_list("pk", flat=True)) == set(
+        ids
+    )
+    # And the counter moved on: the next row the database numbers comes after them.
+    later = PersonMention.objects.create(signal=signal, role="suspect")
+    assert later.pk > max(ids)
+
+
+def test_deferred_statements_go_together_or_not_at_all(world: World) -> None:
+    signal = make_signal(world.users["care_coordinator"])
+    columns = ("signal", "indicator_id")
+    before = SignalIndicator.objects.count()
+    with (
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        deferred(cursor) as statements,
+    ):
+        insert_values(SignalIndicator, columns, [(signal.pk, "x.one")], cursor=statements)
+        raise RuntimeError("the block fails before anything is sent")
+    assert SignalIndicator.objects.count() == before
+
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        deferred(cursor) as statements,
+    ):
+        insert_values(SignalIndicator, columns, [(signal.pk, "x.one")], cursor=statements)
+        insert_values(SignalIndicator, columns, [(signal.pk, "x.two")], cursor=statements)
+        assert SignalIndicator.objects.count() == before  # nothing sent yet
+        with pytest.raises(ValueError, match="cannot return ids"):
+            insert_values(
+                PersonMention,
+                PERSON_COLUMNS,
+                [(signal.pk, "witness", "", "", "", "", date(2000, 1, 1), "", "", "", "", [])],
+                returning_ids=True,
+                cursor=statements,
+            )
+    inserts = [q for q in queries if "INSERT" in q["sql"]]
+    assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
+    assert set(
+        SignalIndicator.objects.filter(indicator_id__startswith="x.").values_list(
+            "indicator_id", flat=True
+        )
+    ) == {"x.one", "x.two"}
