@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django_tasks import task
 
 from schakel.entities.services import resolve_signals
-from schakel.signals.events import signals_committed
+from schakel.signals.events import signals_written
 from schakel.signals.models import Signal
 
 
@@ -34,7 +34,10 @@ def run_linkage_job(schema: str, threshold: float | None = None) -> str:
     return f"{run.schema} {run.status}: {run.counts}"
 
 
-@receiver(signals_committed, sender=Signal)
-def resolve_when_committed(sender: type[Signal], records: list[Signal], **kwargs: Any) -> None:
-    # One job per written batch: one for an API request, 200 for a 100,000-row import.
+@receiver(signals_written, sender=Signal)
+def resolve_when_written(sender: type[Signal], records: list[Signal], **kwargs: Any) -> None:
+    # Queued in the transaction that writes the signals: the job commits with them (no
+    # committed signal without its job, even if the process dies right after the commit)
+    # and costs the intake no second transaction. One job per written batch: one for an API
+    # request, 200 for a 100,000-row import.
     resolve_signal_mentions.enqueue([record.pk for record in records])

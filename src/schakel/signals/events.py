@@ -14,3 +14,10 @@ signal_committed = Event()
 #: subscribers that work in batches (entities: one background job per batch, not per row
 #: of a 100,000-row import).
 signals_committed = Event()
+
+#: Sent *inside* the transaction that writes a batch of signals, before it commits:
+#: ``signals_written.send(sender=Signal, records=[<Signal>, ...])``. For work that must commit
+#: or roll back with the signals — queueing a background job, so that no committed signal is
+#: ever without its job, and no job outlives a rolled-back signal. A failing receiver fails
+#: the write.
+signals_written = Event()

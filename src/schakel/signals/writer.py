@@ -24,7 +24,7 @@ from django.utils import timezone
 from schakel.audit import services as audit
 from schakel.partners.models import User
 from schakel.rows import deferred, insert_rows, insert_values, reserve_ids, update_row
-from schakel.signals.events import signal_committed, signals_committed
+from schakel.signals.events import signal_committed, signals_committed, signals_written
 from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
     AddressMention,
@@ -310,6 +310,7 @@ def _write_batch(
                 **audit_details,
             },
         )
+    signals_written.send(sender=Signal, records=signals)
     transaction.on_commit(lambda: _announce(signals))
     return list(signals)
 

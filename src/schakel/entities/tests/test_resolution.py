@@ -185,3 +185,15 @@ def test_committed_signals_are_resolved_by_a_background_job(
     # Intake did not wait for it.
     assert not Mention.objects.filter(signal=signal).exists()
     assert Entity.objects.count() == 0
+
+
+def test_the_job_is_queued_with_the_signal_and_rolled_back_with_it(world: World) -> None:
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    jobs = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _signal(world)
+        assert jobs.count() == 1  # queued inside the signal's transaction
+        raise RuntimeError("the request fails after the signal was written")
+    assert jobs.count() == 0 and not Signal.objects.exists()
