@@ -39,7 +39,7 @@ from schakel.entities.models import (
     Schema,
     Suggestion,
 )
-from schakel.entities.review import uncertainty
+from schakel.entities.review import priorities
 from schakel.rows import insert_rows
 
 log = logging.getLogger(__name__)
@@ -256,26 +256,18 @@ def _store(run: LinkageRun, schema: str, mention_ids: list[int], result: Any) ->
 
 
 def _prioritise(run: LinkageRun) -> None:
-    """Uncertainty times impact, for the review queue, with the entities as now written:
-    impact is the signals and (twice) the partners a merge of the two entities would join."""
+    """The review queue's order for this run's open pairs, with the entities as now written."""
     open_pairs = list(
         Suggestion.objects.filter(run=run, is_open=True).values_list(
             "pk", "probability", "left__entity_id", "right__entity_id"
         )
     )
-    entities = {e for _pk, _p, left, right in open_pairs for e in (left, right) if e}
-    signals: dict[int, set[int]] = defaultdict(set)
-    partners: dict[int, set[int]] = defaultdict(set)
-    for entity, signal, organisation in Mention.objects.filter(entity_id__in=entities).values_list(
-        "entity_id", "signal_id", "organisation_id"
-    ):
-        signals[entity].add(signal)
-        partners[entity].add(organisation)
-    updated = []
-    for pk, probability, left, right in open_pairs:
-        joined = len(signals[left] | signals[right]) + 2 * len(partners[left] | partners[right])
-        updated.append(Suggestion(pk=pk, priority=uncertainty(probability) * joined))
-    Suggestion.objects.bulk_update(updated, ["priority"], batch_size=1000)
+    values = priorities([(p, left, right) for _pk, p, left, right in open_pairs])
+    Suggestion.objects.bulk_update(
+        [Suggestion(pk=row[0], priority=v) for row, v in zip(open_pairs, values, strict=True)],
+        ["priority"],
+        batch_size=1000,
+    )
 
 
 def _finish(

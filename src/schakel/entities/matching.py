@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from schakel.entities.linking import person_records
 from schakel.entities.models import BlockingKey, LinkageRun, Mention, Schema, Suggestion
-from schakel.entities.review import priority, resolve_around
+from schakel.entities.review import priorities, resolve_around
 from schakel.rows import insert_rows
 
 log = logging.getLogger(__name__)
@@ -105,8 +105,18 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
             continue
         with transaction.atomic():
             mentions = Mention.objects.in_bulk([mention_id, *(s.unique_id for s in keep)])
+            ranks = priorities(
+                [
+                    (
+                        c.match_probability,
+                        mentions[mention_id].entity_id,
+                        mentions[int(c.unique_id)].entity_id,
+                    )
+                    for c in keep
+                ]
+            )
             rows = []
-            for candidate in keep:
+            for candidate, rank in zip(keep, ranks, strict=True):
                 links = candidate.links(run.threshold)
                 left, right = sorted((mention_id, int(candidate.unique_id)))
                 rows.append(
@@ -126,11 +136,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
                             for w in candidate.comparisons
                         ],
                         is_open=not links,
-                        priority=priority(
-                            candidate.match_probability,
-                            mentions[mention_id].entity,
-                            mentions[int(candidate.unique_id)].entity,
-                        ),
+                        priority=rank,
                     )
                 )
                 outcome.joined += int(links)

@@ -8,6 +8,8 @@ once on the two entities involved, and every later run keeps to it (``clustering
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,18 +36,28 @@ def uncertainty(probability: float) -> float:
     return 1.0 - abs(2.0 * probability - 1.0)
 
 
-def impact(left: Entity | None, right: Entity | None) -> int:
-    """What a merge of the two entities would join: their signals, and their partners
-    counted twice (joining what two organisations know is what matters most)."""
-    ids = [e.pk for e in (left, right) if e is not None]
-    mentions = Mention.objects.filter(entity_id__in=ids)
-    signals = mentions.values("signal_id").distinct().count()
-    partners = mentions.values("organisation_id").distinct().count()
-    return signals + 2 * partners
+def priorities(pairs: Sequence[tuple[float, int | None, int | None]]) -> list[float]:
+    """Uncertainty times impact for each (probability, left entity id, right entity id), with
+    one query for all: impact is what a merge of the two entities would join — their signals,
+    and their partners counted twice (joining what two organisations know matters most)."""
+    entities = {e for _p, left, right in pairs for e in (left, right) if e is not None}
+    signals: dict[int | None, set[int]] = defaultdict(set)
+    partners: dict[int | None, set[int]] = defaultdict(set)
+    for entity, signal, organisation in Mention.objects.filter(entity_id__in=entities).values_list(
+        "entity_id", "signal_id", "organisation_id"
+    ):
+        signals[entity].add(signal)
+        partners[entity].add(organisation)
+    return [
+        uncertainty(probability)
+        * (len(signals[left] | signals[right]) + 2 * len(partners[left] | partners[right]))
+        for probability, left, right in pairs
+    ]
 
 
 def priority(probability: float, left: Entity | None, right: Entity | None) -> float:
-    return uncertainty(probability) * impact(left, right)
+    (value,) = priorities([(probability, left.pk if left else None, right.pk if right else None)])
+    return value
 
 
 @dataclass(frozen=True)

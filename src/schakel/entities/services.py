@@ -86,18 +86,19 @@ def _give_entities(mentions: list[Mention]) -> None:
     """An entity for each mention: the known one of its exact key (IBAN, plate, Dutch
     address), the same new one for mentions in this batch that share a key, else a new one."""
     wanted = {m._exact_key for m in mentions if m._exact_key}  # type: ignore[attr-defined]
-    known: dict[tuple[str, str, str], int] = {}
+    by_kind: dict[tuple[str, str], set[str]] = {}
     for schema, kind, value in wanted:
-        if (schema, kind, value) in known:
-            continue
-        found = (
-            BlockingKey.objects.filter(kind=kind, value=value, mention__schema=schema)
+        by_kind.setdefault((schema, kind), set()).add(value)
+    # One query per kind of key (IBAN, plate, address), not one per value.
+    known: dict[tuple[str, str, str], int] = {}
+    for (schema, kind), values in by_kind.items():
+        for value, entity_id in (
+            BlockingKey.objects.filter(kind=kind, value__in=values, mention__schema=schema)
             .exclude(mention__entity__isnull=True)
-            .values_list("mention__entity_id", flat=True)
-            .first()
-        )
-        if found is not None:
-            known[(schema, kind, value)] = found
+            .order_by("pk")
+            .values_list("value", "mention__entity_id")
+        ):
+            known.setdefault((schema, kind, value), entity_id)
     new_for_key: dict[tuple[str, str, str], Entity] = {}
     new: list[Entity] = []
     for mention in mentions:

@@ -125,15 +125,12 @@ def signal_panel(request: HttpRequest, signal: Signal) -> SafeString | None:
             .order_by("pk"),
         )
     )
+    # Every mention of this signal, shown or not: "elsewhere" means other signals.
+    own = set(Mention.objects.filter(signal=signal).values_list("pk", flat=True))
     rows = []
     for mention in mentions:
         assert mention.entity is not None
-        found = appearances(
-            request.user,
-            mention.entity,
-            besides=Mention.objects.filter(signal=signal).values_list("pk", flat=True),
-            request=request,
-        )
+        found = appearances(request.user, mention.entity, besides=own, request=request)
         rows.append((mention, found))
     if not rows:
         return None
