@@ -30,7 +30,14 @@ from schakel.audit import services as audit
 from schakel.errors import Conflict, InvalidFields
 from schakel.partners.models import User
 from schakel.signals import services, updates
-from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
+from schakel.signals.intake import (
+    AddressInput,
+    CompanyInput,
+    PaymentInput,
+    PersonInput,
+    RelationInput,
+    SignalInput,
+)
 from schakel.signals.models import Band, Channel, Signal, Tlp, TriageRecord
 from schakel.signals.presenter import SignalView, present
 from schakel.web import idempotency
@@ -38,6 +45,7 @@ from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import (
     StrictBooleanField,
     StrictCharField,
+    StrictIntegerField,
     StrictSerializer,
     id_list,
     items,
@@ -92,6 +100,49 @@ class AddressInputSerializer(StrictSerializer):
     is_place_of_observation = StrictBooleanField(required=False, default=False)
 
 
+def _index(help_text: str) -> StrictIntegerField:
+    return StrictIntegerField(
+        min_value=0, required=False, allow_null=True, default=None, help_text=help_text
+    )
+
+
+class RelationInputSerializer(StrictSerializer):
+    """A tie between two of the signal's persons (family, associate) or a person and one of
+    its companies (director, owner, employee), by their positions in ``persons`` and
+    ``companies`` (counting from 0)."""
+
+    kind = StrictCharField(
+        max_length=16, help_text="family, associate, director, owner or employee."
+    )
+    person = _index("Position of the person in persons.")
+    other_person = _index("family and associate: position of the other person in persons.")
+    company = _index("director, owner and employee: position of the company in companies.")
+    relationship = text(
+        32,
+        help_text="family only: what the other person is to the person: partner, parent, "
+        "child, sibling or other_family.",
+    )
+
+
+class PaymentInputSerializer(StrictSerializer):
+    """A payment reported in the signal. Each side is exactly one of a person, a company
+    (positions in persons and companies, from 0) or an IBAN; an IBAN not in ``ibans`` is
+    added to the signal's accounts."""
+
+    payer_person = _index("Position of the paying person in persons.")
+    payer_company = _index("Position of the paying company in companies.")
+    payer_iban = text(64, help_text="The account paid from.")
+    beneficiary_person = _index("Position of the receiving person in persons.")
+    beneficiary_company = _index("Position of the receiving company in companies.")
+    beneficiary_iban = text(64, help_text="The account paid to.")
+    amount = text(
+        32, help_text='As a string, digits with at most two decimals: "1500" or "1500.50".'
+    )
+    currency = text(8, default="EUR", help_text="ISO 4217 code, EUR unless given.")
+    paid_on = serializers.DateField(required=False, allow_null=True, default=None)
+    purpose = text(300, help_text="What the payment was for, as reported.")
+
+
 class SignalInputSerializer(StrictSerializer):
     """A new signal: the fields of the full form. Every value is checked again by the intake
     validation, which names each problem with its path (``persons[0].date_of_birth``)."""
@@ -124,6 +175,8 @@ class SignalInputSerializer(StrictSerializer):
     ibans = text_list(64, max_length=MAX_ITEMS)
     plates = text_list(32, max_length=MAX_ITEMS)
     websites = text_list(max_length=MAX_ITEMS)
+    relations = items(RelationInputSerializer(), MAX_ITEMS)
+    payments = items(PaymentInputSerializer(), MAX_ITEMS)
 
     def signal_input(self) -> tuple[SignalInput, str]:
         """The validated body as intake's SignalInput, and the external id."""
@@ -142,10 +195,17 @@ class SignalInputSerializer(StrictSerializer):
         ]
         companies = [CompanyInput(**c) for c in data.pop("companies", [])]
         addresses = [AddressInput(**a) for a in data.pop("addresses", [])]
+        relations = [RelationInput(**r) for r in data.pop("relations", [])]
+        payments = [PaymentInput(**p) for p in data.pop("payments", [])]
         for api_name, name in INPUT_NAMES.items():
             data[name] = data.pop(api_name)
         signal_input = SignalInput(
-            **data, persons=persons, companies=companies, addresses=addresses
+            **data,
+            persons=persons,
+            companies=companies,
+            addresses=addresses,
+            relations=relations,
+            payments=payments,
         )
         return signal_input, external_id
 
@@ -256,6 +316,7 @@ class PersonSerializer(serializers.Serializer[Any]):
 
 
 class CompanySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
     name = serializers.CharField()
     registration_number = serializers.CharField()
     role = serializers.CharField()
@@ -277,6 +338,31 @@ class IdentifierSerializer(serializers.Serializer[Any]):
     person = serializers.IntegerField(source="person_id", allow_null=True)
 
 
+class RelationSerializer(serializers.Serializer[Any]):
+    """A tie the signal states; persons and companies by their ``id`` in this answer."""
+
+    kind = serializers.CharField()
+    person = serializers.IntegerField(source="person_id")
+    other_person = serializers.IntegerField(source="other_person_id", allow_null=True)
+    company = serializers.IntegerField(source="company_id", allow_null=True)
+    relationship = serializers.CharField()
+
+
+class PaymentSerializer(serializers.Serializer[Any]):
+    """A payment the signal reports; persons and companies by their ``id`` in this answer."""
+
+    payer_person = serializers.IntegerField(source="payer_person_id", allow_null=True)
+    payer_company = serializers.IntegerField(source="payer_company_id", allow_null=True)
+    payer_iban = serializers.CharField()
+    beneficiary_person = serializers.IntegerField(source="beneficiary_person_id", allow_null=True)
+    beneficiary_company = serializers.IntegerField(source="beneficiary_company_id", allow_null=True)
+    beneficiary_iban = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    paid_on = serializers.DateField(allow_null=True)
+    purpose = serializers.CharField()
+
+
 class HitSerializer(serializers.Serializer[Any]):
     """Something is there that the viewer may not see, and whom to ask about it."""
 
@@ -289,8 +375,10 @@ class SignalDetailSerializer(SignalSummarySerializer):
     """One signal as the presenter lets the viewer see it (a ``SignalView``).
 
     ``description``, ``companies``, ``addresses``, ``reliability`` and ``submitted_by`` are
-    left out — not empty, absent — when the viewer may not see them; ``persons`` and
-    ``identifiers`` hold only what the viewer may see; ``hits`` says what else is there.
+    left out — not empty, absent — when the viewer may not see them; ``persons``,
+    ``identifiers``, ``relations`` and ``payments`` hold only what the viewer may see (a
+    relation or payment only when everything it names is shown); ``hits`` says what else is
+    there.
     """
 
     indicator_ids = serializers.ListField(child=serializers.CharField())
@@ -306,6 +394,8 @@ class SignalDetailSerializer(SignalSummarySerializer):
     companies = CompanySerializer(many=True, required=False)
     addresses = AddressSerializer(many=True, required=False)
     identifiers = IdentifierSerializer(many=True)
+    relations = RelationSerializer(many=True)
+    payments = PaymentSerializer(many=True)
     hits = HitSerializer(many=True)
     redacted = serializers.BooleanField()
 
@@ -333,6 +423,8 @@ class SignalDetailSerializer(SignalSummarySerializer):
             data["companies"] = CompanySerializer(view.companies, many=True).data
             data["addresses"] = AddressSerializer(view.addresses, many=True).data
         data["identifiers"] = IdentifierSerializer(view.identifiers, many=True).data
+        data["relations"] = RelationSerializer(view.relations, many=True).data
+        data["payments"] = PaymentSerializer(view.payments, many=True).data
         data["hits"] = HitSerializer(view.hits, many=True).data
         data["redacted"] = view.redacted
         return data

@@ -32,6 +32,9 @@ from schakel.partners.models import Organisation, Region, SharingGroup, SharingG
 from schakel.partners.vocabulary import RegionKind
 from schakel.rows import Select, fetch_together
 from schakel.signals.models import AddressMention, Channel, CompanyMention, PersonMention, Tlp
+from schakel.signals.relations import CleanPayment, validate_payments, validate_relations
+from schakel.signals.relations import PaymentInput as PaymentInput  # part of the input
+from schakel.signals.relations import RelationInput as RelationInput
 from schakel.signals.rules.indicators import catalogue
 from schakel.signals.rules.triage import TriageFacts
 from schakel.signals.rules.vocabulary import current as vocabularies
@@ -102,6 +105,9 @@ class SignalInput:
     ibans: list[str] = field(default_factory=list)
     plates: list[str] = field(default_factory=list)
     websites: list[str] = field(default_factory=list)
+    # How the persons and companies above are tied, and payments between them or accounts.
+    relations: list[RelationInput] = field(default_factory=list)
+    payments: list[PaymentInput] = field(default_factory=list)
 
     def holds_personal_data(self) -> bool:
         return bool(
@@ -114,6 +120,7 @@ class SignalInput:
             or self.ibans
             or self.plates
             or any(a.street or a.postcode for a in self.addresses)
+            or any(p.payer_iban or p.beneficiary_iban for p in self.payments)
         )
 
 
@@ -137,6 +144,7 @@ class CleanSignal:
     company_keys: list[str]
     address_keys: list[str | None]
     identifiers: list[tuple[str, str, str, str]]
+    payments: list[CleanPayment] = field(default_factory=list)
 
 
 class _Problems:
@@ -362,9 +370,38 @@ def validate_signal(
         else:
             identifiers.append(("website", "", website, website.lower().rstrip("/")))
 
+    validate_relations(
+        problems.add, data.relations, persons=len(data.persons), companies=len(data.companies)
+    )
+    payments = validate_payments(
+        problems.add,
+        data.payments,
+        persons=len(data.persons),
+        companies=len(data.companies),
+        today=today,
+    )
+    # A payment's account is one of the signal's accounts, listed or not.
+    known_ibans = {value for kind, _sub, _raw, value in identifiers if kind == "iban"}
+    for payment in payments:
+        for raw, iban in (
+            (payment.source.payer_iban, payment.payer_iban),
+            (payment.source.beneficiary_iban, payment.beneficiary_iban),
+        ):
+            if iban and iban not in known_ibans:
+                known_ibans.add(iban)
+                identifiers.append(("iban", "", raw.strip(), iban))
+
     problems.raise_if_any()
     return CleanSignal(
-        data, municipality, groups, recipients, persons, company_keys, address_keys, identifiers
+        data,
+        municipality,
+        groups,
+        recipients,
+        persons,
+        company_keys,
+        address_keys,
+        identifiers,
+        payments,
     )
 
 

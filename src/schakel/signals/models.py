@@ -276,6 +276,77 @@ class IdentifierMention(models.Model):
         return f"{self.kind}: {self.normalised}"
 
 
+class RelationKind(models.TextChoices):
+    """What a signal can say about how the people and companies it mentions are tied. Each
+    kind is one FollowTheMoney link schema (the entities context makes them into links)."""
+
+    FAMILY = "family", _("Family")
+    ASSOCIATE = "associate", _("Associate")
+    DIRECTOR = "director", _("Director of")
+    OWNER = "owner", _("Owner of")
+    EMPLOYEE = "employee", _("Works for")
+
+
+#: Relations between two persons; the others tie a person to a company.
+PERSON_TO_PERSON = frozenset({RelationKind.FAMILY, RelationKind.ASSOCIATE})
+
+
+class RelationMention(models.Model):
+    """A relation one signal states between two of its persons (family, associate) or a
+    person and one of its companies (director, owner, employee)."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="relations")
+    kind = models.CharField(_("relation"), max_length=16, choices=RelationKind.choices)
+    person = models.ForeignKey(PersonMention, on_delete=models.CASCADE, related_name="+")
+    other_person = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    company = models.ForeignKey(
+        CompanyMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # Family only: what the other person is to the person (``family_relationships``).
+    relationship = models.CharField(_("relationship"), max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.person_id} -> {self.other_person_id or self.company_id}"
+
+
+class PaymentMention(models.Model):
+    """A payment a signal reports: from a person, company or bank account (IBAN) to another,
+    with what is known of amount, currency, date and purpose."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="payments")
+    payer_person = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    payer_company = models.ForeignKey(
+        CompanyMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    payer_iban = models.CharField(_("from account (IBAN)"), max_length=34, blank=True)
+    beneficiary_person = models.ForeignKey(
+        PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    beneficiary_company = models.ForeignKey(
+        CompanyMention, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    beneficiary_iban = models.CharField(_("to account (IBAN)"), max_length=34, blank=True)
+    amount = models.DecimalField(
+        _("amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    paid_on = models.DateField(_("paid on"), null=True, blank=True)
+    purpose = models.CharField(_("purpose"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.amount or '?'} {self.currency}".strip()
+
+
 class Attachment(models.Model):
     """A screenshot or document belonging to a signal. The file lives outside the database,
     under a name derived from its checksum, and is served only through the access policy."""

@@ -6,6 +6,7 @@ and puts a *hit* in its place — that something is there, and whom to contact.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,8 @@ class SignalView:
     companies: list[Any] = field(default_factory=list)
     addresses: list[Any] = field(default_factory=list)
     identifiers: list[Any] = field(default_factory=list)
+    relations: list[Any] = field(default_factory=list)
+    payments: list[Any] = field(default_factory=list)
     attachments: list[Any] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     description: str | None = None
@@ -85,6 +88,7 @@ def present(user: Any, signal: Signal) -> SignalView:
             view.identifiers.append(identifier)
         elif identifier.person_id is None:
             hit(f"identifier:{identifier.kind}")
+    _present_ties(view, signal, person_categories, full, hit)
     if full("justice") and (signal.source_reliability or signal.information_reliability):
         view.reliability = (signal.source_reliability, signal.information_reliability)
     viewer = policy.viewer_for(user)
@@ -96,5 +100,35 @@ def present(user: Any, signal: Signal) -> SignalView:
         "signals.personmention": [p.pk for p in view.persons],
         "signals.identifiermention": [i.pk for i in view.identifiers],
         "signals.addressmention": [a.pk for a in view.addresses],
+        "signals.relationmention": [r.pk for r in view.relations],
+        "signals.paymentmention": [p.pk for p in view.payments],
     }
     return view
+
+
+def _present_ties(
+    view: SignalView,
+    signal: Signal,
+    person_categories: dict[int, str],
+    full: Callable[[str], bool],
+    hit: Callable[[str], None],
+) -> None:
+    """A relation or payment is shown only when the viewer sees in full everything it names:
+    each person (by their role's category), and companies, accounts and the payment's own
+    details (general). Otherwise it is a hit: a name must not come out through a tie."""
+
+    def shown(person_ids: tuple[int | None, ...], general: bool) -> bool:
+        return (not general or full("general")) and all(
+            full(person_categories.get(pk, "general")) for pk in person_ids if pk is not None
+        )
+
+    for relation in signal.relations.all():
+        if shown((relation.person_id, relation.other_person_id), relation.company_id is not None):
+            view.relations.append(relation)
+        else:
+            hit("relations")
+    for payment in signal.payments.all():
+        if shown((payment.payer_person_id, payment.beneficiary_person_id), True):
+            view.payments.append(payment)
+        else:
+            hit("payments")

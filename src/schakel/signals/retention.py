@@ -88,6 +88,9 @@ def _action_for(signal: Signal) -> str:
 
 def _anonymise(signal: Signal) -> None:
     files = list(signal.attachments.all())
+    # Relations and payments name persons, companies and accounts: they go with them.
+    signal.relations.all().delete()
+    signal.payments.all().delete()
     signal.persons.all().delete()
     signal.identifiers.all().delete()
     signal.addresses.all().delete()

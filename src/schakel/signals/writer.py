@@ -30,7 +30,9 @@ from schakel.signals.models import (
     AddressMention,
     CompanyMention,
     IdentifierMention,
+    PaymentMention,
     PersonMention,
+    RelationMention,
     Signal,
     SignalIndicator,
     TriageRecord,
@@ -172,6 +174,73 @@ ADDRESS_COLUMNS = (
 IDENTIFIER_COLUMNS = ("signal", "kind", "subkind", "value", "normalised", "person", "company")
 
 
+RELATION_COLUMNS = ("signal", "kind", "person", "other_person", "company", "relationship")
+PAYMENT_COLUMNS = (
+    "signal",
+    "payer_person",
+    "payer_company",
+    "payer_iban",
+    "beneficiary_person",
+    "beneficiary_company",
+    "beneficiary_iban",
+    "amount",
+    "currency",
+    "paid_on",
+    "purpose",
+)
+
+
+def relations_for(
+    signal: Signal, clean: CleanSignal, person_ids: Sequence[int], company_ids: Sequence[int]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The relation and payment rows of one signal; ``person_ids`` and ``company_ids`` are
+    the keys of its persons' and companies' rows, in the signal's order."""
+
+    def person(index: int | None) -> int | None:
+        return None if index is None else person_ids[index]
+
+    def company(index: int | None) -> int | None:
+        return None if index is None else company_ids[index]
+
+    relations = [
+        (
+            signal.pk,
+            r.kind,
+            person(r.person),
+            person(r.other_person),
+            company(r.company),
+            r.relationship,
+        )
+        for r in clean.data.relations
+    ]
+    payments = [
+        (
+            signal.pk,
+            person(p.source.payer_person),
+            company(p.source.payer_company),
+            p.payer_iban,
+            person(p.source.beneficiary_person),
+            company(p.source.beneficiary_company),
+            p.beneficiary_iban,
+            p.amount,
+            p.currency,
+            p.source.paid_on,
+            p.source.purpose.strip(),
+        )
+        for p in clean.payments
+    ]
+    return relations, payments
+
+
+def _ties_companies(clean: CleanSignal) -> bool:
+    """Whether a relation or payment of the signal points at one of its companies (whose
+    keys must then be known before its rows are written)."""
+    return any(r.company is not None for r in clean.data.relations) or any(
+        p.source.payer_company is not None or p.source.beneficiary_company is not None
+        for p in clean.payments
+    )
+
+
 def mentions_for(
     signal: Signal, clean: CleanSignal
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -251,6 +320,12 @@ def _write_batch(
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
     retention_until = initial_retention(timezone.localdate())
     persons = sum(len(item.clean.persons) for item in batch)
+    # Companies are numbered first only when a relation or payment points at one.
+    companies = (
+        sum(len(item.clean.data.companies) for item in batch)
+        if any(_ties_companies(item.clean) for item in batch)
+        else 0
+    )
 
     def new_signals(references: Sequence[str]) -> list[Signal]:
         return [
@@ -271,7 +346,10 @@ def _write_batch(
         # PostgreSQL (and SQLite under the transaction's write lock) hand out the ids first,
         # so that each signal is inserted with its reference and each row below it with its
         # keys, nothing read back: every INSERT of the batch goes in one round trip.
-        reserved = reserve_ids({Signal: len(batch), PersonMention: persons}, cursor=cursor)
+        reserved = reserve_ids(
+            {Signal: len(batch), PersonMention: persons, CompanyMention: companies},
+            cursor=cursor,
+        )
         if reserved is not None:
             ids = reserved[Signal]
             signals = new_signals([signal_reference(received_at, pk) for pk in ids])
@@ -279,7 +357,14 @@ def _write_batch(
                 signal.pk = pk
             with deferred(cursor) as statements:
                 insert_rows(Signal, signals, cursor=statements)
-                _insert_rows_below(signals, batch, results, reserved[PersonMention], statements)
+                _insert_rows_below(
+                    signals,
+                    batch,
+                    results,
+                    reserved[PersonMention],
+                    reserved[CompanyMention] or None,
+                    statements,
+                )
         else:
             # Elsewhere the rows get placeholders that are unique until the database has
             # numbered them, and their references are written after.
@@ -291,7 +376,7 @@ def _write_batch(
             for signal in signals:
                 signal.reference = signal_reference(received_at, signal.pk)
                 update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
-            _insert_rows_below(signals, batch, results, None, cursor)
+            _insert_rows_below(signals, batch, results, None, None, cursor)
 
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
@@ -320,16 +405,20 @@ def _insert_rows_below(
     batch: Sequence[ToWrite],
     results: Sequence[triage.TriageResult],
     person_ids: Sequence[int] | None,
+    company_ids: Sequence[int] | None,
     cursor: Any,
 ) -> None:
-    """Sharing, indicators, triage records and mentions: one INSERT per table. The persons'
-    mentions get ``person_ids`` when they were reserved, else the ids the database returns."""
+    """Sharing, indicators, triage records, mentions, relations and payments: one INSERT per
+    table. The persons' (and companies') mentions get ``person_ids`` (``company_ids``) when
+    they were reserved, else the ids the database returns — the companies' only when a
+    relation or payment needs them."""
     group_rows: list[tuple[int, int]] = []
     recipient_rows: list[tuple[int, int]] = []
     indicator_rows: list[tuple[int, str]] = []
     triage_rows, person_rows = [], []
     person_identifiers: list[list[tuple[str, str, str, str]]] = []
     company_rows, address_rows, identifier_rows = [], [], []
+    tied = False
     for signal, item, result in zip(signals, batch, results, strict=True):
         clean = item.clean
         group_rows += [(signal.pk, group.pk) for group in clean.groups]
@@ -343,6 +432,7 @@ def _insert_rows_below(
         company_rows += companies
         address_rows += addresses
         identifier_rows += identifiers
+        tied = tied or bool(item.clean.data.relations or item.clean.payments)
 
     insert_values(
         Signal.sharing_groups.through, ("signal", "sharinggroup"), group_rows, cursor=cursor
@@ -369,9 +459,43 @@ def _insert_rows_below(
             (signal_id, kind, subkind, value, normalised, person_id, None)
             for kind, subkind, value, normalised in values
         ]
-    insert_values(CompanyMention, COMPANY_COLUMNS, company_rows, cursor=cursor)
+    if company_ids:
+        insert_values(
+            CompanyMention,
+            ("id", *COMPANY_COLUMNS),
+            [(pk, *row) for pk, row in zip(company_ids, company_rows, strict=True)],
+            cursor=cursor,
+        )
+    else:
+        company_ids = insert_values(
+            CompanyMention,
+            COMPANY_COLUMNS,
+            company_rows,
+            returning_ids=any(_ties_companies(item.clean) for item in batch),
+            cursor=cursor,
+        )
     insert_values(AddressMention, ADDRESS_COLUMNS, address_rows, cursor=cursor)
     insert_values(IdentifierMention, IDENTIFIER_COLUMNS, identifier_rows, cursor=cursor)
+    if not tied:
+        return
+    relation_rows: list[tuple[Any, ...]] = []
+    payment_rows: list[tuple[Any, ...]] = []
+    persons_at = companies_at = 0
+    for signal, item in zip(signals, batch, strict=True):
+        clean = item.clean
+        persons_end = persons_at + len(clean.persons)
+        companies_end = companies_at + len(clean.data.companies)
+        relations, payments = relations_for(
+            signal,
+            clean,
+            person_ids[persons_at:persons_end],
+            company_ids[companies_at:companies_end] if company_ids else [],
+        )
+        relation_rows += relations
+        payment_rows += payments
+        persons_at, companies_at = persons_end, companies_end
+    insert_values(RelationMention, RELATION_COLUMNS, relation_rows, cursor=cursor)
+    insert_values(PaymentMention, PAYMENT_COLUMNS, payment_rows, cursor=cursor)
 
 
 def _announce(signals: Sequence[Signal]) -> None:

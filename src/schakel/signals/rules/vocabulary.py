@@ -40,6 +40,7 @@ REQUIRED = (
     "reliability_source",
     "reliability_information",
     "channels",
+    "family_relationships",
 )
 AGE_BANDS = "age_bands"
 ADULT_AGE = 18
