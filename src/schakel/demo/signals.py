@@ -36,55 +36,108 @@ from schakel.signals.rules.indicators import catalogue
 from schakel.signals.writer import BATCH_SIZE, ToWrite, write_signals
 
 # Name parts per source country, as a partner would write them (Latin script); some are
-# written in Cyrillic by a partner abroad.
+# written in Cyrillic by a partner abroad. A true person has one or two given names and a
+# family name from these lists, so a large demo holds as many distinct names as a real
+# population of its size would (a few people per full name, told apart by date of birth),
+# not a few hundred names shared by thousands.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "RO": (
-        ("Ioana", "Andreea", "Mihai", "Ștefan", "Elena", "Florin", "Daniela", "Costel"),
-        ("Popescu", "Ionescu", "Dumitrescu", "Stănescu", "Munteanu", "Dragomir", "Lungu"),
+        ("Ioana", "Andreea", "Mihai", "Ștefan", "Elena", "Florin", "Daniela", "Costel", "Maria",
+         "Gabriel", "Alexandra", "Cristina", "Adrian", "Bogdan", "Raluca", "Vasile", "Nicoleta",
+         "Marius", "Simona", "Ionuț"),
+        ("Popescu", "Ionescu", "Dumitrescu", "Stănescu", "Munteanu", "Dragomir", "Lungu",
+         "Popa", "Radu", "Constantin", "Stoica", "Gheorghe", "Rusu", "Matei", "Ciobanu",
+         "Moldovan", "Șerban", "Toma", "Barbu", "Neagu", "Preda", "Lazăr", "Oprea", "Vlad",
+         "Tudor", "Marin", "Nistor", "Cozma", "Florea", "Enache"),
     ),
     "BG": (
-        ("Ivan", "Petar", "Maria", "Yordanka", "Georgi", "Desislava", "Nikolay"),
-        ("Petrov", "Ivanova", "Georgiev", "Dimitrova", "Stoyanov", "Todorova"),
+        ("Ivan", "Petar", "Maria", "Yordanka", "Georgi", "Desislava", "Nikolay", "Elena",
+         "Dimitar", "Stefan", "Teodora", "Hristo", "Radostina", "Vasil", "Milena", "Krasimir",
+         "Tsvetelina", "Boris", "Ralitsa", "Todor"),
+        ("Petrov", "Ivanova", "Georgiev", "Dimitrova", "Stoyanov", "Todorova", "Nikolov",
+         "Hristova", "Kolev", "Angelova", "Atanasov", "Petkova", "Iliev", "Marinova", "Yordanov",
+         "Pavlova", "Mihaylov", "Koleva", "Stefanov", "Vasileva", "Dimitrov", "Popova",
+         "Kostov", "Nikolova", "Ivanov", "Georgieva", "Petrova", "Todorov", "Angelov",
+         "Stoyanova"),
     ),
     "PL": (
-        ("Katarzyna", "Paweł", "Agnieszka", "Łukasz", "Małgorzata", "Piotr"),
-        ("Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski"),
+        ("Katarzyna", "Paweł", "Agnieszka", "Łukasz", "Małgorzata", "Piotr", "Anna", "Tomasz",
+         "Magdalena", "Krzysztof", "Joanna", "Marcin", "Ewa", "Michał", "Barbara", "Grzegorz",
+         "Dorota", "Jakub", "Monika", "Wojciech"),
+        ("Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska",
+         "Szymański", "Woźniak", "Dąbrowska", "Kozłowski", "Jankowska", "Mazur", "Kwiatkowski",
+         "Krawczyk", "Piotrowska", "Grabowski", "Pawłowska", "Michalski", "Król", "Wieczorek",
+         "Jabłoński", "Wróbel", "Nowakowska", "Majewski", "Olszewska", "Stępień", "Malinowski",
+         "Jaworska", "Adamczyk"),
     ),
     "UA": (
-        ("Oksana", "Andriy", "Olena", "Serhiy", "Iryna", "Dmytro"),
-        ("Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Melnyk"),
+        ("Oksana", "Andriy", "Olena", "Serhiy", "Iryna", "Dmytro", "Natalia", "Oleksandr",
+         "Tetiana", "Volodymyr", "Yulia", "Mykola", "Svitlana", "Vasyl", "Halyna", "Yuriy",
+         "Lyudmyla", "Bohdan", "Kateryna", "Taras"),
+        ("Shevchenko", "Kovalenko", "Bondarenko", "Tkachenko", "Melnyk", "Boyko", "Kravchenko",
+         "Kovalchuk", "Oliynyk", "Shevchuk", "Polishchuk", "Lysenko", "Marchenko", "Moroz",
+         "Savchenko", "Rudenko", "Petrenko", "Klymenko", "Pavlenko", "Kuzmenko", "Ponomarenko",
+         "Levchenko", "Tkachuk", "Kravchuk", "Vasylenko", "Hrytsenko", "Karpenko", "Sydorenko",
+         "Yakovenko", "Romanenko"),
     ),
     "VN": (
-        ("Nguyễn Thị", "Trần Văn", "Lê Thị", "Phạm Văn", "Hoàng Thị"),
-        ("Lan", "Minh", "Hương", "Dũng", "Mai"),
+        ("Thị Lan", "Văn Minh", "Thị Hương", "Văn Dũng", "Thị Mai", "Văn Hùng", "Thị Hoa",
+         "Văn Nam", "Thị Thu", "Văn Tuấn", "Thị Ngọc", "Đức Anh", "Thị Hằng", "Quang Huy",
+         "Thị Linh", "Văn Long", "Thị Trang", "Minh Đức", "Thị Phương", "Văn Sơn"),
+        ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
+         "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Đinh", "Trịnh", "Mai", "Cao"),
     ),
     "NG": (
-        ("Blessing", "Joy", "Precious", "Chinedu", "Esther", "Favour"),
-        ("Okafor", "Adeyemi", "Eze", "Okonkwo", "Ogunleye", "Nwosu"),
+        ("Blessing", "Joy", "Precious", "Chinedu", "Esther", "Favour", "Chiamaka", "Emeka",
+         "Ngozi", "Oluwaseun", "Funmilayo", "Ifeanyi", "Adaeze", "Tunde", "Grace", "Uchenna",
+         "Kehinde", "Amaka", "Segun", "Patience"),
+        ("Okafor", "Adeyemi", "Eze", "Okonkwo", "Ogunleye", "Nwosu", "Adebayo", "Okeke",
+         "Ibrahim", "Olawale", "Chukwu", "Balogun", "Nnamdi", "Afolabi", "Obi", "Ogbonna",
+         "Bello", "Onyeka", "Oyelaran", "Uzor", "Adekunle", "Anyanwu", "Ezeh", "Olatunji",
+         "Nwachukwu", "Oladipo", "Ikenna", "Akinola", "Okoro", "Umeh"),
     ),
     "NL": (
-        ("Sanne", "Bram", "Lotte", "Thijs", "Anouk", "Jeroen"),
-        ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer"),
+        ("Sanne", "Bram", "Lotte", "Thijs", "Anouk", "Jeroen", "Femke", "Daan", "Iris", "Ruben",
+         "Eva", "Sander", "Lisa", "Martijn", "Noor", "Joost", "Esther", "Niels", "Fleur", "Tim"),
+        ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "de Boer", "Mulder",
+         "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker", "Brouwer",
+         "de Wit", "Dijkstra", "Smits", "de Graaf", "van der Meer", "van den Berg", "Kok",
+         "Jacobs", "de Haan", "Vermeulen", "van Dijk", "Koster", "Prins", "Willems"),
     ),
-}
+}  # fmt: skip
 CYRILLIC = {
     "Ivan": "Иван",
     "Petar": "Петър",
     "Maria": "Мария",
     "Georgi": "Георги",
     "Nikolay": "Николай",
+    "Dimitar": "Димитър",
+    "Elena": "Елена",
+    "Stefan": "Стефан",
+    "Todor": "Тодор",
+    "Boris": "Борис",
     "Petrov": "Петров",
     "Ivanova": "Иванова",
     "Georgiev": "Георгиев",
     "Dimitrova": "Димитрова",
     "Stoyanov": "Стоянов",
+    "Nikolov": "Николов",
+    "Kolev": "Колев",
+    "Iliev": "Илиев",
+    "Ivanov": "Иванов",
+    "Petrova": "Петрова",
     "Oksana": "Оксана",
     "Olena": "Олена",
     "Iryna": "Ірина",
     "Dmytro": "Дмитро",
+    "Natalia": "Наталія",
+    "Taras": "Тарас",  # noqa: RUF001 - Cyrillic on purpose
     "Shevchenko": "Шевченко",
     "Kovalenko": "Коваленко",
     "Melnyk": "Мельник",
+    "Boyko": "Бойко",
+    "Moroz": "Мороз",
+    "Lysenko": "Лисенко",
 }
 STREETS = (
     "Ginnekenweg",
@@ -171,13 +224,22 @@ def build_truth(rng: random.Random, people: int) -> Truth:
     for identity in range(people):
         country = rng.choice(list(NAMES))
         givens, families = NAMES[country]
+        given = rng.choice(givens)
+        if rng.random() < 0.5 and country not in {"VN", "NL"}:
+            given = f"{given} {rng.choice([g for g in givens if g != given])}"
+        # Most people are adults; one in twelve is a minor now (born 2009-2012).
+        born = (
+            date(2009, 1, 1) + timedelta(days=rng.randrange(0, 365 * 4))
+            if rng.random() < 1 / 12
+            else date(1960, 1, 1) + timedelta(days=rng.randrange(0, 365 * 48))
+        )
         truth.persons.append(
             TruePerson(
                 identity,
                 country,
-                rng.choice(givens),
+                given,
                 rng.choice(families),
-                date(1965, 1, 1) + timedelta(days=rng.randrange(0, 365 * 45)),
+                born,
                 # Dutch mobile numbers: 06 followed by 1-5 or 8 and seven digits.
                 f"6{rng.choice('123458')}{rng.randrange(0, 10_000_000):07d}",
                 _iban(rng) if rng.random() < 0.4 else None,
@@ -224,9 +286,12 @@ def _typo(rng: random.Random, text: str) -> str:
 
 def spell(rng: random.Random, person: TruePerson) -> tuple[str, str]:
     given, family = person.given, person.family
+    if " " in given and person.country not in {"VN"} and rng.random() < 0.15:
+        given = given.split()[0]  # only the first given name recorded
     roll = rng.random()
-    if roll < 0.15 and given in CYRILLIC and family in CYRILLIC:
-        return CYRILLIC[given], CYRILLIC[family]
+    cyrillic = [CYRILLIC.get(part) for part in given.split()]
+    if roll < 0.15 and all(cyrillic) and family in CYRILLIC:
+        return " ".join(c for c in cyrillic if c), CYRILLIC[family]
     if roll < 0.35:
         given, family = _strip_diacritics(given), _strip_diacritics(family)
     elif roll < 0.45:
@@ -236,6 +301,11 @@ def spell(rng: random.Random, person: TruePerson) -> tuple[str, str]:
     if rng.random() < 0.1:
         given, family = family, given  # a partner who writes the family name first
     return given, family
+
+
+def _gender(rng: random.Random, person: TruePerson) -> str:
+    # A person's gender is the same in every signal, or not recorded.
+    return "unknown" if rng.random() < 0.3 else ("female", "male")[person.identity % 2]
 
 
 def phone_as_typed(rng: random.Random, digits: str) -> str:
@@ -318,17 +388,14 @@ def generate_signals(
             persons, mention_truth = [], []
             for person in victims:
                 given, family = spell(rng, person)
-                young = rng.random() < 0.1
                 persons.append(
                     PersonInput(
                         role="possible_victim",
                         given_names=given,
                         family_name=family,
-                        date_of_birth=(observed - timedelta(days=365 * 16))
-                        if young
-                        else person.born,
+                        date_of_birth=person.born,
                         nationality=person.country,
-                        gender=rng.choice(["female", "male", "unknown"]),
+                        gender=_gender(rng, person),
                         phones=[phone_as_typed(rng, person.phone_digits)]
                         if rng.random() < 0.6
                         else [],
@@ -336,8 +403,20 @@ def generate_signals(
                 )
                 mention_truth.append(("person", person.identity))
             if suspect is not None:
+                # What is known of a suspect is thinner: a name, sometimes more.
                 given, family = spell(rng, suspect)
-                persons.append(PersonInput(role="suspect", given_names=given, family_name=family))
+                persons.append(
+                    PersonInput(
+                        role="suspect",
+                        given_names=given,
+                        family_name=family,
+                        date_of_birth=suspect.born if rng.random() < 0.4 else None,
+                        nationality=suspect.country if rng.random() < 0.5 else "",
+                        phones=[phone_as_typed(rng, suspect.phone_digits)]
+                        if rng.random() < 0.3
+                        else [],
+                    )
+                )
                 mention_truth.append(("person", suspect.identity))
             company = rng.choice(truth.companies) if rng.random() < 0.4 else None
             address = rng.choice(truth.addresses) if rng.random() < 0.5 else None
