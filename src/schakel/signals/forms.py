@@ -3,6 +3,7 @@ one place that judges it, and its problems are put back on the right form fields
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from django import forms
@@ -13,8 +14,15 @@ from schakel.errors import InvalidFields
 from schakel.normalise import IDENTITY_KINDS
 from schakel.partners.models import Organisation, Region, SharingGroup
 from schakel.partners.vocabulary import RegionKind
-from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
-from schakel.signals.models import Tlp
+from schakel.signals.intake import (
+    AddressInput,
+    CompanyInput,
+    PaymentInput,
+    PersonInput,
+    RelationInput,
+    SignalInput,
+)
+from schakel.signals.models import RelationKind, Tlp
 from schakel.signals.rules.indicators import catalogue
 from schakel.signals.rules.vocabulary import current as vocabularies
 
@@ -282,26 +290,220 @@ class AddressForm(forms.Form):
     )
 
 
+#: What makes a person or company form count as filled in (the rest is ignored).
+PERSON_FIELDS = (
+    "role",
+    "given_names",
+    "family_name",
+    "alias",
+    "date_of_birth",
+    "age_band",
+    "phone",
+    "email",
+    "identity_number",
+)
+
+
+class Parties:
+    """The persons and companies on the full form, as relations and payments choose them:
+    ``person-1`` is the form "Person 2", labelled with the name typed there when there is
+    one. Read from the submitted data, so a relation can name a person added in the same
+    round."""
+
+    def __init__(self, data: Any = None, *, persons: int = 1, companies: int = 1) -> None:
+        self.persons: list[tuple[str, str]] = []
+        self.companies: list[tuple[str, str]] = []
+        self.filled: set[str] = set()
+
+        def value(key: str) -> str:
+            return str(data.get(key) or "").strip() if data is not None else ""
+
+        for index in range(persons):
+            name = " ".join(
+                v for k in ("given_names", "family_name") if (v := value(f"persons-{index}-{k}"))
+            ) or value(f"persons-{index}-alias")
+            label = _("Person %(n)d") % {"n": index + 1}
+            self.persons.append((f"person-{index}", f"{label}: {name}" if name else str(label)))
+            if any(value(f"persons-{index}-{k}") for k in PERSON_FIELDS):
+                self.filled.add(f"person-{index}")
+        for index in range(companies):
+            name = value(f"companies-{index}-name")
+            label = _("Company %(n)d") % {"n": index + 1}
+            self.companies.append((f"company-{index}", f"{label}: {name}" if name else str(label)))
+            if name:
+                self.filled.add(f"company-{index}")
+
+
+class _TieForm(forms.Form):
+    """A relation or payment row: its choices are the form's persons and companies."""
+
+    def __init__(self, *args: Any, parties: Parties, **kwargs: Any) -> None:
+        self.parties = parties
+        super().__init__(*args, **kwargs)
+
+    def _check_filled(self, *names: str) -> None:
+        for name in names:
+            chosen = self.cleaned_data.get(name)
+            if chosen and chosen not in self.parties.filled:
+                self.add_error(name, _("This one is empty on the form: fill it in first."))
+
+
+class RelationForm(_TieForm):
+    person = forms.ChoiceField(label=_("Person"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Relation"), required=False, choices=[("", "—"), *RelationKind.choices]
+    )
+    other = forms.ChoiceField(
+        label=_("With"),
+        required=False,
+        help_text=_(
+            "Another person for family or associate; a company for director, owner or works for."
+        ),
+    )
+    relationship = LazyChoiceField(
+        "family_relationships",
+        label=_("Family relationship"),
+        required=False,
+        help_text=_("Family only: what the second is to the first."),
+    )
+
+    def __init__(self, *args: Any, parties: Parties, **kwargs: Any) -> None:
+        super().__init__(*args, parties=parties, **kwargs)
+        blank = [("", "—")]
+        self.fields["person"].choices = blank + parties.persons  # type: ignore[attr-defined]
+        self.fields["other"].choices = [  # type: ignore[attr-defined]
+            *blank,
+            (_("People"), parties.persons),
+            (_("Companies"), parties.companies),
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._check_filled("person", "other")
+        return data
+
+    def as_input(self, persons: dict[str, int], companies: dict[str, int]) -> RelationInput | None:
+        data = self.cleaned_data
+        if not any(data.get(k) for k in ("person", "kind", "other", "relationship")):
+            return None
+        other = data.get("other") or ""
+        return RelationInput(
+            kind=data.get("kind") or "",
+            person=persons.get(data.get("person") or ""),
+            other_person=persons.get(other),
+            company=companies.get(other),
+            relationship=data.get("relationship") or "",
+        )
+
+
+class PaymentForm(_TieForm):
+    payer = forms.ChoiceField(label=_("From"), required=False)
+    payer_iban = forms.CharField(
+        label=_("Or from bank account (IBAN)"), required=False, max_length=64
+    )
+    beneficiary = forms.ChoiceField(label=_("To"), required=False)
+    beneficiary_iban = forms.CharField(
+        label=_("Or to bank account (IBAN)"), required=False, max_length=64
+    )
+    amount = forms.CharField(
+        label=_("Amount"),
+        required=False,
+        max_length=32,
+        help_text=_("In digits, e.g. 1500 or 1500,50."),
+    )
+    currency = forms.CharField(label=_("Currency"), required=False, max_length=3, initial="EUR")
+    paid_on = forms.DateField(
+        label=_("Date of payment"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    purpose = forms.CharField(label=_("What it was for"), required=False, max_length=300)
+
+    def __init__(self, *args: Any, parties: Parties, **kwargs: Any) -> None:
+        super().__init__(*args, parties=parties, **kwargs)
+        choices = [("", "—"), (_("People"), parties.persons), (_("Companies"), parties.companies)]
+        self.fields["payer"].choices = choices  # type: ignore[attr-defined]
+        self.fields["beneficiary"].choices = choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self._check_filled("payer", "beneficiary")
+        return data
+
+    def as_input(self, persons: dict[str, int], companies: dict[str, int]) -> PaymentInput | None:
+        data = self.cleaned_data
+        keys = ("payer", "payer_iban", "beneficiary", "beneficiary_iban", "amount", "paid_on")
+        if not any(data.get(k) for k in (*keys, "purpose")):
+            return None
+        payer, beneficiary = data.get("payer") or "", data.get("beneficiary") or ""
+        return PaymentInput(
+            payer_person=persons.get(payer),
+            payer_company=companies.get(payer),
+            payer_iban=data.get("payer_iban") or "",
+            beneficiary_person=persons.get(beneficiary),
+            beneficiary_company=companies.get(beneficiary),
+            beneficiary_iban=data.get("beneficiary_iban") or "",
+            amount=data.get("amount") or "",
+            currency=data.get("currency") or "EUR",
+            paid_on=data.get("paid_on"),
+            purpose=data.get("purpose") or "",
+        )
+
+
 PersonFormSet = formset_factory(PersonForm, extra=1, max_num=50)
 CompanyFormSet = formset_factory(CompanyForm, extra=1, max_num=50)
 AddressFormSet = formset_factory(AddressForm, extra=1, max_num=50)
+RelationFormSet = formset_factory(RelationForm, extra=1, max_num=50)
+PaymentFormSet = formset_factory(PaymentForm, extra=1, max_num=50)
+#: The parts of the full form a person can add a row to ("Add a person"), by prefix.
+ADDABLE = ("persons", "companies", "addresses", "relations", "payments")
+
+
+def with_one_more_row(data: Any, prefix: str) -> Any:
+    """The submitted data with one more (empty) form in the formset ``prefix``: how the full
+    form adds a person, company, relation or payment without JavaScript."""
+    if prefix not in ADDABLE:
+        return data
+    data = data.copy()
+    key = f"{prefix}-TOTAL_FORMS"
+    try:
+        total = int(data.get(key) or 0)
+    except ValueError:
+        total = 0
+    data[key] = str(min(total + 1, 50))
+    return data
+
+
+def parties_of(data: Any) -> Parties:
+    """The persons and companies of a submitted full form (one of each when new)."""
+
+    def count(prefix: str) -> int:
+        try:
+            return max(1, min(int(data.get(f"{prefix}-TOTAL_FORMS") or 1), 50))
+        except (TypeError, ValueError):
+            return 1
+
+    if data is None:
+        return Parties()
+    return Parties(data, persons=count("persons"), companies=count("companies"))
+
+
+def tie_formsets(data: Any, parties: Parties) -> tuple[Any, Any]:
+    """The relation and payment formsets of the full form. A submission without them (an
+    older page, a script) states no relations or payments."""
+    relations = RelationFormSet(
+        data if data is not None and "relations-TOTAL_FORMS" in data else None,
+        prefix="relations",
+        form_kwargs={"parties": parties},
+    )
+    payments = PaymentFormSet(
+        data if data is not None and "payments-TOTAL_FORMS" in data else None,
+        prefix="payments",
+        form_kwargs={"parties": parties},
+    )
+    return relations, payments
 
 
 def _person(data: dict[str, Any]) -> PersonInput | None:
-    if not any(
-        data.get(k)
-        for k in (
-            "role",
-            "given_names",
-            "family_name",
-            "alias",
-            "date_of_birth",
-            "age_band",
-            "phone",
-            "email",
-            "identity_number",
-        )
-    ):
+    if not any(data.get(k) for k in PERSON_FIELDS):
         return None
     identity = (
         [(data["identity_kind"] or "other", data["identity_number"])]
@@ -325,19 +527,60 @@ def _person(data: dict[str, Any]) -> PersonInput | None:
     )
 
 
+@dataclass
+class FormRows:
+    """Which form of each formset produced which item of the SignalInput (empty forms are
+    left out), to put problems back on the right form."""
+
+    persons: list[int] = field(default_factory=list)
+    companies: list[int] = field(default_factory=list)
+    relations: list[int] = field(default_factory=list)
+    payments: list[int] = field(default_factory=list)
+
+
 def full_form_input(
-    form: SignalForm, persons: Any, companies: Any, addresses: Any
-) -> tuple[SignalInput, list[int]]:
-    """The SignalInput from a valid full form and its formsets, and the index of each person
-    form that produced a person (to put problems back on the right form)."""
+    form: SignalForm,
+    persons: Any,
+    companies: Any,
+    addresses: Any,
+    relations: Any = None,
+    payments: Any = None,
+) -> tuple[SignalInput, FormRows]:
+    """The SignalInput from a valid full form and its formsets, and which form produced
+    which person, company, relation and payment."""
     data = form.cleaned_data
+    rows = FormRows()
     person_inputs: list[PersonInput] = []
-    person_forms: list[int] = []
     for index, person_form in enumerate(persons.forms):
         person = _person(person_form.cleaned_data)
         if person is not None:
             person_inputs.append(person)
-            person_forms.append(index)
+            rows.persons.append(index)
+    company_inputs: list[CompanyInput] = []
+    for index, company_form in enumerate(companies.forms):
+        if company_form.cleaned_data.get("name"):
+            rows.companies.append(index)
+            company_inputs.append(
+                CompanyInput(
+                    name=company_form.cleaned_data["name"],
+                    registration_number=company_form.cleaned_data["registration_number"],
+                    role=company_form.cleaned_data["role"],
+                )
+            )
+    person_at = {f"person-{f}": i for i, f in enumerate(rows.persons)}
+    company_at = {f"company-{f}": i for i, f in enumerate(rows.companies)}
+    relation_inputs: list[RelationInput] = []
+    for index, relation_form in enumerate(relations.forms if relations is not None else []):
+        relation = relation_form.as_input(person_at, company_at)
+        if relation is not None:
+            relation_inputs.append(relation)
+            rows.relations.append(index)
+    payment_inputs: list[PaymentInput] = []
+    for index, payment_form in enumerate(payments.forms if payments is not None else []):
+        payment = payment_form.as_input(person_at, company_at)
+        if payment is not None:
+            payment_inputs.append(payment)
+            rows.payments.append(index)
     signal = SignalInput(
         description=data["description"],
         observed_on=data["observed_on"],
@@ -355,15 +598,7 @@ def full_form_input(
         identity_withheld=data["identity_withheld"],
         reporter_withheld=data["reporter_withheld"],
         persons=person_inputs,
-        companies=[
-            CompanyInput(
-                name=c.cleaned_data["name"],
-                registration_number=c.cleaned_data["registration_number"],
-                role=c.cleaned_data["role"],
-            )
-            for c in companies.forms
-            if c.cleaned_data.get("name")
-        ],
+        companies=company_inputs,
         addresses=[
             AddressInput(
                 street=a.cleaned_data["street"],
@@ -380,21 +615,38 @@ def full_form_input(
         ibans=_lines(data["ibans"]),
         plates=_lines(data["plates"]),
         websites=[w.strip() for w in data["websites"].splitlines() if w.strip()],
+        relations=relation_inputs,
+        payments=payment_inputs,
     )
-    return signal, person_forms
+    return signal, rows
+
+
+#: Where a problem of a relation's or payment's field is shown on its form.
+TIE_FIELDS = {
+    "person": "person",
+    "other_person": "other",
+    "company": "other",
+    "payer_person": "payer",
+    "payer_company": "payer",
+    "beneficiary_person": "beneficiary",
+    "beneficiary_company": "beneficiary",
+}
 
 
 def put_problems_on_forms(
     exc: InvalidFields,
     form: forms.Form,
     persons: Any = None,
-    person_forms: list[int] | None = None,
+    rows: FormRows | None = None,
     companies: Any = None,
     addresses: Any = None,
     aliases: dict[str, str] | None = None,
+    relations: Any = None,
+    payments: Any = None,
 ) -> None:
     """Show each problem of ``validate_signal`` beside the field it names. ``aliases`` maps a
     path prefix to a field of ``form`` (the short form has no person formset)."""
+    rows = rows or FormRows()
     for path, messages in exc.problems.items():
         alias = next(
             (name for prefix, name in (aliases or {}).items() if path.startswith(prefix)), None
@@ -409,14 +661,21 @@ def put_problems_on_forms(
         target: forms.Form = form
         field: str | None = base
         if base == "persons" and persons is not None and index is not None:
-            target = persons.forms[(person_forms or [])[index]]
+            target = persons.forms[rows.persons[index]]
             field = rest.split("[")[0] or None
             if field in {"identity_numbers"}:
                 field = "identity_number"
             elif field in {"phones", "emails"}:
                 field = field[:-1]
         elif base == "companies" and companies is not None and index is not None:
-            target, field = companies.forms[index], rest or None
+            at = rows.companies[index] if index < len(rows.companies) else index
+            target, field = companies.forms[at], rest or None
+        elif base in ("relations", "payments") and index is not None:
+            formset, made = (
+                (relations, rows.relations) if base == "relations" else (payments, rows.payments)
+            )
+            if formset is not None and index < len(made):
+                target, field = formset.forms[made[index]], TIE_FIELDS.get(rest, rest) or None
         elif base == "addresses" and addresses is not None and index is not None:
             target, field = addresses.forms[index], rest or None
         if field not in target.fields:

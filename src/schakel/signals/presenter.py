@@ -122,12 +122,14 @@ def _present_ties(
             full(person_categories.get(pk, "general")) for pk in person_ids if pk is not None
         )
 
-    for relation in signal.relations.all():
+    for relation in signal.relations.select_related("person", "other_person", "company"):
         if shown((relation.person_id, relation.other_person_id), relation.company_id is not None):
             view.relations.append(relation)
         else:
             hit("relations")
-    for payment in signal.payments.all():
+    for payment in signal.payments.select_related(
+        "payer_person", "payer_company", "beneficiary_person", "beneficiary_company"
+    ):
         if shown((payment.payer_person_id, payment.beneficiary_person_id), True):
             view.payments.append(payment)
         else:

@@ -82,6 +82,9 @@ def signal_create(request: HttpRequest) -> HttpResponse:
     owner = user.organisation
     assert owner is not None
     post = request.POST if request.method == "POST" else None
+    adding = post.get("add", "") if post is not None else ""
+    if post is not None and adding:
+        post = forms.with_one_more_row(post, adding)
     defaults = defaults_for(owner)
     initial = {
         "tlp": defaults.tlp,
@@ -94,9 +97,18 @@ def signal_create(request: HttpRequest) -> HttpResponse:
     persons = forms.PersonFormSet(post, prefix="persons")
     companies = forms.CompanyFormSet(post, prefix="companies")
     addresses = forms.AddressFormSet(post, prefix="addresses")
+    relations, payments = forms.tie_formsets(post, forms.parties_of(post))
     audience = None
-    if post is not None and all(f.is_valid() for f in (form, persons, companies, addresses)):
-        data, person_forms = forms.full_form_input(form, persons, companies, addresses)
+    parts = (form, persons, companies, addresses, relations, payments)
+    if post is not None and not adding and all(f.is_valid() for f in parts if f.is_bound):
+        data, rows = forms.full_form_input(
+            form,
+            persons,
+            companies,
+            addresses,
+            relations if relations.is_bound else None,
+            payments if payments.is_bound else None,
+        )
         if "preview" in post:
             audience = who_will_see(
                 owner,
@@ -116,7 +128,16 @@ def signal_create(request: HttpRequest) -> HttpResponse:
                     )
                     attachments.attach(signal, uploads, user=user, request=request)
             except InvalidFields as exc:
-                forms.put_problems_on_forms(exc, form, persons, person_forms, companies, addresses)
+                forms.put_problems_on_forms(
+                    exc,
+                    form,
+                    persons,
+                    rows,
+                    companies,
+                    addresses,
+                    relations=relations,
+                    payments=payments,
+                )
             else:
                 messages.success(
                     request, _("Signal %(reference)s was saved.") % {"reference": signal.reference}
@@ -140,6 +161,8 @@ def signal_create(request: HttpRequest) -> HttpResponse:
             "persons": persons,
             "companies": companies,
             "addresses": addresses,
+            "relations": relations,
+            "payments": payments,
             "audience": audience,
         },
     )

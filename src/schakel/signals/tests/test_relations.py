@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from schakel.errors import InvalidFields
 from schakel.signals.intake import PaymentInput, RelationInput, validate_signal
@@ -282,3 +283,115 @@ def test_a_viewer_who_sees_the_victim_redacted_learns_no_name_through_a_relation
         text = ngo.content.decode()
         for hidden in (*VICTIM_NAME, *SUSPECT_NAME, "NL02", PURPOSE):
             assert hidden not in text
+
+
+FORM: dict[str, Any] = {
+    "persons-TOTAL_FORMS": "2",
+    "persons-INITIAL_FORMS": "0",
+    "companies-TOTAL_FORMS": "1",
+    "companies-INITIAL_FORMS": "0",
+    "addresses-TOTAL_FORMS": "1",
+    "addresses-INITIAL_FORMS": "0",
+    "relations-TOTAL_FORMS": "2",
+    "relations-INITIAL_FORMS": "0",
+    "payments-TOTAL_FORMS": "1",
+    "payments-INITIAL_FORMS": "0",
+    "description": "Vrouw werkt in de nagelstudio van haar vriend en betaalt hem huur.",
+    "tlp": "AMBER",
+    "purpose": "signal_table_assessment",
+    "persons-0-role": "possible_victim",
+    "persons-0-given_names": VICTIM_NAME[0],
+    "persons-0-family_name": VICTIM_NAME[1],
+    "persons-1-role": "suspect",
+    "persons-1-given_names": SUSPECT_NAME[0],
+    "persons-1-family_name": SUSPECT_NAME[1],
+    "companies-0-name": "Nagelstudio Glans B.V.",
+    "relations-0-person": "person-0",
+    "relations-0-kind": "family",
+    "relations-0-other": "person-1",
+    "relations-0-relationship": "partner",
+    "relations-1-person": "person-1",
+    "relations-1-kind": "director",
+    "relations-1-other": "company-0",
+    "payments-0-payer": "person-0",
+    "payments-0-beneficiary": "person-1",
+    "payments-0-amount": "450,00",
+    "payments-0-currency": "EUR",
+    "payments-0-paid_on": "2026-11-01",
+    "payments-0-purpose": PURPOSE,
+}
+
+
+def test_the_full_form_adds_rows_and_saves_relations_and_payments(
+    world: World, signed_in: Any
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    page = client.get(reverse("signal_create")).content.decode()
+    assert 'name="relations-0-kind"' in page and 'name="payments-0-amount"' in page
+    more = client.post(reverse("signal_create"), {**FORM, "add": "persons"})
+    assert more.status_code == 200 and not PaymentMention.objects.exists()
+    assert len(more.context["persons"].forms) == 3
+    # The choices name the people typed so far.
+    assert f"Person 1: {VICTIM_NAME[0]} {VICTIM_NAME[1]}" in more.content.decode()
+    body = {**FORM, "sharing_groups": [world.table_a.pk]}
+    saved = client.post(reverse("signal_create"), body)
+    assert saved.status_code == 302, saved.context and saved.context["relations"].errors
+    relations = RelationMention.objects.order_by("pk")
+    assert [(r.kind, r.person.family_name) for r in relations] == [
+        ("family", VICTIM_NAME[1]),
+        ("director", SUSPECT_NAME[1]),
+    ]
+    payment = PaymentMention.objects.get()
+    assert payment.amount == Decimal("450.00") and payment.purpose == PURPOSE
+    page = client.get(saved["Location"]).content.decode()
+    assert 'data-testid="relations"' in page and 'data-testid="payments"' in page
+    assert PURPOSE in page
+
+
+def test_the_full_form_puts_problems_of_relations_on_their_rows(
+    world: World, signed_in: Any
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    bad = {
+        **FORM,
+        "relations-1-other": "person-1",  # a director of a person
+        "payments-0-amount": "veel",
+        "payments-0-payer": "company-0",
+        "companies-0-name": "",  # ... of a company that is not filled in
+    }
+    response = client.post(reverse("signal_create"), bad)
+    assert response.status_code == 200 and not RelationMention.objects.exists()
+    payment = response.context["payments"].forms[0]
+    assert payment.errors["payer"]
+    good_payer = {**bad, "companies-0-name": "Nagelstudio Glans B.V."}
+    response = client.post(reverse("signal_create"), good_payer)
+    assert response.status_code == 200
+    relation = response.context["relations"].forms[1]
+    assert relation.errors["other"]
+    assert response.context["payments"].forms[0].errors["amount"]
+
+
+def test_the_signal_page_shows_no_relation_that_names_a_hidden_person(
+    world: World, signed_in: Any
+) -> None:
+    signal = create_signal(
+        tied(sharing_group_ids=[world.table_a.pk]),
+        submitted_by=world.users["care_coordinator"],
+        channel=Channel.FULL_FORM,
+    )
+    url = reverse("signal_detail", args=[signal.reference])
+    owner = signed_in(world.users["care_coordinator"]).get(url).content.decode()
+    assert 'data-testid="relations"' in owner and PURPOSE in owner
+    response = signed_in(world.users["police_analyst"]).get(url)
+    police = response.content.decode()
+    assert SUSPECT_NAME[1] in police
+    for hidden in VICTIM_NAME:
+        assert hidden not in police, hidden
+    view = response.context["view"]
+    assert [r.kind for r in view.relations] == ["director"]
+    assert [p.purpose for p in view.payments] == [PURPOSE]
+    # The director relation names only the suspect and the company: shown.
+    assert 'data-testid="relations"' in police
+    # The rent from the victim's account to the suspect names no hidden person: shown; the
+    # wage from the company to the victim names her: left out.
+    assert PURPOSE in police

@@ -1,0 +1,87 @@
+"""The full form's relations and payments in Chromium: rows added by keyboard, choices
+named after the people typed, an axe check of the form and of a signal with its ties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from schakel.signals.models import PaymentMention, RelationMention
+from schakel.signals.services import create_signal
+from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME
+from schakel.signals.tests.test_relations import PURPOSE, tied
+from schakel.testing.personas import World
+from schakel.web.tests import test_browser
+
+pytestmark = pytest.mark.browser
+# The browser and a committed world, as the site's browser tests have them.
+browser = test_browser.browser
+live_world = test_browser.live_world
+_serious_violations = test_browser._serious_violations
+
+
+def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
+    from django.test import Client
+
+    from schakel.testing.personas import login
+
+    client = login(Client(), world.users[key])
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def test_relations_and_payments_are_entered_on_the_full_form(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    page = _page_as(browser, live_server, live_world, "care_coordinator")
+    page.goto("/signals/new/")
+    page.get_by_label("What was seen").fill("Zij werkt in de studio van haar vriend.")
+    page.locator("#id_persons-0-role").select_option("possible_victim")
+    page.locator("#id_persons-0-given_names").fill(VICTIM_NAME[0])
+    page.locator("#id_persons-0-family_name").fill(VICTIM_NAME[1])
+    page.get_by_role("button", name="Add a person").click()
+    page.locator("#id_persons-1-role").select_option("suspect")
+    page.locator("#id_persons-1-family_name").fill(SUSPECT_NAME[1])
+    page.get_by_role("button", name="Add a relation").click()
+    relation = page.get_by_role("group", name="Relation 1")
+    relation.get_by_label("Person", exact=True).select_option(
+        label=f"Person 1: {VICTIM_NAME[0]} {VICTIM_NAME[1]}"
+    )
+    relation.get_by_label("Relation", exact=True).select_option("family")
+    relation.get_by_label("With").select_option(label=f"Person 2: {SUSPECT_NAME[1]}")
+    relation.get_by_label("Family relationship").select_option("partner")
+    payment = page.get_by_role("group", name="Payment 1")
+    payment.get_by_label("From", exact=True).select_option(
+        label="Person 1: " + " ".join(VICTIM_NAME)
+    )
+    payment.get_by_label("To", exact=True).select_option(label=f"Person 2: {SUSPECT_NAME[1]}")
+    payment.get_by_label("Amount").fill("450,00")
+    payment.get_by_label("What it was for").fill(PURPOSE)
+    assert _serious_violations(page) == []
+    page.get_by_role("button", name="Save the signal").click()
+    page.wait_for_url("**/signals/S-*/")
+    assert RelationMention.objects.get().relationship == "partner"
+    assert PaymentMention.objects.get().purpose == PURPOSE
+    assert page.get_by_test_id("relations").is_visible()
+    assert _serious_violations(page) == []
+
+
+def test_a_signal_with_relations_passes_axe_for_owner_and_police(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    signal = create_signal(
+        tied(sharing_group_ids=[live_world.table_a.pk]),
+        submitted_by=live_world.users["care_coordinator"],
+        channel="full_form",
+    )
+    for key in ("care_coordinator", "police_analyst"):
+        page = _page_as(browser, live_server, live_world, key)
+        page.goto(f"/signals/{signal.reference}/")
+        assert page.get_by_test_id("payments").is_visible()
+        assert _serious_violations(page) == [], key
