@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "schakel.signals",
     "schakel.entities",
     "schakel.signaltable",
+    "schakel.cases",
     "schakel.imports",
     "schakel.web",
     "schakel.demo",

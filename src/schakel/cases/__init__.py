@@ -1,0 +1,19 @@
+"""Cases: the people a case is for, the signals it grew from, its lead organisation (regie)
+and care coordinator, and what was decided about each person — trafficking status,
+migration status and the reflection period.
+
+A case opens from a signal-table decision with the outcome *open a case* (this context
+subscribes to ``schakel.signaltable.services.table_decision_recorded``; the table never
+imports it) or directly by a coordinator. An open case holds its signals past their
+retention date (``schakel.signals.retention.place_hold``).
+
+Public surface for other apps:
+
+* ``schakel.cases.services``: ``visible_cases``, ``open_case``, ``open_case_for_decision``,
+  ``change_status``;
+* ``schakel.cases.persons``: ``record_trafficking_status``, ``record_migration_status``,
+  ``offer_reflection_period``;
+* ``schakel.cases.reflection``: ``raise_reflection_reminders`` (also the periodic job
+  ``reflection-reminders``);
+* ``schakel.cases.vocabulary``: the statuses and their HTCDS v2.0 values.
+"""

@@ -1,0 +1,56 @@
+"""The cases context listens to the signal table: a decision to open a case opens one.
+
+The table sends ``table_decision_recorded`` after its transaction commits and never waits
+for us. Opening is idempotent (``services.open_case_for_decision``), so the event may come
+twice, and a periodic sweep (``schakel_periodic cases-from-decisions``) opens what a failed
+delivery missed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from schakel.cases.models import Case
+from schakel.cases.services import open_case_for_decision
+from schakel.signaltable.models import Decision, Outcome
+from schakel.signaltable.services import current_decisions, table_decision_recorded
+
+logger = logging.getLogger(__name__)
+
+#: How far back the sweep looks for decisions without their case.
+SWEEP_DAYS = 90
+
+
+@receiver(table_decision_recorded, sender=Decision, dispatch_uid="cases.open_for_decision")
+def open_case_when_decided(sender: type[Decision], decision: Decision, **kwargs: Any) -> None:
+    if decision.outcome != Outcome.OPEN_CASE:
+        return
+    try:
+        open_case_for_decision(decision)
+    except Exception:
+        # The decision stands (it committed); the sweep opens the case later. Ids only: the
+        # log never holds personal data.
+        logger.exception("case not opened for decision", extra={"decision": decision.pk})
+
+
+def open_missing_cases() -> str:
+    """Open the cases of recent open-case decisions that have none; safe to run again."""
+    since = timezone.now() - timedelta(days=SWEEP_DAYS)
+    decisions = list(
+        current_decisions(
+            Decision.objects.filter(outcome=Outcome.OPEN_CASE, decided_at__gte=since)
+        ).select_related("meeting__group__chair_organisation", "decided_by")
+    )
+    before = Case.objects.count()
+    for decision in decisions:
+        try:
+            open_case_for_decision(decision)
+        except Exception:
+            logger.exception("case not opened for decision", extra={"decision": decision.pk})
+    opened = Case.objects.count() - before
+    return f"{opened} cases opened from {len(decisions)} open-case decisions checked"

@@ -1,0 +1,167 @@
+"""Trafficking status, migration status and the reflection period of a person in a case."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from schakel.cases import persons
+from schakel.cases.models import Case, CasePerson, TraffickingStatusDecision
+from schakel.cases.presenter import present_case
+from schakel.cases.reflection import add_months, raise_reflection_reminders
+from schakel.cases.services import change_status
+from schakel.cases.tests.helpers import municipality_signal, open_case
+from schakel.cases.vocabulary import HTCDS_TRAFFICKING_STATUS
+from schakel.errors import InvalidFields, NotAllowed
+from schakel.signaltable.models import AppendOnlyError
+from schakel.tasks.models import Task
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def case(world: World) -> Case:
+    return open_case(world, [municipality_signal(world)])
+
+
+@pytest.fixture
+def victim(case: Case) -> CasePerson:
+    return case.people.get(role="possible_victim")
+
+
+def test_trafficking_status_is_recorded_with_who_decided_and_keeps_its_history(
+    world: World, victim: CasePerson
+) -> None:
+    carla = world.users["care_coordinator"]
+    first = persons.record_trafficking_status(
+        victim,
+        "possible_victim",
+        deciding_organisation=world.police_a,
+        decided_on=date(2026, 11, 25),
+        basis="Signalen van drie partners; aanwijzingen uit de ILO-lijst.",
+        actor=carla,
+    )
+    assert first.deciding_organisation_type == "Police"  # from the police's sector
+    persons.record_trafficking_status(
+        victim,
+        "actual_victim",
+        deciding_organisation=world.municipality_a,
+        deciding_organisation_type="CourtOrProsecution",
+        decided_on=date(2026, 11, 28),
+        basis="Uitspraak rechtbank.",
+        actor=carla,
+    )
+    view = present_case(carla, victim.case)
+    (shown,) = [p for p in view.people if p.person.pk == victim.pk]
+    assert [r.status for r in shown.trafficking] == ["possible_victim", "actual_victim"]
+    assert shown.trafficking_status is not None
+    assert HTCDS_TRAFFICKING_STATUS[shown.trafficking_status.status] == "ActualVictimOfTrafficking"
+    with pytest.raises(AppendOnlyError):
+        TraffickingStatusDecision.objects.get(pk=first.pk).delete()
+
+
+def test_a_trafficking_status_needs_a_basis_and_a_date_not_in_the_future(
+    world: World, victim: CasePerson
+) -> None:
+    with pytest.raises(InvalidFields) as problems:
+        persons.record_trafficking_status(
+            victim,
+            "victim?",
+            deciding_organisation=world.police_a,
+            decided_on=date(2027, 1, 1),
+            basis=" ",
+            actor=world.users["care_coordinator"],
+        )
+    assert set(problems.value.problems) == {"status", "decided_on", "basis"}
+
+
+@pytest.mark.parametrize("persona", ["police_analyst", "ngo_worker", "outsider"])
+def test_only_the_case_team_records_decisions_about_a_person(
+    world: World, victim: CasePerson, persona: str
+) -> None:
+    with pytest.raises(NotAllowed):
+        persons.record_migration_status(victim, "dublin_claimant", actor=world.users[persona])
+
+
+def test_migration_status_comes_from_the_reviewed_vocabulary(
+    world: World, victim: CasePerson
+) -> None:
+    carla = world.users["care_coordinator"]
+    persons.record_migration_status(victim, "asylum_seeker", since=date(2026, 9, 1), actor=carla)
+    persons.record_migration_status(victim, "dublin_claimant", actor=carla)
+    assert list(victim.migration_statuses.values_list("status", flat=True)) == [
+        "asylum_seeker",
+        "dublin_claimant",
+    ]
+    with pytest.raises(InvalidFields):
+        persons.record_migration_status(victim, "tourist", actor=carla)
+
+
+def test_the_reflection_period_runs_three_calendar_months() -> None:
+    assert add_months(date(2026, 11, 29), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
+    assert add_months(date(2026, 10, 31), 3) == date(2027, 1, 31)
+
+
+def test_the_reflection_period_counts_down_and_raises_one_task_before_it_ends(
+    world: World, victim: CasePerson
+) -> None:
+    carla = world.users["care_coordinator"]
+    offer = persons.offer_reflection_period(
+        victim, offered_on=date(2026, 11, 20), offered_by=world.police_a, actor=carla
+    )
+    assert offer.ends_on == date(2027, 2, 20)
+    (shown,) = [p for p in present_case(carla, victim.case).people if p.person.pk == victim.pk]
+    assert shown.reflection is not None and shown.reflection.days_left == 83
+    assert raise_reflection_reminders() == 0  # far from the end: no task yet
+
+    with time_machine.travel("2027-02-06 08:00", tick=False):
+        assert raise_reflection_reminders() == 1
+        assert raise_reflection_reminders() == 0  # idempotent: one task per offer
+        task = Task.objects.get()
+        assert task.owner_organisation == world.municipality_a
+        assert task.owner_user == carla
+        assert task.due_date == date(2027, 2, 20)
+        assert task.subject == offer
+        assert "Popescu" not in task.title + task.description  # no names in tasks
+        (shown,) = [p for p in present_case(carla, victim.case).people if p.person.pk == victim.pk]
+        assert shown.reflection is not None
+        assert shown.reflection.days_left == 14 and shown.reflection.ends_soon
+
+    with time_machine.travel("2027-02-21 08:00", tick=False):
+        assert raise_reflection_reminders() == 0
+        (shown,) = [p for p in present_case(carla, victim.case).people if p.person.pk == victim.pk]
+        assert shown.reflection is not None and shown.reflection.has_ended
+
+
+def test_a_new_offer_replaces_the_old_and_a_closed_case_raises_nothing(
+    world: World, victim: CasePerson
+) -> None:
+    carla = world.users["care_coordinator"]
+    persons.offer_reflection_period(
+        victim, offered_on=date(2026, 9, 1), offered_by=world.police_a, actor=carla
+    )
+    persons.offer_reflection_period(
+        victim, offered_on=date(2026, 11, 28), offered_by=world.police_a, actor=carla
+    )
+    # The first offer would end on 1 December; the second replaces it (ends 28 February).
+    assert raise_reflection_reminders(today=date(2026, 11, 29)) == 0
+    change_status(victim.case, "closed", reason="Vertrokken.", actor=carla)
+    assert raise_reflection_reminders(today=date(2027, 2, 20)) == 0
+    assert not Task.objects.exists()
+
+
+def test_a_reminder_missed_by_the_job_is_still_raised_after_the_end(
+    world: World, victim: CasePerson
+) -> None:
+    persons.offer_reflection_period(
+        victim,
+        offered_on=date(2026, 8, 1),
+        offered_by=world.police_a,
+        actor=world.users["care_coordinator"],
+    )
+    assert raise_reflection_reminders(today=timezone.localdate()) == 1

@@ -1,0 +1,101 @@
+"""Fixed, translated vocabularies of the cases context, each mapped to its HTCDS v2.0 value.
+
+HTCDS (IOM Human Trafficking Case Data Standard v2.0, CC BY 4.0; see
+``/work/shared/reference/htcds/``) names the values partners' systems exchange: ``cas_Status``,
+``vic_TraffickingStatus`` and ``vic_TraffickingStatusDecisionMakingOrg``. Migration status
+comes from the reviewed vocabulary file of the signals context (``migration_status``); HTCDS
+v2.0 has no migration-status field (only ``prs_Citizenship``, a country), so it maps to none.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from schakel.partners.vocabulary import Sector
+
+
+class CaseStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+    CLOSED_REFERRED = "closed_referred", _("Closed, referred")
+
+
+#: Statuses in which a case keeps its signals (a retention hold) and its reminders run.
+OPEN_STATUSES = (CaseStatus.ACTIVE, CaseStatus.FOLLOW_UP)
+
+#: ``cas_Status``.
+HTCDS_CASE_STATUS = {
+    CaseStatus.ACTIVE: "Active",
+    CaseStatus.FOLLOW_UP: "FollowUp",
+    CaseStatus.CLOSED: "Closed",
+    CaseStatus.CLOSED_REFERRED: "ClosedReferred",
+}
+
+
+class TraffickingStatus(models.TextChoices):
+    POSSIBLE_VICTIM = "possible_victim", _("Possible victim")
+    ACTUAL_VICTIM = "actual_victim", _("Actual victim")
+    NOT_A_VICTIM = "not_a_victim", _("Not a victim")
+
+
+#: ``vic_TraffickingStatus``.
+HTCDS_TRAFFICKING_STATUS = {
+    TraffickingStatus.POSSIBLE_VICTIM: "PossibleVictimOfTrafficking",
+    TraffickingStatus.ACTUAL_VICTIM: "ActualVictimOfTrafficking",
+    TraffickingStatus.NOT_A_VICTIM: "NotAVictimOfTrafficking",
+}
+
+
+class DecidingOrganisationType(models.TextChoices):
+    """``vic_TraffickingStatusDecisionMakingOrg``: the value names are HTCDS's own."""
+
+    POLICE = "Police", _("Police")
+    NGO = "NGO", _("NGO")
+    COURT_OR_PROSECUTION = "CourtOrProsecution", _("Court or prosecution")
+    NON_POLICE_GOVERNMENTAL = (
+        "NonPoliceGovernmentalOrganization",
+        _("Non-police governmental organisation"),
+    )
+    OTHER = "Other", _("Other")
+
+
+#: The type an organisation of a sector has when it decides a trafficking status (the
+#: default of the form; the person recording may choose another).
+SECTOR_DECIDING_TYPE: dict[str, DecidingOrganisationType] = {
+    Sector.POLICE: DecidingOrganisationType.POLICE,
+    Sector.ROYAL_MARECHAUSSEE: DecidingOrganisationType.POLICE,
+    Sector.PUBLIC_PROSECUTION: DecidingOrganisationType.COURT_OR_PROSECUTION,
+    Sector.LABOUR_INSPECTORATE: DecidingOrganisationType.NON_POLICE_GOVERNMENTAL,
+    Sector.IMMIGRATION_SERVICE: DecidingOrganisationType.NON_POLICE_GOVERNMENTAL,
+    Sector.ASYLUM_RECEPTION: DecidingOrganisationType.NON_POLICE_GOVERNMENTAL,
+    Sector.MUNICIPALITY: DecidingOrganisationType.NON_POLICE_GOVERNMENTAL,
+    Sector.CARE_COORDINATION: DecidingOrganisationType.NON_POLICE_GOVERNMENTAL,
+    Sector.SHELTER: DecidingOrganisationType.NGO,
+    Sector.NGO: DecidingOrganisationType.NGO,
+    Sector.MIGRANT_ORGANISATION: DecidingOrganisationType.NGO,
+}
+
+
+def deciding_type_for(sector: str) -> DecidingOrganisationType:
+    return SECTOR_DECIDING_TYPE.get(sector, DecidingOrganisationType.OTHER)
+
+
+#: The person roles a case orders first: the people the case is for.
+VICTIM_ROLES = frozenset({"possible_victim"})
+
+#: The purposes of sharing a case may carry: codes of the reviewed ``purposes`` vocabulary
+#: (signals' rules file, where their labels are); the access matrix's case rules use them.
+CASE_PURPOSES = ("victim_protection", "care_referral", "criminal_investigation")
+DEFAULT_PURPOSE = "victim_protection"
+
+#: TLP labels from least to most restrictive: a case opened from signals carries the strictest
+#: of theirs, and never TLP:CLEAR (a case always holds personal data).
+TLP_ORDER = ("CLEAR", "GREEN", "AMBER", "AMBER+STRICT", "RED")
+LEAST_CASE_TLP = "AMBER"
+
+
+def strictest_tlp(labels: list[str]) -> str:
+    ranks = [TLP_ORDER.index(label) for label in labels if label in TLP_ORDER]
+    return TLP_ORDER[max([*ranks, TLP_ORDER.index(LEAST_CASE_TLP)])]
