@@ -39,6 +39,11 @@ class LinkSerializer(serializers.Serializer[Any]):
     entity = serializers.IntegerField(source="other.pk")
     name = serializers.CharField(source="other_caption")
     outgoing = serializers.BooleanField()
+    properties = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The link's own FollowTheMoney properties: a payment's amount, currency, "
+        "date and purpose; a family tie's relationship.",
+    )
 
 
 class ElsewhereSerializer(serializers.Serializer[Any]):

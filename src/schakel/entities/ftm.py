@@ -15,7 +15,7 @@ from typing import IO, Any
 from followthemoney import model as ftm_model
 from followthemoney.proxy import EntityProxy
 
-from schakel.entities.models import Entity, Mention, Relation, RelationSchema
+from schakel.entities.models import Entity, Mention, Relation, RelationSchema, Schema
 from schakel.entities.services import mentions_shown_to, visible_entities
 
 #: Per link schema: the properties its source and target mentions fill.
@@ -67,12 +67,18 @@ def _links(shown: dict[int, Mention]) -> Iterator[EntityProxy]:
             yield proxy
             continue
         first, second = LINK_PROPERTIES[RelationSchema(relation.schema)]
+        if relation.schema == RelationSchema.PAYMENT:
+            # A payment from or to a bank account names it as the account, not the party.
+            first += "Account" if source.schema == Schema.BANK_ACCOUNT else ""
+            second += "Account" if target.schema == Schema.BANK_ACCOUNT else ""
         proxy = ftm_model.make_entity(relation.schema)
         proxy.id = f"schakel-relation-{relation.pk}"
         proxy.add(first, f"schakel-{source.entity_id}")
         proxy.add(second, f"schakel-{target.entity_id}")
         if relation.role and "role" in proxy.schema.properties:
             proxy.add("role", relation.role)
+        for name, values in sorted(relation.properties.items()):
+            proxy.add(name, values, quiet=True)
         yield proxy
 
 

@@ -133,12 +133,19 @@ class Relation(models.Model):
     target = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="relations_in")
     role = models.CharField(_("role"), max_length=100, blank=True)
     signal = models.ForeignKey("signals.Signal", on_delete=models.CASCADE, related_name="+")
+    # FollowTheMoney properties of the link itself, as the signal stated them: a payment's
+    # amount, currency, date and purpose, a family tie's relationship.
+    properties = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["pk"]
         constraints = [
+            # One link of a kind per pair, except payments: one signal may report several
+            # between the same two.
             models.UniqueConstraint(
-                fields=["schema", "source", "target"], name="relation_once_per_pair"
+                fields=["schema", "source", "target"],
+                condition=~models.Q(schema="Payment"),
+                name="relation_once_per_pair",
             )
         ]
 

@@ -28,6 +28,17 @@ class Link:
     other: Entity
     other_caption: str
     outgoing: bool
+    # The link's own FollowTheMoney properties: a payment's amount, currency, date and
+    # purpose, a family tie's relationship.
+    properties: dict[str, list[str]] = field(default_factory=dict)
+
+    def first(self, name: str) -> str:
+        values = self.properties.get(name) or [""]
+        return values[0]
+
+    @property
+    def amount(self) -> str:
+        return " ".join(v for v in (self.first("currency"), self.first("amount")) if v)
 
 
 @dataclass(frozen=True)
@@ -102,17 +113,25 @@ def _links(user: Any, mentions: list[Mention]) -> list[Link]:
 
     ids = [m.pk for m in mentions]
     relations = list(
-        Relation.objects.filter(source_id__in=ids).select_related("target__signal")
-    ) + list(Relation.objects.filter(target_id__in=ids).select_related("source__signal"))
+        Relation.objects.filter(source_id__in=ids).select_related(
+            "target__signal", "target__entity"
+        )
+    ) + list(
+        Relation.objects.filter(target_id__in=ids).select_related(
+            "source__signal", "source__entity"
+        )
+    )
     ends = [r.target if r.source_id in ids else r.source for r in relations]
     shown = {m.pk for m in mentions_shown_to(user, ends)}
     links: list[Link] = []
-    seen: set[tuple[str, int, bool]] = set()
+    seen: set[tuple[str, int, bool, int]] = set()
     for relation, other in zip(relations, ends, strict=True):
         if other.pk not in shown or other.entity is None:
             continue
         outgoing = relation.source_id in ids
-        key = (relation.schema, other.entity_id or 0, outgoing)
+        # The same link stated in several signals is shown once; every payment is its own.
+        own = relation.pk if relation.schema == RelationSchema.PAYMENT else 0
+        key = (relation.schema, other.entity_id or 0, outgoing, own)
         if key in seen:
             continue
         seen.add(key)
@@ -124,6 +143,7 @@ def _links(user: Any, mentions: list[Mention]) -> list[Link]:
                 other=other.entity,
                 other_caption=other.caption,
                 outgoing=outgoing,
+                properties=dict(relation.properties),
             )
         )
     return links

@@ -15,6 +15,18 @@ Links made from one signal (documented in docs/linkage.md):
   with the two roles;
 - each possible victim and the address where the signal was observed: the person's
   ``addressEntity`` (FollowTheMoney ties legal entities to addresses by that property).
+
+Links the signal states itself (``signals.RelationMention`` and ``PaymentMention``):
+
+- family and associate: ``Family`` (person, relative, with the ``relationship``) and
+  ``Associate`` (person, associate);
+- director, owner and employee of one of its companies: ``Directorship`` (director,
+  organization), ``Ownership`` (owner, asset) and ``Employment`` (employer, employee);
+- a payment: ``Payment`` from the payer to the beneficiary — a person or company as
+  ``payer``/``beneficiary``, a bank account as ``payerAccount``/``beneficiaryAccount`` —
+  with ``amount``, ``currency``, ``date`` and ``purpose``.
+
+A stated link that a derived one already makes (the employer's ``Employment``) is made once.
 """
 
 from __future__ import annotations
@@ -32,7 +44,10 @@ from schakel.signals.models import (
     CompanyMention,
     IdentifierKind,
     IdentifierMention,
+    PaymentMention,
     PersonMention,
+    RelationKind,
+    RelationMention,
     Signal,
 )
 
@@ -51,19 +66,52 @@ PROPERTY_OF_IDENTIFIER = {
 }
 
 
+#: The link schema of each relation a signal states, and whether the person is its source
+#: (else the company is: an employer is the source of an ``Employment``).
+STATED_LINKS = {
+    RelationKind.FAMILY: (RelationSchema.FAMILY, True),
+    RelationKind.ASSOCIATE: (RelationSchema.ASSOCIATE, True),
+    RelationKind.DIRECTOR: (RelationSchema.DIRECTORSHIP, True),
+    RelationKind.OWNER: (RelationSchema.OWNERSHIP, True),
+    RelationKind.EMPLOYEE: (RelationSchema.EMPLOYMENT, False),
+}
+
+
+@dataclass
+class Link:
+    schema: str
+    source: int  # index of the mention
+    target: int
+    role: str = ""
+    properties: dict[str, list[str]] = field(default_factory=dict)
+
+
 @dataclass
 class ProjectedSignal:
     mentions: list[Mention] = field(default_factory=list)
     keys: list[list[tuple[str, str]]] = field(default_factory=list)  # per mention
-    relations: list[tuple[str, int, int, str]] = field(default_factory=list)  # by index
+    relations: list[Link] = field(default_factory=list)
 
     def add(self, mention: Mention, keys: list[tuple[str, str]]) -> int:
         self.mentions.append(mention)
         self.keys.append(keys)
         return len(self.mentions) - 1
 
-    def link(self, schema: str, source: int, target: int, role: str = "") -> None:
-        self.relations.append((schema, source, target, role))
+    def link(
+        self,
+        schema: str,
+        source: int,
+        target: int,
+        role: str = "",
+        properties: dict[str, list[str]] | None = None,
+    ) -> None:
+        """A link between two mentions; once per schema and pair, except payments (a signal
+        may report several between the same two)."""
+        if schema != RelationSchema.PAYMENT and any(
+            (r.schema, r.source, r.target) == (schema, source, target) for r in self.relations
+        ):
+            return
+        self.relations.append(Link(schema, source, target, role, properties or {}))
 
     def blocking_keys(self) -> list[BlockingKey]:
         return [
@@ -75,13 +123,14 @@ class ProjectedSignal:
     def relation_rows(self, signal: Signal) -> list[Relation]:
         return [
             Relation(
-                schema=schema,
-                source=self.mentions[source],
-                target=self.mentions[target],
-                role=role,
+                schema=link.schema,
+                source=self.mentions[link.source],
+                target=self.mentions[link.target],
+                role=link.role,
+                properties=link.properties,
                 signal=signal,
             )
-            for schema, source, target, role in self.relations
+            for link in self.relations
         ]
 
 
@@ -269,6 +318,7 @@ def project(signal: Signal) -> ProjectedSignal:
     projected = ProjectedSignal()
     index_of_person: dict[int, int] = {}
     index_of_company: dict[int, int] = {}
+    index_of_iban: dict[str, int] = {}
     for person in persons:
         own = [i for i in identifiers if i.person_id == person.pk]
         index_of_person[person.pk] = projected.add(*_person(signal, person, own))
@@ -290,6 +340,8 @@ def project(signal: Signal) -> ProjectedSignal:
         else:
             owner = index_of_company.get(identifier.company_id or 0)
         index = projected.add(asset, keys)
+        if identifier.kind == IdentifierKind.IBAN and identifier.normalised:
+            index_of_iban.setdefault(identifier.normalised, index)
         if owner is not None:
             projected.link(RelationSchema.OWNERSHIP, owner, index)
 
@@ -310,4 +362,59 @@ def project(signal: Signal) -> ProjectedSignal:
     for victim in victims:
         for place in observed:
             projected.link(RelationSchema.ADDRESS, victim, place)
+    _stated_links(
+        projected,
+        list(signal.relations.all()),
+        list(signal.payments.all()),
+        index_of_person,
+        index_of_company,
+        index_of_iban,
+    )
     return projected
+
+
+def _stated_links(
+    projected: ProjectedSignal,
+    relations: list[RelationMention],
+    payments: list[PaymentMention],
+    index_of_person: dict[int, int],
+    index_of_company: dict[int, int],
+    index_of_iban: dict[str, int],
+) -> None:
+    """The relations and payments the signal states, between its mentions."""
+    for relation in relations:
+        schema, person_first = STATED_LINKS[RelationKind(relation.kind)]
+        person = index_of_person[relation.person_id]
+        other = (
+            index_of_person[relation.other_person_id]
+            if relation.other_person_id is not None
+            else index_of_company[relation.company_id or 0]
+        )
+        source, target = (person, other) if person_first else (other, person)
+        properties = _Properties(schema)
+        properties.add("relationship", relation.relationship)
+        projected.link(schema, source, target, relation.relationship, properties.values)
+
+    def party(person: int | None, company: int | None, iban: str) -> int | None:
+        if person is not None:
+            return index_of_person.get(person)
+        if company is not None:
+            return index_of_company.get(company)
+        return index_of_iban.get(iban)
+
+    for payment in payments:
+        payer = party(payment.payer_person_id, payment.payer_company_id, payment.payer_iban)
+        beneficiary = party(
+            payment.beneficiary_person_id,
+            payment.beneficiary_company_id,
+            payment.beneficiary_iban,
+        )
+        if payer is None or beneficiary is None:  # pragma: no cover - intake ensures both
+            continue
+        properties = _Properties(RelationSchema.PAYMENT)
+        if payment.amount is not None:
+            properties.add("amount", str(payment.amount))
+            properties.add("currency", payment.currency)
+        properties.add("date", payment.paid_on.isoformat() if payment.paid_on else "")
+        properties.add("purpose", payment.purpose)
+        projected.link(RelationSchema.PAYMENT, payer, beneficiary, properties=properties.values)

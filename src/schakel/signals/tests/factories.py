@@ -6,12 +6,22 @@ from datetime import date
 from typing import Any
 
 from schakel.partners.models import User
-from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
+from schakel.signals.intake import (
+    AddressInput,
+    CompanyInput,
+    PaymentInput,
+    PersonInput,
+    RelationInput,
+    SignalInput,
+)
 from schakel.signals.models import Channel, Signal
 from schakel.signals.services import create_signal
 
 VICTIM_NAME = ("Ioana", "Popescu")
 SUSPECT_NAME = ("Marius", "Dragomir")
+#: The possible victim's own account, not among the signal's listed IBANs.
+VICTIM_IBAN = "NL02 ABNA 0123 4567 89"
+PURPOSE = "Huur voor de kamer boven de nagelstudio"
 
 
 def signal_input(**overrides: Any) -> SignalInput:
@@ -63,3 +73,29 @@ def make_signal(
     if groups is not None:
         data.sharing_group_ids = [g.pk for g in groups]
     return create_signal(data, submitted_by=user, channel=channel)
+
+
+def signal_input_with_ties(**overrides: Any) -> SignalInput:
+    """``signal_input()`` (victim 0, suspect 1, company 0) where the suspect is the victim's
+    partner and director of the company, she works there, pays him rent from her own account
+    and is paid by the company."""
+    values: dict[str, Any] = {
+        "relations": [
+            RelationInput(kind="family", person=0, other_person=1, relationship="partner"),
+            RelationInput(kind="director", person=1, company=0),
+            RelationInput(kind="employee", person=0, company=0),
+        ],
+        "payments": [
+            PaymentInput(
+                payer_iban=VICTIM_IBAN,
+                beneficiary_person=1,
+                amount="450,00",
+                currency="eur",
+                paid_on=date(2026, 11, 1),
+                purpose=PURPOSE,
+            ),
+            PaymentInput(payer_company=0, beneficiary_person=0, amount="120"),
+        ],
+    }
+    values.update(overrides)
+    return signal_input(**values)

@@ -15,40 +15,18 @@ from schakel.signals.intake import PaymentInput, RelationInput, validate_signal
 from schakel.signals.models import Channel, IdentifierMention, PaymentMention, RelationMention
 from schakel.signals.services import create_signal
 from schakel.signals.tests.conftest import TokenClient
-from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME, signal_input
+from schakel.signals.tests.factories import (
+    PURPOSE,
+    SUSPECT_NAME,
+    VICTIM_IBAN,
+    VICTIM_NAME,
+    signal_input,
+)
+from schakel.signals.tests.factories import signal_input_with_ties as tied
 from schakel.signals.writer import ToWrite, write_signals
 from schakel.testing.personas import World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world", "api_clock")]
-
-#: The victim's own account, not among the signal's listed IBANs.
-VICTIM_IBAN = "NL02 ABNA 0123 4567 89"
-PURPOSE = "Huur voor de kamer boven de nagelstudio"
-
-
-def tied(**overrides: Any) -> Any:
-    """The factory's signal (victim 0, suspect 1, company 0) with the suspect as the victim's
-    partner, director of the company, and the victim paying rent from her own account."""
-    values: dict[str, Any] = {
-        "relations": [
-            RelationInput(kind="family", person=0, other_person=1, relationship="partner"),
-            RelationInput(kind="director", person=1, company=0),
-            RelationInput(kind="employee", person=0, company=0),
-        ],
-        "payments": [
-            PaymentInput(
-                payer_iban=VICTIM_IBAN,
-                beneficiary_person=1,
-                amount="450,00",
-                currency="eur",
-                paid_on=date(2026, 11, 1),
-                purpose=PURPOSE,
-            ),
-            PaymentInput(payer_company=0, beneficiary_person=0, amount="120"),
-        ],
-    }
-    values.update(overrides)
-    return signal_input(**values)
 
 
 def test_relations_and_payments_are_stored_with_their_persons_and_companies(

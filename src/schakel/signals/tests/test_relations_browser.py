@@ -9,8 +9,8 @@ import pytest
 
 from schakel.signals.models import PaymentMention, RelationMention
 from schakel.signals.services import create_signal
-from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME
-from schakel.signals.tests.test_relations import PURPOSE, tied
+from schakel.signals.tests.factories import PURPOSE, SUSPECT_NAME, VICTIM_NAME
+from schakel.signals.tests.factories import signal_input_with_ties as tied
 from schakel.testing.personas import World
 from schakel.web.tests import test_browser
 
