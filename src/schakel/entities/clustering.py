@@ -13,12 +13,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import connections, router, transaction
+from django.db import transaction
 
+from schakel.bulk import update_column
 from schakel.entities.events import entities_merged, entity_split
 from schakel.entities.models import Entity, Judgement, Mention
 
 Pair = tuple[int, int]
+
+#: Above this many mentions, ``write_groups`` reads every mention of the schema at once.
+WHOLE_SCHEMA = 20_000
 
 
 def _pair(a: int, b: int) -> Pair:
@@ -132,12 +136,20 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     """Give each group of mentions one entity, keeping ids where the mentions already are.
     In one transaction: a failure leaves the previous entities as they were."""
     changes = Changes()
-    current = dict(
-        Mention.objects.filter(schema=schema, pk__in=[m for g in groups for m in g]).values_list(
-            "pk", "entity_id"
-        )
-    )
-    unknown = {m for g in groups for m in g} - set(current)
+    wanted = {m for g in groups for m in g}
+    of_schema = Mention.objects.filter(schema=schema)
+    # A batch run groups every mention of its schema: read them all rather than naming a
+    # million ids; a regrouping around a few mentions names them.
+    whole = len(wanted) > WHOLE_SCHEMA
+    current: dict[int, int | None] = {}
+    held_outside: set[int] | None = set() if whole else None  # entities of other mentions
+    rows = of_schema if whole else of_schema.filter(pk__in=sorted(wanted))
+    for pk, entity in rows.values_list("pk", "entity_id").iterator(chunk_size=50_000):
+        if pk in wanted:
+            current[pk] = entity
+        elif held_outside is not None and entity is not None:
+            held_outside.add(entity)
+    unknown = wanted - set(current)
     if unknown:
         raise ValueError(f"not mentions of {schema}: {sorted(unknown)[:10]}")
     claimed: set[int] = set()
@@ -179,9 +191,14 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     changes.moved_mentions = sum(len(mentions) for mentions in moved.values())
     # An entity left with none of its mentions was absorbed (merged); one that kept some was
     # split.
-    still_held = set(
-        Mention.objects.filter(entity_id__in=list(went_to)).values_list("entity_id", flat=True)
-    )
+    still_held = {entity for entity in assignment.values() if entity in went_to}
+    if held_outside is None:
+        held_outside = set(
+            of_schema.filter(entity_id__in=list(went_to))
+            .exclude(pk__in=sorted(wanted))
+            .values_list("entity_id", flat=True)
+        )
+    still_held |= held_outside & set(went_to)
     absorbed: dict[int, list[int]] = defaultdict(list)
     for before, after in sorted(went_to.items()):
         if before in still_held:
@@ -190,7 +207,14 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
             absorbed[min(after)].append(before)
     _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones])
     changes.merges = sorted(absorbed.items())
-    Entity.objects.filter(pk__in=claimed, merged_into__isnull=False).update(merged_into=None)
+    # A kept entity that an earlier run had merged away is an entity again.
+    merged_before = Entity.objects.filter(merged_into__isnull=False)
+    if whole:
+        revived = set(merged_before.filter(schema=schema).values_list("pk", flat=True)) & claimed
+        merged_before = merged_before.filter(pk__in=sorted(revived))
+    else:
+        merged_before = merged_before.filter(pk__in=claimed)
+    merged_before.update(merged_into=None)
     transaction.on_commit(lambda: _announce(changes))
     return changes
 
@@ -208,18 +232,15 @@ def _mark_absorbed(merges: list[tuple[int, int]]) -> None:
 def _update_many(
     model: type[Mention] | type[Entity], column: str, rows: list[tuple[int, int]]
 ) -> None:
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    table = connection.ops.quote_name(model._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"UPDATE {table} SET {connection.ops.quote_name(column)} = %s WHERE id = %s",  # noqa: S608 - names from the model
-            rows,
-        )
+    update_column(model, column, rows)
 
 
 def _announce(changes: Changes) -> None:
+    if not (
+        (entities_merged.has_listeners(Entity) and changes.merges)
+        or (entity_split.has_listeners(Entity) and changes.splits)
+    ):
+        return
     entities = Entity.objects.in_bulk(
         {e for kept, gone in changes.merges for e in (kept, *gone)}
         | {e for original, parts in changes.splits for e in (original, *parts)}

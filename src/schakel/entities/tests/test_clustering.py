@@ -85,8 +85,22 @@ def test_the_latest_judgement_of_a_pair_stands(world: World) -> None:
     assert standing.not_same == {(a, b)} and standing.same == frozenset()
 
 
-def test_writing_groups_keeps_ids_and_announces_merges_and_splits(world: World) -> None:
+@pytest.fixture(params=["named", "whole schema"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways ``write_groups`` reads the mentions: naming them (a regrouping around a
+    few) and reading every mention of the schema (a batch run)."""
+    from schakel.entities import clustering
+
+    if request.param == "whole schema":
+        monkeypatch.setattr(clustering, "WHOLE_SCHEMA", 0)
+    return str(request.param)
+
+
+def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
+    world: World, reading: str
+) -> None:
     a, b, c = _people(world, "A", "B", "C")
+    (outside,) = _people(world, "D")  # a mention no group names keeps its entity
     first = _entities([a, b, c])
     assert len(set(first)) == 3
     merged: list[tuple[int, list[int]]] = []
@@ -118,13 +132,23 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(world: World) 
         a_after, b_after, c_after = _entities([a, b, c])
         assert a_after == b_after == kept and c_after != kept
         assert split == [(kept, [c_after])]
+
+        # The mention left out of the groups holds its entity; c joins it.
+        (d_entity,) = _entities([outside])
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            write_groups("Person", [[c, outside]])
+        together, alone = _entities([c, outside])
+        assert together == alone and together in {c_after, d_entity}
+        gone = ({c_after, d_entity} - {together}).pop()
+        assert split == [(kept, [c_after])] and merged[-1] == (together, [gone])
+        assert _entities([a, b]) == [kept, kept]
     finally:
         entities_merged.disconnect(on_merge)
         entity_split.disconnect(on_split)
 
 
 def test_a_failing_write_leaves_the_entities_as_they_were(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, reading: str
 ) -> None:
     a, b = _people(world, "A", "B")
     before = _entities([a, b])

@@ -1,0 +1,311 @@
+"""Matching right after intake against the large demo's entities (issue 4, point 4).
+
+Target: scoring a new signal's people against what is known takes <= 50 ms p95 per signal,
+and the result is visible on the signal <= 2 s p95 after intake under a background load of
+50 signals/s.
+
+Runs on the database made for ``bench/linkage_large.py`` (SCHAKEL_BENCH_DATABASE_URL: the
+large demo with its mentions made and a batch run of ``schakel link`` done, whose model the
+matching uses). New signals name people the chain already knows, spelled as another partner
+would (the demo generator's variations), so every signal has real candidates.
+
+    python bench/intake_matching.py scoring [--signals 300]
+        in-process: for each new signal, making its mentions and then matching them, timed
+        apart (the worker job does both).
+    python bench/intake_matching.py visible [--seconds 60] [--rate 50] [--workers 1]
+        gunicorn (2 workers) takes signals over HTTP at ``rate`` per second from a loopback
+        load generator; ``schakel worker`` processes run the jobs; visible = the job that makes
+        and matches a signal's mentions has finished, measured from the moment the intake
+        transaction queued it (the job is queued inside it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from _django import machine_speed, setup  # noqa: E402 - after the path above
+
+
+def _people(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """``count`` person mentions already known, as dictionaries of what a partner wrote."""
+    from schakel.entities.models import Mention
+
+    highest = Mention.objects.filter(schema="Person").order_by("-pk").values_list("pk", flat=True)
+    top = highest.first() or 0
+    found: list[dict[str, Any]] = []
+    while len(found) < count:
+        ids = [rng.randrange(1, top + 1) for _ in range(count * 2)]
+        for original in Mention.objects.filter(
+            pk__in=ids, schema="Person", role="possible_victim"
+        ).values_list("original", flat=True):
+            if original.get("family_name") and original.get("date_of_birth"):
+                found.append(original)
+    return found[:count]
+
+
+def _variant(rng: random.Random, person: dict[str, Any]) -> dict[str, Any]:
+    """The same person as another partner writes them: a typo or a dropped diacritic."""
+    from schakel.demo.signals import _strip_diacritics, _typo
+
+    given, family = person.get("given_names") or "", person["family_name"]
+    roll = rng.random()
+    if roll < 0.3:
+        family = _typo(rng, family)
+    elif roll < 0.6:
+        given, family = _strip_diacritics(given), _strip_diacritics(family)
+    body: dict[str, Any] = {
+        "role": "possible_victim",
+        "given_names": given,
+        "family_name": family,
+        "date_of_birth": person["date_of_birth"],
+    }
+    if person.get("nationality"):
+        body["nationality"] = person["nationality"]
+    if person.get("phones"):
+        body["phones"] = person["phones"][:1]
+    return body
+
+
+def _body(rng: random.Random, people: list[dict[str, Any]], group: int, run: str) -> dict:
+    return {
+        "external_id": f"{run}-{uuid.uuid4().hex[:12]}",
+        "description": "Werkt lange dagen in de kas en woont met tien anderen in één huis.",
+        "observed_on": "2026-11-20",
+        "municipality": "GM0758",
+        "forms_of_exploitation": ["labour"],
+        "indicator_ids": ["labour.lives_at_workplace"],
+        "tlp": "AMBER",
+        "purpose": "signal_table_assessment",
+        "sharing_groups": [group],
+        "persons": [_variant(rng, rng.choice(people)) for _ in range(rng.randint(1, 2))],
+    }
+
+
+def _chain() -> tuple[Any, int]:
+    """A submitter in an organisation that belongs to a sharing group, and that group."""
+    from schakel.partners.models import SharingGroup, User
+
+    group = SharingGroup.objects.order_by("pk").first()
+    if group is None:
+        raise SystemExit("no sharing group: make the large demo first")
+    user = (
+        User.objects.filter(organisation__in=group.members.all(), is_active=True)
+        .exclude(role_set__role="front_desk")
+        .order_by("pk")
+        .first()
+    )
+    return user, group.pk
+
+
+def _require_model() -> None:
+    from schakel.entities.matching import latest_model
+
+    if latest_model() is None:
+        raise SystemExit("no batch linkage run yet: run bench/linkage_large.py run first")
+
+
+def _sizes() -> str:
+    from schakel.entities.models import Entity, Mention
+
+    return (
+        f"{Mention.objects.count():,} mentions ({Mention.objects.filter(schema='Person').count():,}"
+        f" of people), {Entity.objects.filter(merged_into__isnull=True).count():,} entities"
+    )
+
+
+def _ms(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
+
+
+def scoring(count: int) -> int:
+    machine = setup()
+    from schakel.entities.matching import match_signals
+    from schakel.entities.services import resolve_signals
+    from schakel.signals.api import SignalInputSerializer
+    from schakel.signals.models import Channel
+    from schakel.signals.services import create_signal
+
+    _require_model()
+    print(f"machine: {machine}")
+    print(f"known: {_sizes()}")
+    rng = random.Random(7)
+    user, group = _chain()
+    people = _people(rng, count)
+    resolving, matching, candidates = [], [], []
+    for _ in range(count):
+        serializer = SignalInputSerializer(data=_body(rng, people, group, "scoring"))
+        serializer.is_valid(raise_exception=True)
+        data, external_id = serializer.signal_input()
+        written = create_signal(
+            data, submitted_by=user, channel=Channel.API, source_key=external_id
+        )
+        started = time.perf_counter()
+        resolve_signals([written.pk])
+        between = time.perf_counter()
+        outcome = match_signals([written.pk])
+        done = time.perf_counter()
+        resolving.append((between - started) * 1000)
+        matching.append((done - between) * 1000)
+        candidates.append(outcome.candidates)
+    print(f"{count} signals, {statistics.mean(candidates):.0f} candidates scored per signal")
+    print(f"making the mentions: {_ms(resolving)}")
+    print(f"matching (candidates from blocking keys, scored with the model): {_ms(matching)}")
+    print(f"both: {_ms([a + b for a, b in zip(resolving, matching, strict=True)])}")
+    return 0
+
+
+def visible(seconds: float, rate: float, workers: int) -> int:
+    from intake_http import free_port, server_environment, wait_until_up
+
+    database_url = os.environ["SCHAKEL_BENCH_DATABASE_URL"]
+    data_dir = tempfile.mkdtemp(prefix="schakel-bench-matching-")
+    machine = setup()
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from schakel.web.api_auth import issue_api_token
+
+    _require_model()
+    rng = random.Random(11)
+    user, group = _chain()
+    token = issue_api_token(user)
+    people = _people(rng, 2000)
+    # Jobs left from making the demo are not this run's: only jobs queued from now count.
+    since = DBTaskResult.objects.order_by("-enqueued_at").values_list("enqueued_at", flat=True)
+    start_mark = since.first()
+    print(f"machine: {machine}")
+    print(f"known: {_sizes()}")
+    connection.close()
+    environment = server_environment(database_url, data_dir)
+    port = free_port()
+    binaries = Path(sys.executable).parent
+    server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
+        [
+            str(binaries / "gunicorn"),
+            "schakel.wsgi:application",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--forwarded-allow-ips=127.0.0.1",
+        ],
+        env=environment,
+        cwd=data_dir,
+    )
+    job_runners = [
+        subprocess.Popen(  # noqa: S603 - our own worker with fixed arguments
+            [str(binaries / "schakel"), "worker", "--interval", "0.1"],
+            env=environment,
+            cwd=data_dir,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(workers)
+    ]
+    sent: list[float] = []
+    failures: dict[str, int] = {}
+    try:
+        wait_until_up(port)
+        interval = 1.0 / rate
+        lock = threading.Lock()
+
+        def client(offset: int, clients: int) -> None:
+            link = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            begin = time.perf_counter()
+            number = offset
+            while (due := begin + number * interval) < begin + seconds:
+                pause = due - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                body = json.dumps(_body(rng, people, group, "visible")).encode()
+                link.request(
+                    "POST",
+                    "/api/v1/signals/",
+                    body=body,
+                    headers={
+                        "Authorization": f"Token {token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+                response = link.getresponse()
+                response.read()
+                with lock:
+                    if response.status == 201:
+                        sent.append(time.perf_counter())
+                    else:
+                        failures[str(response.status)] = failures.get(str(response.status), 0) + 1
+                number += clients
+
+        clients = 4
+        threads = [threading.Thread(target=client, args=(i, clients)) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        # Let the workers finish what was queued (at most a minute).
+        deadline = time.time() + 60
+        pending = DBTaskResult.objects.filter(
+            enqueued_at__gt=start_mark, task_path__endswith="resolve_signal_mentions"
+        )
+        while pending.exclude(status="SUCCEEDED").exists() and time.time() < deadline:
+            time.sleep(0.5)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        for runner in job_runners:
+            runner.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        for runner in job_runners:
+            runner.wait(timeout=30)
+    jobs = list(
+        DBTaskResult.objects.filter(
+            enqueued_at__gt=start_mark, task_path__endswith="resolve_signal_mentions"
+        ).values_list("enqueued_at", "finished_at", "status")
+    )
+    late = [(f - e).total_seconds() * 1000 for e, f, status in jobs if status == "SUCCEEDED"]
+    unfinished = sum(1 for _e, _f, status in jobs if status != "SUCCEEDED")
+    print(
+        f"{len(sent)} signals acknowledged in {seconds:.0f} s ({len(sent) / seconds:.1f}/s), "
+        f"failures {failures or 'none'}; {workers} worker process(es)"
+    )
+    print(f"jobs: {len(jobs)}, finished {len(late)}, unfinished {unfinished}")
+    if late:
+        print(f"visible after intake: {_ms(late)}")
+    return 0 if late and not unfinished and not failures else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    score = commands.add_parser("scoring")
+    score.add_argument("--signals", type=int, default=300)
+    seen = commands.add_parser("visible")
+    seen.add_argument("--seconds", type=float, default=60)
+    seen.add_argument("--rate", type=float, default=50)
+    seen.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    if "SCHAKEL_BENCH_DATABASE_URL" not in os.environ:
+        raise SystemExit("set SCHAKEL_BENCH_DATABASE_URL to the large demo's database")
+    print(machine_speed())
+    if args.command == "scoring":
+        return scoring(args.signals)
+    return visible(args.seconds, args.rate, args.workers)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

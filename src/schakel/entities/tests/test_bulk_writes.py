@@ -1,0 +1,90 @@
+"""``schakel.bulk`` as the batch linkage run uses it: COPY (or executemany on SQLite) of many
+suggestions with their explanations, and one-column updates of many rows, read back through
+the ORM with the same values and types."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schakel.bulk import copy_values, update_column
+from schakel.entities.linking import SUGGESTION_COLUMNS
+from schakel.entities.models import Entity, LinkageRun, Mention, Suggestion
+from schakel.entities.services import resolve_signals
+from schakel.signals.intake import PersonInput
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _mentions(world: World, count: int) -> list[Mention]:
+    signal = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        persons=[
+            PersonInput(role="witness", given_names=f"N{i}", family_name="Test")
+            for i in range(count)
+        ],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    return list(Mention.objects.filter(signal=signal).order_by("pk"))
+
+
+def test_copied_rows_read_back_as_the_orm_stores_them(world: World) -> None:
+    a, b, c = _mentions(world, 3)
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.99, review_threshold=0.5
+    )
+    at = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    explanation = '[{"comparison": "name", "label": "exact \\"quoted\\"", "weight": 4.25}]'
+    written = copy_values(
+        Suggestion,
+        SUGGESTION_COLUMNS,
+        iter(
+            [
+                (a.pk, b.pk, run.pk, 0.995, 7.5, True, explanation, False, 0.0, at),
+                (b.pk, c.pk, run.pk, 0.4, -1.25, False, "[]", True, 0.0, at),
+            ]
+        ),
+    )
+    assert written == 2
+    first, second = Suggestion.objects.filter(run=run).order_by("probability")
+    assert (second.left_id, second.right_id, second.links, second.is_open) == (
+        a.pk,
+        b.pk,
+        True,
+        False,
+    )
+    assert second.explanation == [{"comparison": "name", "label": 'exact "quoted"', "weight": 4.25}]
+    assert second.created_at == at and second.match_weight == 7.5
+    assert first.explanation == [] and first.is_open and first.probability == 0.4
+
+
+def test_update_column_sets_integers_and_floats_of_many_rows(world: World) -> None:
+    mentions = _mentions(world, 4)
+    target = Entity.objects.create(schema="Person", caption="kept")
+    update_column(Mention, "entity_id", [(target.pk, m.pk) for m in mentions[:3]])
+    ids = [m.pk for m in mentions]
+    after = dict(Mention.objects.filter(pk__in=ids).values_list("pk", "entity"))
+    assert [after[m.pk] for m in mentions[:3]] == [target.pk] * 3
+    assert after[mentions[3].pk] == mentions[3].entity_id != target.pk
+
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.99, review_threshold=0.5
+    )
+    suggestion = Suggestion.objects.create(
+        left=mentions[0], right=mentions[1], run=run, probability=0.5, match_weight=0
+    )
+    update_column(Suggestion, "priority", [(0.125, suggestion.pk)], kind="float")
+    suggestion.refresh_from_db()
+    assert suggestion.priority == 0.125
+
+
+def test_a_name_that_is_no_column_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a column"):
+        update_column(Entity, "mentions", [(1, 1)])
