@@ -19,4 +19,5 @@ urlpatterns = [
     *BEFORE_V1,
     path("", include("schakel.signals.api_urls")),
     path("", include("schakel.entities.api_urls")),
+    path("", include("schakel.cases.api_urls")),
 ]

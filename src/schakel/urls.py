@@ -24,6 +24,7 @@ urlpatterns = [
     path("tasks/", include("schakel.tasks.urls")),
     path("signals/", include("schakel.signals.urls")),
     path("tables/", include("schakel.signaltable.urls")),
+    path("cases/", include("schakel.cases.urls")),
     path("entities/", include("schakel.entities.urls")),
     path("notifications/", include("schakel.notifications.urls")),
     path("health", web_views.health, name="health"),
