@@ -27,7 +27,9 @@ from schakel.partners.vocabulary import RegionKind, Role
 from schakel.signals.intake import (
     AddressInput,
     CompanyInput,
+    PaymentInput,
     PersonInput,
+    RelationInput,
     SignalInput,
     validate_signal,
 )
@@ -319,6 +321,57 @@ def phone_as_typed(rng: random.Random, digits: str) -> str:
     return rng.choice(formats)(digits)
 
 
+PAYMENT_PURPOSES = ("Huur kamer", "Reiskosten", "Aflossing schuld", "Bemiddeling", "Werkkleding")
+
+
+def ties_for(
+    rng: random.Random,
+    *,
+    victims: list[TruePerson],
+    suspect: TruePerson | None,
+    company: bool,
+    observed: date,
+) -> tuple[list[RelationInput], list[PaymentInput]]:
+    """What a signal says about how its people are tied: victims who are family or know each
+    other, a suspect who is a victim's partner (the "loverboy" method) or acquaintance and
+    the director of the company named, and now and then a payment from a victim's own account
+    to the suspect or the company. Persons by position: the victims first, then the suspect.
+
+    Drawn from a generator of its own, so that the rest of the demo (and the true identities
+    the linkage benchmarks use) stays what it was for a seed."""
+    relations: list[RelationInput] = []
+    payments: list[PaymentInput] = []
+    suspect_at = len(victims) if suspect is not None else None
+    if len(victims) == 2 and rng.random() < 0.3:
+        if rng.random() < 0.6:
+            kinship = rng.choice(["sibling", "partner", "other_family"])
+            relations.append(RelationInput("family", 0, 1, relationship=kinship))
+        else:
+            relations.append(RelationInput("associate", 0, 1))
+    if suspect_at is not None:
+        roll = rng.random()
+        if roll < 0.15:
+            relations.append(RelationInput("family", 0, suspect_at, relationship="partner"))
+        elif roll < 0.35:
+            relations.append(RelationInput("associate", suspect_at, 0))
+        if company and rng.random() < 0.5:
+            relations.append(RelationInput("director", suspect_at, company=0))
+    to_company = suspect_at is None and company
+    if victims[0].iban and (suspect_at is not None or to_company) and rng.random() < 0.2:
+        payments.append(
+            PaymentInput(
+                payer_iban=victims[0].iban,
+                beneficiary_person=suspect_at,
+                beneficiary_company=0 if to_company else None,
+                amount=f"{rng.randrange(50, 2000)},{rng.choice(['00', '50'])}",
+                currency="EUR",
+                paid_on=observed - timedelta(days=rng.randrange(0, 60)),
+                purpose=rng.choice(PAYMENT_PURPOSES),
+            )
+        )
+    return relations, payments
+
+
 @dataclass
 class DemoSignals:
     created: int = 0
@@ -338,6 +391,7 @@ def generate_signals(
 ) -> DemoSignals:
     """Create ``count`` synthetic signals through the real intake service."""
     rng = random.Random(seed * 7919 + 17)  # noqa: S311 - synthetic data, not security
+    ties_rng = random.Random(seed * 7919 + 23)  # noqa: S311 - the same
     the_catalogue = catalogue()
     truth = build_truth(rng, max(20, count // 3))
     groups = list(SharingGroup.objects.prefetch_related("members"))
@@ -424,6 +478,13 @@ def generate_signals(
                 g for g in groups if any(m.pk == organisation.pk for m in g.members.all())
             ]
             tlp = rng.choices([Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT], [2, 6, 1])[0]
+            relations, payments = ties_for(
+                ties_rng,
+                victims=victims,
+                suspect=suspect,
+                company=company is not None,
+                observed=observed,
+            )
             data = SignalInput(
                 description=rng.choice(descriptions),
                 observed_on=observed,
@@ -458,6 +519,8 @@ def generate_signals(
                 if address
                 else [],
                 ibans=[victims[0].iban] if victims[0].iban and rng.random() < 0.5 else [],
+                relations=relations,
+                payments=payments,
             )
             user = rng.choice(users)
             submitters[user.pk] = user

@@ -104,3 +104,36 @@ def test_signals_come_from_many_partners_with_variant_spellings_and_kept_truth(
             spellings[identity].add(f"{person.given_names} {person.family_name}")
     # The same true person, reported more than once, is spelled in more than one way.
     assert any(len(names) > 1 for names in spellings.values())
+
+
+def test_signals_state_family_associates_directors_and_payments_the_same_per_seed(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from schakel.demo.signals import generate_signals
+    from schakel.signals.models import PaymentMention, RelationMention
+
+    generate("small", seed=1, signals=0)
+    generate_signals(200, seed=2, truth_path=Path(str(tmp_path)) / "truth.jsonl")
+    kinds = set(RelationMention.objects.values_list("kind", flat=True))
+    assert {"family", "associate", "director"} <= kinds
+    payments = list(PaymentMention.objects.all())
+    assert payments and all(p.payer_iban and p.amount and p.currency == "EUR" for p in payments)
+    assert all(p.beneficiary_person_id or p.beneficiary_company_id for p in payments)
+
+    def ties() -> list[tuple[str, ...]]:
+        return [
+            (
+                s.reference,
+                *(r.kind for r in s.relations.all()),
+                *(str(p.amount) for p in s.payments.all()),
+            )
+            for s in Signal.objects.order_by("pk").prefetch_related("relations", "payments")
+        ]
+
+    first = ties()
+    Signal.objects.all().delete()
+    generate_signals(200, seed=2, truth_path=Path(str(tmp_path)) / "again.jsonl")
+    again = ties()
+    assert [t[1:] for t in again] == [t[1:] for t in first]
