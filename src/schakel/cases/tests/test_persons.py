@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from schakel.cases import persons
@@ -165,3 +167,22 @@ def test_a_reminder_missed_by_the_job_is_still_raised_after_the_end(
         actor=world.users["care_coordinator"],
     )
     assert raise_reflection_reminders(today=timezone.localdate()) == 1
+
+
+def test_the_periodic_job_raises_the_reminders_and_is_safe_to_repeat(
+    world: World, victim: CasePerson
+) -> None:
+    persons.offer_reflection_period(
+        victim,
+        offered_on=date(2026, 8, 20),
+        offered_by=world.police_a,
+        actor=world.users["care_coordinator"],
+    )
+    out = StringIO()
+    call_command("schakel_periodic", "reflection-reminders", stdout=out)
+    call_command("schakel_periodic", "reflection-reminders", stdout=out)
+    assert out.getvalue().splitlines() == [
+        "reflection-reminders: 1 reflection-period reminders raised",
+        "reflection-reminders: 0 reflection-period reminders raised",
+    ]
+    assert Task.objects.count() == 1

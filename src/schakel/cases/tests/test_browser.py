@@ -1,0 +1,74 @@
+"""The case pages in Chromium: an axe check (no serious or critical violations) and the
+keyboard, for the care coordinator's full view and the police's redacted one."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from schakel.cases import persons
+from schakel.cases.tests.helpers import municipality_signal, ngo_signal, open_case
+from schakel.testing.personas import World, login
+from schakel.web.tests import test_browser
+
+pytestmark = pytest.mark.browser
+# The browser and a committed world, as the site's browser tests have them.
+browser = test_browser.browser
+live_world = test_browser.live_world
+_serious_violations = test_browser._serious_violations
+_check_keyboard = test_browser._check_keyboard
+
+
+def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
+    client = login(Client(), world.users[key])
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+def test_the_case_pages_pass_axe_and_work_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    case = open_case(live_world, [municipality_signal(live_world), ngo_signal(live_world)])
+    carla = live_world.users["care_coordinator"]
+    victim = case.people.filter(role="possible_victim").first()
+    assert victim is not None
+    persons.record_trafficking_status(
+        victim,
+        "possible_victim",
+        deciding_organisation=live_world.police_a,
+        decided_on=date(2026, 11, 25),
+        basis="Signalen van twee partners.",
+        actor=carla,
+    )
+    persons.offer_reflection_period(
+        victim, offered_on=date(2026, 11, 25), offered_by=live_world.police_a, actor=carla
+    )
+    pages = {
+        "care_coordinator": [
+            "/cases/",
+            f"/cases/{case.pk}/",
+            "/cases/new/",
+            f"/cases/{case.pk}/status/",
+            f"/cases/{case.pk}/people/{victim.pk}/trafficking-status/",
+            f"/cases/{case.pk}/people/{victim.pk}/migration-status/",
+            f"/cases/{case.pk}/people/{victim.pk}/reflection/",
+        ],
+        "police_analyst": ["/cases/", f"/cases/{case.pk}/"],
+        "ngo_worker": [f"/cases/{case.pk}/"],
+    }
+    for persona, urls in pages.items():
+        page = _page_as(browser, live_server, live_world, persona)
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (persona, url)
+            assert _serious_violations(page) == [], (persona, url)
+        _check_keyboard(page)
+        page.context.close()
