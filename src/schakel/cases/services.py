@@ -26,8 +26,8 @@ from schakel.cases.vocabulary import (
     CaseStatus,
     strictest_tlp,
 )
+from schakel.entities.jobs import resolve_signal_mentions
 from schakel.entities.models import Entity, Mention, Schema
-from schakel.entities.services import resolve_signals
 from schakel.errors import InvalidFields, InvalidInput, NotAllowed
 from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
 from schakel.partners.vocabulary import ContactKind, Role
@@ -69,12 +69,18 @@ def _current_entity(entity_id: int, merged: Mapping[int, int | None]) -> int:
 def people_of(signals: Sequence[Signal]) -> list[tuple[int, str]]:
     """The people the signals mention, as entities with a role each: ``(entity_id, role)``.
 
-    Mentions are made here when the worker has not made them yet (resolving is idempotent),
-    so that a case never waits for the worker. A person mentioned with several roles keeps
-    a victim's role first, else the role they are mentioned with most.
+    When the worker has not resolved the signals yet, its job runs here (it is idempotent:
+    the worker's run then finds the work done), so that a case never waits for the worker —
+    the whole job, matching included, so that these signals are not left unmatched. A person
+    mentioned with several roles keeps a victim's role first, else the role they are
+    mentioned with most.
     """
     ids = [s.pk for s in signals]
-    resolve_signals(ids)
+    unresolved = set(ids) - set(
+        Mention.objects.filter(signal_id__in=ids).values_list("signal_id", flat=True)
+    )
+    if unresolved:
+        resolve_signal_mentions.call(sorted(unresolved))
     mentions = list(
         Mention.objects.filter(signal_id__in=ids, schema=Schema.PERSON, entity__isnull=False)
         .order_by("pk")
