@@ -57,6 +57,12 @@ class PersonView:
         return self.person.role
 
     @property
+    def is_victim(self) -> bool:
+        """Trafficking status and the reflection period are about the people the case is for
+        (and anyone who already has such a record, e.g. after their role was reconsidered)."""
+        return self.role in VICTIM_ROLES or bool(self.trafficking or self.reflection)
+
+    @property
     def trafficking_status(self) -> TraffickingStatusDecision | None:
         return self.trafficking[-1] if self.trafficking else None
 

@@ -70,6 +70,9 @@ def test_the_police_see_the_suspect_and_a_hit_for_the_victims(
     assert VICTIM not in page and NGO_VICTIM[1] not in page
     assert 'data-testid="hits"' in page and world.municipality_a.name in page
     assert reverse("case_status", args=[case.pk]) not in page
+    # A suspect has a migration status, but no trafficking status or reflection period.
+    assert 'data-testid="migration-status"' in page
+    assert 'data-testid="trafficking-status"' not in page and 'data-testid="reflection"' not in page
 
 
 def test_the_police_see_only_that_a_case_for_a_care_referral_exists(
