@@ -137,6 +137,13 @@ class CaseHitSerializer(serializers.Serializer[Any]):
     contact_email = serializers.CharField()
 
 
+class CaseStatusChangeSerializer(serializers.Serializer[Any]):
+    status = serializers.CharField()
+    changed_at = serializers.DateTimeField()
+    reason = serializers.CharField()
+    referred_to = serializers.CharField(source="referred_to.name", allow_null=True, default=None)
+
+
 class CaseDetailSerializer(CaseSummarySerializer):
     """One case as the presenter lets the viewer see it (a ``CaseView``). ``care_coordinator``
     and ``history`` are absent, not empty, when the viewer may not see them."""
@@ -147,7 +154,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
     signals = serializers.ListField(child=serializers.CharField())
     hits = CaseHitSerializer(many=True)
     redacted = serializers.BooleanField()
-    history = serializers.ListField(child=serializers.DictField(), required=False)
+    history = CaseStatusChangeSerializer(many=True, required=False)
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         view: CaseView = instance
@@ -157,15 +164,7 @@ class CaseDetailSerializer(CaseSummarySerializer):
         if view.general_full:
             coordinator = case.care_coordinator
             data["care_coordinator"] = str(coordinator) if coordinator else ""
-            data["history"] = [
-                {
-                    "status": change.status,
-                    "changed_at": serializers.DateTimeField().to_representation(change.changed_at),
-                    "reason": change.reason,
-                    "referred_to": change.referred_to.name if change.referred_to else None,
-                }
-                for change in view.history
-            ]
+            data["history"] = CaseStatusChangeSerializer(view.history, many=True).data
         data["people"] = [_person(p) for p in view.people]
         data["signals"] = [s.reference for s in view.signals]
         data["hits"] = CaseHitSerializer(view.hits, many=True).data
