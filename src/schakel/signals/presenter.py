@@ -122,14 +122,27 @@ def _present_ties(
             full(person_categories.get(pk, "general")) for pk in person_ids if pk is not None
         )
 
-    for relation in signal.relations.select_related("person", "other_person", "company"):
+    # A caller presenting many signals prefetches ``relations`` and ``payments`` (with their
+    # persons and companies); one signal's page reads them here, with what they name.
+    prefetched = getattr(signal, "_prefetched_objects_cache", {})
+    relations = (
+        signal.relations.all()
+        if "relations" in prefetched
+        else signal.relations.select_related("person", "other_person", "company")
+    )
+    payments = (
+        signal.payments.all()
+        if "payments" in prefetched
+        else signal.payments.select_related(
+            "payer_person", "payer_company", "beneficiary_person", "beneficiary_company"
+        )
+    )
+    for relation in relations:
         if shown((relation.person_id, relation.other_person_id), relation.company_id is not None):
             view.relations.append(relation)
         else:
             hit("relations")
-    for payment in signal.payments.select_related(
-        "payer_person", "payer_company", "beneficiary_person", "beneficiary_company"
-    ):
+    for payment in payments:
         if shown((payment.payer_person_id, payment.beneficiary_person_id), True):
             view.payments.append(payment)
         else:

@@ -8,11 +8,21 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.models import Prefetch
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from schakel.errors import InvalidFields
 from schakel.signals.intake import PaymentInput, RelationInput, validate_signal
-from schakel.signals.models import Channel, IdentifierMention, PaymentMention, RelationMention
+from schakel.signals.models import (
+    Channel,
+    IdentifierMention,
+    PaymentMention,
+    RelationMention,
+    Signal,
+)
+from schakel.signals.presenter import present
 from schakel.signals.services import create_signal
 from schakel.signals.tests.conftest import TokenClient
 from schakel.signals.tests.factories import (
@@ -373,3 +383,35 @@ def test_the_signal_page_shows_no_relation_that_names_a_hidden_person(
     # The rent from the victim's account to the suspect names no hidden person: shown; the
     # wage from the company to the victim names her: left out.
     assert PURPOSE in police
+
+
+def test_presenting_prefetched_signals_reads_no_relation_or_payment_again(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    signal = create_signal(tied(), submitted_by=carla, channel=Channel.API)
+    prefetched = (
+        Signal.objects.filter(pk=signal.pk)
+        .select_related("owner_organisation")
+        .prefetch_related(
+            "sharing_groups",
+            "recipients",
+            "persons",
+            "companies",
+            "addresses",
+            "attachments",
+            "identifiers",
+            Prefetch(
+                "relations",
+                queryset=RelationMention.objects.select_related(
+                    "person", "other_person", "company"
+                ),
+            ),
+            Prefetch("payments", queryset=PaymentMention.objects.all()),
+        )
+        .get()
+    )
+    present(carla, prefetched)  # the policy's own lookups, cached from here on
+    with CaptureQueriesContext(connection) as queries:
+        view = present(carla, prefetched)
+    assert len(view.relations) == 3 and len(view.payments) == 2
+    tables = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "relationmention" not in tables and "paymentmention" not in tables
