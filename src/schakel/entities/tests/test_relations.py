@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from followthemoney import model as ftm_model
+from rest_framework.test import APIClient
 
 from schakel.entities.ftm import write_jsonl
 from schakel.entities.models import Mention, Relation
@@ -25,6 +27,7 @@ from schakel.signals.services import create_signal
 from schakel.signals.tests.factories import PURPOSE, SUSPECT_NAME, VICTIM_NAME, signal_input
 from schakel.signals.tests.factories import signal_input_with_ties as tied
 from schakel.testing.personas import World
+from schakel.web.api_auth import issue_api_token
 
 pytestmark = pytest.mark.django_db
 SignIn = Callable[[User], Client]
@@ -169,3 +172,21 @@ def test_the_entity_page_shows_the_links_with_payment_details(
     text = police.content.decode()
     assert VICTIM_NAME[1] not in text
     assert [link.schema for link in police.context["view"].links if link.schema == "Family"] == []
+
+
+def test_the_entity_api_gives_a_links_own_properties(world: World) -> None:
+    cache.clear()  # the API's rate limit counts in the process's cache
+    signal = _resolved(world)
+    suspect = Mention.objects.get(signal=signal, role="suspect").entity
+    assert suspect is not None
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {issue_api_token(world.users['care_coordinator'])}"
+    )
+    response = client.get(f"/api/v1/entities/{suspect.pk}/")
+    assert response.status_code == 200, response.content
+    links = {link["schema"]: link for link in response.json()["links"]}
+    assert links["Family"]["properties"] == {"relationship": ["partner"]}
+    assert links["Payment"]["outgoing"] is False
+    assert links["Payment"]["properties"]["amount"] == ["450.00"]
+    cache.clear()
