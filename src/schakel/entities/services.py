@@ -50,7 +50,9 @@ def _resolve_batch(signal_ids: list[int]) -> int:
     done = set(Mention.objects.filter(signal_id__in=signal_ids).values_list("signal_id", flat=True))
     signals = (
         Signal.objects.filter(pk__in=[pk for pk in signal_ids if pk not in done])
-        .prefetch_related("persons", "companies", "addresses", "identifiers")
+        .prefetch_related(
+            "persons", "companies", "addresses", "identifiers", "relations", "payments"
+        )
         .order_by("pk")
     )
     mentions: list[Mention] = []
@@ -116,7 +118,9 @@ def _give_entities(mentions: list[Mention]) -> None:
             new_for_key[key] = entity
     Entity.objects.bulk_create(new)
     for mention in mentions:
-        if mention.entity is not None and mention.entity_id is None:
+        # Test the id first: reading ``mention.entity`` of a mention given a known entity's
+        # id would fetch that entity, one query per mention.
+        if mention.entity_id is None and mention.entity is not None:
             mention.entity_id = mention.entity.pk
 
 

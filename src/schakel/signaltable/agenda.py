@@ -25,7 +25,9 @@ from schakel.signals.models import (
     Band,
     CompanyMention,
     IdentifierMention,
+    PaymentMention,
     PersonMention,
+    RelationMention,
     Signal,
 )
 from schakel.signals.presenter import Hit, SignalView, present
@@ -268,6 +270,16 @@ def signals_for_presenting(ids: Iterable[int]) -> dict[int, Signal]:
         "addresses",
         "attachments",
         Prefetch("identifiers", queryset=IdentifierMention.objects.select_related("person")),
+        Prefetch(
+            "relations",
+            queryset=RelationMention.objects.select_related("person", "other_person", "company"),
+        ),
+        Prefetch(
+            "payments",
+            queryset=PaymentMention.objects.select_related(
+                "payer_person", "payer_company", "beneficiary_person", "beneficiary_company"
+            ),
+        ),
     )
     return {signal.pk: signal for signal in queryset}
 

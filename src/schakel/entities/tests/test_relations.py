@@ -190,3 +190,30 @@ def test_the_entity_api_gives_a_links_own_properties(world: World) -> None:
     assert links["Payment"]["outgoing"] is False
     assert links["Payment"]["properties"]["amount"] == ["450.00"]
     cache.clear()
+
+
+def test_making_mentions_costs_the_same_queries_for_one_signal_as_for_many(
+    world: World,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def signals(count: int) -> list[int]:
+        return [
+            create_signal(
+                tied(sharing_group_ids=[world.table_a.pk]),
+                submitted_by=world.users["care_coordinator"],
+                channel="api",
+            ).pk
+            for _ in range(count)
+        ]
+
+    one, several = signals(1), signals(4)
+    with CaptureQueriesContext(connection) as first:
+        resolve_signals(one)
+    with CaptureQueriesContext(connection) as second:
+        resolve_signals(several)
+    assert Relation.objects.filter(source__signal_id__in=several).exists()
+    assert len(second.captured_queries) == len(first.captured_queries), [
+        q["sql"][:200] for q in second.captured_queries
+    ]

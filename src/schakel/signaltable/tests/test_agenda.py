@@ -133,3 +133,35 @@ def test_a_page_holds_up_to_twenty_bundles_or_sixty_signals(world: World) -> Non
     assert pages[1].has_previous and pages[1].has_next and not pages[2].has_next
     assert agenda_page(agenda, "nonsense").number == 1
     assert agenda_page(agenda, 99).number == 3
+
+
+def test_presenting_signals_with_relations_costs_the_same_queries_for_one_as_for_many(
+    world: World,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schakel.signals.presenter import present
+    from schakel.signals.services import create_signal
+    from schakel.signals.tests.factories import signal_input_with_ties
+    from schakel.signaltable.agenda import signals_for_presenting
+
+    ids = [
+        create_signal(
+            signal_input_with_ties(sharing_group_ids=[world.table_a.pk]),
+            submitted_by=world.users["care_coordinator"],
+            channel="api",
+        ).pk
+        for _ in range(4)
+    ]
+    viewer = world.users["care_coordinator"]
+
+    def show(chosen: list[int]) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            for signal in signals_for_presenting(chosen).values():
+                view = present(viewer, signal)
+                assert view.relations and view.payments
+        return len(queries.captured_queries)
+
+    show(ids[:1])  # the viewer and the policy are read once per process
+    assert show(ids[:1]) == show(ids)
