@@ -10,7 +10,7 @@ stable from run to run); merges and splits are announced as events after commit.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -60,10 +60,46 @@ def standing_judgements(mention_ids: Iterable[int] | None = None) -> StandingJud
     )
 
 
-class _Groups:
-    """Union-find over mention ids that refuses joins a "not the same" pair forbids."""
+def compatible(left: Iterable[str], right: Iterable[str]) -> bool:
+    """Whether two sets of dates of birth can belong to one person: either is unknown, or
+    some date of one is near enough to some date of the other to be the same date written
+    with one slip (see ``same_date``)."""
+    left, right = list(left), list(right)
+    if not left or not right:
+        return True
+    return any(same_date(a, b) for a in left for b in right)
 
-    def __init__(self, ids: Iterable[int], not_same: Iterable[Pair]) -> None:
+
+def same_date(a: str, b: str) -> bool:
+    """Two ISO dates of birth that may be one: equal; one partial (a year, a year and
+    month) and fitting the other; or one slip apart — one digit wrong, two neighbouring
+    digits swapped, or day and month swapped."""
+    if a.startswith(b) or b.startswith(a):
+        return True
+    x, y = a.replace("-", ""), b.replace("-", "")
+    if len(x) != len(y):
+        return False
+    differ = [i for i, (p, q) in enumerate(zip(x, y, strict=True)) if p != q]
+    if len(differ) == 1:
+        return True
+    if len(differ) == 2 and differ[1] == differ[0] + 1:
+        i = differ[0]
+        if x[i] == y[i + 1] and x[i + 1] == y[i]:
+            return True
+    return len(x) == 8 and x[:4] == y[:4] and x[4:6] == y[6:8] and x[6:8] == y[4:6]
+
+
+class _Groups:
+    """Union-find over mention ids that refuses joins a "not the same" pair forbids, and
+    joins of the model through a record without a date of birth between groups whose dates
+    differ."""
+
+    def __init__(
+        self,
+        ids: Iterable[int],
+        not_same: Iterable[Pair],
+        born: Mapping[int, str | None] | None = None,
+    ) -> None:
         self.parent = {i: i for i in ids}
         self.members: dict[int, list[int]] = {i: [i] for i in self.parent}
         self.forbidden: dict[int, set[int]] = defaultdict(set)
@@ -71,7 +107,14 @@ class _Groups:
             if a in self.parent and b in self.parent:
                 self.forbidden[a].add(b)
                 self.forbidden[b].add(a)
+        self.own_date = {
+            int(i): value
+            for i, value in (born or {}).items()
+            if isinstance(value, str) and value and int(i) in self.parent
+        }
+        self.born: dict[int, set[str]] = {i: {value} for i, value in self.own_date.items()}
         self.refused: list[Pair] = []
+        self.conflicting = 0
 
     def root(self, item: int) -> int:
         parent = self.parent
@@ -80,7 +123,7 @@ class _Groups:
             item = parent[item]
         return item
 
-    def join(self, a: int, b: int) -> bool:
+    def join(self, a: int, b: int, *, by_model: bool = True) -> bool:
         ra, rb = self.root(a), self.root(b)
         if ra == rb:
             return True
@@ -89,9 +132,22 @@ class _Groups:
         if any(m in blocked for m in self.members[small]):
             self.refused.append(_pair(a, b))
             return False
+        if (
+            by_model
+            and not (a in self.own_date and b in self.own_date)
+            and not compatible(self.born.get(small, ()), self.born.get(large, ()))
+        ):
+            # A record without a date of birth does not bridge two groups whose dates
+            # differ (names repeat: "Thi Lan Huynh" matches two women born 25 years apart).
+            # Where both records of the pair have a date, the model weighed it and its word
+            # stands; an analyst's "same" joins anything.
+            self.conflicting += 1
+            return False
         self.parent[small] = large
         self.members[large] += self.members.pop(small)
         self.forbidden[large] |= self.forbidden.pop(small, set())
+        if small in self.born:
+            self.born.setdefault(large, set()).update(self.born.pop(small))
         return True
 
     def groups(self) -> list[list[int]]:
@@ -109,18 +165,31 @@ def group_mentions(
     pairs: Iterable[tuple[int, int, float]],
     threshold: float,
     judgements: StandingJudgements,
+    born: Mapping[int, str | None] | None = None,
 ) -> tuple[list[list[int]], list[Pair]]:
     """Groups of mention ids, and the joins refused because an analyst said "not the same".
-    ``pairs`` are (mention, mention, match probability)."""
-    groups = _Groups(mention_ids, judgements.not_same)
+    ``pairs`` are (mention, mention, match probability); ``born`` the date of birth of each
+    mention that has one (people): a pair with a record without a date never joins groups
+    whose dates differ."""
+    groups = _Groups(mention_ids, judgements.not_same, born)
     for a, b in sorted(judgements.same):
         if a in groups.parent and b in groups.parent:
-            groups.join(a, b)
+            groups.join(a, b, by_model=False)
     strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     for a, b, _probability in strong:
         if a in groups.parent and b in groups.parent:
             groups.join(a, b)
     return groups.groups(), groups.refused
+
+
+def dates_of_birth(mention_ids: Iterable[int]) -> dict[int, str | None]:
+    """The date of birth each person mention states (FtM ``birthDate``), for grouping."""
+    return {
+        pk: next(iter(properties.get("birthDate") or []), None)
+        for pk, properties in Mention.objects.filter(
+            pk__in=list(mention_ids), schema="Person"
+        ).values_list("pk", "properties")
+    }
 
 
 @dataclass

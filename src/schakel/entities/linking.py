@@ -156,7 +156,12 @@ def run_linkage(
         durations.update(result.durations)
         writing = time.monotonic()
         report("writing", 0.0)
-        counts = _store(run, schema, list(records["unique_id"]), result)
+        born = (
+            dict(zip(records["unique_id"], records["date_of_birth"], strict=True))
+            if "date_of_birth" in records.columns
+            else None
+        )
+        counts = _store(run, schema, list(records["unique_id"]), result, born)
         durations["writing"] = round(time.monotonic() - writing, 3)
         durations["total"] = round(time.monotonic() - started, 3)
         report("writing", 1.0)
@@ -200,7 +205,13 @@ def exact_key_pairs(schema: str) -> list[tuple[int, int, float]]:
 
 
 @transaction.atomic
-def _store(run: LinkageRun, schema: str, mention_ids: list[int], result: Any) -> dict[str, int]:
+def _store(
+    run: LinkageRun,
+    schema: str,
+    mention_ids: list[int],
+    result: Any,
+    born: dict[int, str | None] | None = None,
+) -> dict[str, int]:
     pairs = result.pairs
     # Earlier runs' open suggestions are superseded by this run's.
     Suggestion.objects.filter(run__schema=schema, is_open=True).update(is_open=False)
@@ -236,7 +247,11 @@ def _store(run: LinkageRun, schema: str, mention_ids: list[int], result: Any) ->
         ),
     )
     groups, refused = group_mentions(
-        mention_ids, scored + exact_key_pairs(schema), run.threshold, standing_judgements()
+        mention_ids,
+        scored + exact_key_pairs(schema),
+        run.threshold,
+        standing_judgements(),
+        born,
     )
     changes = write_groups(schema, groups)
     _prioritise(run)

@@ -21,12 +21,13 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.entities.clustering import (
     Changes,
+    dates_of_birth,
     group_mentions,
     joining_probability,
     standing_judgements,
     write_groups,
 )
-from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Schema, Suggestion
 from schakel.entities.services import mentions_shown_to
 from schakel.errors import InvalidInput, NotFound
 
@@ -194,7 +195,13 @@ def resolve_around(mentions: list[Mention]) -> Changes:
             "left_id", "right_id", "probability", "links"
         )
     ]
-    groups, _refused = group_mentions(component, pairs, threshold, standing_judgements(component))
+    groups, _refused = group_mentions(
+        component,
+        pairs,
+        threshold,
+        standing_judgements(component),
+        dates_of_birth(component) if schema == Schema.PERSON else None,
+    )
     return write_groups(schema, groups)
 
 

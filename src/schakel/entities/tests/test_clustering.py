@@ -68,6 +68,68 @@ def test_not_the_same_holds_against_the_model_and_same_joins_without_it(world: W
     assert refused == [(b, c)]
 
 
+def test_a_record_without_a_date_of_birth_does_not_bridge_two_dates(world: World) -> None:
+    # b has no date of birth and matches both a and c on the name alone: without the rule,
+    # b would bridge two people born years apart.
+    a, b, c, d = _people(world, "A", "B", "C", "D")
+    born = {a: "1996-11-06", b: None, c: "1971-07-04", d: "1996"}
+    pairs = [(a, b, 0.999), (b, c, 0.998), (a, d, 0.997)]
+    groups, refused = group_mentions([a, b, c, d], pairs, 0.99, standing_judgements(), born)
+    # a, b and d (a year fits a full date) are one; c's date differs from the group's.
+    assert sorted(groups) == [[a, b, d], [c]]
+    assert refused == []  # no analyst refused anything
+    # Without dates, the same pairs chain all four.
+    groups, _refused = group_mentions([a, b, c, d], pairs, 0.99, standing_judgements())
+    assert groups == [[a, b, c, d]]
+    # A pair whose records both have a date was weighed by the model (a date mistyped
+    # beyond recognition): its link stands.
+    groups, _refused = group_mentions([a, c], [(a, c, 0.999)], 0.99, standing_judgements(), born)
+    assert groups == [[a, c]]
+
+
+def test_an_analysts_same_joins_people_whose_dates_differ(world: World) -> None:
+    a, b = _people(world, "A", "B")
+    _judge(world, a, b, Judgement.Verdict.SAME)  # e.g. one date was a typing error
+    born = {a: "1996-11-06", b: "1996-06-11"}
+    groups, _refused = group_mentions([a, b], [], 0.99, standing_judgements(), born)
+    assert groups == [[a, b]]
+
+
+def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(world: World) -> None:
+    from datetime import date
+
+    from schakel.entities.models import LinkageRun, Suggestion
+    from schakel.entities.review import resolve_around
+
+    signal = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        persons=[
+            PersonInput(role="witness", given_names="Ana", family_name="Lungu", date_of_birth=born)
+            for born in (date(1990, 1, 2), None, date(1970, 5, 6))
+        ],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    a, b, c = Mention.objects.filter(signal=signal).order_by("pk")
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH,
+        schema="Person",
+        status=LinkageRun.Status.DONE,
+        threshold=0.99,
+        review_threshold=0.5,
+    )
+    for left, right in ((a, b), (b, c)):
+        Suggestion.objects.create(
+            left=left, right=right, run=run, probability=0.999, match_weight=12, links=True
+        )
+    resolve_around([a, b, c])
+    a_entity, b_entity, c_entity = _entities([a.pk, b.pk, c.pk])
+    assert a_entity == b_entity != c_entity
+
+
 def test_a_withdrawn_judgement_no_longer_stands(world: World) -> None:
     a, b = _people(world, "A", "B")
     judgement = _judge(world, a, b, Judgement.Verdict.NOT_SAME)
