@@ -34,6 +34,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "result",
             "subject_type",
             "subject_id",
+            "reference",
             "created_at",
             "updated_at",
             "completed_at",
@@ -44,6 +45,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "result",
             "subject_type",
             "subject_id",
+            "reference",
             "created_at",
             "updated_at",
             "completed_at",
@@ -68,7 +70,7 @@ class TaskNoteSerializer(serializers.Serializer[Any]):
 
 class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
     """Our organisation's tasks. Filters: ?status=open|in_progress|done|cancelled|all,
-    ?due=overdue|today|week|none, ?mine=true."""
+    ?due=overdue|today|week|none, ?mine=true, ?reference=Z-00012 (a case)."""
 
     serializer_class = TaskSerializer
 
@@ -83,6 +85,7 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
             status=None if status == "all" else status,
             due=params.get("due") or None,
             mine=params.get("mine") in {"1", "true"},
+            reference=params.get("reference") or None,
         )
 
     def perform_create(self, serializer: Any) -> None:

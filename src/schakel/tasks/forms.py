@@ -26,6 +26,12 @@ class TaskFilterForm(forms.Form):
             ("none", _("No due date")),
         ],
     )
+    reference = forms.CharField(
+        label=_("Case"),
+        required=False,
+        max_length=32,
+        help_text=_("A case reference, e.g. Z-00012."),
+    )
     mine = forms.BooleanField(label=_("Only my tasks"), required=False)
 
 

@@ -72,6 +72,9 @@ class Task(models.Model):
     )
     subject_id = models.CharField(_("belongs to (id)"), max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
+    # The file the task is part of, as people name it (a case: "Z-00012"): the task list
+    # filters on it without the tasks context knowing what a case is.
+    reference = models.CharField(_("file"), max_length=32, blank=True, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -39,11 +39,13 @@ def create_task(
     priority: str = Priority.NORMAL,
     owner_user: User | None = None,
     subject: models.Model | None = None,
+    reference: str = "",
     created_by: User | None = None,
     request: Any = None,
 ) -> Task:
     """Create a task for ``owner_organisation``, optionally for one of its users and
-    belonging to ``subject`` (any record: a table decision, a plan, ...)."""
+    belonging to ``subject`` (any record: a table decision, a plan, ...) and to the file
+    named ``reference`` (a case's reference), by which the task list filters."""
     title = title.strip()
     if not title:
         raise InvalidInput(_("A task needs a title."), field="title")
@@ -58,6 +60,7 @@ def create_task(
         due_date=due_date,
         priority=priority,
         owner_user=owner_user,
+        reference=reference.strip()[:32],
         created_by=created_by,
     )
     if subject is not None:
@@ -172,6 +175,7 @@ def organisation_tasks(
     due: str | None = None,
     mine: bool = False,
     subject: models.Model | None = None,
+    reference: str | None = None,
     today: date | None = None,
 ) -> QuerySet[Task]:
     """The tasks of the user's organisation ("our tasks"), as the access policy allows.
@@ -202,6 +206,8 @@ def organisation_tasks(
             tasks = tasks.filter(due_date__isnull=True)
     if mine:
         tasks = tasks.filter(owner_user=user)
+    if reference:
+        tasks = tasks.filter(reference=reference.strip())
     if subject is not None:
         tasks = tasks.filter(
             subject_type=ContentType.objects.get_for_model(subject), subject_id=str(subject.pk)

@@ -34,6 +34,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         status=filters.get("status") or None,
         due=filters.get("due") or None,
         mine=bool(filters.get("mine")),
+        reference=filters.get("reference") or None,
     )
     page = Paginator(tasks, 50).get_page(request.GET.get("page"))
     # Task titles may name people; what was shown is audited (one entry for the page).
