@@ -16,12 +16,18 @@ from django.db.models import Q
 
 from schakel.access import policy
 from schakel.access.policy import Relation, Viewer
-from schakel.cases.models import Case
+from schakel.cases.models import Case, Plan, PlanRequest
 from schakel.signals.access import category_of_role
 
 NOTHING = Q(pk__in=[])
 
 __all__ = ["category_of_role", "register_resources"]
+
+# A plan stands to a viewer as its case does (lead organisation, care coordinator, group
+# member, contributor), and in one relation of its own: an organisation that owns one of its
+# actions (``action_owner``). Its label and purpose are its case's. Which of its fields are
+# care, justice or general details: ``schakel.cases.rules`` (per domain) and the matrix's
+# note on ``cases.plan``.
 
 
 def _lead_holds(viewer: Viewer, case: Any) -> bool:
@@ -68,6 +74,57 @@ def _contributor_condition(viewer: Viewer) -> Q:
     return Q(signal_links__signal__owner_organisation_id=viewer.organisation_id)
 
 
+def _through_case(relation: Relation) -> Relation:
+    """The case's relation, asked of a plan: the plan's case holds it."""
+
+    def holds(viewer: Viewer, plan: Any) -> bool:
+        return relation.holds(viewer, plan.case)
+
+    def condition(viewer: Viewer) -> Q:
+        inner = relation.condition(viewer)
+        return Q(case__in=Case.objects.filter(inner)) if inner != NOTHING else NOTHING
+
+    return Relation(holds, condition)
+
+
+def _action_owner_holds(viewer: Viewer, plan: Any) -> bool:
+    if plan.pk is None or viewer.organisation_id is None:
+        return False
+    return bool(plan.actions.filter(task__owner_organisation_id=viewer.organisation_id).exists())
+
+
+def _action_owner_condition(viewer: Viewer) -> Q:
+    if viewer.organisation_id is None:
+        return NOTHING
+    return Q(actions__task__owner_organisation_id=viewer.organisation_id)
+
+
+def _recipient_holds(viewer: Viewer, request: Any) -> bool:
+    return viewer.organisation_id is not None and request.recipient_id == viewer.organisation_id
+
+
+def _recipient_condition(viewer: Viewer) -> Q:
+    return Q(recipient_id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
+def _case_lead_holds(viewer: Viewer, request: Any) -> bool:
+    return _lead_holds(viewer, request.plan.case)
+
+
+def _case_lead_condition(viewer: Viewer) -> Q:
+    if viewer.organisation_id is None:
+        return NOTHING
+    return Q(plan__case__lead_organisation_id=viewer.organisation_id)
+
+
+def _case_coordinator_holds(viewer: Viewer, request: Any) -> bool:
+    return _coordinator_holds(viewer, request.plan.case)
+
+
+def _case_coordinator_condition(viewer: Viewer) -> Q:
+    return Q(plan__case__care_coordinator_id=viewer.user_id) if viewer.user_id else NOTHING
+
+
 def register_resources() -> None:
     policy.register(
         Case,
@@ -79,4 +136,30 @@ def register_resources() -> None:
         },
         label_field="tlp",
         purpose_field="purpose",
+    )
+    case_relations = {
+        "lead_organisation": Relation(_lead_holds, _lead_condition),
+        "care_coordinator": Relation(_coordinator_holds, _coordinator_condition),
+        "group_member": Relation(_group_holds, _group_condition),
+        "contributor": Relation(_contributor_holds, _contributor_condition),
+    }
+    policy.register(
+        Plan,
+        relations={
+            **{name: _through_case(relation) for name, relation in case_relations.items()},
+            "action_owner": Relation(_action_owner_holds, _action_owner_condition),
+        },
+        label_field="case__tlp",
+        purpose_field="case__purpose",
+    )
+    # A request is directed: its recipient sees it whatever the case's label (it was sent to
+    # them), and the case team that sent it; everyone else sees it on the plan, as far as the
+    # plan's rules allow.
+    policy.register(
+        PlanRequest,
+        relations={
+            "recipient": Relation(_recipient_holds, _recipient_condition),
+            "case_lead": Relation(_case_lead_holds, _case_lead_condition),
+            "case_coordinator": Relation(_case_coordinator_holds, _case_coordinator_condition),
+        },
     )

@@ -17,6 +17,9 @@ from schakel.cases.vocabulary import (
     OPEN_STATUSES,
     CaseStatus,
     DecidingOrganisationType,
+    PlanStatus,
+    RequestKind,
+    RequestStatus,
     TraffickingStatus,
 )
 from schakel.signals.models import Tlp
@@ -263,3 +266,226 @@ class ReflectionOffer(PersonRecord):
 
     def __str__(self) -> str:
         return f"{self.offered_on} - {self.ends_on}"
+
+
+# --- The one plan per victim ----------------------------------------------------------------
+
+
+class Plan(models.Model):
+    """The one plan of a possible or actual victim, whichever organisations and regions act
+    on it: the database holds one per person (entity), so a second case about the same person
+    finds the plan the first one made.
+
+    ``case`` is the case that carries the plan: its lead organisation directs it, its label
+    and purpose decide who sees it (``schakel/access/matrix.yaml``, ``cases.plan``).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans")
+    person = models.OneToOneField(CasePerson, on_delete=models.PROTECT, related_name="plan")
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT
+    )
+    next_review_on = models.DateField(_("next review"), null=True, blank=True)
+    planned_end_on = models.DateField(_("planned end"), null=True, blank=True)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("plan")
+        constraints = [models.UniqueConstraint(fields=["entity"], name="plan_one_per_person")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"P-{self.pk:05d}" if self.pk else "P-?"
+
+    # The access policy reads a resource's label and purpose both as an attribute of one
+    # record and as a lookup in a query; a plan's are its case's. These two names serve both.
+    @property
+    def case__tlp(self) -> str:
+        return self.case.tlp
+
+    @property
+    def case__purpose(self) -> str:
+        return self.case.purpose
+
+
+class PlanObjective(models.Model):
+    """What the plan aims at in one domain (HTCDS ``spl_Objectives``)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="objectives")
+    domain = models.CharField(_("domain"), max_length=32)
+    text = models.TextField(_("objective"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("objective")
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.text[:40]}"
+
+    @property
+    def domain_label(self) -> str:
+        from schakel.cases import rules
+
+        return rules.domains().get(self.domain).label.get()
+
+
+class PlanAction(models.Model):
+    """An action of the plan. It *is* a task of the one task model: owner organisation, owner
+    user, due date, priority, status and result live on ``task`` only, so the plan and the
+    owner's task list never disagree."""
+
+    class Kind(models.TextChoices):
+        ACTION = "action", _("Action")
+        VEILIG_THUIS = "veilig_thuis", _("Report to Veilig Thuis?")
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="actions")
+    objective = models.ForeignKey(
+        PlanObjective, on_delete=models.PROTECT, null=True, blank=True, related_name="actions"
+    )
+    domain = models.CharField(_("domain"), max_length=32)
+    description = models.TextField(_("action"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ACTION)
+    task = models.OneToOneField("tasks.Task", on_delete=models.PROTECT, related_name="plan_action")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("plan action")
+        constraints = [
+            # The question about Veilig Thuis is asked once per plan, however often the
+            # plan's conditions are checked.
+            models.UniqueConstraint(
+                fields=["plan", "kind"],
+                condition=~models.Q(kind="action"),
+                name="plan_action_special_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.description[:40]}"
+
+
+class PlanReview(AppendOnly):
+    """A periodic review of the plan, with the date of the next."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField(_("reviewed on"))
+    summary = models.TextField(_("summary"))
+    next_review_on = models.DateField(_("next review"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["reviewed_on", "pk"]
+        verbose_name = _("plan review")
+
+    def __str__(self) -> str:
+        return f"{self.plan} {self.reviewed_on}"
+
+
+class PlanStatusChange(AppendOnly):
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="status_changes")
+    status = models.CharField(_("status"), max_length=16, choices=PlanStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+
+class PlanRequest(models.Model):
+    """A structured request from the plan to a partner that acts on it (a shelter placement,
+    the registration with CoMensha). ``content`` is generated from what the case holds when
+    the request is made: nobody types it twice, and the recipient sees what was sent."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("request"), max_length=32, choices=RequestKind.choices)
+    recipient = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="plan_requests",
+        verbose_name=_("to"),
+    )
+    # For a registration with CoMensha: the partner obliged to report on whose behalf it is made.
+    reporting_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reported by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.SENT
+    )
+    content = models.JSONField(default=dict)
+    response_note = models.TextField(_("response"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("plan request")
+        constraints = [
+            # One open request of a kind per plan: a second click does not send it twice.
+            models.UniqueConstraint(
+                fields=["plan", "kind"],
+                condition=models.Q(status="sent"),
+                name="plan_request_one_open_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.kind}"
+
+
+class ActionEscalation(AppendOnly):
+    """An overdue action was escalated to a level (the owner organisation, then the case
+    lead), recorded on the case. Once per action, level and due date: the job may run as
+    often as it likes, and a new due date that passes escalates again."""
+
+    action = models.ForeignKey(PlanAction, on_delete=models.PROTECT, related_name="escalations")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="escalations")
+    level = models.PositiveSmallIntegerField(_("level"))
+    notify = models.CharField(max_length=32)
+    due_date = models.DateField(_("due date"))
+    recipients = models.JSONField(default=list)
+    escalated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["escalated_at", "pk"]
+        verbose_name = _("escalation")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action", "level", "due_date"], name="escalation_once_per_level"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action_id} level {self.level}"

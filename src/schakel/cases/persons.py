@@ -12,9 +12,11 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
+from schakel.cases import plans
 from schakel.cases.models import (
     CasePerson,
     MigrationStatusRecord,
+    Plan,
     ReflectionOffer,
     TraffickingStatusDecision,
 )
@@ -90,6 +92,8 @@ def record_trafficking_status(
         recorded_by=actor,
     )
     _audit(request, "trafficking_status", person, actor, status=status)
+    # A possible or actual victim has a plan (one, whichever case made it).
+    plans.ensure_plan(person, actor=actor)
     return record
 
 
@@ -115,6 +119,10 @@ def record_migration_status(
         person=person, status=status, since=since, note=note.strip(), recorded_by=actor
     )
     _audit(request, "migration_status", person, actor, status=status)
+    plan = Plan.objects.filter(person=person).first()
+    if plan is not None:
+        # An unaccompanied minor: the plan asks about Veilig Thuis.
+        plans.ask_about_veilig_thuis(plan, actor=actor)
     return record
 
 

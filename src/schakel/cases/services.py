@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
+from schakel.cases import plans
 from schakel.cases.models import Case, CasePerson, CaseSignal, CaseStatusChange
 from schakel.cases.vocabulary import (
     CASE_PURPOSES,
@@ -214,6 +215,8 @@ def _create_case(
     )
     _link_signals(case, signals, actor)
     _add_people(case, people_of(signals), actor)
+    # Each possible victim has one plan from the start (the one they have, or a draft).
+    plans.ensure_plans(case, actor=actor)
     audit.record_change(
         request,
         "open",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from schakel.cases import views
+from schakel.cases import plan_views, views
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -24,4 +24,19 @@ urlpatterns = [
         views.person_reflection_offer,
         name="case_person_reflection",
     ),
+    path("<int:pk>/plans/<int:plan_pk>/", plan_views.plan_detail, name="plan_detail"),
+    path(
+        "<int:pk>/plans/<int:plan_pk>/objectives/new/",
+        plan_views.plan_objective,
+        name="plan_objective",
+    ),
+    path("<int:pk>/plans/<int:plan_pk>/actions/new/", plan_views.plan_action, name="plan_action"),
+    path("<int:pk>/plans/<int:plan_pk>/reviews/new/", plan_views.plan_review, name="plan_review"),
+    path("<int:pk>/plans/<int:plan_pk>/status/", plan_views.plan_status, name="plan_status"),
+    path(
+        "<int:pk>/plans/<int:plan_pk>/requests/<slug:kind>/",
+        plan_views.plan_request,
+        name="plan_request",
+    ),
+    path("requests/<int:request_pk>/", plan_views.request_detail, name="plan_request_detail"),
 ]

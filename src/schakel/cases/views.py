@@ -24,6 +24,7 @@ from schakel.audit import services as audit
 from schakel.cases import forms, persons, services
 from schakel.cases.access import category_of_role
 from schakel.cases.models import Case, CasePerson
+from schakel.cases.plan_presenter import plans_on_case
 from schakel.cases.presenter import case_queryset, present_case
 from schakel.cases.vocabulary import OPEN_STATUSES, CaseStatus, deciding_type_for
 from schakel.errors import InvalidFields, SchakelError
@@ -109,7 +110,11 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record_read(request, "cases.case", [case.pk], purpose=case.purpose)
     for object_type, ids in view.personal_ids.items():
         audit.record_read(request, object_type, ids, purpose=case.purpose)
-    return render(request, "cases/case_detail.html", {"case": case, "view": view})
+    return render(
+        request,
+        "cases/case_detail.html",
+        {"case": case, "view": view, "plans": plans_on_case(request.user, case)},
+    )
 
 
 def _signals_by_reference(references: list[str]) -> tuple[list[Signal], list[str]]:
@@ -182,14 +187,18 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
                 request=request,
             )
         except InvalidFields as exc:
-            _put_problems(form, exc)
+            put_problems(form, exc)
         else:
             messages.success(request, _("The status of the case was recorded."))
             return redirect("case_detail", pk=case.pk)
     return render(request, "cases/case_status.html", {"case": case, "form": form})
 
 
-def _put_problems(form: Any, exc: InvalidFields) -> None:
+def put_problems(form: Any, exc: SchakelError) -> None:
+    """A domain error on the form: each problem at its field, or above the form."""
+    if not isinstance(exc, InvalidFields):
+        form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        return
     for field, problems in exc.problems.items():
         for problem in problems:
             form.add_error(field if field in form.fields else None, str(problem))
@@ -212,7 +221,7 @@ def _person_page(
         try:
             save(person, form.cleaned_data)
         except InvalidFields as exc:
-            _put_problems(form, exc)
+            put_problems(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect("case_detail", pk=case.pk)

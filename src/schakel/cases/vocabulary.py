@@ -99,3 +99,25 @@ LEAST_CASE_TLP = "AMBER"
 def strictest_tlp(labels: list[str]) -> str:
     ranks = [TLP_ORDER.index(label) for label in labels if label in TLP_ORDER]
     return TLP_ORDER[max([*ranks, TLP_ORDER.index(LEAST_CASE_TLP)])]
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class RequestKind(models.TextChoices):
+    SHELTER_PLACEMENT = "shelter_placement", _("Shelter placement")
+    COMENSHA_REGISTRATION = "comensha_registration", _("Registration with CoMensha")
+
+
+class RequestStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+#: A person in the case with one of these trafficking statuses (or a victim's role) has a plan.
+PLAN_STATUSES = frozenset({TraffickingStatus.POSSIBLE_VICTIM, TraffickingStatus.ACTUAL_VICTIM})

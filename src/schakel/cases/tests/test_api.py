@@ -16,21 +16,10 @@ from schakel.partners.models import User
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME
 from schakel.testing.personas import World
-from schakel.web.api_auth import issue_api_token
 
 pytestmark = pytest.mark.django_db
 TokenClient = Callable[[User], APIClient]
 LIST = "/api/v1/cases/"
-
-
-@pytest.fixture
-def token_client() -> TokenClient:
-    def make(user: User) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(user)}")
-        return client
-
-    return make
 
 
 @pytest.fixture

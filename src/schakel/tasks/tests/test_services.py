@@ -95,3 +95,12 @@ def test_unknown_filters_are_refused_by_name(world: World) -> None:
     with pytest.raises(InvalidInput) as exc:
         services.organisation_tasks(world.users["care_coordinator"], due="yesterday")
     assert exc.value.field == "due"
+
+
+def test_the_task_list_filters_by_the_file_a_task_belongs_to(world: World) -> None:
+    carla = world.users["care_coordinator"]
+    ours = services.create_task(world.municipality_a, "Plan action", reference="Z-00012")
+    services.create_task(world.municipality_a, "Another case", reference="Z-00013")
+    services.create_task(world.municipality_a, "No case")
+    assert list(services.organisation_tasks(carla, reference="Z-00012")) == [ours]
+    assert ours.reference == "Z-00012"

@@ -1,0 +1,170 @@
+"""What one viewer may see of a plan, decided by the policy per field category.
+
+The plan's general details (status, reviews' dates, and of each action its domain, owner,
+due date, priority and status) go to everyone who may see the plan in full general; who the
+plan is for, the review notes and the requests' content are care details; objectives,
+actions and results are care or justice details by their domain (``rules/plan_domains.yaml``).
+An organisation sees its own actions in full: they are its tasks (``tasks.task``). Hidden
+details never reach a template or a serializer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from schakel.access import policy
+from schakel.access.matrix import Level
+from schakel.cases import rules
+from schakel.cases.models import ActionEscalation, Plan, PlanAction, PlanObjective, PlanRequest
+from schakel.cases.plans import Blocker, blockers_of, is_minor
+
+
+@dataclass
+class ActionView:
+    action: PlanAction
+    shown: bool  # description and result shown to this viewer
+    own: bool  # the viewer's organisation owns it
+
+    @property
+    def task(self) -> Any:
+        return self.action.task
+
+    @property
+    def domain_label(self) -> str:
+        return rules.domains().get(self.action.domain).label.get()
+
+    @property
+    def is_overdue(self) -> bool:
+        return bool(self.action.task.is_overdue())
+
+
+@dataclass
+class RequestView:
+    request: PlanRequest
+    shown: bool  # its content
+
+
+@dataclass
+class PlanView:
+    plan: Plan
+    levels: dict[str, Level]
+    person_name: str = ""
+    minor: bool = False
+    objectives: list[PlanObjective] = field(default_factory=list)
+    hidden_objectives: int = 0
+    actions: list[ActionView] = field(default_factory=list)
+    reviews: list[Any] = field(default_factory=list)
+    requests: list[RequestView] = field(default_factory=list)
+    escalations: list[ActionEscalation] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)
+    can_change: bool = False
+
+    def full(self, category: str) -> bool:
+        return self.levels.get(category, Level.NONE) is Level.FULL
+
+    @property
+    def general_full(self) -> bool:
+        return self.full("general")
+
+    @property
+    def care_full(self) -> bool:
+        return self.full("care")
+
+    @property
+    def personal_ids(self) -> dict[str, list[int]]:
+        """What this view shows of personal data, for the audit log."""
+        shown: dict[str, list[int]] = {}
+        if self.person_name:
+            shown["cases.caseperson"] = [self.plan.person_id]
+            shown["entities.entity"] = [self.plan.entity_id]
+        actions = [a.action.pk for a in self.actions if a.shown]
+        if actions:
+            shown["cases.planaction"] = actions
+        requests = [r.request.pk for r in self.requests if r.shown]
+        if requests:
+            shown["cases.planrequest"] = requests
+        return shown
+
+
+def plan_queryset() -> QuerySet[Plan]:
+    return Plan.objects.select_related(
+        "case__lead_organisation", "case__care_coordinator", "case__region", "person__entity"
+    )
+
+
+def present_plan(user: Any, plan: Plan) -> PlanView:
+    """The plan as ``user`` may see it. Call only for plans ``can(user, 'view')``."""
+    levels = policy.decide(user, "view", plan).levels
+    view = PlanView(plan, levels, can_change=policy.can(user, "change", plan))
+    if not view.general_full:
+        return view  # that it exists, its status and whom to ask
+    domains = rules.domains()
+
+    def shows(domain: str) -> bool:
+        return view.full(domains.category(domain))
+
+    if view.care_full:
+        view.person_name = str(plan.person.entity)
+        view.reviews = list(plan.reviews.select_related("recorded_by"))
+    else:
+        view.reviews = list(plan.reviews.all())  # dates only in the template
+    view.minor = is_minor(plan.person)
+    for objective in plan.objectives.all():
+        if shows(objective.domain):
+            view.objectives.append(objective)
+        else:
+            view.hidden_objectives += 1
+    actions = plan.actions.select_related("task__owner_organisation", "task__owner_user")
+    for action in actions:
+        own = policy.decide(user, "view", action.task).is_full()
+        view.actions.append(ActionView(action, shown=own or shows(action.domain), own=own))
+    for record in plan.requests.select_related("recipient", "reporting_organisation"):
+        seen = view.care_full or policy.can(user, "view", record)
+        view.requests.append(RequestView(record, shown=seen))
+    view.escalations = list(
+        ActionEscalation.objects.filter(action__plan=plan).order_by("escalated_at", "pk")
+    )
+    if view.can_change:
+        view.blockers = blockers_of(plan)
+    return view
+
+
+@dataclass
+class PlanSummary:
+    """A plan as the case page lists it."""
+
+    plan: Plan
+    person_name: str
+    general_full: bool
+    overdue: int
+    escalations: list[ActionEscalation] = field(default_factory=list)
+
+
+def plans_on_case(user: Any, case: Any) -> list[PlanSummary]:
+    """The plans the case carries that ``user`` may see."""
+    rows = []
+    plans = policy.visible(user, plan_queryset().filter(case=case)).order_by("pk")
+    for plan in plans:
+        levels = policy.decide(user, "view", plan).levels
+        general = levels.get("general") is Level.FULL
+        rows.append(
+            PlanSummary(
+                plan,
+                str(plan.person.entity) if levels.get("care") is Level.FULL else "",
+                general,
+                plan.actions.filter(
+                    task__status__in=("open", "in_progress"),
+                    task__due_date__lt=timezone.localdate(),
+                ).count()
+                if general
+                else 0,
+                list(ActionEscalation.objects.filter(action__plan=plan).order_by("escalated_at"))
+                if general
+                else [],
+            )
+        )
+    return rows
