@@ -72,3 +72,48 @@ def test_the_case_pages_pass_axe_and_work_by_keyboard(
             assert _serious_violations(page) == [], (persona, url)
         _check_keyboard(page)
         page.context.close()
+
+
+def test_the_plan_pages_pass_axe_and_work_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    from schakel.cases import plans, referrals
+    from schakel.cases.tests.plan_helpers import case_with_plan, minor_case, shelter
+
+    case, plan = case_with_plan(live_world)
+    carla = live_world.users["care_coordinator"]
+    plans.add_objective(plan, "shelter", "Een veilige opvangplek.", actor=carla)
+    plans.add_objective(plan, "safety", "Beveiliging van de opvang.", actor=carla)
+    plans.add_action(
+        plan,
+        domain="shelter",
+        description="Begeleiding",
+        owner_organisation=live_world.ngo_a,
+        actor=carla,
+    )
+    plans.record_review(plan, reviewed_on=date(2026, 11, 29), summary="Gesprek.", actor=carla)
+    record = referrals.request_shelter_placement(plan, recipient=shelter(live_world), actor=carla)
+    minor, minor_plan = minor_case(live_world)
+    base = f"/cases/{case.pk}/plans/{plan.pk}/"
+    pages = {
+        "care_coordinator": [
+            base,
+            f"{base}objectives/new/",
+            f"{base}actions/new/",
+            f"{base}reviews/new/",
+            f"{base}requests/shelter_placement/",
+            f"{base}requests/comensha_registration/",
+            f"/cases/requests/{record.pk}/",
+            f"/cases/{minor.pk}/plans/{minor_plan.pk}/",
+        ],
+        "police_analyst": [base],
+        "ngo_worker": [base],
+    }
+    for persona, urls in pages.items():
+        page = _page_as(browser, live_server, live_world, persona)
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (persona, url)
+            assert _serious_violations(page) == [], (persona, url)
+        _check_keyboard(page)
+        page.context.close()
