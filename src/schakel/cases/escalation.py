@@ -20,7 +20,7 @@ from schakel.audit import services as audit
 from schakel.cases import rules
 from schakel.cases.models import ActionEscalation, Case, PlanAction
 from schakel.cases.rules import EscalationLevel
-from schakel.cases.vocabulary import OPEN_STATUSES
+from schakel.cases.vocabulary import OPEN_STATUSES, PlanStatus
 from schakel.notifications.services import notify
 from schakel.partners.models import Organisation, User
 from schakel.partners.vocabulary import Role
@@ -68,6 +68,8 @@ def _overdue(today: date, after_days: int) -> list[PlanAction]:
             task__due_date__lte=today - timedelta(days=after_days),
             plan__case__status__in=OPEN_STATUSES,
         )
+        # A closed plan's leftovers are for its case team to tidy, not to chase.
+        .exclude(plan__status=PlanStatus.CLOSED)
         .select_related(
             "task__owner_organisation",
             "task__owner_user",

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from schakel.access import policy
@@ -145,9 +145,12 @@ class PlanSummary:
 
 
 def plans_on_case(user: Any, case: Any) -> list[PlanSummary]:
-    """The plans the case carries that ``user`` may see."""
+    """The plans of the case's people that ``user`` may see."""
     rows = []
-    plans = policy.visible(user, plan_queryset().filter(case=case)).order_by("pk")
+    # The plans this case carries, and those of its people that another case carries (one
+    # plan per person, whichever case made it).
+    mine = Q(case=case) | Q(entity_id__in=case.people.values("entity_id"))
+    plans = policy.visible(user, plan_queryset().filter(mine)).order_by("pk")
     for plan in plans:
         levels = policy.decide(user, "view", plan).levels
         general = levels.get("general") is Level.FULL

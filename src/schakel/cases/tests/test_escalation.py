@@ -93,6 +93,13 @@ def test_a_done_action_does_not_escalate(world: World) -> None:
         assert escalate_overdue_actions() == 0
 
 
+def test_the_actions_of_a_closed_plan_do_not_escalate(world: World) -> None:
+    action = _police_action(world)
+    plans.set_plan_status(action.plan, "closed", actor=world.users["care_coordinator"])
+    with time_machine.travel(date(2026, 12, 20)):
+        assert escalate_overdue_actions() == 0
+
+
 def test_an_organisation_without_coordinators_hears_through_its_professionals(
     world: World,
 ) -> None:

@@ -85,6 +85,17 @@ def test_the_case_page_lists_the_plans(world: World, plan: Plan, signed_in: Sign
     assert _url(plan) in page and 'data-testid="plans"' in page
 
 
+def test_a_second_case_about_the_same_person_links_her_one_plan(
+    world: World, plan: Plan, signed_in: SignIn
+) -> None:
+    second = open_case(world, [plan.case.signal_links.first().signal])  # type: ignore[union-attr]
+    assert not second.plans.exists()
+    page = _get(
+        signed_in(world.users["care_coordinator"]), reverse("case_detail", args=[second.pk])
+    )
+    assert _url(plan) in page and plan.case.reference in page
+
+
 def test_the_police_see_the_justice_details_and_no_care_details(
     world: World, plan: Plan, signed_in: SignIn
 ) -> None:
