@@ -15,5 +15,13 @@ Public surface for other apps:
   ``offer_reflection_period``;
 * ``schakel.cases.reflection``: ``raise_reflection_reminders`` (also the periodic job
   ``reflection-reminders``);
-* ``schakel.cases.vocabulary``: the statuses and their HTCDS v2.0 values.
+* ``schakel.cases.vocabulary``: the statuses and their HTCDS v2.0 values;
+* ``schakel.cases.plans``: the one plan per victim (``ensure_plan``, ``add_objective``,
+  ``add_action`` — an action is a task of ``schakel.tasks`` —, ``record_review``,
+  ``set_plan_status``, ``blockers_of``, ``is_minor``);
+* ``schakel.cases.referrals``: structured requests (shelter placement, registration with
+  CoMensha) generated from the case, and their answers;
+* ``schakel.cases.escalation``: ``escalate_overdue_actions`` (also the periodic job
+  ``plan-escalations``);
+* ``schakel.cases.rules``: the plan's reviewed domains and deadlines.
 """

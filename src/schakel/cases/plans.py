@@ -19,7 +19,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from schakel.access import policy
 from schakel.audit import services as audit
@@ -41,7 +40,7 @@ from schakel.partners.vocabulary import Function, Sector
 from schakel.signals.intake import person_is_minor
 from schakel.signals.models import PersonMention
 from schakel.tasks import services as tasks
-from schakel.tasks.models import Priority, Task
+from schakel.tasks.models import Priority
 
 __all__ = [
     "add_action",
@@ -401,15 +400,3 @@ def set_plan_status(plan: Plan, status: str, *, actor: User, request: Any = None
     PlanStatusChange.objects.create(plan=locked, status=status, changed_by=actor)
     _audit(request, "status", locked, actor, status=status)
     return locked
-
-
-def tasks_of(plan: Plan) -> dict[int, Task]:
-    """The plan's tasks by action id."""
-    return {
-        a.pk: a.task
-        for a in plan.actions.select_related("task__owner_organisation", "task__owner_user")
-    }
-
-
-#: For the page: the translated name of the blocking conditions' fields.
-BLOCKER_LABELS = {"youth_care": gettext_lazy("Youth care")}

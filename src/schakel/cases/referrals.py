@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
-from schakel.cases import rules
 from schakel.cases.models import Plan, PlanRequest
 from schakel.cases.plans import is_minor
 from schakel.cases.reflection import current_offer
@@ -244,7 +243,3 @@ def withdraw(
     if not policy.can(actor, "withdraw", record):
         raise NotAllowed()
     return _answer(record, RequestStatus.WITHDRAWN, note, actor, request, "withdraw")
-
-
-def domain_label(code: str) -> str:
-    return rules.domains().get(code).label.get()
