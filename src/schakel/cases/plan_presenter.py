@@ -75,6 +75,11 @@ class PlanView:
         return self.full("care")
 
     @property
+    def review_overdue(self) -> bool:
+        due = self.plan.next_review_on
+        return self.plan.status == "active" and due is not None and due < timezone.localdate()
+
+    @property
     def personal_ids(self) -> dict[str, list[int]]:
         """What this view shows of personal data, for the audit log."""
         shown: dict[str, list[int]] = {}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -197,6 +198,17 @@ def test_the_case_team_adds_an_action_by_the_form(
         },
     )
     assert refused.status_code == 200 and "due_date" in refused.context["form"].errors
+
+
+def test_an_active_plan_past_its_review_date_says_so(
+    world: World, plan: Plan, signed_in: SignIn
+) -> None:
+    plans.set_plan_status(plan, "active", actor=world.users["care_coordinator"])
+    client = signed_in(world.users["care_coordinator"])
+    assert 'data-testid="review-overdue"' not in _get(client, _url(plan))
+    with time_machine.travel(date(2027, 2, 1)):
+        client = signed_in(world.users["care_coordinator"])  # the old session has expired
+        assert 'data-testid="review-overdue"' in _get(client, _url(plan))
 
 
 def test_our_tasks_filter_by_case(world: World, plan: Plan, signed_in: SignIn) -> None:
