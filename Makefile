@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 FRONTEND_STAMP := src/schakel/web/static/dist/.built
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: help install frontend messages demo serve worker test test-sqlite test-postgres lint \
+.PHONY: help install frontend messages translations demo serve worker test test-sqlite test-postgres lint \
         format typecheck bench docs lock clean
 
 help:
@@ -17,6 +17,7 @@ help:
 	@echo "make typecheck  mypy --strict on src/"
 	@echo "make bench      run the benchmarks in bench/"
 	@echo "make lock       re-pin requirements*.lock from pyproject.toml"
+	@echo "make translations  collect new texts into the Dutch catalogue"
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Schakel needs Python 3.11 or newer")'
@@ -44,6 +45,13 @@ frontend: $(FRONTEND_STAMP)
 
 messages: $(STAMP)
 	cd src/schakel && ../../$(BIN)/django-admin compilemessages --ignore=.venv -v 0
+
+# Collect new texts into the Dutch catalogue (then translate them in src/schakel/locale/nl).
+# Tests and the linkage engine's internals are not user-facing text.
+translations: $(STAMP)
+	cd src/schakel && ../../$(BIN)/django-admin makemessages -l nl --ignore "entities/linkage/*" \
+		--ignore "*/tests/*" --ignore ".venv/*"
+	msgfmt --statistics -o /dev/null src/schakel/locale/nl/LC_MESSAGES/django.po
 
 # The demo switches two-factor authentication off (the login page says so); production refuses.
 demo: export SCHAKEL_REQUIRE_2FA ?= false

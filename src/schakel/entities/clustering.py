@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -99,8 +100,10 @@ class _Groups:
         ids: Iterable[int],
         not_same: Iterable[Pair],
         born: Mapping[int, str | None] | None = None,
+        corroborated: frozenset[Pair] = frozenset(),
     ) -> None:
         self.parent = {i: i for i in ids}
+        self.corroborated = corroborated
         self.members: dict[int, list[int]] = {i: [i] for i in self.parent}
         self.forbidden: dict[int, set[int]] = defaultdict(set)
         for a, b in not_same:
@@ -134,13 +137,15 @@ class _Groups:
             return False
         if (
             by_model
-            and not (a in self.own_date and b in self.own_date)
             and not compatible(self.born.get(small, ()), self.born.get(large, ()))
+            and not (a in self.own_date and b in self.own_date and _pair(a, b) in self.corroborated)
         ):
-            # A record without a date of birth does not bridge two groups whose dates
-            # differ (names repeat: "Thi Lan Huynh" matches two women born 25 years apart).
-            # Where both records of the pair have a date, the model weighed it and its word
-            # stands; an analyst's "same" joins anything.
+            # Names repeat: the model's word on a name does not join two groups whose dates
+            # of birth differ — neither through a record without a date ("Thi Lan Huynh"
+            # matching two women born 25 years apart) nor directly. Only a pair that both
+            # have a date and that more than the name ties together (an identity number, an
+            # address, a phone number) may: a date mistyped beyond recognition. An analyst's
+            # "same" joins anything.
             self.conflicting += 1
             return False
         self.parent[small] = large
@@ -166,12 +171,16 @@ def group_mentions(
     threshold: float,
     judgements: StandingJudgements,
     born: Mapping[int, str | None] | None = None,
+    corroborated: Iterable[Pair] = (),
 ) -> tuple[list[list[int]], list[Pair]]:
     """Groups of mention ids, and the joins refused because an analyst said "not the same".
     ``pairs`` are (mention, mention, match probability); ``born`` the date of birth of each
-    mention that has one (people): a pair with a record without a date never joins groups
-    whose dates differ."""
-    groups = _Groups(mention_ids, judgements.not_same, born)
+    mention that has one (people): a pair of the model never joins groups whose dates differ
+    unless both its records have a date and it is in ``corroborated`` (see
+    ``corroborated_pairs``)."""
+    groups = _Groups(
+        mention_ids, judgements.not_same, born, frozenset(_pair(a, b) for a, b in corroborated)
+    )
     for a, b in sorted(judgements.same):
         if a in groups.parent and b in groups.parent:
             groups.join(a, b, by_model=False)
@@ -180,6 +189,23 @@ def group_mentions(
         if a in groups.parent and b in groups.parent:
             groups.join(a, b)
     return groups.groups(), groups.refused
+
+
+#: Comparisons whose agreement ties two person records together beyond their names.
+CORROBORATING = ("identity_number", "address", "phone")
+
+
+def corroborated_pairs(rows: Iterable[tuple[int, int, Iterable[Mapping[str, Any]]]]) -> set[Pair]:
+    """The pairs among (left, right, explanation) whose explanation has a corroborating
+    comparison that agrees (a positive weight)."""
+    return {
+        _pair(left, right)
+        for left, right, explanation in rows
+        if any(
+            part.get("comparison") in CORROBORATING and float(part.get("weight") or 0) > 0
+            for part in explanation
+        )
+    }
 
 
 def dates_of_birth(mention_ids: Iterable[int]) -> dict[int, str | None]:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from schakel.bulk import copy_values, update_column
 from schakel.entities.clustering import (
+    CORROBORATING,
     group_mentions,
     joining_probability,
     standing_judgements,
@@ -252,6 +253,7 @@ def _store(
         run.threshold,
         standing_judgements(),
         born,
+        _corroborated(pairs, left, right) if born is not None else (),
     )
     changes = write_groups(schema, groups)
     _prioritise(run)
@@ -282,6 +284,19 @@ SUGGESTION_COLUMNS = (
     "priority",
     "created_at",
 )
+
+
+def _corroborated(pairs: Any, left: list[int], right: list[int]) -> list[tuple[int, int]]:
+    """The pairs a corroborating comparison (identity number, address, phone) agrees on."""
+    agree = None
+    for name in CORROBORATING:
+        column = f"mw_{name}"
+        if column in pairs.columns:
+            positive = pairs[column].astype("float64").fillna(0.0) > 0
+            agree = positive if agree is None else agree | positive
+    if agree is None:
+        return []
+    return [(a, b) for a, b, yes in zip(left, right, agree.tolist(), strict=True) if yes]
 
 
 def _explanations(pairs: Any) -> list[str]:

@@ -21,6 +21,7 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.entities.clustering import (
     Changes,
+    corroborated_pairs,
     dates_of_birth,
     group_mentions,
     joining_probability,
@@ -189,18 +190,19 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     if run is not None:
         # The latest batch run's pairs, and those matching after intake found since.
         scored = scored.filter(run__started_at__gte=run.started_at)
+    rows = list(scored.values_list("left_id", "right_id", "probability", "links", "explanation"))
     pairs = [
         (left, right, joining_probability(probability, links, threshold))
-        for left, right, probability, links in scored.values_list(
-            "left_id", "right_id", "probability", "links"
-        )
+        for left, right, probability, links, _explanation in rows
     ]
+    person = schema == Schema.PERSON
     groups, _refused = group_mentions(
         component,
         pairs,
         threshold,
         standing_judgements(component),
-        dates_of_birth(component) if schema == Schema.PERSON else None,
+        dates_of_birth(component) if person else None,
+        corroborated_pairs((a, b, e) for a, b, _p, _l, e in rows) if person else (),
     )
     return write_groups(schema, groups)
 

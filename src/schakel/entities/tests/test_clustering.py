@@ -81,10 +81,32 @@ def test_a_record_without_a_date_of_birth_does_not_bridge_two_dates(world: World
     # Without dates, the same pairs chain all four.
     groups, _refused = group_mentions([a, b, c, d], pairs, 0.99, standing_judgements())
     assert groups == [[a, b, c, d]]
-    # A pair whose records both have a date was weighed by the model (a date mistyped
-    # beyond recognition): its link stands.
-    groups, _refused = group_mentions([a, c], [(a, c, 0.999)], 0.99, standing_judgements(), born)
+    # Directly, on the name, neither; a pair that more than the name ties together (the
+    # same identity number: a date mistyped beyond recognition) joins.
+    none = standing_judgements()
+    groups, _refused = group_mentions([a, c], [(a, c, 0.999)], 0.99, none, born)
+    assert sorted(groups) == [[a], [c]]
+    groups, _refused = group_mentions([a, c], [(a, c, 0.999)], 0.99, none, born, [(c, a)])
     assert groups == [[a, c]]
+    # ... but never through a record without a date.
+    groups, _refused = group_mentions([a, b, c], pairs[:2], 0.99, none, born, [(a, b), (b, c)])
+    assert sorted(groups) == [[a, b], [c]]
+
+
+def test_corroborating_comparisons_come_from_the_explanation() -> None:
+    from schakel.entities.clustering import corroborated_pairs
+
+    rows = [
+        (1, 2, [{"comparison": "given_name", "weight": 5.0}, {"comparison": "phone", "weight": 3}]),
+        (4, 3, [{"comparison": "identity_number", "weight": 9.5}]),
+        (
+            5,
+            6,
+            [{"comparison": "address", "weight": -1.2}, {"comparison": "family_name", "weight": 4}],
+        ),
+        (7, 8, []),
+    ]
+    assert corroborated_pairs(rows) == {(1, 2), (3, 4)}
 
 
 def test_an_analysts_same_joins_people_whose_dates_differ(world: World) -> None:
