@@ -234,8 +234,9 @@ def add_objective(
 def _task_title(plan: Plan, domain: str) -> str:
     # No names in a task's title: the owner's whole organisation sees its task list.
     label = rules.domains().get(domain).label.get()
+    # The label as written ("Verblijf (B8)"): lower-casing it would spoil abbreviations.
     return _("Plan action %(domain)s (case %(case)s)") % {
-        "domain": label.lower(),
+        "domain": label,
         "case": plan.case.reference,
     }
 
