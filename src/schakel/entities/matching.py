@@ -90,6 +90,8 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         review_threshold=run.review_threshold,
         finished_at=timezone.now(),
     )
+    rows: list[Suggestion] = []
+    around: set[int] = set()
     for mention_id, signal_id in ids:
         candidate_ids = candidates_for(mention_id, signal_id)
         outcome.mentions += 1
@@ -100,50 +102,50 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         scored = linkage.score(
             run.model, records[mention_id], [records[c] for c in candidate_ids if c in records]
         )
-        keep = [s for s in scored if s.match_probability >= run.review_threshold]
-        if not keep:
-            continue
-        with transaction.atomic():
-            mentions = Mention.objects.in_bulk([mention_id, *(s.unique_id for s in keep)])
-            ranks = priorities(
-                [
-                    (
-                        c.match_probability,
-                        mentions[mention_id].entity_id,
-                        mentions[int(c.unique_id)].entity_id,
-                    )
-                    for c in keep
-                ]
-            )
-            rows = []
-            for candidate, rank in zip(keep, ranks, strict=True):
-                links = candidate.links(run.threshold)
-                left, right = sorted((mention_id, int(candidate.unique_id)))
-                rows.append(
-                    Suggestion(
-                        left_id=left,
-                        right_id=right,
-                        run=intake_run,
-                        probability=candidate.match_probability,
-                        match_weight=candidate.match_weight,
-                        links=links,
-                        explanation=[
-                            {
-                                "comparison": w.comparison,
-                                "label": w.level,
-                                "weight": round(w.match_weight, 3),
-                            }
-                            for w in candidate.comparisons
-                        ],
-                        is_open=not links,
-                        priority=rank,
-                    )
+        for candidate in scored:
+            if candidate.match_probability < run.review_threshold:
+                continue
+            links = candidate.links(run.threshold)
+            left, right = sorted((mention_id, int(candidate.unique_id)))
+            rows.append(
+                Suggestion(
+                    left_id=left,
+                    right_id=right,
+                    run=intake_run,
+                    probability=candidate.match_probability,
+                    match_weight=candidate.match_weight,
+                    links=links,
+                    explanation=[
+                        {
+                            "comparison": w.comparison,
+                            "label": w.level,
+                            "weight": round(w.match_weight, 3),
+                        }
+                        for w in candidate.comparisons
+                    ],
+                    is_open=not links,
                 )
-                outcome.joined += int(links)
-                outcome.suggested += int(not links)
-            insert_rows(Suggestion, rows)
-            if any(row.links for row in rows):
-                resolve_around(list(mentions.values()))
+            )
+            outcome.joined += int(links)
+            outcome.suggested += int(not links)
+            if links:
+                around.update((left, right))
+    if not rows:
+        return outcome
+    # One transaction and one regrouping for all the signal's people (not one per person).
+    with transaction.atomic():
+        mentions = Mention.objects.in_bulk({m for row in rows for m in (row.left_id, row.right_id)})
+        ranks = priorities(
+            [
+                (row.probability, mentions[row.left_id].entity_id, mentions[row.right_id].entity_id)
+                for row in rows
+            ]
+        )
+        for row, rank in zip(rows, ranks, strict=True):
+            row.priority = rank
+        insert_rows(Suggestion, rows)
+        if around:
+            resolve_around([mentions[m] for m in sorted(around)])
     return outcome
 
 
