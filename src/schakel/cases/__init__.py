@@ -23,5 +23,8 @@ Public surface for other apps:
   CoMensha) generated from the case, and their answers;
 * ``schakel.cases.escalation``: ``escalate_overdue_actions`` (also the periodic job
   ``plan-escalations``);
-* ``schakel.cases.rules``: the plan's reviewed domains and deadlines.
+* ``schakel.cases.rules``: the plan's reviewed domains and deadlines;
+* ``schakel.cases.handovers``: handing a case's lead or region to another organisation
+  (``request_handover``, ``accept``, ``decline``, ``withdraw``, ``handovers_of``,
+  ``open_handover``).
 """

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from schakel.access import policy
 from schakel.access.policy import Relation, Viewer
-from schakel.cases.models import Case, Plan, PlanRequest
+from schakel.cases.models import Case, Handover, Plan, PlanRequest
 from schakel.signals.access import category_of_role
 
 NOTHING = Q(pk__in=[])
@@ -125,6 +125,45 @@ def _case_coordinator_condition(viewer: Viewer) -> Q:
     return Q(plan__case__care_coordinator_id=viewer.user_id) if viewer.user_id else NOTHING
 
 
+def _receiving_holds(viewer: Viewer, handover: Any) -> bool:
+    return (
+        viewer.organisation_id is not None and handover.to_organisation_id == viewer.organisation_id
+    )
+
+
+def _receiving_condition(viewer: Viewer) -> Q:
+    return Q(to_organisation_id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
+def _requesting_holds(viewer: Viewer, handover: Any) -> bool:
+    return (
+        viewer.organisation_id is not None
+        and handover.from_organisation_id == viewer.organisation_id
+    )
+
+
+def _requesting_condition(viewer: Viewer) -> Q:
+    return Q(from_organisation_id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
+def _handover_lead_holds(viewer: Viewer, handover: Any) -> bool:
+    return _lead_holds(viewer, handover.case)
+
+
+def _handover_lead_condition(viewer: Viewer) -> Q:
+    if viewer.organisation_id is None:
+        return NOTHING
+    return Q(case__lead_organisation_id=viewer.organisation_id)
+
+
+def _handover_coordinator_holds(viewer: Viewer, handover: Any) -> bool:
+    return _coordinator_holds(viewer, handover.case)
+
+
+def _handover_coordinator_condition(viewer: Viewer) -> Q:
+    return Q(case__care_coordinator_id=viewer.user_id) if viewer.user_id else NOTHING
+
+
 def register_resources() -> None:
     policy.register(
         Case,
@@ -161,5 +200,19 @@ def register_resources() -> None:
             "recipient": Relation(_recipient_holds, _recipient_condition),
             "case_lead": Relation(_case_lead_holds, _case_lead_condition),
             "case_coordinator": Relation(_case_coordinator_holds, _case_coordinator_condition),
+        },
+    )
+    # A handover is directed too: the receiving organisation sees it (it is asked to take the
+    # case over) whatever the case's label, the requesting organisation keeps seeing what it
+    # asked, and the case's lead and care coordinator see every handover of the case.
+    policy.register(
+        Handover,
+        relations={
+            "receiving_organisation": Relation(_receiving_holds, _receiving_condition),
+            "requesting_organisation": Relation(_requesting_holds, _requesting_condition),
+            "case_lead": Relation(_handover_lead_holds, _handover_lead_condition),
+            "case_coordinator": Relation(
+                _handover_coordinator_holds, _handover_coordinator_condition
+            ),
         },
     )

@@ -158,3 +158,67 @@ class ReflectionOfferForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["offered_by"].queryset = _partners()  # type: ignore[attr-defined]
+
+
+class HandoverRequestForm(forms.Form):
+    to_organisation = forms.ModelChoiceField(
+        label=_("Hand over to"), queryset=Organisation.objects.none()
+    )
+    to_region = forms.ModelChoiceField(
+        label=_("Region"),
+        queryset=Region.objects.none(),
+        required=False,
+        help_text=_("Empty: the region of the receiving organisation."),
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        # Only organisations with someone who could accept the case.
+        fields["to_organisation"].queryset = (
+            _partners()
+            .filter(
+                users__is_active=True, users__role_set__role__in=["coordinator", "care_coordinator"]
+            )
+            .distinct()
+        )
+        fields["to_region"].queryset = Region.objects.filter(kind=RegionKind.REGION).order_by(
+            "name"
+        )
+
+
+class HandoverAnswerForm(forms.Form):
+    answer = forms.ChoiceField(label=_("Answer"), choices=())
+    care_coordinator = forms.ModelChoiceField(
+        label=_("Care coordinator (when accepting)"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Empty: you."),
+    )
+    note = forms.CharField(
+        label=_("Note (the reason, when declining)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        may_respond: bool,
+        may_withdraw: bool,
+        coordinators: Any,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        choices = []
+        if may_respond:
+            choices += [("accept", _("Accept")), ("decline", _("Decline"))]
+        else:
+            del fields["care_coordinator"]
+        if may_withdraw:
+            choices.append(("withdraw", _("Withdraw")))
+        fields["answer"].choices = choices
+        if "care_coordinator" in fields:
+            fields["care_coordinator"].queryset = coordinators

@@ -17,6 +17,7 @@ from schakel.cases.vocabulary import (
     OPEN_STATUSES,
     CaseStatus,
     DecidingOrganisationType,
+    HandoverStatus,
     PlanStatus,
     RequestKind,
     RequestStatus,
@@ -489,3 +490,89 @@ class ActionEscalation(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.action_id} level {self.level}"
+
+
+# --- Handovers across organisations and regions ---------------------------------------------
+
+
+class Handover(models.Model):
+    """A request to hand the lead (regie) of a case, or its region, to another organisation.
+
+    What was asked never changes after it is made; its answer is a ``HandoverAnswer`` (written
+    once). ``status`` mirrors the answer beside the request so that "one open handover per
+    case" is a database constraint and lists filter on it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="handovers")
+    from_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("from"),
+    )
+    from_region = models.ForeignKey(
+        "partners.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("from region")
+    )
+    to_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="received_handovers",
+        verbose_name=_("to"),
+    )
+    to_region = models.ForeignKey(
+        "partners.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("to region")
+    )
+    reason = models.TextField(_("reason"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=HandoverStatus.choices, default=HandoverStatus.OPEN
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("handover")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status="open"),
+                name="handover_one_open_per_case",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.from_organisation_id} -> {self.to_organisation_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == HandoverStatus.OPEN
+
+
+class HandoverAnswer(AppendOnly):
+    """The answer to a handover: accepted or declined by the receiving organisation, or
+    withdrawn by the requesting one; with why. One per handover."""
+
+    handover = models.OneToOneField(Handover, on_delete=models.PROTECT, related_name="answer")
+    status = models.CharField(_("answer"), max_length=16, choices=HandoverStatus.choices)
+    note = models.TextField(_("note"), blank=True)
+    # Whom the receiving organisation named as the case's care coordinator when it accepted.
+    care_coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("care coordinator"),
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("answer to a handover")
+
+    def __str__(self) -> str:
+        return f"{self.handover_id}: {self.status}"

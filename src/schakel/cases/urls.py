@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from schakel.cases import plan_views, views
+from schakel.cases import handover_views, plan_views, views
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -39,4 +39,10 @@ urlpatterns = [
         name="plan_request",
     ),
     path("requests/<int:request_pk>/", plan_views.request_detail, name="plan_request_detail"),
+    path(
+        "<int:pk>/handovers/new/",
+        handover_views.handover_request,
+        name="case_handover_request",
+    ),
+    path("handovers/<int:handover_pk>/", handover_views.handover_detail, name="case_handover"),
 ]

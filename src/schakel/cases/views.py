@@ -21,9 +21,9 @@ from schakel.access import policy
 from schakel.access.matrix import current as current_matrix
 from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
-from schakel.cases import forms, persons, services
+from schakel.cases import forms, handovers, persons, services
 from schakel.cases.access import category_of_role
-from schakel.cases.models import Case, CasePerson
+from schakel.cases.models import Case, CasePerson, Handover
 from schakel.cases.plan_presenter import plans_on_case
 from schakel.cases.presenter import case_queryset, present_case
 from schakel.cases.vocabulary import OPEN_STATUSES, CaseStatus, deciding_type_for
@@ -110,10 +110,22 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit.record_read(request, "cases.case", [case.pk], purpose=case.purpose)
     for object_type, ids in view.personal_ids.items():
         audit.record_read(request, object_type, ids, purpose=case.purpose)
+    # The case's record of handovers, as far as the viewer may see each.
+    visible_handovers = set(
+        policy.visible(request.user, Handover.objects.filter(case=case)).values_list(
+            "pk", flat=True
+        )
+    )
     return render(
         request,
         "cases/case_detail.html",
-        {"case": case, "view": view, "plans": plans_on_case(request.user, case)},
+        {
+            "case": case,
+            "view": view,
+            "plans": plans_on_case(request.user, case),
+            "handovers": [h for h in handovers.handovers_of(case) if h.pk in visible_handovers],
+            "can_hand_over": case.is_open and policy.can(request.user, "hand_over", case),
+        },
     )
 
 

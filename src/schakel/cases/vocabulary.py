@@ -119,5 +119,12 @@ class RequestStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class HandoverStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
 #: A person in the case with one of these trafficking statuses (or a victim's role) has a plan.
 PLAN_STATUSES = frozenset({TraffickingStatus.POSSIBLE_VICTIM, TraffickingStatus.ACTUAL_VICTIM})
