@@ -18,6 +18,7 @@ os.environ.setdefault("SCHAKEL_LOG_LEVEL", "warning")
 
 import pytest
 
+from schakel.testing.browser import browser, live_world  # noqa: F401 - fixtures for every module
 from schakel.testing.personas import *  # noqa: F403 - fixtures for every test module
 
 

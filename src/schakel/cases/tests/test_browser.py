@@ -15,9 +15,7 @@ from schakel.testing.personas import World, login
 from schakel.web.tests import test_browser
 
 pytestmark = pytest.mark.browser
-# The browser and a committed world, as the site's browser tests have them.
-browser = test_browser.browser
-live_world = test_browser.live_world
+# The browser and the committed world come from the test plugin (schakel.testing.browser).
 _serious_violations = test_browser._serious_violations
 _check_keyboard = test_browser._check_keyboard
 

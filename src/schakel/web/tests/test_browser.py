@@ -8,58 +8,17 @@ every page of the foundation.
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from schakel.testing.personas import PASSWORD, World, build_world
+from schakel.testing.personas import PASSWORD, World
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("SCHAKEL_TEST_BROWSER", "/usr/bin/chromium")
-CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-# Without these, Chromium keeps calling home and the closed network refuses it noisily.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
-        if CI:
-            pytest.fail(f"CI: chromium not found at {CHROMIUM}")
-        pytest.skip(f"chromium not found at {CHROMIUM}")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by
-    # the test itself (fixtures) are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-
-
-@pytest.fixture
-def live_world(transactional_db: None) -> World:
-    return build_world()
+# The browser and the live world come from ``schakel.testing.browser`` through the test
+# plugin (one Chromium for every browser test of the session).
 
 
 @pytest.fixture
