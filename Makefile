@@ -86,7 +86,11 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.lock
 	@touch $@
 
 bench: install $(BENCH_STAMP)
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@# linkage_large.py and intake_matching.py need the large demo's database (see their
+	@# docstrings); they are run by hand.
+	@for script in bench/*.py; do \
+		case $$script in bench/_*|bench/linkage_large.py|bench/intake_matching.py) continue;; esac; \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 docs: $(STAMP)
 	$(BIN)/schakel manage spectacular --file docs/api/openapi.yaml --validate
