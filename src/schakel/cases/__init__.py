@@ -26,5 +26,7 @@ Public surface for other apps:
 * ``schakel.cases.rules``: the plan's reviewed domains and deadlines;
 * ``schakel.cases.handovers``: handing a case's lead or region to another organisation
   (``request_handover``, ``accept``, ``decline``, ``withdraw``, ``handovers_of``,
-  ``open_handover``).
+  ``open_handover``);
+* ``schakel.cases.holds``: the Dublin transfer hold (``evaluate_person``, ``evaluate_case``,
+  ``agree_to_lift``, ``active_hold``; also the periodic job ``transfer-holds``).
 """

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from schakel.access import policy
 from schakel.access.policy import Relation, Viewer
-from schakel.cases.models import Case, Handover, Plan, PlanRequest
+from schakel.cases.models import Case, Handover, Plan, PlanRequest, TransferHold
 from schakel.signals.access import category_of_role
 
 NOTHING = Q(pk__in=[])
@@ -164,6 +164,19 @@ def _handover_coordinator_condition(viewer: Viewer) -> Q:
     return Q(case__care_coordinator_id=viewer.user_id) if viewer.user_id else NOTHING
 
 
+def _liaison_holds(viewer: Viewer, hold: Any) -> bool:
+    return (
+        viewer.organisation_id is not None
+        and hold.liaison_organisation_id == viewer.organisation_id
+    )
+
+
+def _liaison_condition(viewer: Viewer) -> Q:
+    if viewer.organisation_id is None:
+        return NOTHING
+    return Q(liaison_organisation_id=viewer.organisation_id)
+
+
 def register_resources() -> None:
     policy.register(
         Case,
@@ -215,4 +228,18 @@ def register_resources() -> None:
                 _handover_coordinator_holds, _handover_coordinator_condition
             ),
         },
+    )
+    # A Dublin transfer hold: the case team and the liaison organisation (it was given the
+    # task) see it in full and decide on lifting it; the partners at the case's table see that
+    # a hold is in place (general details), not whom it is about.
+    policy.register(
+        TransferHold,
+        relations={
+            "case_lead": _through_case(case_relations["lead_organisation"]),
+            "case_coordinator": _through_case(case_relations["care_coordinator"]),
+            "group_member": _through_case(case_relations["group_member"]),
+            "liaison_organisation": Relation(_liaison_holds, _liaison_condition),
+        },
+        label_field="case__tlp",
+        purpose_field="case__purpose",
     )

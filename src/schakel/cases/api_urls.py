@@ -3,12 +3,13 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from schakel.cases import api, handover_api, plan_api
+from schakel.cases import api, handover_api, hold_api, plan_api
 
 router = SimpleRouter()
 router.register("cases", api.CaseViewSet, basename="case")
 router.register(r"cases/(?P<case_pk>[0-9]+)/plans", plan_api.PlanViewSet, basename="case-plan")
 router.register("plan-requests", plan_api.PlanRequestViewSet, basename="plan-request")
 router.register("handovers", handover_api.HandoverViewSet, basename="handover")
+router.register("transfer-holds", hold_api.TransferHoldViewSet, basename="transfer-hold")
 
 urlpatterns = [path("", include(router.urls))]

@@ -11,10 +11,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscribes to the signal table's decisions.
-        from schakel.cases import access, escalation, reflection, subscribers
+        from schakel.cases import access, escalation, holds, reflection, subscribers
         from schakel.jobs.services import register_periodic_job
 
         access.register_resources()
         register_periodic_job("reflection-reminders", reflection.run_reflection_reminders)
         register_periodic_job("cases-from-decisions", subscribers.open_missing_cases)
         register_periodic_job("plan-escalations", escalation.run_plan_escalations)
+        register_periodic_job("transfer-holds", holds.run_transfer_holds)

@@ -576,3 +576,93 @@ class HandoverAnswer(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.handover_id}: {self.status}"
+
+
+# --- The Dublin transfer hold ---------------------------------------------------------------
+
+
+class TransferHold(models.Model):
+    """A Dublin claimant who may be a victim is not transferred before their situation is
+    assessed (``schakel.cases.holds``). ``reasons`` are the routes into the hold; it is lifted
+    by the joint decision of the case lead and the liaison organisation (their
+    ``TransferHoldAgreement`` records) or when its conditions end."""
+
+    class Lifted(models.TextChoices):
+        DECISION = "decision", _("Lifted by the case lead and the liaison organisation")
+        CONDITIONS_ENDED = "conditions_ended", _("The conditions for the hold ended")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfer_holds")
+    person = models.ForeignKey(CasePerson, on_delete=models.PROTECT, related_name="transfer_holds")
+    reasons = models.JSONField(default=list)
+    liaison_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transfer_holds",
+        verbose_name=_("immigration liaison"),
+    )
+    task = models.OneToOneField(
+        "tasks.Task", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_because = models.CharField(
+        _("lifted because"), max_length=24, choices=Lifted.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        verbose_name = _("Dublin transfer hold")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="transfer_hold_one_active_per_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.person_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+    # The access policy reads a resource's label and purpose as its case's.
+    @property
+    def case__tlp(self) -> str:
+        return self.case.tlp
+
+    @property
+    def case__purpose(self) -> str:
+        return self.case.purpose
+
+
+class TransferHoldAgreement(AppendOnly):
+    """One side's recorded agreement to lift a transfer hold, with its rationale."""
+
+    class Side(models.TextChoices):
+        LEAD = "lead", _("Case lead")
+        LIAISON = "liaison", _("Immigration liaison")
+
+    hold = models.ForeignKey(TransferHold, on_delete=models.PROTECT, related_name="agreements")
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+    organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    rationale = models.TextField(_("rationale"))
+    agreed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    agreed_at = models.DateTimeField(_("agreed"), default=timezone.now)
+
+    class Meta:
+        ordering = ["agreed_at", "pk"]
+        verbose_name = _("agreement to lift a transfer hold")
+        constraints = [
+            models.UniqueConstraint(fields=["hold", "side"], name="transfer_hold_agreement_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hold_id}: {self.side}"

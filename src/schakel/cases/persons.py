@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
-from schakel.cases import plans
+from schakel.cases import holds, plans
 from schakel.cases.models import (
     CasePerson,
     MigrationStatusRecord,
@@ -94,6 +94,7 @@ def record_trafficking_status(
     _audit(request, "trafficking_status", person, actor, status=status)
     # A possible or actual victim has a plan (one, whichever case made it).
     plans.ensure_plan(person, actor=actor)
+    holds.evaluate_person(person, actor=actor)
     return record
 
 
@@ -123,6 +124,7 @@ def record_migration_status(
     if plan is not None:
         # An unaccompanied minor: the plan asks about Veilig Thuis.
         plans.ask_about_veilig_thuis(plan, actor=actor)
+    holds.evaluate_person(person, actor=actor)
     return record
 
 

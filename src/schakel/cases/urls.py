@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from schakel.cases import handover_views, plan_views, views
+from schakel.cases import handover_views, hold_views, plan_views, views
 
 urlpatterns = [
     path("", views.case_list, name="case_list"),
@@ -45,4 +45,5 @@ urlpatterns = [
         name="case_handover_request",
     ),
     path("handovers/<int:handover_pk>/", handover_views.handover_detail, name="case_handover"),
+    path("holds/<int:hold_pk>/", hold_views.hold_detail, name="case_transfer_hold"),
 ]

@@ -23,7 +23,7 @@ from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
 from schakel.cases import forms, handovers, persons, services
 from schakel.cases.access import category_of_role
-from schakel.cases.models import Case, CasePerson, Handover
+from schakel.cases.models import Case, CasePerson, Handover, TransferHold
 from schakel.cases.plan_presenter import plans_on_case
 from schakel.cases.presenter import case_queryset, present_case
 from schakel.cases.vocabulary import OPEN_STATUSES, CaseStatus, deciding_type_for
@@ -125,6 +125,10 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plans": plans_on_case(request.user, case),
             "handovers": [h for h in handovers.handovers_of(case) if h.pk in visible_handovers],
             "can_hand_over": case.is_open and policy.can(request.user, "hand_over", case),
+            "transfer_holds": policy.visible(
+                request.user,
+                TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk"),
+            ),
         },
     )
 
