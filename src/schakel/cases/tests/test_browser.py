@@ -115,3 +115,50 @@ def test_the_plan_pages_pass_axe_and_work_by_keyboard(
             assert _serious_violations(page) == [], (persona, url)
         _check_keyboard(page)
         page.context.close()
+
+
+def test_the_handover_and_transfer_hold_pages_pass_axe_and_work_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    from schakel.cases import handovers, holds
+    from schakel.partners.models import Organisation, OrganisationFunction
+    from schakel.partners.services import create_user
+    from schakel.partners.vocabulary import Function, Role, Sector
+
+    carla = live_world.users["care_coordinator"]
+    case = open_case(live_world, [municipality_signal(live_world)])
+    victim = case.people.filter(role="possible_victim").first()
+    assert victim is not None
+    liaison_desk = Organisation.objects.create(
+        name="IND Liaison Zuid", sector=Sector.IMMIGRATION_SERVICE, region=live_world.region_a
+    )
+    OrganisationFunction.objects.create(
+        organisation=liaison_desk, function=Function.IMMIGRATION_LIAISON
+    )
+    persons.record_migration_status(victim, "dublin_claimant", actor=carla)
+    hold = holds.active_hold(victim)
+    assert hold is not None
+    receiving = Organisation.objects.create(
+        name="Gemeente Tilburg", sector=Sector.MUNICIPALITY, region=live_world.region_a
+    )
+    create_user(receiving, "rita", roles=[Role.COORDINATOR], email="rita@example.test")
+    handover = handovers.request_handover(
+        case, to_organisation=receiving, reason="Cliënt verhuist.", actor=carla
+    )
+    pages = {
+        "care_coordinator": [
+            f"/cases/{case.pk}/",
+            f"/cases/{case.pk}/handovers/new/",
+            f"/cases/handovers/{handover.pk}/",
+            f"/cases/holds/{hold.pk}/",
+        ],
+        "police_analyst": [f"/cases/holds/{hold.pk}/"],
+    }
+    for persona, urls in pages.items():
+        page = _page_as(browser, live_server, live_world, persona)
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (persona, url)
+            assert _serious_violations(page) == [], (persona, url)
+        _check_keyboard(page)
+        page.context.close()
