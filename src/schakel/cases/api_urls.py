@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from schakel.cases import api, handover_api, hold_api, plan_api
+from schakel.cases.timeline_api import CaseTimelineViewSet
 
 router = SimpleRouter()
 router.register("cases", api.CaseViewSet, basename="case")
@@ -11,5 +12,6 @@ router.register(r"cases/(?P<case_pk>[0-9]+)/plans", plan_api.PlanViewSet, basena
 router.register("plan-requests", plan_api.PlanRequestViewSet, basename="plan-request")
 router.register("handovers", handover_api.HandoverViewSet, basename="handover")
 router.register("transfer-holds", hold_api.TransferHoldViewSet, basename="transfer-hold")
+router.register(r"cases/(?P<id>[0-9]+)/timeline", CaseTimelineViewSet, basename="case-timeline")
 
 urlpatterns = [path("", include(router.urls))]

@@ -162,3 +162,51 @@ def test_the_handover_and_transfer_hold_pages_pass_axe_and_work_by_keyboard(
             assert _serious_violations(page) == [], (persona, url)
         _check_keyboard(page)
         page.context.close()
+
+
+def test_the_case_timeline_passes_axe_and_works_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    from schakel.cases import plans
+    from schakel.cases.tests.plan_helpers import plan_of
+
+    carla = live_world.users["care_coordinator"]
+    case = open_case(live_world, [municipality_signal(live_world), ngo_signal(live_world)])
+    victim = case.people.filter(role="possible_victim").first()
+    assert victim is not None
+    persons.record_trafficking_status(
+        victim,
+        "possible_victim",
+        deciding_organisation=live_world.police_a,
+        decided_on=date(2026, 11, 25),
+        basis="Signalen van twee partners.",
+        actor=carla,
+    )
+    plans.add_action(
+        plan_of(case),
+        domain="shelter",
+        description="Begeleiding",
+        owner_organisation=live_world.ngo_a,
+        actor=carla,
+    )
+    timeline = f"/cases/{case.pk}/timeline/"
+    pages = {
+        "care_coordinator": [timeline, f"{timeline}?kind=task"],
+        "police_analyst": [timeline],
+        "ngo_worker": [timeline],
+    }
+    _check_pages_of_personas(browser, live_server, live_world, pages)
+
+
+def _check_pages_of_personas(
+    browser: Any, live_server: Any, world: World, pages: dict[str, list[str]]
+) -> None:
+    """Each persona's pages answer 200 with no serious axe violation; then the keyboard."""
+    for persona, urls in pages.items():
+        page = _page_as(browser, live_server, world, persona)
+        for url in urls:
+            response = page.goto(url)
+            assert response is not None and response.status == 200, (persona, url)
+            assert _serious_violations(page) == [], (persona, url)
+        _check_keyboard(page)
+        page.context.close()

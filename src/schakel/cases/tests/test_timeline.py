@@ -1,0 +1,384 @@
+"""The case timeline per persona: every kind of event in time order for the care coordinator,
+what label and purpose allow for the police, its own contributions for the NGO, 404 for the
+outsider; hidden details are not in the page or the JSON; bounded queries; the audit entry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from schakel.audit.models import AuditEntry
+from schakel.cases import handovers, holds, persons, plans, referrals, services
+from schakel.cases.escalation import escalate_overdue_actions
+from schakel.cases.models import Case, CasePerson, Plan, PlanAction
+from schakel.cases.tests.helpers import (
+    SignIn,
+    decide,
+    meeting_of_table_a,
+    municipality_signal,
+    ngo_signal,
+    open_case,
+)
+from schakel.cases.tests.plan_helpers import plan_of, shelter
+from schakel.cases.timeline import KINDS, build_timeline
+from schakel.partners.models import Organisation, OrganisationFunction, User
+from schakel.partners.services import create_user
+from schakel.partners.vocabulary import Function, Role, Sector
+from schakel.signals.models import Signal
+from schakel.signals.tests.factories import VICTIM_NAME
+from schakel.tasks.services import complete_task
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+TokenClient = Callable[[User], APIClient]
+
+BASIS = "Verklaring afgelegd bij de zorgcoördinator"
+SHELTER_ACTION = "Begeleiding naar de opvang"
+SAFETY_ACTION = "Beveiligingsadvies voor het opvangadres"
+REVIEW = "Gesprek met de cliënte over haar veiligheid"
+STATUS_REASON = "Opvang geregeld, nazorg loopt"
+
+
+def _at(moment: str) -> Any:
+    return time_machine.travel(timezone.make_aware(datetime.fromisoformat(moment)), tick=False)
+
+
+@dataclass
+class Story:
+    case: Case
+    plan: Plan
+    municipality_signal: Signal
+    ngo_signal: Signal
+    shelter_action: PlanAction
+    safety_action: PlanAction
+
+
+def _liaison_desk(world: World) -> Organisation:
+    org = Organisation.objects.create(
+        name="IND Liaison Zuid", sector=Sector.IMMIGRATION_SERVICE, region=world.region_a
+    )
+    OrganisationFunction.objects.create(organisation=org, function=Function.IMMIGRATION_LIAISON)
+    create_user(org, "ivo", roles=[Role.PROFESSIONAL], email="ivo@example.test")
+    return org
+
+
+def _victim(case: Case) -> CasePerson:
+    return case.people.get(entity__caption__contains=VICTIM_NAME[1])
+
+
+@pytest.fixture
+def story(world: World) -> Story:
+    """A case's life, one step an hour: signals, the table's decision, the case, statuses, a
+    hold, the plan's objective, actions, review and request, a handover, a status change, an
+    escalation and the hold lifted."""
+    carla = world.users["care_coordinator"]
+    liaison = _liaison_desk(world)
+    receiving = Organisation.objects.create(
+        name="Gemeente Tilburg", sector=Sector.MUNICIPALITY, region=world.region_a
+    )
+    rita = create_user(receiving, "rita", roles=[Role.COORDINATOR], email="rita@example.test")
+    with _at("2026-11-30 08:00"):
+        mine, ngo = municipality_signal(world), ngo_signal(world)
+    with _at("2026-11-30 09:00"):
+        decide(world, meeting_of_table_a(world), [mine, ngo], outcome="monitor")
+    with _at("2026-11-30 10:00"):
+        case = open_case(world, [mine, ngo])
+    victim = _victim(case)
+    with _at("2026-11-30 11:00"):
+        persons.record_trafficking_status(
+            victim,
+            "possible_victim",
+            deciding_organisation=world.municipality_a,
+            decided_on=date(2026, 11, 30),
+            basis=BASIS,
+            actor=carla,
+        )
+    with _at("2026-11-30 11:30"):
+        persons.record_migration_status(victim, "dublin_claimant", actor=carla)
+    with _at("2026-11-30 12:00"):
+        persons.offer_reflection_period(
+            victim, offered_on=date(2026, 11, 30), offered_by=world.municipality_a, actor=carla
+        )
+    plan = plan_of(case)
+    with _at("2026-11-30 13:00"):
+        plans.add_objective(plan, "shelter", "Een veilige opvangplek.", actor=carla)
+        shelter_action = plans.add_action(
+            plan,
+            domain="shelter",
+            description=SHELTER_ACTION,
+            owner_organisation=world.ngo_a,
+            due_date=date(2026, 12, 1),
+            actor=carla,
+        )
+        safety_action = plans.add_action(
+            plan,
+            domain="safety",
+            description=SAFETY_ACTION,
+            owner_organisation=world.police_a,
+            actor=carla,
+        )
+    with _at("2026-11-30 14:00"):
+        complete_task(
+            safety_action.task, actor=world.users["police_analyst"], result="Advies gegeven."
+        )
+    with _at("2026-11-30 15:00"):
+        plans.record_review(plan, reviewed_on=date(2026, 11, 30), summary=REVIEW, actor=carla)
+    with _at("2026-11-30 16:00"):
+        referrals.request_shelter_placement(plan, recipient=shelter(world), actor=carla)
+    with _at("2026-11-30 17:00"):
+        handover = handovers.request_handover(
+            case, to_organisation=receiving, reason="Cliënte verhuist.", actor=carla
+        )
+    with _at("2026-11-30 17:30"):
+        handovers.decline(handover, note="Geen plek.", actor=rita)
+    with _at("2026-11-30 18:00"):
+        services.change_status(case, "follow_up", reason=STATUS_REASON, actor=carla)
+    with _at("2026-12-02 08:00"):
+        assert escalate_overdue_actions() == 1
+    hold = holds.active_hold(victim)
+    assert hold is not None and hold.liaison_organisation == liaison
+    with _at("2026-12-02 10:00"):
+        holds.agree_to_lift(hold, rationale="Beoordeling afgerond.", actor=carla)
+        holds.agree_to_lift(
+            hold, rationale="IND is akkoord.", actor=User.objects.get(username="ivo")
+        )
+    return Story(Case.objects.get(pk=case.pk), plan, mine, ngo, shelter_action, safety_action)
+
+
+def _page(client: Any, case: Case, query: str = "") -> str:
+    response = client.get(
+        reverse("case_timeline", args=[case.pk]) + query, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200, response.status_code
+    return str(response.content.decode())
+
+
+def _api(case: Case) -> str:
+    return f"/api/v1/cases/{case.pk}/timeline/"
+
+
+def _english(make: TokenClient) -> TokenClient:
+    """API clients that ask for English: the tests read the events' English words."""
+
+    def client(user: User) -> APIClient:
+        api = make(user)
+        api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+        return api
+
+    return client
+
+
+def test_the_care_coordinator_sees_every_kind_of_event_in_time_order(
+    world: World, story: Story, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    events = token_client(world.users["care_coordinator"]).get(_api(story.case)).json()
+    times = [datetime.fromisoformat(e["at"]) for e in events]
+    assert times == sorted(times)
+    assert {e["kind"] for e in events} == set(KINDS)
+    texts = [e["description"] for e in events]
+
+    def first(fragment: str) -> int:
+        return next(i for i, text in enumerate(texts) if fragment in text)
+
+    order = [
+        story.municipality_signal.reference,
+        "The signal table decided",
+        "Case opened",
+        "trafficking status",
+        "migration status",
+        "Dublin transfer hold placed",
+        "reflection period offered",
+        SHELTER_ACTION,
+        "Action completed",
+        "reviewed on",
+        "Request sent",
+        "Handover requested",
+        "Handover declined",
+        "Status changed",
+        "Overdue action reported to its owner organisation",
+        "Dublin transfer hold lifted",
+    ]
+    positions = [first(fragment) for fragment in order]
+    assert positions == sorted(positions)
+    details = " ".join(e["detail"] for e in events)
+    assert BASIS in details and REVIEW in details and STATUS_REASON in details
+    assert SAFETY_ACTION in " ".join(texts)
+
+
+def test_the_page_lists_the_events_with_their_time_and_filters_by_kind(
+    world: World, story: Story, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    page = _page(client, story.case)
+    assert 'data-testid="timeline"' in page and "<time datetime=" in page
+    assert BASIS in page and SHELTER_ACTION in page and VICTIM_NAME[1] in page
+    only_handovers = _page(client, story.case, "?kind=handover")
+    assert 'data-kind="handover"' in only_handovers
+    assert 'data-kind="signal"' not in only_handovers and BASIS not in only_handovers
+    case_page = client.get(reverse("case_detail", args=[story.case.pk])).content.decode()
+    assert reverse("case_timeline", args=[story.case.pk]) in case_page
+
+
+def test_the_police_analyst_does_not_see_care_details(
+    world: World, story: Story, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    piet = world.users["police_analyst"]
+    page = _page(signed_in(piet), story.case)
+    body = token_client(piet).get(_api(story.case)).content.decode()
+    for seen in (page, body):
+        # What the label and purpose allow: the status, the signals, the justice action.
+        assert STATUS_REASON in seen and story.municipality_signal.reference in seen
+        assert SAFETY_ACTION in seen and "Dublin transfer hold placed" in seen
+        # Not the care details: the victim, her trafficking status's basis, the care action,
+        # the review's notes; nor the handover (between the lead and another organisation).
+        assert BASIS not in seen and VICTIM_NAME[1] not in seen
+        assert SHELTER_ACTION not in seen and REVIEW not in seen
+        assert "Cli\\u00ebnte verhuist" not in seen and "Cliënte verhuist" not in seen
+        assert "Handover requested" not in seen
+
+
+def test_a_case_shared_for_a_care_referral_shows_the_police_only_their_own_part(
+    world: World, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    case = open_case(world, [municipality_signal(world)], purpose="care_referral")
+    services.change_status(case, "follow_up", reason=STATUS_REASON, actor=carla)
+    events = token_client(world.users["police_analyst"]).get(_api(case)).json()
+    assert {e["kind"] for e in events} <= {"signal", "decision"}
+    assert STATUS_REASON not in str(events)
+    # A RED case is not there at all for the police.
+    red = open_case(world, [municipality_signal(world)], tlp="RED")
+    assert token_client(world.users["police_analyst"]).get(_api(red)).status_code == 404
+
+
+def test_the_ngo_worker_sees_its_own_contributions_only(
+    world: World, story: Story, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    noor = world.users["ngo_worker"]
+    page = _page(signed_in(noor), story.case)
+    events = token_client(noor).get(_api(story.case)).json()
+    body = str(events)
+    for seen in (page, body):
+        assert story.ngo_signal.reference in seen and SHELTER_ACTION in seen
+        assert story.municipality_signal.reference not in seen
+        assert SAFETY_ACTION not in seen and BASIS not in seen and REVIEW not in seen
+        assert STATUS_REASON not in seen and VICTIM_NAME[1] not in seen
+    assert not any(e["hidden"] for e in events)
+    assert {e["kind"] for e in events}.isdisjoint({"status", "person", "handover"})
+
+
+def test_it_checks_access(
+    world: World, story: Story, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    outsider = world.users["outsider"]
+    response = signed_in(outsider).get(reverse("case_timeline", args=[story.case.pk]))
+    assert response.status_code == 404
+    assert token_client(outsider).get(_api(story.case)).status_code == 404
+    assert signed_in(outsider).get(reverse("case_timeline", args=[999999])).status_code == 404
+
+
+def test_an_unknown_kind_is_refused_by_the_api(
+    world: World, story: Story, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    client = token_client(world.users["care_coordinator"])
+    assert client.get(_api(story.case) + "?kind=gossip").status_code == 400
+    only = client.get(_api(story.case) + "?kind=hold").json()
+    assert [e["kind"] for e in only] == ["hold", "hold"]
+
+
+def test_showing_the_timeline_is_audited_once_with_the_case_purpose(
+    world: World, story: Story, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    before = AuditEntry.objects.count()
+    _page(client, story.case)
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.order_by("-position").first()
+    assert entry is not None and entry.action == "read"
+    assert entry.object_ids["cases.case"] == [story.case.pk]
+    # The people named: the victim (her statuses) and each person a plan is for.
+    named = {_victim(story.case).pk, *Plan.objects.values_list("person_id", flat=True)}
+    assert set(entry.object_ids["cases.caseperson"]) == named
+    assert story.shelter_action.pk in entry.object_ids["cases.planaction"]
+    assert entry.purpose == "victim_protection"
+
+
+def _queries(user: User, case: Case) -> tuple[int, int]:
+    build_timeline(user, case)  # the viewer and the rules are loaded once per request
+    with CaptureQueriesContext(connection) as captured:
+        events = build_timeline(user, Case.objects.get(pk=case.pk)).events
+    return len(captured), len(events)
+
+
+def test_the_number_of_queries_does_not_grow_with_the_number_of_events(
+    world: World, story: Story
+) -> None:
+    carla = world.users["care_coordinator"]
+    before, events_before = _queries(carla, story.case)
+    plan = story.plan
+    with _at("2026-12-03 09:00"):
+        for n in range(5):
+            plans.add_objective(plan, "health", f"Zorgdoel {n}.", actor=carla)
+            action = plans.add_action(
+                plan,
+                domain="health",
+                description=f"Actie {n}",
+                owner_organisation=world.ngo_a,
+                actor=carla,
+            )
+            complete_task(action.task, actor=world.users["ngo_worker"], result="Gedaan.")
+            plans.record_review(
+                plan, reviewed_on=date(2026, 12, 3), summary="Nog een.", actor=carla
+            )
+        for status in ("active", "follow_up", "active"):
+            services.change_status(story.case, status, reason="Bijgesteld.", actor=carla)
+        victim = _victim(story.case)
+        persons.record_migration_status(victim, "asylum_seeker", actor=carla)
+        persons.record_migration_status(victim, "refugee", actor=carla)
+    after, events_after = _queries(carla, story.case)
+    assert events_after >= events_before + 20
+    assert after == before
+
+
+def test_the_openapi_document_describes_the_timeline(
+    world: World, token_client: TokenClient
+) -> None:
+    paths = (
+        token_client(world.users["care_coordinator"]).get("/api/v1/openapi.json").json()["paths"]
+    )
+    timeline = paths["/api/v1/cases/{id}/timeline/"]["get"]
+    assert {p["name"] for p in timeline["parameters"]} >= {"id", "kind"}
+
+
+def test_a_signal_the_police_may_not_see_is_a_hit_without_its_reference(
+    world: World, token_client: TokenClient
+) -> None:
+    from schakel.signals.tests.factories import make_signal
+
+    token_client = _english(token_client)
+    unshared = make_signal(world.users["care_coordinator"], groups=[])
+    case = open_case(world, [municipality_signal(world), unshared])
+    events = token_client(world.users["police_analyst"]).get(_api(case)).json()
+    hits = [e for e in events if e["hidden"]]
+    assert len(hits) == 1 and hits[0]["kind"] == "signal" and hits[0]["url"] == ""
+    assert "Gemeente Breda" in hits[0]["detail"]
+    assert unshared.reference not in str(events)
+    carla = token_client(world.users["care_coordinator"]).get(_api(case)).json()
+    assert unshared.reference in str(carla) and not any(e["hidden"] for e in carla)
