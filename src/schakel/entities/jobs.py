@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 from django_tasks import task
 
-from schakel.entities.services import resolve_signals
+from schakel.entities.services import resolve_new_mentions, waiting_signals
 from schakel.signals.events import signals_written
 from schakel.signals.models import Signal
 
@@ -16,13 +16,16 @@ from schakel.signals.models import Signal
 def resolve_signal_mentions(signal_ids: list[int]) -> int:
     """Make the mentions of committed signals, resolve them and match their people against
     the entities known (with the last batch run's model, if there is one); safe to run
-    again."""
-    from schakel.entities.matching import match_signals
+    again. Signals still waiting for their own jobs are taken along (``waiting_signals``):
+    under load a job does a batch, and the jobs that follow find theirs done. Returns the
+    number of mentions made."""
+    from schakel.entities.matching import match_mentions
 
-    made = resolve_signals(signal_ids)
+    batch = sorted({*signal_ids, *waiting_signals(besides=signal_ids)})
+    made = resolve_new_mentions(batch)
     if made:
-        match_signals(signal_ids)
-    return made
+        match_mentions(made)
+    return len(made)
 
 
 @task()

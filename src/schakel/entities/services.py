@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from schakel.access import policy
 from schakel.access.matrix import Level
@@ -36,15 +38,41 @@ RESOLVE_BATCH = 200
 def resolve_signals(signal_ids: Iterable[int]) -> int:
     """Make the mentions of these signals and give each an entity; safe to run again (a
     signal whose mentions exist is skipped). Returns the number of mentions made."""
+    return len(resolve_new_mentions(signal_ids))
+
+
+def resolve_new_mentions(signal_ids: Iterable[int]) -> list[int]:
+    """``resolve_signals``, returning the ids of the mentions this call made (none for a
+    signal another worker resolved first)."""
     ids = sorted(set(signal_ids))
-    made = 0
+    made: list[int] = []
     for start in range(0, len(ids), RESOLVE_BATCH):
         made += _resolve_batch(ids[start : start + RESOLVE_BATCH])
     return made
 
 
+#: How far back the entities job looks for signals still waiting for their mentions.
+WAITING_WINDOW = timedelta(minutes=10)
+
+
+def waiting_signals(*, besides: Iterable[int] = (), limit: int = RESOLVE_BATCH) -> list[int]:
+    """Signals received in the last ``WAITING_WINDOW`` that have no mentions yet (their own
+    jobs wait in the queue), oldest first, at most ``limit``: a job takes them along, so that
+    under load the work is done in batches (a batch costs the same few queries as one
+    signal) and the jobs that follow find theirs done. Indexed: the window bounds the rows
+    looked at, and each is checked with the mentions' signal index."""
+    skip = set(besides)
+    recent = (
+        Signal.objects.filter(received_at__gte=timezone.now() - WAITING_WINDOW)
+        .exclude(Exists(Mention.objects.filter(signal_id=OuterRef("pk"))))
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return [pk for pk in recent[: limit + len(skip)] if pk not in skip][:limit]
+
+
 @transaction.atomic
-def _resolve_batch(signal_ids: list[int]) -> int:
+def _resolve_batch(signal_ids: list[int]) -> list[int]:
     # Lock the signals: two workers resolving the same ones make their mentions once.
     list(Signal.objects.select_for_update().filter(pk__in=signal_ids).values_list("pk"))
     done = set(Mention.objects.filter(signal_id__in=signal_ids).values_list("signal_id", flat=True))
@@ -66,7 +94,7 @@ def _resolve_batch(signal_ids: list[int]) -> int:
         for mention, mention_keys in zip(projected.mentions, projected.keys, strict=True):
             mention._exact_key = _exact_key(mention, mention_keys)  # type: ignore[attr-defined]
     if not mentions:
-        return 0
+        return []
     _give_entities(mentions)
     insert_rows(Mention, mentions, set_ids=True)
     for key in keys:
@@ -75,7 +103,7 @@ def _resolve_batch(signal_ids: list[int]) -> int:
     for relation in relations:
         relation.source_id, relation.target_id = relation.source.pk, relation.target.pk
     insert_rows(Relation, relations)
-    return len(mentions)
+    return [mention.pk for mention in mentions]
 
 
 def _exact_key(mention: Mention, keys: list[tuple[str, str]]) -> tuple[str, str, str] | None:

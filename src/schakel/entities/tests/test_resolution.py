@@ -197,3 +197,35 @@ def test_the_job_is_queued_with_the_signal_and_rolled_back_with_it(world: World)
         assert jobs.count() == 1  # queued inside the signal's transaction
         raise RuntimeError("the request fails after the signal was written")
     assert jobs.count() == 0 and not Signal.objects.exists()
+
+
+def test_a_job_takes_waiting_signals_along_and_their_own_jobs_find_them_done(
+    world: World,
+) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from schakel.entities.jobs import resolve_signal_mentions
+    from schakel.entities.services import waiting_signals
+
+    first, second, third = (_signal(world) for _ in range(3))
+    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
+        assert waiting_signals() == [first.pk, second.pk, third.pk]
+        assert waiting_signals(besides=[second.pk], limit=1) == [first.pk]
+        made = resolve_signal_mentions.call([second.pk])  # the job of the second signal
+        assert set(Mention.objects.values_list("signal_id", flat=True)) == {
+            first.pk,
+            second.pk,
+            third.pk,
+        }
+        assert made == Mention.objects.count()
+        assert waiting_signals() == []
+        # The first signal's own job comes next: nothing left to do, nothing made twice.
+        assert resolve_signal_mentions.call([first.pk]) == 0
+        assert Mention.objects.count() == made
+    # Signals older than the window are not the job's to take along.
+    old = _signal(world)
+    Signal.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=1))
+    assert old.pk not in waiting_signals()
