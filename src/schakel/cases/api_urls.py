@@ -4,9 +4,12 @@ from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from schakel.cases import api, handover_api, hold_api, plan_api
+from schakel.cases.national_api import NationalOverviewViewSet
 from schakel.cases.timeline_api import CaseTimelineViewSet
 
 router = SimpleRouter()
+# Before "cases": that prefix's detail route ("cases/<pk>/") would take "national" for a pk.
+router.register("cases/national", NationalOverviewViewSet, basename="case-national")
 router.register("cases", api.CaseViewSet, basename="case")
 router.register(r"cases/(?P<case_pk>[0-9]+)/plans", plan_api.PlanViewSet, basename="case-plan")
 router.register("plan-requests", plan_api.PlanRequestViewSet, basename="plan-request")

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from schakel.cases import handover_views, hold_views, plan_views, views
+from schakel.cases.national_views import national_overview
 from schakel.cases.timeline_views import case_timeline
 
 urlpatterns = [
@@ -48,4 +49,5 @@ urlpatterns = [
     path("handovers/<int:handover_pk>/", handover_views.handover_detail, name="case_handover"),
     path("holds/<int:hold_pk>/", hold_views.hold_detail, name="case_transfer_hold"),
     path("<int:pk>/timeline/", case_timeline, name="case_timeline"),
+    path("national/", national_overview, name="case_national"),
 ]

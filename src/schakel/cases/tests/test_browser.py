@@ -210,3 +210,11 @@ def _check_pages_of_personas(
             assert _serious_violations(page) == [], (persona, url)
         _check_keyboard(page)
         page.context.close()
+
+
+def test_the_national_view_passes_axe_and_works_by_keyboard(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    open_case(live_world, [municipality_signal(live_world)])
+    pages = {"national_coordinator": ["/cases/national/"]}
+    _check_pages_of_personas(browser, live_server, live_world, pages)
