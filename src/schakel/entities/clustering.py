@@ -250,8 +250,10 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     claimed: set[int] = set()
     assignment: dict[int, int] = {}
     new_groups: list[Sequence[int]] = []
-    # Biggest groups choose first, so that an entity stays with most of its mentions.
-    for group in sorted(groups, key=len, reverse=True):
+    # Biggest groups choose first, so that an entity stays with most of its mentions; of
+    # groups as big, the one with the oldest mention (a split-off record leaves the entity to
+    # the records that were there first), whatever order the groups come in.
+    for group in sorted(groups, key=lambda g: (-len(g), min(g, default=0))):
         holders = Counter(current.get(m) for m in group if current.get(m) is not None)
         keep = next((e for e, _n in holders.most_common() if e not in claimed), None)
         if keep is None:

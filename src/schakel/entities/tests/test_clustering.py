@@ -251,3 +251,15 @@ def test_a_failing_write_leaves_the_entities_as_they_were(
         write_groups("Person", [[a, b]])
     assert _entities([a, b]) == before
     assert not Entity.objects.filter(merged_into__isnull=False).exists()
+
+
+@pytest.mark.parametrize("order", ["oldest first", "newest first"])
+def test_of_groups_as_big_the_one_with_the_oldest_mention_keeps_the_entity(
+    world: World, order: str
+) -> None:
+    a, b = _people(world, "A", "B")
+    write_groups("Person", [[a, b]])
+    (entity,) = set(_entities([a, b]))
+    parts = [[a], [b]] if order == "oldest first" else [[b], [a]]
+    write_groups("Person", parts)
+    assert _entities([a, b])[0] == entity != _entities([a, b])[1]
