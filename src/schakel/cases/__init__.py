@@ -28,5 +28,9 @@ Public surface for other apps:
   (``request_handover``, ``accept``, ``decline``, ``withdraw``, ``handovers_of``,
   ``open_handover``);
 * ``schakel.cases.holds``: the Dublin transfer hold (``evaluate_person``, ``evaluate_case``,
-  ``agree_to_lift``, ``active_hold``; also the periodic job ``transfer-holds``).
+  ``agree_to_lift``, ``active_hold``; also the periodic job ``transfer-holds``);
+* ``schakel.cases.timeline``: ``build_timeline`` (a case's events as one viewer may see them;
+  ``SOURCES`` lists where they come from);
+* ``schakel.cases.national``: ``national_overview`` (counts per region, no personal data) and
+  ``may_oversee``.
 """
