@@ -117,7 +117,6 @@ class _Groups:
         }
         self.born: dict[int, set[str]] = {i: {value} for i, value in self.own_date.items()}
         self.refused: list[Pair] = []
-        self.conflicting = 0
 
     def root(self, item: int) -> int:
         parent = self.parent
@@ -146,7 +145,6 @@ class _Groups:
             # have a date and that more than the name ties together (an identity number, an
             # address, a phone number) may: a date mistyped beyond recognition. An analyst's
             # "same" joins anything.
-            self.conflicting += 1
             return False
         self.parent[small] = large
         self.members[large] += self.members.pop(small)
@@ -318,18 +316,12 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
 
 def _move_mentions(assignments: list[tuple[int, int]]) -> None:
     """(entity, mention) pairs: one statement sent for all (a batch run moves thousands)."""
-    _update_many(Mention, "entity_id", assignments)
+    update_column(Mention, "entity_id", assignments)
 
 
 def _mark_absorbed(merges: list[tuple[int, int]]) -> None:
     """(kept, absorbed) entity pairs."""
-    _update_many(Entity, "merged_into_id", merges)
-
-
-def _update_many(
-    model: type[Mention] | type[Entity], column: str, rows: list[tuple[int, int]]
-) -> None:
-    update_column(model, column, rows)
+    update_column(Entity, "merged_into_id", merges)
 
 
 def _announce(changes: Changes) -> None:

@@ -62,14 +62,7 @@ def test_the_case_pages_pass_axe_and_work_by_keyboard(
         "police_analyst": ["/cases/", f"/cases/{case.pk}/"],
         "ngo_worker": [f"/cases/{case.pk}/"],
     }
-    for persona, urls in pages.items():
-        page = _page_as(browser, live_server, live_world, persona)
-        for url in urls:
-            response = page.goto(url)
-            assert response is not None and response.status == 200, (persona, url)
-            assert _serious_violations(page) == [], (persona, url)
-        _check_keyboard(page)
-        page.context.close()
+    _check_pages_of_personas(browser, live_server, live_world, pages)
 
 
 def test_the_plan_pages_pass_axe_and_work_by_keyboard(
@@ -107,14 +100,7 @@ def test_the_plan_pages_pass_axe_and_work_by_keyboard(
         "police_analyst": [base],
         "ngo_worker": [base],
     }
-    for persona, urls in pages.items():
-        page = _page_as(browser, live_server, live_world, persona)
-        for url in urls:
-            response = page.goto(url)
-            assert response is not None and response.status == 200, (persona, url)
-            assert _serious_violations(page) == [], (persona, url)
-        _check_keyboard(page)
-        page.context.close()
+    _check_pages_of_personas(browser, live_server, live_world, pages)
 
 
 def test_the_handover_and_transfer_hold_pages_pass_axe_and_work_by_keyboard(
@@ -154,14 +140,7 @@ def test_the_handover_and_transfer_hold_pages_pass_axe_and_work_by_keyboard(
         ],
         "police_analyst": [f"/cases/holds/{hold.pk}/"],
     }
-    for persona, urls in pages.items():
-        page = _page_as(browser, live_server, live_world, persona)
-        for url in urls:
-            response = page.goto(url)
-            assert response is not None and response.status == 200, (persona, url)
-            assert _serious_violations(page) == [], (persona, url)
-        _check_keyboard(page)
-        page.context.close()
+    _check_pages_of_personas(browser, live_server, live_world, pages)
 
 
 def test_the_case_timeline_passes_axe_and_works_by_keyboard(
