@@ -294,6 +294,10 @@ class Plan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A plan merged into another (``PlanMerge``): its objectives and actions moved there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["pk"]
@@ -666,3 +670,114 @@ class TransferHoldAgreement(AppendOnly):
 
     def __str__(self) -> str:
         return f"{self.hold_id}: {self.side}"
+
+
+# --- Following the entities: plan merges and splits ---------------------------------------
+
+
+class PlanMerge(models.Model):
+    """Linkage merged entities, and two or more plans are now on one person. The plans are
+    never merged silently: the lead organisation (or care coordinator) of every case carrying
+    one agrees (``PlanMergeAnswer``); the last agreement merges them into the plan the first
+    one chose. One declining keeps them apart (an analyst may then split the entity).
+    ``schakel.cases.following``."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Proposed")
+        MERGED = "merged", _("Merged")
+        DECLINED = "declined", _("Declined")
+        VOID = "void", _("No longer needed")
+
+    entity = models.ForeignKey(
+        "entities.Entity", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    plans = models.ManyToManyField(Plan, related_name="merge_proposals", verbose_name=_("plans"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    kept_plan = models.ForeignKey(
+        Plan,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("plan kept"),
+    )
+    tasks = models.ManyToManyField("tasks.Task", related_name="+", blank=True)
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "pk"]
+        verbose_name = _("proposed plan merge")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity"], condition=models.Q(status="open"), name="plan_merge_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"PM-{self.pk}"
+
+
+class PlanMergeAnswer(AppendOnly):
+    """One case's answer to a proposed plan merge, with the plan it would keep."""
+
+    merge = models.ForeignKey(PlanMerge, on_delete=models.PROTECT, related_name="answers")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    agrees = models.BooleanField(_("agrees"))
+    kept_plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered"), default=timezone.now)
+
+    class Meta:
+        ordering = ["answered_at", "pk"]
+        verbose_name = _("answer to a proposed plan merge")
+        constraints = [
+            models.UniqueConstraint(fields=["merge", "case"], name="plan_merge_answer_once")
+        ]
+
+
+class PlanSplitChoice(models.Model):
+    """Linkage split the entity a plan is for: the plan's coordinator chooses which of the
+    entities (the original or a part) keeps it. Until then it stays with the original."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("To choose")
+        CHOSEN = "chosen", _("Chosen")
+        VOID = "void", _("No longer needed")
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="split_choices")
+    original = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, related_name="+")
+    options = models.ManyToManyField("entities.Entity", related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.OPEN
+    )
+    chosen = models.ForeignKey(
+        "entities.Entity", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    task = models.ForeignKey(
+        "tasks.Task", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    chosen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    chosen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("choice after a split")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"], condition=models.Q(status="open"), name="plan_split_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan}: {self.status}"

@@ -81,7 +81,9 @@ class ReviewForm(forms.Form):
 
 
 class PlanStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=PlanStatus.choices)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[c for c in PlanStatus.choices if c[0] != PlanStatus.MERGED]
+    )
 
 
 class ShelterRequestForm(forms.Form):

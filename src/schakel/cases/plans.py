@@ -316,6 +316,8 @@ def add_action(
         problems.setdefault("objective", []).append(_("Choose an objective of this plan."))
     if plan.status == PlanStatus.CLOSED:
         problems.setdefault("status", []).append(_("The plan is closed."))
+    elif plan.status == PlanStatus.MERGED:
+        problems.setdefault("status", []).append(_("The plan was merged into another plan."))
     _raise(problems)
     assert owner_organisation is not None
     return _make_action(
@@ -373,6 +375,8 @@ STATUS_MOVES = {
     PlanStatus.DRAFT: {PlanStatus.ACTIVE, PlanStatus.CLOSED},
     PlanStatus.ACTIVE: {PlanStatus.CLOSED},
     PlanStatus.CLOSED: {PlanStatus.ACTIVE},
+    # Only a plan merge (``schakel.cases.following``) ends a plan this way, and for good.
+    PlanStatus.MERGED: set(),
 }
 
 

@@ -105,6 +105,7 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Closed")
+    MERGED = "merged", _("Merged into another plan")
 
 
 class RequestKind(models.TextChoices):
