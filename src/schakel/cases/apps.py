@@ -11,7 +11,7 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         # Subscribes to the signal table's decisions.
-        from schakel.cases import access, escalation, holds, reflection, subscribers
+        from schakel.cases import access, escalation, following, holds, reflection, subscribers
         from schakel.jobs.services import register_periodic_job
 
         access.register_resources()
@@ -19,3 +19,4 @@ class CasesConfig(AppConfig):
         register_periodic_job("cases-from-decisions", subscribers.open_missing_cases)
         register_periodic_job("plan-escalations", escalation.run_plan_escalations)
         register_periodic_job("transfer-holds", holds.run_transfer_holds)
+        register_periodic_job("plan-follow-entities", following.run_plan_follow_entities)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.cases import rules
+from schakel.cases.following import plan_for_entity
 from schakel.cases.models import (
     Case,
     CasePerson,
@@ -110,7 +111,7 @@ def is_minor(person: CasePerson, today: date | None = None) -> bool:
 def ensure_plan(person: CasePerson, *, actor: User) -> Plan | None:
     """The person's one plan: the one they already have (in whichever case), else a new
     draft carried by this case. ``None`` for someone who is not a (possible) victim."""
-    existing = Plan.objects.filter(entity_id=person.entity_id).first()
+    existing = plan_for_entity(person.entity_id)
     if existing is not None or not needs_plan(person):
         return existing
     try:

@@ -1,4 +1,5 @@
-"""The cases context listens to the signal table: a decision to open a case opens one.
+"""The cases context listens to the signal table — a decision to open a case opens one — and
+to linkage: plans follow merged and split people (``schakel.cases.following``).
 
 The table sends ``table_decision_recorded`` after its transaction commits and never waits
 for us. Opening is idempotent (``services.open_case_for_decision``), so the event may come
@@ -15,8 +16,11 @@ from typing import Any
 from django.dispatch import receiver
 from django.utils import timezone
 
+from schakel.cases import following
 from schakel.cases.models import Case
 from schakel.cases.services import open_case_for_decision
+from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.models import Entity
 from schakel.signaltable.models import Decision, Outcome
 from schakel.signaltable.services import current_decisions, table_decision_recorded
 
@@ -54,3 +58,28 @@ def open_missing_cases() -> str:
             logger.exception("case not opened for decision", extra={"decision": decision.pk})
     opened = Case.objects.count() - before
     return f"{opened} cases opened from {len(decisions)} open-case decisions checked"
+
+
+# --- Entities: plans follow merges and splits (``schakel.cases.following``) ----------------
+
+
+@receiver(entities_merged, sender=Entity, dispatch_uid="cases.plans_follow_merge")
+def plans_follow_merge(
+    sender: type[Entity], kept: Entity, absorbed: list[Entity], **kwargs: Any
+) -> None:
+    try:
+        following.review_plans([kept.pk])
+    except Exception:
+        # The periodic job ``plan-follow-entities`` proposes what this missed.
+        logger.exception("plans not reviewed after a merge", extra={"entity": kept.pk})
+
+
+@receiver(entity_split, sender=Entity, dispatch_uid="cases.plans_follow_split")
+def plans_follow_split(
+    sender: type[Entity], original: Entity, parts: list[Entity], **kwargs: Any
+) -> None:
+    try:
+        following.split_entity(original, parts)
+        following.review_plans([original.pk, *(p.pk for p in parts)])
+    except Exception:
+        logger.exception("plans not reviewed after a split", extra={"entity": original.pk})

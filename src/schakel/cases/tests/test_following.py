@@ -1,0 +1,308 @@
+"""Plans follow the entities (issue 5, point 4): a merge that puts two plans on one person
+proposes a plan merge to the coordinators and never merges silently; a split keeps each plan
+with the entity its coordinator chooses. Merges and splits come from linkage's own grouping
+(``write_groups``), which announces them after its transaction commits."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import TestCase
+
+from schakel.cases import following, plans, services
+from schakel.cases.models import Case, CasePerson, Plan, PlanAction, PlanMerge, PlanSplitChoice
+from schakel.cases.tests.helpers import NGO_VICTIM, ngo_signal
+from schakel.cases.tests.plan_helpers import case_with_plan, plan_of
+from schakel.cases.vocabulary import PlanStatus
+from schakel.entities.clustering import write_groups
+from schakel.entities.models import Entity, Mention
+from schakel.entities.services import resolve_signals
+from schakel.errors import Conflict, InvalidFields, NotAllowed
+from schakel.jobs.services import run_periodic_jobs
+from schakel.partners.models import User
+from schakel.partners.services import create_user
+from schakel.partners.vocabulary import Role
+from schakel.signals.intake import PersonInput
+from schakel.signals.tests.factories import VICTIM_NAME, make_signal
+from schakel.tasks.models import Status as TaskStatus
+from schakel.tasks.models import Task
+from schakel.testing.personas import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _mentions(plan: Plan) -> list[int]:
+    return list(
+        Mention.objects.filter(entity_id=plan.entity_id, schema="Person")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _entity_of(mention: int) -> Entity:
+    return Mention.objects.select_related("entity").get(pk=mention).entity  # type: ignore[return-value]
+
+
+def _group(*groups: list[int]) -> None:
+    """Linkage regroups these mentions and announces the merges and splits on commit."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        write_groups("Person", [list(g) for g in groups])
+
+
+@pytest.fixture
+def two_plans(world: World) -> tuple[Case, Plan, Plan]:
+    """One case, two victims (Ioana Popescu and Dana Ionescu), each with a plan and work."""
+    case, ioana = case_with_plan(world)
+    dana = plan_of(case, NGO_VICTIM[1])
+    carla = world.users["care_coordinator"]
+    plans.add_objective(ioana, "shelter", "Veilige opvang", actor=carla)
+    plans.add_action(
+        dana, domain="health", description="Huisarts", owner_organisation=world.ngo_a, actor=carla
+    )
+    return case, ioana, dana
+
+
+@pytest.fixture
+def proposed(two_plans: tuple[Case, Plan, Plan]) -> tuple[Case, Plan, Plan, PlanMerge]:
+    """Linkage merged Ioana and Dana: the proposal it made."""
+    case, ioana, dana = two_plans
+    _group(_mentions(ioana) + _mentions(dana))
+    return case, ioana, dana, PlanMerge.objects.get()
+
+
+def _other_case(world: World) -> tuple[Case, Plan, User]:
+    """A case of Gemeente Groningen (region B) about Dana Ionescu, with her plan there."""
+    gemma = create_user(
+        world.municipality_b, "gemma", roles=[Role.COORDINATOR], email="gemma@example.test"
+    )
+    case = services.open_case(
+        lead_organisation=world.municipality_b,
+        region=world.region_b,
+        signals=[
+            make_signal(
+                gemma,
+                groups=[world.table_b],
+                persons=[
+                    PersonInput(role="possible_victim", given_names="Dana", family_name="Ionescu")
+                ],
+                companies=[],
+                addresses=[],
+                ibans=[],
+            )
+        ],
+        care_coordinator=None,
+        tlp="AMBER",
+        purpose="victim_protection",
+        sharing_groups=[world.table_b],
+        actor=gemma,
+    )
+    return case, plan_of(case, NGO_VICTIM[1]), gemma
+
+
+def test_a_merge_putting_two_plans_on_one_person_proposes_and_changes_nothing(
+    world: World, two_plans: tuple[Case, Plan, Plan]
+) -> None:
+    case, ioana, dana = two_plans
+    _group(_mentions(ioana) + _mentions(dana))
+
+    merge = PlanMerge.objects.get()
+    assert merge.status == PlanMerge.Status.OPEN
+    assert set(merge.plans.all()) == {ioana, dana}
+    assert merge.entity_id == following.current_entity(dana.entity_id)
+    # Nothing merged: both plans live, each with its own work.
+    assert set(following.live_plans()) == {ioana, dana}
+    assert PlanAction.objects.get().plan_id == dana.pk
+    # The case's lead is asked, through its task list (no names in the task).
+    task = merge.tasks.get()
+    assert task.owner_organisation == world.municipality_a
+    assert task.reference == case.reference
+    assert VICTIM_NAME[1] not in task.title + task.description
+
+    # The event again, or the periodic job: still one proposal, one task.
+    following.review_plans()
+    run_periodic_jobs(["plan-follow-entities"])
+    assert PlanMerge.objects.count() == 1 and merge.tasks.count() == 1
+
+
+def test_agreeing_merges_into_the_chosen_plan_and_keeps_the_work(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge]
+) -> None:
+    case, ioana, dana, merge = proposed
+    carla = world.users["care_coordinator"]
+
+    following.answer_merge(merge, case=case, agrees=True, kept_plan=ioana, actor=carla)
+
+    merge.refresh_from_db()
+    dana.refresh_from_db()
+    assert merge.status == PlanMerge.Status.MERGED and merge.kept_plan == ioana
+    assert dana.status == PlanStatus.MERGED and dana.merged_into == ioana
+    action = PlanAction.objects.select_related("task").get()
+    assert action.plan_id == ioana.pk and action.task.subject_id == str(ioana.pk)
+    assert list(following.live_plans()) == [ioana]
+    assert following.plan_for_entity(dana.entity_id) == ioana
+    assert merge.tasks.get().status == TaskStatus.DONE
+    # A merged plan is over: no new actions, no status moves.
+    with pytest.raises(InvalidFields) as refused:
+        plans.add_action(
+            dana, domain="health", description="x", owner_organisation=world.ngo_a, actor=carla
+        )
+    assert "status" in refused.value.problems
+    with pytest.raises(InvalidFields):
+        plans.set_plan_status(dana, PlanStatus.ACTIVE, actor=carla)
+
+
+def test_declining_keeps_the_plans_apart_and_needs_a_reason(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge]
+) -> None:
+    case, ioana, dana, merge = proposed
+    carla = world.users["care_coordinator"]
+    with pytest.raises(InvalidFields) as missing:
+        following.answer_merge(merge, case=case, agrees=False, actor=carla)
+    assert "reason" in missing.value.problems
+    following.answer_merge(
+        merge, case=case, agrees=False, reason="Twee verschillende vrouwen", actor=carla
+    )
+    merge.refresh_from_db()
+    assert merge.status == PlanMerge.Status.DECLINED
+    assert set(following.live_plans()) == {ioana, dana}
+    assert merge.tasks.get().status == TaskStatus.CANCELLED
+    with pytest.raises(Conflict):
+        following.answer_merge(merge, case=case, agrees=True, kept_plan=ioana, actor=carla)
+
+
+def test_only_those_who_change_the_plan_answer(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge]
+) -> None:
+    case, ioana, _dana, merge = proposed
+    for name in ("police_analyst", "ngo_worker", "outsider"):
+        with pytest.raises(NotAllowed):
+            following.answer_merge(
+                merge, case=case, agrees=True, kept_plan=ioana, actor=world.users[name]
+            )
+    assert not merge.answers.exists()
+
+
+def test_plans_in_two_cases_merge_only_when_both_cases_agree(
+    world: World, two_plans: tuple[Case, Plan, Plan]
+) -> None:
+    case, _ioana, dana = two_plans
+    other_case, dana_there, gemma = _other_case(world)
+    # Linkage had given Dana's second mention an entity of its own: two plans, two cases.
+    assert dana_there.entity_id != dana.entity_id
+    _group(_mentions(dana) + _mentions(dana_there))
+
+    merge = PlanMerge.objects.get()
+    assert set(merge.plans.all()) == {dana, dana_there}
+    assert {t.owner_organisation for t in merge.tasks.all()} == {
+        world.municipality_a,
+        world.municipality_b,
+    }
+    carla = world.users["care_coordinator"]
+    # Gemma answers for her own case only, and the first agreement chose the plan to keep.
+    with pytest.raises(NotAllowed):
+        following.answer_merge(merge, case=case, agrees=True, kept_plan=dana, actor=gemma)
+    following.answer_merge(merge, case=case, agrees=True, kept_plan=dana, actor=carla)
+    merge.refresh_from_db()
+    assert merge.status == PlanMerge.Status.OPEN
+    assert set(following.live_plans()) >= {dana, dana_there}
+    with pytest.raises(InvalidFields) as other_choice:
+        following.answer_merge(
+            merge, case=other_case, agrees=True, kept_plan=dana_there, actor=gemma
+        )
+    assert "kept_plan" in other_choice.value.problems
+    following.answer_merge(merge, case=other_case, agrees=True, actor=gemma)
+    merge.refresh_from_db()
+    dana_there.refresh_from_db()
+    assert merge.status == PlanMerge.Status.MERGED
+    assert dana_there.status == PlanStatus.MERGED and dana_there.merged_into == dana
+
+
+def test_a_proposal_is_void_once_a_split_parts_the_plans_again(
+    world: World, two_plans: tuple[Case, Plan, Plan]
+) -> None:
+    _case, ioana, dana = two_plans
+    ioana_mentions, dana_mentions = _mentions(ioana), _mentions(dana)
+    _group(ioana_mentions + dana_mentions)
+    merge = PlanMerge.objects.get()
+    kept = following.current_entity(dana.entity_id)
+    # Linkage splits them again: Dana's mentions go to a new entity. Both plans were on the
+    # merged person, so each case chooses; the proposal stands until they have.
+    _group(ioana_mentions, dana_mentions)
+    part = _entity_of(dana_mentions[0])
+    assert part.pk != kept
+    choices = {c.plan_id: c for c in PlanSplitChoice.objects.all()}
+    assert set(choices) == {ioana.pk, dana.pk}
+    merge.refresh_from_db()
+    assert merge.status == PlanMerge.Status.OPEN
+
+    carla = world.users["care_coordinator"]
+    following.choose_after_split(choices[dana.pk], entity=part, actor=carla)
+    merge.refresh_from_db()
+    assert merge.status == PlanMerge.Status.VOID
+    assert merge.tasks.get().status == TaskStatus.CANCELLED
+    following.choose_after_split(choices[ioana.pk], entity=Entity.objects.get(pk=kept), actor=carla)
+    assert set(following.live_plans()) == {ioana, dana}
+    assert following.plan_for_entity(kept) == ioana
+    assert following.plan_for_entity(part.pk) == dana
+    assert not PlanMerge.objects.filter(status=PlanMerge.Status.OPEN).exists()
+
+
+def test_a_split_keeps_the_plan_with_the_entity_the_coordinator_chooses(
+    world: World, two_plans: tuple[Case, Plan, Plan]
+) -> None:
+    case, ioana, dana = two_plans
+    # Ioana's mentions: the municipality's and a second signal's (one entity by linkage).
+    second = ngo_signal(
+        world,
+        persons=[
+            PersonInput(
+                role="possible_victim", given_names=VICTIM_NAME[0], family_name=VICTIM_NAME[1]
+            )
+        ],
+    )
+    resolve_signals([second.pk])
+    extra = list(
+        Mention.objects.filter(signal=second, schema="Person").values_list("pk", flat=True)
+    )
+    assert extra
+    mentions = _mentions(ioana)
+    _group(mentions + extra)
+    ioana.refresh_from_db()
+    original = Entity.objects.get(pk=following.current_entity(ioana.entity_id))
+
+    # An analyst's judgement splits them again: the new mentions go to a new entity.
+    _group(mentions, extra)
+    choice = PlanSplitChoice.objects.get(plan=ioana)
+    assert choice.status == PlanSplitChoice.Status.OPEN and choice.original == original
+    part = _entity_of(extra[0])
+    assert set(choice.options.all()) == {original, part}
+    assert choice.task is not None and choice.task.owner_organisation == world.municipality_a
+    ioana.refresh_from_db()
+    assert ioana.entity_id == original.pk  # stays until chosen
+
+    carla = world.users["care_coordinator"]
+    with pytest.raises(NotAllowed):
+        following.choose_after_split(choice, entity=part, actor=world.users["police_analyst"])
+    with pytest.raises(InvalidFields) as wrong:
+        following.choose_after_split(choice, entity=dana.entity, actor=carla)
+    assert "entity" in wrong.value.problems
+    following.choose_after_split(choice, entity=part, actor=carla)
+    ioana.refresh_from_db()
+    choice.refresh_from_db()
+    assert ioana.entity_id == part.pk and ioana.person.entity_id == part.pk
+    assert choice.status == PlanSplitChoice.Status.CHOSEN and choice.chosen == part
+    assert Task.objects.filter(pk=choice.task_id or 0, status=TaskStatus.DONE).exists()
+    assert CasePerson.objects.filter(case=case, entity=part).exists()
+    with pytest.raises(Conflict):
+        following.choose_after_split(choice, entity=original, actor=carla)
+
+
+def test_a_person_merged_into_one_with_a_plan_finds_that_plan(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge]
+) -> None:
+    """A new case about a person whose entity was merged away reuses the person's plan."""
+    case, ioana, dana, merge = proposed
+    following.answer_merge(
+        merge, case=case, agrees=True, kept_plan=ioana, actor=world.users["care_coordinator"]
+    )
+    person = CasePerson.objects.get(case=case, entity_id=dana.entity_id)
+    assert plans.ensure_plan(person, actor=world.users["care_coordinator"]) == ioana
