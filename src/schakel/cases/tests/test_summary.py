@@ -38,10 +38,9 @@ OBJECTIVE = "Een veilige opvangplek"
 HANDOVER_REASON = "Cliënte verhuist naar Tilburg"
 
 
-def pdf_text(data: bytes) -> str:
-    """The text a reader of the PDF sees: the page contents decoded through each font's
-    ToUnicode map, and the outline's (bookmarks') titles. Enough for WeasyPrint's output
-    (Flate streams, object streams, two-byte CID fonts); whitespace is normalised."""
+def _pdf_objects(data: bytes) -> tuple[dict[int, bytes], dict[int, bytes]]:
+    """A PDF's objects (their dictionaries) and decompressed streams, by number, including
+    those packed in object streams (as WeasyPrint writes them)."""
     objects: dict[int, bytes] = {}
     streams: dict[int, bytes] = {}
     for number, body in re.findall(rb"(\d+) 0 obj\s*(.*?)endobj", data, re.S):
@@ -61,6 +60,14 @@ def pdf_text(data: bytes) -> str:
             ends = [offset for _, offset in offsets[1:]] + [len(content) - first]
             for (inner, offset), end in zip(offsets, ends, strict=True):
                 objects[inner] = content[first + offset : first + end]
+    return objects, streams
+
+
+def pdf_text(data: bytes) -> str:
+    """The text a reader of the PDF sees: the page contents decoded through each font's
+    ToUnicode map, and the outline's (bookmarks') titles. Enough for WeasyPrint's output
+    (Flate streams, object streams, two-byte CID fonts); whitespace is normalised."""
+    objects, streams = _pdf_objects(data)
 
     def to_unicode(number: int) -> dict[bytes, str]:
         table: dict[bytes, str] = {}
@@ -296,6 +303,9 @@ def test_the_pdf_is_marked_with_the_tlp_label_on_every_page_in_its_colour(
     # At the top of the body and in its sharing facts, and in each page's header and footer.
     assert text.count("TLP:RED") == 2 + 2 * pages
     assert "TLP:AMBER" not in text
+    # Coloured as TLP 2.0 says: red (#FF2B2B) text on black.
+    drawing = b"".join(_pdf_objects(response.content)[1].values())
+    assert b"1 0.168627 0.168627 rg" in drawing and b"0 0 0 rg" in drawing
     page = client.get(reverse("case_summary", args=[red.pk])).content.decode()
     assert 'data-testid="tlp"' in page and "#FF2B2B" in page
     # The file is named by the case's reference and the day: no personal data.
