@@ -264,6 +264,7 @@ class Result:
     groups: int = 0
     contacts: int = 0
     signals: int = 0
+    cases: int = 0  # opened by ``schakel.demo.cases`` once the signals' entities exist
     personas: list[Persona] = field(default_factory=list)
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
 
+from schakel.demo.cases import generate_cases
 from schakel.demo.generator import DEMO_PASSWORD, generate
 from schakel.errors import SchakelError
 
@@ -93,10 +94,13 @@ class Command(BaseCommand):
                 raise CommandError(str(exc.message)) from None
             if size == "small":
                 self._entities(console, progress)
+            # Cases come last: they are opened from the signals' people, as entities.
+            result.cases = generate_cases(size, seed, progress=progress).created
         console.print(
             f"Demo data ready: {result.regions} regions, {result.organisations} "
             f"organisations, {result.groups} sharing groups, {result.users} new "
-            f"users, {result.contacts} new region contacts, {result.signals} new signals."
+            f"users, {result.contacts} new region contacts, {result.signals} new signals, "
+            f"{result.cases} new cases."
         )
         table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
         table.add_column("user name")
