@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from schakel.cases import api, handover_api, hold_api, plan_api
+from schakel.cases import api, following_api, handover_api, hold_api, plan_api
 from schakel.cases.national_api import NationalOverviewViewSet
 from schakel.cases.timeline_api import CaseTimelineViewSet
 
@@ -15,6 +15,8 @@ router.register(r"cases/(?P<case_pk>[0-9]+)/plans", plan_api.PlanViewSet, basena
 router.register("plan-requests", plan_api.PlanRequestViewSet, basename="plan-request")
 router.register("handovers", handover_api.HandoverViewSet, basename="handover")
 router.register("transfer-holds", hold_api.TransferHoldViewSet, basename="transfer-hold")
+router.register("plan-merges", following_api.PlanMergeViewSet, basename="plan-merge")
+router.register("plan-splits", following_api.PlanSplitViewSet, basename="plan-split")
 router.register(r"cases/(?P<id>[0-9]+)/timeline", CaseTimelineViewSet, basename="case-timeline")
 
 urlpatterns = [path("", include(router.urls))]

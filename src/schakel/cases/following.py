@@ -59,13 +59,16 @@ from schakel.tasks.services import cancel_task, complete_task, create_task
 
 __all__ = [
     "answer_merge",
+    "answerable_case",
     "choose_after_split",
     "current_entity",
     "family_of",
     "live_plans",
+    "may_see_choice",
     "open_merge_for",
     "open_split_for",
     "plan_for_entity",
+    "plans_seen_by",
     "review_plans",
     "run_plan_follow_entities",
     "split_entity",
@@ -132,6 +135,41 @@ def open_merge_for(plan: Plan) -> PlanMerge | None:
 
 def open_split_for(plan: Plan) -> PlanSplitChoice | None:
     return plan.split_choices.filter(status=PlanSplitChoice.Status.OPEN).first()
+
+
+# --- Who sees what of it ------------------------------------------------------------------
+
+
+def plans_seen_by(user: Any, merge: PlanMerge) -> list[Plan]:
+    """The proposal's plans whose general details ``user`` may see (the page and the API show
+    the proposal to them; nobody else learns of it)."""
+    visible = policy.visible(user, Plan.objects.filter(merge_proposals=merge))
+    return [
+        plan
+        for plan in visible.select_related("case__lead_organisation").order_by("pk")
+        if policy.decide(user, "view", plan).is_full("general")
+    ]
+
+
+def answerable_case(user: Any, merge: PlanMerge, seen: Sequence[Plan]) -> Case | None:
+    """The carrying case ``user`` answers for: one whose plan they may change and which has
+    not answered yet."""
+    if merge.status != PlanMerge.Status.OPEN:
+        return None
+    answered = set(merge.answers.values_list("case_id", flat=True))
+    for plan in seen:
+        if (
+            plan.status != PlanStatus.MERGED
+            and plan.case_id not in answered
+            and policy.can(user, "change", plan)
+        ):
+            return plan.case
+    return None
+
+
+def may_see_choice(user: Any, choice: PlanSplitChoice) -> bool:
+    """A choice after a split is shown to whoever sees its plan's general details."""
+    return policy.decide(user, "view", choice.plan).is_full("general")
 
 
 # --- Common steps --------------------------------------------------------------------------

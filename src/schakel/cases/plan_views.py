@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schakel.access import policy
 from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
-from schakel.cases import plan_forms, plans, referrals
+from schakel.cases import following, plan_forms, plans, referrals
 from schakel.cases.models import Case, Plan, PlanRequest
 from schakel.cases.plan_presenter import plan_queryset, present_plan
 from schakel.cases.views import put_problems
@@ -61,6 +61,9 @@ def plan_detail(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
             "view": view,
             "can_see_case": policy.can(request.user, "view", plan.case),
             "status_form": plan_forms.PlanStatusForm(initial={"status": plan.status}),
+            # Linkage merged or split the person: what is open about it (``following``).
+            "open_merge": following.open_merge_for(plan) if view.general_full else None,
+            "open_split": following.open_split_for(plan) if view.general_full else None,
         },
     )
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from schakel.cases import handover_views, hold_views, plan_views, views
+from schakel.cases import following_views, handover_views, hold_views, plan_views, views
 from schakel.cases.national_views import national_overview
 from schakel.cases.summary_views import case_summary, case_summary_pdf
 from schakel.cases.timeline_views import case_timeline
@@ -49,6 +49,8 @@ urlpatterns = [
     ),
     path("handovers/<int:handover_pk>/", handover_views.handover_detail, name="case_handover"),
     path("holds/<int:hold_pk>/", hold_views.hold_detail, name="case_transfer_hold"),
+    path("plan-merges/<int:merge_pk>/", following_views.plan_merge, name="plan_merge"),
+    path("plan-splits/<int:choice_pk>/", following_views.plan_split, name="plan_split"),
     path("<int:pk>/timeline/", case_timeline, name="case_timeline"),
     path("<int:pk>/summary/", case_summary, name="case_summary"),
     path("<int:pk>/summary.pdf", case_summary_pdf, name="case_summary_pdf"),

@@ -5,12 +5,17 @@ with the entity its coordinator chooses. Merges and splits come from linkage's o
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import TestCase
+from django.urls import reverse
+from rest_framework.test import APIClient
 
+from schakel.audit.models import AuditEntry
 from schakel.cases import following, plans, services
 from schakel.cases.models import Case, CasePerson, Plan, PlanAction, PlanMerge, PlanSplitChoice
-from schakel.cases.tests.helpers import NGO_VICTIM, ngo_signal
+from schakel.cases.tests.helpers import NGO_VICTIM, SignIn, ngo_signal
 from schakel.cases.tests.plan_helpers import case_with_plan, plan_of
 from schakel.cases.vocabulary import PlanStatus
 from schakel.entities.clustering import write_groups
@@ -28,6 +33,8 @@ from schakel.tasks.models import Task
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
+
+TokenClient = Callable[[User], APIClient]
 
 
 def _mentions(plan: Plan) -> list[int]:
@@ -306,3 +313,112 @@ def test_a_person_merged_into_one_with_a_plan_finds_that_plan(
     )
     person = CasePerson.objects.get(case=case, entity_id=dana.entity_id)
     assert plans.ensure_plan(person, actor=world.users["care_coordinator"]) == ioana
+
+
+# --- Pages and API, per persona --------------------------------------------------------------
+
+
+def test_the_merge_page_per_persona_and_answering_by_the_form(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge], signed_in: SignIn
+) -> None:
+    case, ioana, dana, merge = proposed
+    url = reverse("plan_merge", args=[merge.pk])
+    plan_url = reverse("plan_detail", args=[case.pk, ioana.pk])
+    carla = world.users["care_coordinator"]
+    page = signed_in(carla).get(plan_url).content.decode()
+    assert 'data-testid="open-merge"' in page and url in page
+    page = signed_in(carla).get(url).content.decode()
+    assert ioana.reference in page and dana.reference in page and 'name="answer"' in page
+    # The police analyst at the table and the NGO (it owns an action of Dana's plan) see the
+    # plans' general details: the proposal, without the form.
+    for persona in ("police_analyst", "ngo_worker"):
+        client = signed_in(world.users[persona])
+        page = client.get(url).content.decode()
+        assert dana.reference in page and 'name="answer"' not in page
+        assert client.post(url, {"answer": "agree", "kept_plan": ioana.pk}).status_code == 403
+    outsider = signed_in(world.users["outsider"])
+    assert outsider.get(url).status_code == 404
+    assert outsider.post(url, {"answer": "agree", "kept_plan": ioana.pk}).status_code == 404
+    assert outsider.get(plan_url).status_code == 404
+    # Declining without a reason names the field; agreeing merges.
+    client = signed_in(carla)
+    refused = client.post(url, {"answer": "decline", "reason": ""})
+    assert refused.status_code == 200 and "reason" in refused.context["form"].errors
+    done = client.post(url, {"answer": "agree", "kept_plan": ioana.pk})
+    assert done.status_code == 302
+    dana.refresh_from_db()
+    assert dana.status == PlanStatus.MERGED
+    page = client.get(reverse("plan_detail", args=[case.pk, dana.pk])).content.decode()
+    assert 'data-testid="merged-into"' in page and ioana.reference in page
+    assert AuditEntry.objects.filter(object_type="cases.plan", action="merge").exists()
+
+
+def test_the_split_page_per_persona_and_choosing_by_the_form(
+    world: World, two_plans: tuple[Case, Plan, Plan], signed_in: SignIn
+) -> None:
+    case, ioana, dana = two_plans
+    mentions, others = _mentions(ioana), _mentions(dana)
+    _group(mentions + others)
+    _group(mentions, others)
+    choice = PlanSplitChoice.objects.get(plan=dana)
+    url = reverse("plan_split", args=[choice.pk])
+    carla = signed_in(world.users["care_coordinator"])
+    assert url in carla.get(reverse("plan_detail", args=[case.pk, dana.pk])).content.decode()
+    part = _entity_of(others[0])
+    page = carla.get(url).content.decode()
+    assert f'value="{part.pk}"' in page and NGO_VICTIM[1] in page
+    for persona in ("police_analyst", "ngo_worker"):
+        client = signed_in(world.users[persona])
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"entity": part.pk}).status_code == 403
+    outsider = signed_in(world.users["outsider"])
+    assert outsider.get(url).status_code == 404
+    assert outsider.post(url, {"entity": part.pk}).status_code == 404
+    carla = signed_in(world.users["care_coordinator"])
+    assert carla.post(url, {"entity": part.pk}).status_code == 302
+    dana.refresh_from_db()
+    assert dana.entity_id == part.pk
+
+
+def test_merges_and_splits_through_the_api_per_persona(
+    world: World, proposed: tuple[Case, Plan, Plan, PlanMerge], token_client: TokenClient
+) -> None:
+    case, ioana, dana, merge = proposed
+    detail = f"/api/v1/plan-merges/{merge.pk}/"
+    outsider = token_client(world.users["outsider"])
+    assert outsider.get(detail).status_code == 404
+    assert outsider.post(f"{detail}answer/", {"agrees": True}, format="json").status_code == 404
+    police = token_client(world.users["police_analyst"])
+    data = police.get(detail).json()
+    assert data["status"] == "open" and data["you_answer_for"] is None
+    assert {p["reference"] for p in data["plans"]} == {ioana.reference, dana.reference}
+    assert police.post(f"{detail}answer/", {"agrees": True}, format="json").status_code == 403
+    carla = token_client(world.users["care_coordinator"])
+    assert carla.get(detail).json()["you_answer_for"] == case.reference
+    missing = carla.post(f"{detail}answer/", {"agrees": False}, format="json")
+    assert missing.status_code == 400 and missing.json()["errors"][0]["field"] == "reason"
+    answered = carla.post(
+        f"{detail}answer/", {"agrees": True, "kept_plan": ioana.pk}, format="json"
+    )
+    assert answered.status_code == 200, answered.json()
+    assert answered.json()["status"] == "merged" and answered.json()["kept_plan"] == ioana.pk
+    again = carla.post(f"{detail}answer/", {"agrees": True}, format="json")
+    assert again.status_code in (403, 409)
+
+    # A split through the API: linkage parts Ioana's and Dana's mentions again.
+    together = Mention.objects.filter(entity_id=ioana.entity_id)
+    mentions = list(together.filter(caption__contains=VICTIM_NAME[1]).values_list("pk", flat=True))
+    dana_mentions = list(together.exclude(pk__in=mentions).values_list("pk", flat=True))
+    assert mentions and dana_mentions
+    _group(mentions, dana_mentions)
+    choice = PlanSplitChoice.objects.get(plan=ioana)
+    split = f"/api/v1/plan-splits/{choice.pk}/"
+    assert outsider.get(split).status_code == 404
+    assert outsider.post(f"{split}choose/", {"entity": 1}, format="json").status_code == 404
+    options = carla.get(split).json()["options"]
+    assert len(options) == 2 and sum(o["original"] for o in options) == 1
+    wrong = carla.post(f"{split}choose/", {"entity": dana.entity_id}, format="json")
+    assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "entity"
+    original = next(o["entity"] for o in options if o["original"])
+    chosen = carla.post(f"{split}choose/", {"entity": original}, format="json")
+    assert chosen.status_code == 200 and chosen.json()["chosen"] == original
