@@ -16,7 +16,15 @@ from django.db.models import Q
 
 from schakel.access import policy
 from schakel.access.policy import Relation, Viewer
-from schakel.cases.models import Case, Handover, Plan, PlanRequest, TransferHold
+from schakel.cases.models import (
+    Case,
+    CaseMessage,
+    Consent,
+    Handover,
+    Plan,
+    PlanRequest,
+    TransferHold,
+)
 from schakel.signals.access import category_of_role
 
 NOTHING = Q(pk__in=[])
@@ -177,6 +185,43 @@ def _liaison_condition(viewer: Viewer) -> Q:
     return Q(liaison_organisation_id=viewer.organisation_id)
 
 
+def _sender_holds(viewer: Viewer, message: Any) -> bool:
+    return (
+        viewer.organisation_id is not None
+        and message.sender_organisation_id == viewer.organisation_id
+    )
+
+
+def _sender_condition(viewer: Viewer) -> Q:
+    return Q(sender_organisation_id=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
+def _message_recipient_holds(viewer: Viewer, message: Any) -> bool:
+    # A message not yet sent (the "may I send this?" check) has no recipients.
+    if message.pk is None or viewer.organisation_id is None:
+        return False
+    return any(org.pk == viewer.organisation_id for org in message.recipients.all())
+
+
+def _message_recipient_condition(viewer: Viewer) -> Q:
+    return Q(recipients=viewer.organisation_id) if viewer.organisation_id else NOTHING
+
+
+def _care_party_holds(viewer: Viewer, message: Any) -> bool:
+    coordinator = message.case.care_coordinator
+    return (
+        viewer.organisation_id is not None
+        and coordinator is not None
+        and coordinator.organisation_id == viewer.organisation_id
+    )
+
+
+def _care_party_condition(viewer: Viewer) -> Q:
+    if viewer.organisation_id is None:
+        return NOTHING
+    return Q(case__care_coordinator__organisation_id=viewer.organisation_id)
+
+
 def register_resources() -> None:
     policy.register(
         Case,
@@ -242,4 +287,29 @@ def register_resources() -> None:
         },
         label_field="case__tlp",
         purpose_field="case__purpose",
+    )
+    # The secured line: a message is seen by the organisation that sent it, the organisations
+    # it was sent to and the case's care coordinator (the care side of the line, also after a
+    # handover) - nobody else, whatever the case's label; the partners at the case's table
+    # included. The care coordinator's organisation (``care_party``) and the justice partners
+    # (``sender_organisation``, by sector) send; the services ask first that the sender may see
+    # the case (or, for a reply, the message answered).
+    policy.register(
+        CaseMessage,
+        relations={
+            "sender_organisation": Relation(_sender_holds, _sender_condition),
+            "recipient": Relation(_message_recipient_holds, _message_recipient_condition),
+            "care_coordinator": _through_case(case_relations["care_coordinator"]),
+            "care_party": Relation(_care_party_holds, _care_party_condition),
+        },
+    )
+    # A person's consent: the case's lead organisation and care coordinator see and record
+    # it; a recipient sees on a message only that it was shared under a consent, and whether
+    # that consent was withdrawn.
+    policy.register(
+        Consent,
+        relations={
+            "case_lead": _through_case(case_relations["lead_organisation"]),
+            "case_coordinator": _through_case(case_relations["care_coordinator"]),
+        },
     )

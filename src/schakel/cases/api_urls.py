@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from schakel.cases import api, following_api, handover_api, hold_api, plan_api
+from schakel.cases import api, following_api, handover_api, hold_api, message_api, plan_api
 from schakel.cases.national_api import NationalOverviewViewSet
 from schakel.cases.timeline_api import CaseTimelineViewSet
 
@@ -18,5 +18,11 @@ router.register("transfer-holds", hold_api.TransferHoldViewSet, basename="transf
 router.register("plan-merges", following_api.PlanMergeViewSet, basename="plan-merge")
 router.register("plan-splits", following_api.PlanSplitViewSet, basename="plan-split")
 router.register(r"cases/(?P<id>[0-9]+)/timeline", CaseTimelineViewSet, basename="case-timeline")
+router.register(
+    r"cases/(?P<case_pk>[0-9]+)/messages", message_api.CaseMessageViewSet, basename="case-message"
+)
+router.register(
+    r"cases/(?P<case_pk>[0-9]+)/consents", message_api.ConsentViewSet, basename="case-consent"
+)
 
 urlpatterns = [path("", include(router.urls))]

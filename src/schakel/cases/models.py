@@ -18,6 +18,7 @@ from schakel.cases.vocabulary import (
     CaseStatus,
     DecidingOrganisationType,
     HandoverStatus,
+    MessageKind,
     PlanStatus,
     RequestKind,
     RequestStatus,
@@ -781,3 +782,112 @@ class PlanSplitChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan}: {self.status}"
+
+
+# --- The secured line: police, prosecution and the care coordinator -------------------------
+
+
+class Consent(AppendOnly):
+    """A person's consent to share information about them on the secured line: for which
+    purpose, what (``scope``) and with whom (organisations, or sectors), given when, recorded
+    by whom. Mapped to HTCDS v2.0 ``con_Consent`` (``vocabulary.htcds_consent``).
+
+    Written once; its withdrawal is a ``ConsentWithdrawal`` and takes effect at once: what was
+    shared under it is no longer shown to its recipients, and nothing new is shared under it.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="consents")
+    person = models.ForeignKey(
+        CasePerson, on_delete=models.PROTECT, related_name="consents", verbose_name=_("person")
+    )
+    purpose = models.CharField(_("purpose"), max_length=40)
+    scope = models.TextField(_("what may be shared"))
+    organisations = models.ManyToManyField(
+        "partners.Organisation",
+        blank=True,
+        related_name="+",
+        verbose_name=_("with the organisations"),
+    )
+    sectors = models.JSONField(_("with the sectors"), default=list, blank=True)
+    informed = models.BooleanField(
+        _("the person was told the purpose, the use of the data and how to withdraw")
+    )
+    given_on = models.DateField(_("given on"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_organisation = models.ForeignKey(
+        "partners.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        verbose_name = _("consent")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"T-{self.pk:05d}" if self.pk else "T-?"
+
+
+class ConsentWithdrawal(AppendOnly):
+    """The person withdrew their consent: recorded by whom, when, with a note."""
+
+    consent = models.OneToOneField(Consent, on_delete=models.PROTECT, related_name="withdrawal")
+    note = models.TextField(_("note"), blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(_("withdrawn"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("withdrawal of a consent")
+
+    def __str__(self) -> str:
+        return f"{self.consent_id} withdrawn"
+
+
+class CaseMessage(AppendOnly):
+    """A structured, case-bound message on the secured line between the police, the
+    prosecution or the Royal Marechaussee and the case's care coordinator: its kind, purpose
+    and legal basis, from which organisation to which. Only those organisations (and the case's
+    care coordinator) see it (``cases.casemessage`` in the access matrix). Written once."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=32, choices=MessageKind.choices)
+    sender_organisation = models.ForeignKey(
+        "partners.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+    )
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recipients = models.ManyToManyField(
+        "partners.Organisation", related_name="received_case_messages", verbose_name=_("to")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"))
+    purpose = models.CharField(_("purpose"), max_length=40)
+    legal_basis = models.CharField(_("legal basis"), max_length=40)
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replies"
+    )
+    consent = models.ForeignKey(
+        Consent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name=_("shared under the consent"),
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+        verbose_name = _("message on the secured line")
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.kind}"

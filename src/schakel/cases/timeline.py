@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schakel.access import policy
+from schakel.cases import messages as secured_line
 from schakel.cases import rules
 from schakel.cases.models import Case, Handover, PlanObjective, TransferHold
 from schakel.cases.plan_presenter import PlanView, plan_queryset, present_plan
@@ -52,6 +53,7 @@ KINDS: dict[str, Any] = {
     "request": gettext_lazy("Requests"),
     "handover": gettext_lazy("Handovers"),
     "hold": gettext_lazy("Transfer holds"),
+    "message": gettext_lazy("Secured line"),
 }
 
 
@@ -434,6 +436,24 @@ def hold_events(ctx: TimelineContext) -> Iterable[Event]:
             )
 
 
+def message_events(ctx: TimelineContext) -> Iterable[Event]:
+    """Messages on the secured line, for their parties only (read through their own policy):
+    kind, subject, from and to; the body is on the message's page, audited with its purpose."""
+    for message in secured_line.visible_messages(ctx.user, ctx.case):
+        view = secured_line.present_message(ctx.user, message)
+        yield Event(
+            message.sent_at,
+            "message",
+            _("%(kind)s: %(subject)s")
+            % {"kind": message.get_kind_display(), "subject": view.subject},
+            actor=str(message.sender_organisation),
+            url=reverse("case_line_message", args=[message.pk]),
+            detail=_("to %(recipients)s")
+            % {"recipients": ", ".join(str(org) for org in view.recipients)},
+            personal=(("cases.casemessage", message.pk),) if view.body_shown else (),
+        )
+
+
 #: Where the events come from. Point 12's messages add their source (and kind) here.
 SOURCES: tuple[Source, ...] = (
     signal_events,
@@ -445,6 +465,7 @@ SOURCES: tuple[Source, ...] = (
     request_events,
     handover_events,
     hold_events,
+    message_events,
 )
 
 

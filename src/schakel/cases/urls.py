@@ -2,7 +2,14 @@ from __future__ import annotations
 
 from django.urls import path
 
-from schakel.cases import following_views, handover_views, hold_views, plan_views, views
+from schakel.cases import (
+    following_views,
+    handover_views,
+    hold_views,
+    message_views,
+    plan_views,
+    views,
+)
 from schakel.cases.national_views import national_overview
 from schakel.cases.summary_views import case_summary, case_summary_pdf
 from schakel.cases.timeline_views import case_timeline
@@ -51,6 +58,14 @@ urlpatterns = [
     path("holds/<int:hold_pk>/", hold_views.hold_detail, name="case_transfer_hold"),
     path("plan-merges/<int:merge_pk>/", following_views.plan_merge, name="plan_merge"),
     path("plan-splits/<int:choice_pk>/", following_views.plan_split, name="plan_split"),
+    path("<int:pk>/line/", message_views.case_line, name="case_line"),
+    path("line/<int:message_pk>/", message_views.line_message, name="case_line_message"),
+    path("<int:pk>/consents/", message_views.case_consents, name="case_consents"),
+    path(
+        "consents/<int:consent_pk>/withdraw/",
+        message_views.consent_withdraw,
+        name="case_consent_withdraw",
+    ),
     path("<int:pk>/timeline/", case_timeline, name="case_timeline"),
     path("<int:pk>/summary/", case_summary, name="case_summary"),
     path("<int:pk>/summary.pdf", case_summary_pdf, name="case_summary_pdf"),

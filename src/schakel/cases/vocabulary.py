@@ -129,3 +129,47 @@ class HandoverStatus(models.TextChoices):
 
 #: A person in the case with one of these trafficking statuses (or a victim's role) has a plan.
 PLAN_STATUSES = frozenset({TraffickingStatus.POSSIBLE_VICTIM, TraffickingStatus.ACTUAL_VICTIM})
+
+
+# --- The secured line: police, prosecution and the care coordinator ---------------------------
+
+
+class MessageKind(models.TextChoices):
+    REQUEST_FOR_INFORMATION = "request_for_information", _("Request for information")
+    INTENTION_TO_REPORT = "intention_to_report", _("Intention to report (aangifte)")
+    INFORMATION_SHARED = "information_shared", _("Information shared")
+    CONSENT_GIVEN = "consent_given", _("Consent given")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+
+
+#: The kinds a party writes itself; a consent-given or consent-withdrawn message is sent by
+#: recording or withdrawing the consent (``schakel.cases.messages``), never typed.
+WRITTEN_MESSAGE_KINDS = (
+    MessageKind.REQUEST_FOR_INFORMATION,
+    MessageKind.INTENTION_TO_REPORT,
+    MessageKind.INFORMATION_SHARED,
+)
+
+#: The sectors on the justice side of the line: the police (its aliens, identification and
+#: trafficking unit AVIM among them), the Public Prosecution Service and the Royal
+#: Marechaussee. The other side is the organisation of the case's care coordinator.
+JUSTICE_LINE_SECTORS = (Sector.POLICE, Sector.PUBLIC_PROSECUTION, Sector.ROYAL_MARECHAUSSEE)
+
+#: The purposes a message on the line may carry: codes of the signals' ``purposes``
+#: vocabulary, as cases use them.
+MESSAGE_PURPOSES = CASE_PURPOSES
+
+#: The legal basis (a code of the access matrix's ``legal_bases``) of what is shared under a
+#: person's consent.
+CONSENT_LEGAL_BASIS = "wgbo_consent"
+
+#: HTCDS v2.0 ``con_Consent`` (a checkbox, DRAFT in the standard): does the person consent?
+#: A recorded consent maps to ``True`` until it is withdrawn, then to ``False``. The
+#: standard's guidance asks whether the person was told the purpose, the use of the data and
+#: how to withdraw; our record's ``informed`` holds that answer, and the deprecated
+#: ``vic_AgreementToManagePersonalData`` is not used.
+HTCDS_CONSENT_FIELD = "con_Consent"
+
+
+def htcds_consent(*, withdrawn: bool) -> dict[str, bool]:
+    return {HTCDS_CONSENT_FIELD: not withdrawn}

@@ -29,6 +29,7 @@ from schakel.cases.tests.helpers import (
     ngo_signal,
     open_case,
 )
+from schakel.cases.tests.line_helpers import police_request
 from schakel.cases.tests.plan_helpers import plan_of, shelter
 from schakel.cases.timeline import KINDS, build_timeline
 from schakel.partners.models import Organisation, OrganisationFunction, User
@@ -142,6 +143,8 @@ def story(world: World) -> Story:
         )
     with _at("2026-11-30 17:30"):
         handovers.decline(handover, note="Geen plek.", actor=rita)
+    with _at("2026-11-30 17:45"):
+        police_request(world, case)  # on the secured line
     with _at("2026-11-30 18:00"):
         services.change_status(case, "follow_up", reason=STATUS_REASON, actor=carla)
     with _at("2026-12-02 08:00"):
@@ -206,6 +209,7 @@ def test_the_care_coordinator_sees_every_kind_of_event_in_time_order(
         "Request sent",
         "Handover requested",
         "Handover declined",
+        "Request for information",
         "Status changed",
         "Overdue action reported to its owner organisation",
         "Dublin transfer hold lifted",
