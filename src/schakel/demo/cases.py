@@ -103,7 +103,7 @@ def _organisation(name: str) -> Organisation:
     return Organisation.objects.get(name=name)
 
 
-def _coordinator(region: str) -> User:
+def _coordinator(region: str, seed: int) -> User:
     """The region's care coordinator: the demo persona, or Amsterdam's, made here."""
     lead = _organisation(PLACES[region].lead)
     found = (
@@ -114,9 +114,7 @@ def _coordinator(region: str) -> User:
     )
     if found is not None:
         return found
-    return Generator(seed=len(lead.name)).user(
-        lead, (Role.CARE_COORDINATOR,), username=AMSTERDAM_COORDINATOR
-    )
+    return Generator(seed).user(lead, (Role.CARE_COORDINATOR,), username=AMSTERDAM_COORDINATOR)
 
 
 def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
@@ -169,6 +167,7 @@ class CaseBuilder:
     """Tells the stories: one case each, from candidates of the story's region."""
 
     def __init__(self, seed: int, today: date) -> None:
+        self.seed = seed
         self.random = random.Random(seed * 104_729 + 31)  # noqa: S311 - synthetic data
         self.today = today
         self.organisations: dict[str, Organisation] = {}
@@ -185,7 +184,7 @@ class CaseBuilder:
 
     def coordinator(self, region: str) -> User:
         if region not in self.coordinators:
-            self.coordinators[region] = _coordinator(region)
+            self.coordinators[region] = _coordinator(region, self.seed)
         return self.coordinators[region]
 
     def worker_of(self, organisation: Organisation) -> User | None:

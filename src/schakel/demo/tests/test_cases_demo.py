@@ -233,6 +233,18 @@ def test_the_demo_logins_have_cases_to_see(runs: Any) -> None:
     assert page.status_code == 200
 
 
+def test_each_case_and_plan_page_renders_for_the_case_coordinator(runs: Any) -> None:
+    for case in Case.objects.select_related("care_coordinator"):
+        assert case.care_coordinator is not None
+        client = login(Client(), case.care_coordinator)
+        page = client.get(reverse("case_detail", args=[case.pk]))
+        assert page.status_code == 200, case.reference
+        assert case.reference in page.content.decode()
+        for plan in Plan.objects.filter(case=case):
+            page = client.get(reverse("plan_detail", args=[case.pk, plan.pk]))
+            assert page.status_code == 200, plan.reference
+
+
 def test_the_ngo_worker_sees_the_actions_of_its_own_organisation(runs: Any) -> None:
     ngo = _user("ngo-medewerker")
     assert Task.objects.filter(
