@@ -32,5 +32,9 @@ Public surface for other apps:
 * ``schakel.cases.timeline``: ``build_timeline`` (a case's events as one viewer may see them;
   ``SOURCES`` lists where they come from);
 * ``schakel.cases.national``: ``national_overview`` (counts per region, no personal data) and
-  ``may_oversee``.
+  ``may_oversee``;
+* ``schakel.cases.messages``: the secured line between the justice partners and the care
+  coordinator (``send_message``, ``reply``, ``visible_messages``, ``present_message``);
+* ``schakel.cases.consents``: a person's consent to share on it (``record_consent``,
+  ``withdraw_consent``; HTCDS ``con_Consent``).
 """

@@ -215,8 +215,9 @@ def case_consents(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 flash.success(request, _("The consent was recorded."))
                 return redirect("case_consents", pk=case.pk)
-    # The page names the people who consented: care details, audited.
-    audit.record_read(request, "cases.consent", [c.pk for c in records], purpose=case.purpose)
+    # The page names the people who consented: care details, audited with each one's purpose.
+    for consent in records:
+        audit.record_read(request, "cases.consent", [consent.pk], purpose=consent.purpose)
     return render(
         request,
         "cases/consents.html",

@@ -406,6 +406,10 @@ def send_message(
         raise NotAllowed(
             _("Only the justice partners and the care coordinator write on this line.")
         )
+    if care_party(case) is None:
+        raise InvalidFields(
+            {"recipients": [_("The case has no care coordinator yet: the line has no care side.")]}
+        )
     draft = Draft(
         case,
         kind,

@@ -286,3 +286,13 @@ def test_the_timeline_shows_messages_to_their_parties_only(world: World) -> None
     hidden = next(e for url, e in seen.items() if url.endswith(f"/line/{shared.pk}/"))
     assert "Verblijf" not in hidden.description and hidden.personal == ()
     assert any(url.endswith(f"/line/{request.pk}/") for url in seen)
+
+
+def test_a_case_without_a_care_coordinator_has_no_line_to_write_on(world: World) -> None:
+    case = line_case(world)
+    case.care_coordinator = None
+    case.save(update_fields=["care_coordinator"])
+    with pytest.raises(InvalidFields) as nobody:
+        police_request(world, case)
+    assert nobody.value.field == "recipients"
+    assert not messages.recipients_for(world.users["police_analyst"], case).exists()
