@@ -245,11 +245,17 @@ def test_each_case_and_plan_page_renders_for_the_case_coordinator(runs: Any) -> 
             assert page.status_code == 200, plan.reference
 
 
-def test_the_ngo_worker_sees_the_actions_of_its_own_organisation(runs: Any) -> None:
+def test_the_ngo_worker_finds_its_organisations_plan_actions_on_its_task_list(
+    runs: Any,
+) -> None:
     ngo = _user("ngo-medewerker")
-    assert Task.objects.filter(
-        owner_organisation=ngo.organisation, plan_action__isnull=False
-    ).exists()
+    theirs = list(
+        Task.objects.open().filter(owner_organisation=ngo.organisation, plan_action__isnull=False)
+    )
+    assert theirs
+    page = login(Client(), ngo).get(reverse("task_list"))
+    assert page.status_code == 200
+    assert all(task.reference in page.content.decode() for task in theirs)
 
 
 def test_the_large_demo_has_cases_in_proportion_but_bounded() -> None:
