@@ -78,6 +78,7 @@ class CaseView:
     people: list[PersonView] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
+    signal_count: int = 0
     history: list[CaseStatusChange] = field(default_factory=list)
     can_change: bool = False
 
@@ -127,8 +128,12 @@ def _people(case: Case) -> list[CasePerson]:
     )
 
 
-def present_case(user: Any, case: Case, *, today: date | None = None) -> CaseView:
-    """The case as ``user`` may see it. Call only for cases ``can(user, 'view')``."""
+def present_case(
+    user: Any, case: Case, *, today: date | None = None, signal_limit: int | None = None
+) -> CaseView:
+    """The case as ``user`` may see it. Call only for cases ``can(user, 'view')``. With
+    ``signal_limit``, only that many of the signals the user may see (the most recent);
+    ``signal_count`` says how many there are."""
     today = today or timezone.localdate()
     levels = policy.decide(user, "view", case).levels
     view = CaseView(case, levels, can_change=policy.can(user, "change", case))
@@ -159,13 +164,17 @@ def present_case(user: Any, case: Case, *, today: date | None = None) -> CaseVie
                 "changed_at", "pk"
             )
         )
-    linked = Signal.objects.filter(case_links__case=case)
-    view.signals = list(
-        policy.visible(user, linked)
-        .select_related("owner_organisation")
-        .order_by("received_at", "pk")
+    linked = policy.visible(user, Signal.objects.filter(case_links__case=case)).select_related(
+        "owner_organisation"
     )
-    unseen = case.signal_links.exclude(signal__in=[s.pk for s in view.signals]).count()
+    if signal_limit is None:
+        view.signals = list(linked.order_by("received_at", "pk"))
+        view.signal_count = len(view.signals)
+    else:
+        # The most recent ones, newest first (a case may hold a thousand signals).
+        view.signal_count = linked.count()
+        view.signals = list(linked.order_by("-received_at", "-pk")[:signal_limit])
+    unseen = case.signal_links.count() - view.signal_count
     if unseen:
         hidden["signals"] = unseen
     view.hits = [Hit(what, lead.name, lead.email, count) for what, count in sorted(hidden.items())]

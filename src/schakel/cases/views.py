@@ -103,10 +103,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: How many of its signals the case page lists (the most recent); the rest on request.
+CASE_PAGE_SIGNALS = 50
+
+
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request, pk)
-    view = present_case(request.user, case)
+    all_signals = request.GET.get("signals") == "all"
+    view = present_case(request.user, case, signal_limit=None if all_signals else CASE_PAGE_SIGNALS)
     audit.record_read(request, "cases.case", [case.pk], purpose=case.purpose)
     for object_type, ids in view.personal_ids.items():
         audit.record_read(request, object_type, ids, purpose=case.purpose)
@@ -122,6 +127,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "view": view,
+            "all_signals": all_signals,
             "plans": plans_on_case(request.user, case),
             "handovers": [h for h in handovers.handovers_of(case) if h.pk in visible_handovers],
             "can_hand_over": case.is_open and policy.can(request.user, "hand_over", case),

@@ -276,3 +276,26 @@ def test_closing_from_the_status_form_releases_the_signals(
 def test_the_navigation_links_to_cases(world: World, signed_in: SignIn) -> None:
     page = _get(signed_in(world.users["police_analyst"]), reverse("home"))
     assert f'href="{reverse("case_list")}"' in page
+
+
+def test_the_page_lists_the_most_recent_signals_and_all_on_request(
+    world: World,
+    case: Case,
+    signals: tuple[Signal, Signal],
+    signed_in: SignIn,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from schakel.cases import views
+
+    monkeypatch.setattr(views, "CASE_PAGE_SIGNALS", 1)
+    older, newer = sorted(signals, key=lambda s: (s.received_at, s.pk))
+    client = signed_in(world.users["care_coordinator"])
+    page = _get(client, _detail(case))
+    assert newer.reference in page and older.reference not in page
+    assert 'data-testid="signals-more"' in page and "?signals=all" in page
+    page = _get(client, _detail(case) + "?signals=all")
+    assert newer.reference in page and older.reference in page
+    assert 'data-testid="signals-more"' not in page
+    # The NGO sees one of the two: nothing more to show it, one signal counted as a hit.
+    page = _get(signed_in(world.users["ngo_worker"]), _detail(case))
+    assert signals[1].reference in page and 'data-testid="signals-more"' not in page
