@@ -92,7 +92,7 @@ STORIES: tuple[Story, ...] = (
     Story("zwb-follow-up", "PE-ZWB", True, CaseStatus.FOLLOW_UP,
           TraffickingStatus.ACTUAL_VICTIM),
     Story("zwb-not-a-victim", "PE-ZWB", True, CaseStatus.CLOSED,
-          TraffickingStatus.NOT_A_VICTIM),
+          TraffickingStatus.NOT_A_VICTIM, plan_active=False),
     Story("zwb-referred", "PE-ZWB", False, CaseStatus.CLOSED_REFERRED,
           TraffickingStatus.POSSIBLE_VICTIM),
     Story("zwb-to-amsterdam", "PE-ZWB", False, CaseStatus.ACTIVE,

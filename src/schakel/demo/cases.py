@@ -465,7 +465,11 @@ def generate_cases(
     today: date | None = None,
 ) -> DemoCases:
     """Open the demo's cases from its signals (once: a second run adds none). Refused in
-    production mode, like the rest of the demo."""
+    production mode, like the rest of the demo.
+
+    ``today`` is the day the cases are told as of: overdue actions, reflection periods and
+    reviews are counted from it (default: the clock's today, which tests may travel). The
+    services check dates against the clock, so it is never a later day."""
     if settings.PRODUCTION:
         raise NotAllowed("Demo data is refused in production mode (SCHAKEL_MODE=production).")
     if Case.objects.exists() or not Signal.objects.exists():
