@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schakel.access import policy
+from schakel.access.policy import Viewer
 from schakel.audit.models import AuditEntry
 from schakel.cases import consents, messages
-from schakel.cases.models import CaseMessage
+from schakel.cases.models import CaseMessage, Consent
 from schakel.cases.tests.line_helpers import (
     REQUEST_BODY,
     SHARED_BODY,
@@ -28,8 +31,9 @@ from schakel.cases.timeline import build_timeline, personal_ids
 from schakel.cases.vocabulary import htcds_consent
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.notifications.models import Notification
+from schakel.partners.models import Organisation, User
 from schakel.partners.services import create_user
-from schakel.partners.vocabulary import Role
+from schakel.partners.vocabulary import Role, Sector
 from schakel.signals.tests.factories import VICTIM_NAME
 from schakel.signaltable.models import AppendOnlyError
 from schakel.testing.personas import World
@@ -296,3 +300,51 @@ def test_a_case_without_a_care_coordinator_has_no_line_to_write_on(world: World)
         police_request(world, case)
     assert nobody.value.field == "recipients"
     assert not messages.recipients_for(world.users["police_analyst"], case).exists()
+
+
+@settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_list_filter_and_the_object_check_agree_for_any_viewer(
+    world: World, data: st.DataObject
+) -> None:
+    if not CaseMessage.objects.exists():
+        case = line_case(world)
+        olga = prosecutor(world)
+        request = police_request(world, case)
+        consent = consent_for_police(world, case)
+        share_under(world, case, consent)
+        messages.reply(
+            request,
+            kind="information_shared",
+            subject="Antwoord",
+            body="Ja.",
+            purpose="criminal_investigation",
+            legal_basis="avg_vital_interest",
+            actor=world.users["care_coordinator"],
+        )
+        messages.send_message(
+            case,
+            kind="intention_to_report",
+            recipients=[world.municipality_a],
+            subject="Aangifte",
+            body="Aangifte volgt.",
+            purpose="criminal_investigation",
+            legal_basis="wjsg_art_39f",
+            actor=olga,
+        )
+    organisations = list(Organisation.objects.values_list("pk", flat=True))
+    users = list(User.objects.values_list("pk", flat=True))
+    viewer = Viewer(
+        user_id=data.draw(st.sampled_from(users)),
+        organisation_id=data.draw(st.one_of(st.none(), st.sampled_from(organisations))),
+        sector=data.draw(st.sampled_from([None, *Sector.values])),
+        roles=data.draw(st.frozensets(st.sampled_from(Role.values), max_size=3)),
+    )
+    for model, actions in ((CaseMessage, ("view", "send")), (Consent, ("view", "withdraw"))):
+        everything = list(model.objects.all())
+        for action in actions:
+            listed = set(policy.visible(viewer, model.objects.all(), action))
+            checked = {o for o in everything if policy.can(viewer, action, o)}
+            assert listed == checked, (model.__name__, action)
