@@ -60,6 +60,7 @@ from schakel.tasks.services import cancel_task, complete_task, create_task
 __all__ = [
     "answer_merge",
     "answerable_case",
+    "audit_plans_read",
     "choose_after_split",
     "current_entity",
     "family_of",
@@ -149,6 +150,17 @@ def plans_seen_by(user: Any, merge: PlanMerge) -> list[Plan]:
         for plan in visible.select_related("case__lead_organisation").order_by("pk")
         if policy.decide(user, "view", plan).is_full("general")
     ]
+
+
+def audit_plans_read(request: Any, plans: Sequence[Plan]) -> None:
+    """One audit entry per purpose of the plans shown (their cases' purposes)."""
+    for purpose in sorted({p.case.purpose for p in plans}):
+        audit.record_read(
+            request,
+            "cases.plan",
+            [p.pk for p in plans if p.case.purpose == purpose],
+            purpose=purpose,
+        )
 
 
 def answerable_case(user: Any, merge: PlanMerge, seen: Sequence[Plan]) -> Case | None:

@@ -107,10 +107,7 @@ def _merge_data(request: Request, merge: PlanMerge) -> dict[str, Any]:
     seen_ids = {p.pk for p in seen}
     case = following.answerable_case(user, merge, seen)
     plans = list(merge.plans.select_related("case__lead_organisation").order_by("pk"))
-    for purpose in sorted({p.case.purpose for p in seen}):
-        audit.record_read(
-            request, "cases.plan", [p.pk for p in seen if p.case.purpose == purpose], purpose=purpose
-        )
+    following.audit_plans_read(request, seen)
     return {
         "id": merge.pk,
         "url": reverse(f"{V1_NAMESPACE}:plan-merge-detail", kwargs={"pk": merge.pk}),

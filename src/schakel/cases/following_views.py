@@ -125,13 +125,7 @@ def plan_merge(request: HttpRequest, merge_pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Recorded."))
                 return redirect("plan_merge", merge_pk=merge.pk)
-    for purpose in sorted({p.case.purpose for p in seen}):
-        audit.record_read(
-            request,
-            "cases.plan",
-            [p.pk for p in seen if p.case.purpose == purpose],
-            purpose=purpose,
-        )
+    following.audit_plans_read(request, seen)
     return render(
         request,
         "cases/plan_merge.html",
