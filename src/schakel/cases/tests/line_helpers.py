@@ -15,6 +15,7 @@ from schakel.partners.services import add_group_member, create_user
 from schakel.partners.vocabulary import Role, Sector
 from schakel.testing.personas import World
 
+REQUEST_SUBJECT = "Vraag over de werkgever"
 REQUEST_BODY = "Is de cliënt bereid een verklaring af te leggen over de werkgever?"
 SHARED_BODY = "Cliënt verblijft sinds maandag in de opvang en wil aangifte doen."
 
@@ -54,7 +55,7 @@ def police_request(world: World, case: Case) -> CaseMessage:
         case,
         kind="request_for_information",
         recipients=[world.municipality_a],
-        subject="Verzoek om informatie",
+        subject=REQUEST_SUBJECT,
         body=REQUEST_BODY,
         purpose="criminal_investigation",
         legal_basis="wpg_art_13",

@@ -18,6 +18,7 @@ from schakel.cases import consents, messages
 from schakel.cases.models import CaseMessage, Consent
 from schakel.cases.tests.line_helpers import (
     REQUEST_BODY,
+    REQUEST_SUBJECT,
     SHARED_BODY,
     consent_for_police,
     inspector,
@@ -254,7 +255,7 @@ def test_the_recipients_are_notified_without_personal_data(world: World) -> None
     assert case.reference in note.title and note.emailed_at is not None
     assert note.link.endswith(f"/line/{request.pk}/")
     text = note.title + note.body
-    assert VICTIM_NAME[1] not in text and "Verzoek" not in text and REQUEST_BODY not in text
+    assert VICTIM_NAME[1] not in text and REQUEST_SUBJECT not in text and REQUEST_BODY not in text
     assert not Notification.objects.filter(recipient__username="noor", kind="line_message")
     messages.reply(
         request,
