@@ -17,6 +17,7 @@ from schakel.cases.tests.helpers import SignIn
 from schakel.cases.tests.line_helpers import (
     REQUEST_BODY,
     SHARED_BODY,
+    consent_for_police,
     inspector,
     line_case,
     police_request,
@@ -298,3 +299,23 @@ def test_the_api_documents_the_line_endpoints(world: World, token_client: TokenC
     assert "get" in paths["/api/v1/cases/{case_pk}/messages/{id}/"]
     assert {"get", "post"} <= set(paths["/api/v1/cases/{case_pk}/consents/"])
     assert "post" in paths["/api/v1/cases/{case_pk}/consents/{id}/withdraw/"]
+
+
+def test_the_line_page_reads_a_bounded_number_of_queries(world: World, signed_in: SignIn) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = line_case(world)
+    line = reverse("case_line", args=[case.pk])
+    client = signed_in(world.users["care_coordinator"])
+    consent = consent_for_police(world, case)
+    police_request(world, case)
+    share_under(world, case, consent)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(line).status_code == 200
+    for _ in range(4):
+        police_request(world, case)
+        share_under(world, case, consent)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(line).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
