@@ -11,9 +11,12 @@ name comes along.
 
 Everything goes through the services, so history, tasks and audit entries are what the
 product itself would write. One thing the services rightly refuse is a due date in the past;
-the demo wants actions that became overdue, so it moves an agreed due date back after the
-fact, as time would have (``CaseBuilder.let_lapse``), and then runs the periodic jobs (reflection
-reminders, escalations) as cron would.
+the demo wants actions that became overdue, so it moves such a task's due date and creation
+back after the fact, as time would have (``CaseBuilder.let_lapse``), and then runs the periodic
+jobs (reflection reminders, escalations) as cron would. Everything else happens on the day of
+generation (cases are opened, plans made and reviewed that day): the services write their own
+timestamps and the demo rewrites no other history. Dates that a person records (a decision, a
+reflection offer, a migration status since) lie in the past, as they may.
 
 Deterministic per seed; the large demo repeats the stories for a bounded number of cases.
 """
@@ -356,10 +359,10 @@ class CaseBuilder:
         if not (primary and story.plan_active):
             return
         plans.set_plan_status(plan, PlanStatus.ACTIVE, actor=actor)
-        # A plan with overdue actions also waits for its review.
+        # Reviewed the day it was made, like the case was opened (no earlier history exists).
         plans.record_review(
             plan,
-            reviewed_on=self.days_ago(50 if story.overdue else 10),
+            reviewed_on=self.today,
             summary="Voortgang besproken met betrokkene en de partners; acties bijgesteld.",
             actor=actor,
         )
