@@ -56,8 +56,8 @@ from schakel.demo.case_stories import (
     migration_status,
 )
 from schakel.demo.generator import Generator
+from schakel.entities.jobs import resolve_signal_mentions
 from schakel.entities.models import Mention, Schema
-from schakel.entities.services import resolve_signals
 from schakel.errors import NotAllowed
 from schakel.partners.models import Organisation, Region, SharingGroup, User
 from schakel.partners.vocabulary import Role
@@ -128,7 +128,9 @@ def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
         .order_by("pk")
         .values_list("pk", flat=True)[:size]
     )
-    resolve_signals(ids)  # the large demo leaves resolving to the worker: done here for these
+    # The large demo leaves resolving to the worker; these are resolved here, by its own job
+    # (matching included), as a case opened from them would have it run.
+    resolve_signal_mentions.call(ids)
     by_signal = {s.pk: services.people_of([s]) for s in Signal.objects.filter(pk__in=ids)}
     victims: dict[int, list[int]] = {}
     for pk, people in by_signal.items():
