@@ -82,8 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="generate synthetic demo data",
         description="Create synthetic demo data: regions, organisations, "
-        "sharing groups, region contacts and a user per persona. Refused in "
-        "production mode.",
+        "sharing groups, region contacts, a user per persona, signals and cases "
+        "opened from them. Refused in production mode.",
     )
     demo.add_argument("--size", choices=["small", "large"], default="small")
     demo.add_argument("--seed", type=int, default=1, help="random seed (default %(default)s)")
