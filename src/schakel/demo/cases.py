@@ -78,9 +78,9 @@ Progress = Callable[[str, int], Iterator[int]]
 MAX_LARGE_CASES = 120
 SIGNALS_PER_LARGE_CASE = 5_000
 
-#: The care coordinator the demo gives Amsterdam's care coordination, which the generator
-#: leaves without one (a case there needs a coordinator to open, accept or lead it).
-AMSTERDAM_COORDINATOR = "zorgcoordinator-amsterdam"
+#: The user name of the care coordinator the demo gives a region's care coordination that
+#: the generator leaves without one (Amsterdam's): a case needs one to open, accept or lead it.
+MADE_COORDINATOR = "zorgcoordinator-{place}"
 
 
 @dataclass
@@ -107,7 +107,7 @@ def _organisation(name: str) -> Organisation:
 
 
 def _coordinator(region: str, seed: int) -> User:
-    """The region's care coordinator: the demo persona, or Amsterdam's, made here."""
+    """The region's care coordinator: the demo persona, or one made here (Amsterdam's)."""
     lead = _organisation(PLACES[region].lead)
     found = (
         User.objects.with_role(Role.CARE_COORDINATOR)
@@ -117,7 +117,9 @@ def _coordinator(region: str, seed: int) -> User:
     )
     if found is not None:
         return found
-    return Generator(seed).user(lead, (Role.CARE_COORDINATOR,), username=AMSTERDAM_COORDINATOR)
+    place = (lead.region.name if lead.region else region).lower().replace(" ", "-")
+    username = MADE_COORDINATOR.format(place=place)
+    return Generator(seed).user(lead, (Role.CARE_COORDINATOR,), username=username)
 
 
 def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
@@ -131,7 +133,9 @@ def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
     # The large demo leaves resolving to the worker; these are resolved here, by its own job
     # (matching included), as a case opened from them would have it run.
     resolve_signal_mentions.call(ids)
-    by_signal = {s.pk: services.people_of([s]) for s in Signal.objects.filter(pk__in=ids)}
+    by_signal = {
+        s.pk: services.people_of([s]) for s in Signal.objects.filter(pk__in=ids).order_by("pk")
+    }
     victims: dict[int, list[int]] = {}
     for pk, people in by_signal.items():
         for entity_id, role in people:
