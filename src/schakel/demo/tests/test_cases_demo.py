@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -36,6 +38,8 @@ from schakel.cases.national import national_overview
 from schakel.cases.vocabulary import CaseStatus, PlanStatus
 from schakel.demo.case_stories import STORIES
 from schakel.demo.cases import MAX_LARGE_CASES, generate_cases, stories_for
+from schakel.demo.generator import generate
+from schakel.demo.signals import generate_signals
 from schakel.entities.models import Entity, Mention, Schema
 from schakel.errors import NotAllowed
 from schakel.partners.models import User
@@ -263,6 +267,20 @@ def test_the_large_demo_has_cases_in_proportion_but_bounded() -> None:
     assert len(stories_for("large", 20_000)) == len(STORIES)
     assert len(stories_for("large", 1_000_000)) == MAX_LARGE_CASES
     assert len(stories_for("large", 10_000_000)) == MAX_LARGE_CASES
+
+
+def test_the_large_demo_resolves_the_signals_it_opens_cases_from(runs: Any) -> None:
+    # The large demo leaves the signals' entities to the worker: its cases resolve their own.
+    # (Within this test's transaction: the module's demo is back for the next test.)
+    call_command("flush", interactive=False, verbosity=0)
+    generate("large", seed=2, organisations=3, signals=0)
+    generate_signals(400, seed=2, truth_path=Path(settings.DATA_DIR) / "large-truth.jsonl")
+    assert not Mention.objects.exists()
+    result = generate_cases("large", seed=2)
+    assert result.created >= len(STORIES) - 2
+    assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
+    assert not CasePerson.objects.filter(entity__isnull=True).exists()
+    assert Mention.objects.filter(signal__case_links__isnull=False).exists()
 
 
 @override_settings(PRODUCTION=True)
