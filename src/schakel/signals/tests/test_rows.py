@@ -176,3 +176,61 @@ def test_deferred_statements_go_together_or_not_at_all(world: World) -> None:
             "indicator_id", flat=True
         )
     ) == {"x.one", "x.two"}
+
+
+AWKWARD = "tab\there, new\nline, back\\slash, quote ' and \" , NUL-free ünïcode, \\N, ;"
+
+
+def test_many_rows_keep_every_value_as_the_orm_stores_it(world: World) -> None:
+    """Several rows at once take another path on PostgreSQL (COPY without ids to return,
+    UNNEST with them): text with tabs, newlines and backslashes, JSON, dates, NULLs and the
+    order of returned ids come out as one row at a time would write them."""
+    signal = make_signal(world.users["care_coordinator"])
+    at = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+    rows = [
+        (signal.pk, "witness", AWKWARD, "", "", "", date(2000, 1, 1), "", "", "", "", ["nl"]),
+        (signal.pk, "suspect", "", AWKWARD, "", "", None, "", "", "", "", []),
+        (signal.pk, "other", "Ioana", "Popescu", "", "", date(1999, 2, 3), "", "", "", "", []),
+    ]
+    with transaction.atomic():
+        ids = insert_values(PersonMention, PERSON_COLUMNS, rows, returning_ids=True)
+    assert len(ids) == 3
+    stored = {m.pk: m for m in PersonMention.objects.filter(pk__in=ids)}
+    for pk, row in zip(ids, rows, strict=True):
+        mention = stored[pk]
+        assert [getattr(mention, name) for name in PERSON_COLUMNS[1:]] == list(row[1:])
+    with transaction.atomic(), connection.cursor() as cursor, deferred(cursor) as statements:
+        insert_values(
+            TriageRecord,
+            (
+                "signal",
+                "kind",
+                "model_version",
+                "score",
+                "band",
+                "result",
+                "created_at",
+                "created_by",
+            ),
+            [
+                (
+                    signal.pk,
+                    TriageRecord.Kind.RETRIAGE,
+                    "7",
+                    1.5,
+                    "discuss",
+                    {"t": AWKWARD},
+                    at,
+                    None,
+                ),
+                (signal.pk, TriageRecord.Kind.RETRIAGE, "8", 0.0, "monitor", [], at, None),
+            ],
+            cursor=statements,
+        )
+    records = list(
+        TriageRecord.objects.filter(signal=signal, kind="retriage").order_by("model_version")
+    )
+    assert [(r.model_version, r.score, r.band, r.result, r.created_at) for r in records] == [
+        ("7", 1.5, "discuss", {"t": AWKWARD}, at),
+        ("8", 0.0, "monitor", [], at),
+    ]
