@@ -170,9 +170,10 @@ class Deferred:
     client-side binding (Django's default), one by one elsewhere. A round trip costs both
     processes about as much CPU as a small INSERT itself. Pass it as the ``cursor`` of
     ``insert_rows`` or ``insert_values`` (without ids to return); a failing statement fails
-    the whole block, and the transaction with it. On PostgreSQL an INSERT of several rows
-    goes at once by COPY instead (it needs no round trip saved), so use a block inside a
-    transaction: it is that transaction that writes nothing when the block fails."""
+    the whole block, and the transaction with it. On PostgreSQL an INSERT of many rows
+    (``MANY_ROWS``) goes at once by COPY instead (it needs no round trip saved), so use a
+    block inside a transaction: it is that transaction that writes nothing when the block
+    fails."""
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
@@ -329,6 +330,11 @@ def _unnest_insert(
     return f"INSERT INTO {quoted} ({names}) SELECT * FROM UNNEST({', '.join(types)})"  # noqa: S608
 
 
+#: From how many rows an INSERT on PostgreSQL goes by COPY or UNNEST: below, the rows' few
+#: placeholders cost little to scan, and a deferred block sends them with the others in its
+#: one round trip (one signal taken in over HTTP), where a COPY would take its own.
+MANY_ROWS = 50
+
 #: Rows per UNNEST statement: arrays take any number, but one statement need not hold the
 #: whole of a large write in memory twice over.
 UNNEST_ROWS = 5_000
@@ -344,7 +350,7 @@ def _insert(
         raise RuntimeError("the database cannot return the ids of inserted rows")
     tail = plan.tail_returning if returning else ""
     new_ids: list[int] = []
-    if plan.copy is not None and not returning and len(values) > 1:
+    if plan.copy is not None and not returning and len(values) >= MANY_ROWS:
         # COPY: no query to parse and the values formatted by psycopg's C code. Sent at once
         # even from a deferred block: the foreign keys are checked at commit, and a failure
         # fails the transaction all the same.
@@ -353,7 +359,7 @@ def _insert(
             for row in values:
                 copy.write_row(row)
         return None
-    if plan.unnest is not None and len(values) > 1:
+    if plan.unnest is not None and len(values) >= MANY_ROWS:
         for start in range(0, len(values), UNNEST_ROWS):
             chunk = values[start : start + UNNEST_ROWS]
             cursor.execute(

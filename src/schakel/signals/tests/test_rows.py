@@ -9,6 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from schakel import rows as rows_module
 from schakel.partners.models import Organisation, Region, SharingGroup
 from schakel.rows import (
     Select,
@@ -181,10 +182,13 @@ def test_deferred_statements_go_together_or_not_at_all(world: World) -> None:
 AWKWARD = "tab\there, new\nline, back\\slash, quote ' and \" , NUL-free ünïcode, \\N, ;"
 
 
-def test_many_rows_keep_every_value_as_the_orm_stores_it(world: World) -> None:
-    """Several rows at once take another path on PostgreSQL (COPY without ids to return,
-    UNNEST with them): text with tabs, newlines and backslashes, JSON, dates, NULLs and the
-    order of returned ids come out as one row at a time would write them."""
+def test_many_rows_keep_every_value_as_the_orm_stores_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many rows at once take another path on PostgreSQL (COPY without ids to return, UNNEST
+    with them): text with tabs, newlines and backslashes, JSON, dates, NULLs and the order of
+    returned ids come out as one row at a time would write them."""
+    monkeypatch.setattr(rows_module, "MANY_ROWS", 2)
     signal = make_signal(world.users["care_coordinator"])
     at = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
     rows = [
