@@ -34,6 +34,11 @@ from schakel.entities.clustering import (
     standing_judgements,
     write_groups,
 )
+from schakel.entities.linkage.records import (
+    normalise_code,
+    normalise_name_part,
+    normalise_postcode,
+)
 from schakel.entities.models import (
     BlockingKey,
     LinkageRun,
@@ -51,6 +56,30 @@ log = logging.getLogger(__name__)
 KIND_OF_SCHEMA = {Schema.PERSON: "person", Schema.COMPANY: "company", Schema.ADDRESS: "address"}
 CHUNK = 5_000
 Progress = Callable[[str, float], None]
+
+
+#: How each column is normalised before linkage compares it, as ``linkage.records`` expects:
+#: names, streets and cities transliterated to lower-case Latin, postcodes and numbers as
+#: their letters and digits. (Comparing the partners' own spellings made "Димитър Колев" and
+#: "Dimitar Kolev", born the same day, two people.)
+_NORMALISERS: dict[str, Callable[[str | None], str | None]] = {
+    "given_name": normalise_name_part,
+    "family_name": normalise_name_part,
+    "name": normalise_name_part,
+    "street": normalise_name_part,
+    "city": normalise_name_part,
+    "postcode": normalise_postcode,
+    "identity_number": normalise_code,
+    "registration_number": normalise_code,
+}
+
+
+def _normalised(record: dict[str, Any]) -> dict[str, Any]:
+    for column, normalise in _NORMALISERS.items():
+        value = record.get(column)
+        if value is not None:
+            record[column] = normalise(str(value))
+    return record
 
 
 def _first(properties: dict[str, list[str]], name: str) -> str | None:
@@ -75,21 +104,23 @@ def person_records(only: Iterable[int] | None = None) -> Iterator[dict[str, Any]
         "pk", "organisation_id", "original", "properties"
     ).iterator(chunk_size=CHUNK):
         address = addresses.get(lives_at.get(pk, 0), {})
-        yield {
-            "unique_id": pk,
-            "organisation_id": organisation_id,
-            "given_name": original.get("given_names"),
-            "family_name": original.get("family_name"),
-            "date_of_birth": _first(properties, "birthDate"),
-            "gender": _first(properties, "gender"),
-            "nationality": (original.get("nationality") or "").upper() or None,
-            "phone": _first(properties, "phone"),
-            "identity_number": _first(properties, "idNumber"),
-            "street": address.get("street"),
-            "house_number": address.get("house_number"),
-            "postcode": address.get("postcode"),
-            "city": address.get("city"),
-        }
+        yield _normalised(
+            {
+                "unique_id": pk,
+                "organisation_id": organisation_id,
+                "given_name": original.get("given_names"),
+                "family_name": original.get("family_name"),
+                "date_of_birth": _first(properties, "birthDate"),
+                "gender": _first(properties, "gender"),
+                "nationality": (original.get("nationality") or "").upper() or None,
+                "phone": _first(properties, "phone"),
+                "identity_number": _first(properties, "idNumber"),
+                "street": address.get("street"),
+                "house_number": address.get("house_number"),
+                "postcode": address.get("postcode"),
+                "city": address.get("city"),
+            }
+        )
 
 
 def company_records() -> Iterator[dict[str, Any]]:
@@ -97,13 +128,15 @@ def company_records() -> Iterator[dict[str, Any]]:
     for pk, organisation_id, original, properties in rows.values_list(
         "pk", "organisation_id", "original", "properties"
     ).iterator(chunk_size=CHUNK):
-        yield {
-            "unique_id": pk,
-            "organisation_id": organisation_id,
-            "name": original.get("name"),
-            "registration_number": original.get("registration_number"),
-            "phone": _first(properties, "phone"),
-        }
+        yield _normalised(
+            {
+                "unique_id": pk,
+                "organisation_id": organisation_id,
+                "name": original.get("name"),
+                "registration_number": original.get("registration_number"),
+                "phone": _first(properties, "phone"),
+            }
+        )
 
 
 def address_records() -> Iterator[dict[str, Any]]:
@@ -111,7 +144,7 @@ def address_records() -> Iterator[dict[str, Any]]:
     for pk, organisation_id, original in rows.values_list(
         "pk", "organisation_id", "original"
     ).iterator(chunk_size=CHUNK):
-        yield {"unique_id": pk, "organisation_id": organisation_id, **original}
+        yield _normalised({"unique_id": pk, "organisation_id": organisation_id, **original})
 
 
 RECORDS: dict[Schema, Callable[[], Iterator[dict[str, Any]]]] = {

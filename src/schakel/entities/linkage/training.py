@@ -79,13 +79,20 @@ def train(
         base["probability_two_random_records_match"], 1 / max(pairs, 1.0)
     )
     sessions = []
-    for number, rule in enumerate(settings.training, start=1):
+    for number, block in enumerate(settings.training, start=1):
         with phase(f"estimate_m_{number}", 0.4 + 0.2 * (number - 1) / len(settings.training)):
-            sessions.append(_em_session(records, base, rule.to_splink()))
+            session = _em_session(records, base, block.to_splink())
+            while session is None and block.fallback is not None:
+                block = block.fallback
+                session = _em_session(records, base, block.to_splink())
+            # No pairs under the rule (no record has the column, or no two share a value):
+            # the other sessions estimate what this one would have.
+            sessions.append(base if session is None else session)
     return complete_model(_combine_sessions(base, sessions))
 
 
-def _em_session(records: SplinkDataFrame, base: dict[str, Any], rule: Any) -> dict[str, Any]:
+def _em_session(records: SplinkDataFrame, base: dict[str, Any], rule: Any) -> dict[str, Any] | None:
+    """The model one EM session trains, or None when ``rule`` finds no pairs."""
     for iterations in (base["max_iterations"], *_FEWER_ITERATIONS):
         model = copy.deepcopy(base)
         model["max_iterations"] = iterations
@@ -95,10 +102,8 @@ def _em_session(records: SplinkDataFrame, base: dict[str, Any], rule: Any) -> di
                 rule, estimate_without_term_frequencies=True
             )
         except EMTrainingException:
-            # No pairs under this rule (no record has the column, or no two share a value):
-            # the other sessions estimate what this one would have.
-            logger.info("EM session had no pairs; its estimates are left out")
-            return base
+            logger.info("EM session had no pairs")
+            return None
         except ValueError as error:
             if "below the minimum allowed value" not in str(error):
                 raise

@@ -161,3 +161,39 @@ def test_a_run_that_fails_half_way_leaves_the_entities(
     assert "out of memory" in run.error
     assert dict(Mention.objects.values_list("pk", "entity_id")) == before
     assert not Suggestion.objects.exists()
+
+
+def test_records_hold_names_and_places_as_linkage_compares_them(world: World) -> None:
+    """Linkage compares normalised values (``linkage.records``): the partners' own spellings
+    — Cyrillic, diacritics, capitals, spaced postcodes — are transliterated and folded first,
+    so "Димитър Колев" and "Dimitar Kolev" compare as the same name."""
+    from schakel.signals.intake import AddressInput, CompanyInput
+
+    signal = make_signal(
+        world.users["care_coordinator"],
+        persons=[PersonInput(role="possible_victim", given_names="Димитър", family_name="Колев")],
+        companies=[CompanyInput(name="Nagelstudio Glanś B.V.", registration_number="123 456 78")],
+        addresses=[
+            AddressInput(street="Ginnekenweg", house_number="12", postcode="4811 aa", city="BREDA")
+        ],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    mentions = Mention.objects.filter(signal=signal)
+    person = next(iter(linking.person_records([m.pk for m in mentions if m.schema == "Person"])))
+    assert (person["given_name"], person["family_name"]) == ("dimitar", "kolev")
+    (company,) = [
+        r for r in linking.company_records() if r["unique_id"] in {m.pk for m in mentions}
+    ]
+    assert (company["name"], company["registration_number"]) == (
+        "nagelstudio glans b v",
+        "12345678",
+    )
+    (address,) = [
+        r for r in linking.address_records() if r["unique_id"] in {m.pk for m in mentions}
+    ]
+    assert (address["street"], address["postcode"], address["city"]) == (
+        "ginnekenweg",
+        "4811AA",
+        "breda",
+    )

@@ -333,3 +333,23 @@ def test_it_links_addresses() -> None:
             )
     result = link(pandas.DataFrame(rows), "address", threshold=0.9)
     _check_duplicates(result, rows, strong="postcode")
+
+
+def test_a_training_session_falls_back_when_its_rule_finds_no_pairs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The name session is blocked on nationality and gender too (pairs that share a name
+    share those far more than random pairs do); data without them trains on the names
+    alone, and the date of birth still learns that a match shares it."""
+    people = population(80, seed=3)
+    records = [{**r, "gender": None, "nationality": None} for r in people.records]
+    with caplog.at_level(logging.INFO, logger="schakel.entities.linkage.training"):
+        result = link(pandas.DataFrame(records), "person", threshold=DEFAULT_THRESHOLD)
+    assert "EM session had no pairs" in caplog.text
+    (born,) = [c for c in result.model["comparisons"] if c["output_column_name"] == "date_of_birth"]
+    exact = next(
+        level for level in born["comparison_levels"] if level.get("label_for_charts") == "exact"
+    )
+    assert exact["m_probability"] > 0.5
+    found = _linked_pairs(result.clusters)
+    assert found <= people.true_pairs() and len(found) > 0.8 * len(people.true_pairs())
