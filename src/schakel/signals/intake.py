@@ -199,6 +199,9 @@ def _check_code(problems: _Problems, path: str, vocabulary: str, code: str) -> N
 # asks it every time, so a group the organisation has left, or a recipient deactivated
 # since, is refused at once.
 _MUNICIPALITY_KIND = RegionKind.MUNICIPALITY.value
+# Django builds a choices class's ``values`` list anew on each use; the check runs per row.
+_CHANNELS = frozenset(Channel.values)
+_TLPS = frozenset(Tlp.values)
 _MUNICIPALITY = Select((Region,), "FROM {Region} WHERE {Region.code} = %s AND {Region.kind} = %s")
 _GROUPS_OF_MEMBER = Select(
     (SharingGroup,),
@@ -232,7 +235,7 @@ def validate_signal(
     signal with its normalised keys."""
     today = today or timezone.localdate()
     problems = _Problems()
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         problems.add("channel", _("Unknown channel."))
 
     if len(data.description) > MAX_DESCRIPTION:
@@ -273,7 +276,7 @@ def validate_signal(
                 f"indicator_ids[{index}]", _("Unknown indicator “%(id)s”.") % {"id": indicator}
             )
 
-    if data.tlp not in Tlp.values:
+    if data.tlp not in _TLPS:
         problems.add(
             "tlp", _("Choose a sharing label: TLP:CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")
         )

@@ -90,6 +90,8 @@ def validate_relations(
     report: Report, relations: Sequence[RelationInput], *, persons: int, companies: int
 ) -> None:
     """Check each relation against the numbers of persons and companies in the signal."""
+    if not relations:
+        return
     kinds = RelationKind.values
     relationships = vocabularies().codes("family_relationships")
     for index, relation in enumerate(relations):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,12 @@ class Vocabulary:
     htcds_field: str | None
     terms: tuple[Term, ...]
 
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        """Every code, deprecated ones included (computed once: checked for every row of an
+        import)."""
+        return frozenset(term.code for term in self.terms)
+
     def term(self, code: str) -> Term:
         for term in self.terms:
             if term.code == code:
@@ -99,7 +105,7 @@ class Vocabularies:
 
     def codes(self, name: str) -> frozenset[str]:
         """Every code, deprecated ones included: what a stored value may be."""
-        return frozenset(term.code for term in self.vocabulary(name).terms)
+        return self.vocabulary(name).codes
 
     def label(self, name: str, code: str, language: str | None = None) -> str:
         return self.term(name, code).label.get(language)
