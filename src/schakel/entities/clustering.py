@@ -229,6 +229,7 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     """Give each group of mentions one entity, keeping ids where the mentions already are.
     In one transaction: a failure leaves the previous entities as they were."""
     changes = Changes()
+    groups = [group for group in groups if group]  # an empty group names no entity
     wanted = {m for g in groups for m in g}
     of_schema = Mention.objects.filter(schema=schema)
     # A batch run groups every mention of its schema: read them all rather than naming a

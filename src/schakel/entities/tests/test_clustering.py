@@ -226,6 +226,10 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
         gone = ({c_after, d_entity} - {together}).pop()
         assert split == [(kept, [c_after])] and merged[-1] == (together, [gone])
         assert _entities([a, b]) == [kept, kept]
+        # An empty group among them names no entity and changes nothing.
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            unchanged = write_groups("Person", [[a, b], []])
+        assert unchanged.created == 0 and _entities([a, b]) == [kept, kept]
     finally:
         entities_merged.disconnect(on_merge)
         entity_split.disconnect(on_split)
