@@ -288,7 +288,8 @@ def root_of(decision: Decision) -> Decision:
 
 def _coordinator_for(organisation: Organisation, region: Region | None) -> User | None:
     """Whom a case of ``organisation`` gets as care coordinator: the region's published care
-    coordinator if they work there, else the organisation's first care coordinator."""
+    coordinator if they work there and hold that role (a contact may be published by someone
+    who only administers the organisation), else the organisation's first care coordinator."""
     contact = (
         RegionContact.objects.filter(
             region=region, kind=ContactKind.CARE_COORDINATOR, user__organisation=organisation
@@ -299,7 +300,12 @@ def _coordinator_for(organisation: Organisation, region: Region | None) -> User 
         if region is not None
         else None
     )
-    if contact is not None and contact.user is not None and contact.user.is_active:
+    if (
+        contact is not None
+        and contact.user is not None
+        and contact.user.is_active
+        and contact.user.has_role(Role.CARE_COORDINATOR)
+    ):
         return contact.user
     return (
         User.objects.with_role(Role.CARE_COORDINATOR)

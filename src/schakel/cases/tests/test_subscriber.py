@@ -114,3 +114,21 @@ def test_the_sweep_opens_what_a_lost_event_missed_and_only_once(world: World) ->
     assert open_missing_cases().startswith("1 cases opened")
     assert open_missing_cases().startswith("0 cases opened")
     assert Case.objects.count() == 1
+
+
+def test_a_published_contact_without_the_care_coordinator_role_is_not_made_one(
+    world: World, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """The region's care-coordination contact points at the organisation's administrator:
+    the case goes to the organisation's care coordinator instead (the contact's user would
+    see every case whatever its label)."""
+    from schakel.partners.models import RegionContact
+    from schakel.partners.vocabulary import ContactKind
+
+    RegionContact.objects.filter(region=world.region_a, kind=ContactKind.CARE_COORDINATOR).update(
+        user=world.users["org_admin"]
+    )
+    meeting = meeting_of_table_a(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(world, meeting, [municipality_signal(world)])
+    assert Case.objects.get().care_coordinator == world.users["care_coordinator"]
