@@ -13,11 +13,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
 from schakel.cases import following
-from schakel.cases.models import Case
+from schakel.cases.models import Case, Plan
 from schakel.cases.services import open_case_for_decision
 from schakel.entities.events import entities_merged, entity_split
 from schakel.entities.models import Entity
@@ -63,10 +64,22 @@ def open_missing_cases() -> str:
 # --- Entities: plans follow merges and splits (``schakel.cases.following``) ----------------
 
 
+def _may_hold_plans(entity_ids: list[int]) -> bool:
+    """Whether a plan was made for one of these entities or one merged into them: one query,
+    so that a batch run's thousands of merges of people without plans cost little (on FEBRL4,
+    4,977 merges: the run took 13.6 s with a full review per merge, 9.5 s with this). A plan
+    further down a chain of merges is found by the periodic job ``plan-follow-entities``."""
+    return Plan.objects.filter(
+        Q(entity_id__in=entity_ids) | Q(entity__merged_into_id__in=entity_ids)
+    ).exists()
+
+
 @receiver(entities_merged, sender=Entity, dispatch_uid="cases.plans_follow_merge")
 def plans_follow_merge(
     sender: type[Entity], kept: Entity, absorbed: list[Entity], **kwargs: Any
 ) -> None:
+    if not _may_hold_plans([kept.pk, *(e.pk for e in absorbed)]):
+        return
     try:
         following.review_plans([kept.pk])
     except Exception:
@@ -78,6 +91,10 @@ def plans_follow_merge(
 def plans_follow_split(
     sender: type[Entity], original: Entity, parts: list[Entity], **kwargs: Any
 ) -> None:
+    # Splits are few; whether the split person had a plan is looked up along every merge.
+    family = following.family_of(original.pk) | {p.pk for p in parts}
+    if not Plan.objects.filter(entity_id__in=family).exists():
+        return
     try:
         following.split_entity(original, parts)
         following.review_plans([original.pk, *(p.pk for p in parts)])

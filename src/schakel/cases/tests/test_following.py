@@ -422,3 +422,19 @@ def test_merges_and_splits_through_the_api_per_persona(
     original = next(o["entity"] for o in options if o["original"])
     chosen = carla.post(f"{split}choose/", {"entity": original}, format="json")
     assert chosen.status_code == 200 and chosen.json()["chosen"] == original
+
+
+def test_merges_of_people_without_plans_cost_one_query_each(world: World) -> None:
+    """A batch run announces thousands of merges; for people without plans the cases
+    context looks once and does nothing."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schakel.entities.events import entities_merged
+
+    people = [Entity.objects.create(schema="Person", caption=f"P{n}") for n in range(6)]
+    with CaptureQueriesContext(connection) as queries:
+        for kept, gone in zip(people[::2], people[1::2], strict=True):
+            entities_merged.send(sender=Entity, kept=kept, absorbed=[gone])
+    assert len(queries) == 3
+    assert not PlanMerge.objects.exists()
