@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schakel.access import policy
@@ -149,13 +149,30 @@ class PlanSummary:
     escalations: list[ActionEscalation] = field(default_factory=list)
 
 
+def plans_of_case(case: Any) -> QuerySet[Plan]:
+    """The plans this case carries, and those of its people that another case carries (one
+    plan per person, whichever case made it)."""
+    return plan_queryset().filter(Q(case=case) | Q(entity_id__in=case.people.values("entity_id")))
+
+
+def present_plans(user: Any, case: Any) -> list[PlanView]:
+    """The case's plans (``plans_of_case``) that ``user`` may see, each as ``present_plan``
+    lets them see it, oldest first."""
+    queryset = plans_of_case(case).prefetch_related(
+        Prefetch("objectives", queryset=PlanObjective.objects.select_related("created_by"))
+    )
+    views = []
+    for plan in policy.visible(user, queryset).order_by("pk"):
+        if plan.case_id == case.pk:
+            plan.case = case  # its sharing groups are loaded already
+        views.append(present_plan(user, plan))
+    return views
+
+
 def plans_on_case(user: Any, case: Any) -> list[PlanSummary]:
     """The plans of the case's people that ``user`` may see."""
     rows = []
-    # The plans this case carries, and those of its people that another case carries (one
-    # plan per person, whichever case made it).
-    mine = Q(case=case) | Q(entity_id__in=case.people.values("entity_id"))
-    plans = policy.visible(user, plan_queryset().filter(mine)).order_by("pk")
+    plans = policy.visible(user, plans_of_case(case)).order_by("pk")
     for plan in plans:
         levels = policy.decide(user, "view", plan).levels
         general = levels.get("general") is Level.FULL

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from schakel.access import policy
 from schakel.cases.handovers import handover_queryset
-from schakel.cases.models import Case, Handover, PlanObjective, TransferHold
-from schakel.cases.plan_presenter import PlanView, plan_queryset, present_plan
+from schakel.cases.models import Case, Handover, TransferHold
+from schakel.cases.plan_presenter import PlanView, present_plans
 from schakel.cases.presenter import CaseView, present_case
 from schakel.cases.timeline import SOURCES, Event, TimelineContext, personal_ids
 from schakel.cases.vocabulary import HandoverStatus
@@ -103,21 +102,6 @@ class CaseSummary:
         return {object_type: sorted(ids) for object_type, ids in sorted(shown.items()) if ids}
 
 
-def _plans(user: Any, case: Case) -> list[PlanView]:
-    """The plans the case page lists (this case's, and those of its people that another case
-    carries: one plan per person), each as the plan presenter lets ``user`` see it."""
-    mine = Q(case=case) | Q(entity_id__in=case.people.values("entity_id"))
-    queryset = plan_queryset().prefetch_related(
-        Prefetch("objectives", queryset=PlanObjective.objects.select_related("created_by"))
-    )
-    views = []
-    for plan in policy.visible(user, queryset.filter(mine)).order_by("pk"):
-        if plan.case_id == case.pk:
-            plan.case = case  # its sharing groups are loaded already
-        views.append(present_plan(user, plan))
-    return views
-
-
 def _open_tasks(user: Any, case: Case, plans: list[PlanView]) -> list[OpenTask]:
     lines = [
         OpenTask(item.task, item.action.description if item.shown else "", item.domain_label)
@@ -158,7 +142,7 @@ def build_summary(user: Any, case: Case, *, recent: int = RECENT_EVENTS) -> Case
     """The summary of ``case`` as ``user`` may see it. Call only for cases
     ``can(user, 'view')`` (``get_case_for_user``)."""
     view = present_case(user, case)
-    plans = _plans(user, case)
+    plans = present_plans(user, case)
     # The timeline's own sources, fed with the views above: the summary's events are those
     # the timeline page shows this reader, without presenting the case twice.
     ctx = TimelineContext(user, case, view, plans=[p for p in plans if p.general_full])

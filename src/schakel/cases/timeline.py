@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,8 +33,8 @@ from django.utils.translation import gettext_lazy
 from schakel.access import policy
 from schakel.cases import messages as secured_line
 from schakel.cases import rules
-from schakel.cases.models import Case, Handover, PlanObjective, TransferHold
-from schakel.cases.plan_presenter import PlanView, plan_queryset, present_plan
+from schakel.cases.models import Case, Handover, TransferHold
+from schakel.cases.plan_presenter import PlanView, present_plans
 from schakel.cases.presenter import CaseView, present_case
 from schakel.cases.vocabulary import HandoverStatus
 from schakel.signals.templatetags.signals_ui import vocab
@@ -473,23 +473,8 @@ SOURCES: tuple[Source, ...] = (
 
 
 def _present_plans(user: Any, case: Case) -> list[PlanView]:
-    """The plans the case page lists (those this case carries and those of its people that
-    another case carries), each as the plan presenter lets ``user`` see it."""
-    mine = Q(case=case) | Q(entity_id__in=case.people.values("entity_id"))
-    plans = policy.visible(
-        user,
-        plan_queryset()
-        .filter(mine)
-        .prefetch_related(
-            Prefetch("objectives", queryset=PlanObjective.objects.select_related("created_by"))
-        ),
-    ).order_by("pk")
-    views = []
-    for plan in plans:
-        if plan.case_id == case.pk:
-            plan.case = case  # its sharing groups are loaded already
-        views.append(present_plan(user, plan))
-    return [v for v in views if v.general_full]
+    """The plans the case page lists whose general details ``user`` may see."""
+    return [view for view in present_plans(user, case) if view.general_full]
 
 
 def build_timeline(user: Any, case: Case, *, sources: Iterable[Source] = SOURCES) -> Timeline:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.test import Client
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from schakel.cases import services
 from schakel.cases.models import Case
@@ -20,6 +21,8 @@ from schakel.signaltable.models import Decision, Meeting
 from schakel.testing.personas import World
 
 SignIn = Callable[[User], Client]
+#: ``token_client(user)`` (the conftest fixture): an API client sending the user's token.
+TokenClient = Callable[[User], APIClient]
 
 #: The NGO's signal names a possible victim of its own; the municipality's signal names
 #: Ioana Popescu (a possible victim) and Marius Dragomir (a suspect).

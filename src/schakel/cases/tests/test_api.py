@@ -4,21 +4,24 @@ the JSON, the outsider gets 404, and coordinators open cases."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
 from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases.models import Case
-from schakel.cases.tests.helpers import NGO_VICTIM, municipality_signal, ngo_signal, open_case
-from schakel.partners.models import User
+from schakel.cases.tests.helpers import (
+    NGO_VICTIM,
+    TokenClient,
+    municipality_signal,
+    ngo_signal,
+    open_case,
+)
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
-TokenClient = Callable[[User], APIClient]
 LIST = "/api/v1/cases/"
 
 

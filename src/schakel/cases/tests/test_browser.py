@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from schakel.cases import persons
+from schakel.cases.models import Case, CasePerson
 from schakel.cases.tests.helpers import municipality_signal, ngo_signal, open_case
 from schakel.testing.personas import World, login
 from schakel.web.tests import test_browser
@@ -18,6 +19,23 @@ pytestmark = pytest.mark.browser
 # The browser and the committed world come from the test plugin (schakel.testing.browser).
 _serious_violations = test_browser._serious_violations
 _check_keyboard = test_browser._check_keyboard
+
+
+def case_with_possible_victim(world: World) -> tuple[Case, CasePerson]:
+    """The municipality's and the NGO's signals as a case, its first victim recorded by the
+    police as a possible victim."""
+    case = open_case(world, [municipality_signal(world), ngo_signal(world)])
+    victim = case.people.filter(role="possible_victim").first()
+    assert victim is not None
+    persons.record_trafficking_status(
+        victim,
+        "possible_victim",
+        deciding_organisation=world.police_a,
+        decided_on=date(2026, 11, 25),
+        basis="Signalen van twee partners.",
+        actor=world.users["care_coordinator"],
+    )
+    return case, victim
 
 
 def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
@@ -34,18 +52,8 @@ def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
 def test_the_case_pages_pass_axe_and_work_by_keyboard(
     live_world: World, browser: Any, live_server: Any
 ) -> None:
-    case = open_case(live_world, [municipality_signal(live_world), ngo_signal(live_world)])
+    case, victim = case_with_possible_victim(live_world)
     carla = live_world.users["care_coordinator"]
-    victim = case.people.filter(role="possible_victim").first()
-    assert victim is not None
-    persons.record_trafficking_status(
-        victim,
-        "possible_victim",
-        deciding_organisation=live_world.police_a,
-        decided_on=date(2026, 11, 25),
-        basis="Signalen van twee partners.",
-        actor=carla,
-    )
     persons.offer_reflection_period(
         victim, offered_on=date(2026, 11, 25), offered_by=live_world.police_a, actor=carla
     )
@@ -150,17 +158,7 @@ def test_the_case_timeline_passes_axe_and_works_by_keyboard(
     from schakel.cases.tests.plan_helpers import plan_of
 
     carla = live_world.users["care_coordinator"]
-    case = open_case(live_world, [municipality_signal(live_world), ngo_signal(live_world)])
-    victim = case.people.filter(role="possible_victim").first()
-    assert victim is not None
-    persons.record_trafficking_status(
-        victim,
-        "possible_victim",
-        deciding_organisation=live_world.police_a,
-        decided_on=date(2026, 11, 25),
-        basis="Signalen van twee partners.",
-        actor=carla,
-    )
+    case, _victim = case_with_possible_victim(live_world)
     plans.add_action(
         plan_of(case),
         domain="shelter",

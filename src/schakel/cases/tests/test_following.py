@@ -5,17 +5,14 @@ with the entity its coordinator chooses. Merges and splits come from linkage's o
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.test import TestCase
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases import following, plans, services
 from schakel.cases.models import Case, CasePerson, Plan, PlanAction, PlanMerge, PlanSplitChoice
-from schakel.cases.tests.helpers import NGO_VICTIM, SignIn, ngo_signal
+from schakel.cases.tests.helpers import NGO_VICTIM, SignIn, TokenClient, ngo_signal
 from schakel.cases.tests.plan_helpers import case_with_plan, plan_of
 from schakel.cases.vocabulary import PlanStatus
 from schakel.entities.clustering import write_groups
@@ -33,8 +30,6 @@ from schakel.tasks.models import Task
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
-
-TokenClient = Callable[[User], APIClient]
 
 
 def _mentions(plan: Plan) -> list[int]:

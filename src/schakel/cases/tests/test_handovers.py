@@ -7,16 +7,13 @@ the NGO worker (at the table), the outsider (404) and the receiving organisation
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases import handovers, plans
 from schakel.cases.models import Case, Handover, HandoverAnswer, Plan
-from schakel.cases.tests.helpers import SignIn
+from schakel.cases.tests.helpers import SignIn, TokenClient
 from schakel.cases.tests.plan_helpers import case_with_plan
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.notifications.models import Notification
@@ -29,7 +26,6 @@ from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TokenClient = Callable[[User], APIClient]
 REASON = "Cliënt verhuist naar Leeuwarden; de regie hoort daar."
 
 

@@ -6,18 +6,16 @@ for the page and the endpoints."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases import holds, persons
 from schakel.cases.models import Case, CasePerson, TransferHold
-from schakel.cases.tests.helpers import SignIn, municipality_signal, open_case
+from schakel.cases.tests.helpers import SignIn, TokenClient, municipality_signal, open_case
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.jobs.services import PERIODIC_JOBS
 from schakel.partners.models import Organisation, OrganisationFunction, User
@@ -28,8 +26,6 @@ from schakel.signals.tests.factories import VICTIM_NAME
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
-
-TokenClient = Callable[[User], APIClient]
 
 
 @pytest.fixture

@@ -5,15 +5,12 @@ outsider get 404; consents are the case lead's and care coordinator's."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases.models import Case, CaseMessage, Consent
-from schakel.cases.tests.helpers import SignIn
+from schakel.cases.tests.helpers import SignIn, TokenClient
 from schakel.cases.tests.line_helpers import (
     REQUEST_BODY,
     SHARED_BODY,
@@ -29,8 +26,6 @@ from schakel.partners.models import User
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
-
-TokenClient = Callable[[User], APIClient]
 
 
 def _reads_of(user: User) -> list[AuditEntry]:

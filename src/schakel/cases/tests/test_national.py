@@ -7,7 +7,6 @@ national coordinator sees them; the care coordinator, the police analyst and the
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,7 +18,7 @@ from rest_framework.test import APIClient
 
 from schakel.cases import handovers, holds, national, persons, plans, services
 from schakel.cases.models import Case, Plan
-from schakel.cases.tests.helpers import SignIn, municipality_signal, open_case
+from schakel.cases.tests.helpers import SignIn, TokenClient, municipality_signal, open_case
 from schakel.cases.tests.plan_helpers import case_with_plan
 from schakel.partners.models import Organisation, Region, User
 from schakel.partners.services import create_user
@@ -29,7 +28,6 @@ from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TokenClient = Callable[[User], APIClient]
 URL = "/cases/national/"
 API = "/api/v1/cases/national/"
 #: The plan action agreed for this day is overdue from the day after.

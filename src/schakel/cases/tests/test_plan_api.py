@@ -4,21 +4,18 @@ the case team changes the plan, the recipient answers a request, the outsider ge
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 
 import pytest
-from rest_framework.test import APIClient
 
 from schakel.cases import plans, referrals
 from schakel.cases.models import Plan
+from schakel.cases.tests.helpers import TokenClient
 from schakel.cases.tests.plan_helpers import case_with_plan, minor_case, shelter, youth_care
-from schakel.partners.models import User
 from schakel.signals.tests.factories import VICTIM_NAME
 from schakel.tasks.models import Task
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
-TokenClient = Callable[[User], APIClient]
 CARE = "Een veilige opvangplek."
 JUSTICE = "Beveiliging van de opvanglocatie."
 

@@ -10,9 +10,8 @@ import pytest
 import time_machine
 
 from schakel.cases import persons, plans
-from schakel.cases.tests.helpers import municipality_signal, ngo_signal, open_case
 from schakel.cases.tests.plan_helpers import plan_of
-from schakel.cases.tests.test_browser import _check_pages_of_personas
+from schakel.cases.tests.test_browser import _check_pages_of_personas, case_with_possible_victim
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.browser
@@ -24,17 +23,7 @@ def test_the_case_summary_passes_axe_and_works_by_keyboard(
     carla = live_world.users["care_coordinator"]
     # A few days ago, so that the NGO's action is overdue today.
     with time_machine.travel("2026-11-25 10:00", tick=False):
-        case = open_case(live_world, [municipality_signal(live_world), ngo_signal(live_world)])
-        victim = case.people.filter(role="possible_victim").first()
-        assert victim is not None
-        persons.record_trafficking_status(
-            victim,
-            "possible_victim",
-            deciding_organisation=live_world.police_a,
-            decided_on=date(2026, 11, 25),
-            basis="Signalen van twee partners.",
-            actor=carla,
-        )
+        case, victim = case_with_possible_victim(live_world)
         persons.offer_reflection_period(
             victim, offered_on=date(2026, 11, 25), offered_by=live_world.police_a, actor=carla
         )

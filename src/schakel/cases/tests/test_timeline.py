@@ -4,7 +4,6 @@ outsider; hidden details are not in the page or the JSON; bounded queries; the a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -23,6 +22,7 @@ from schakel.cases.escalation import escalate_overdue_actions
 from schakel.cases.models import Case, CasePerson, Plan, PlanAction
 from schakel.cases.tests.helpers import (
     SignIn,
+    TokenClient,
     decide,
     meeting_of_table_a,
     municipality_signal,
@@ -42,7 +42,6 @@ from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
 
-TokenClient = Callable[[User], APIClient]
 
 BASIS = "Verklaring afgelegd bij de zorgcoördinator"
 SHELTER_ACTION = "Begeleiding naar de opvang"

@@ -21,7 +21,7 @@ from schakel.rows import (
 )
 from schakel.signals.models import PersonMention, Signal, SignalIndicator, TriageRecord
 from schakel.signals.tests.factories import make_signal
-from schakel.signals.writer import PERSON_COLUMNS
+from schakel.signals.writer import PERSON_COLUMNS, TRIAGE_COLUMNS
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -206,16 +206,7 @@ def test_many_rows_keep_every_value_as_the_orm_stores_it(
     with transaction.atomic(), connection.cursor() as cursor, deferred(cursor) as statements:
         insert_values(
             TriageRecord,
-            (
-                "signal",
-                "kind",
-                "model_version",
-                "score",
-                "band",
-                "result",
-                "created_at",
-                "created_by",
-            ),
+            TRIAGE_COLUMNS,
             [
                 (
                     signal.pk,
