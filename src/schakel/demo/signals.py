@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from schakel.demo.name_pools import more_family, more_given, widen
 from schakel.partners.models import Organisation, Region, SharingGroup, User
 from schakel.partners.vocabulary import RegionKind, Role
 from schakel.signals.intake import (
@@ -221,14 +222,21 @@ def _kvk(rng: random.Random) -> str:
     return f"{rng.randrange(10_000_000, 99_999_999):08d}"
 
 
-def build_truth(rng: random.Random, people: int) -> Truth:
+def build_truth(rng: random.Random, people: int, *, names: random.Random) -> Truth:
+    """The true people, companies and addresses. ``names`` widens the common names drawn
+    from ``rng`` to the long tail of ``name_pools`` with a stream of its own, so that what
+    ``rng`` draws after them is the same as without."""
     truth = Truth()
     for identity in range(people):
         country = rng.choice(list(NAMES))
         givens, families = NAMES[country]
-        given = rng.choice(givens)
+        tail = more_given(country)
+        common = rng.choice(givens)
+        given = widen(names, common, tail)
         if rng.random() < 0.5 and country not in {"VN", "NL"}:
-            given = f"{given} {rng.choice([g for g in givens if g != given])}"
+            second = widen(names, rng.choice([g for g in givens if g != common]), tail)
+            if second != given:
+                given = f"{given} {second}"
         # Most people are adults; one in twelve is a minor now (born 2009-2012).
         born = (
             date(2009, 1, 1) + timedelta(days=rng.randrange(0, 365 * 4))
@@ -240,7 +248,7 @@ def build_truth(rng: random.Random, people: int) -> Truth:
                 identity,
                 country,
                 given,
-                rng.choice(families),
+                widen(names, rng.choice(families), more_family(country)),
                 born,
                 # Dutch mobile numbers: 06 followed by 1-5 or 8 and seven digits.
                 f"6{rng.choice('123458')}{rng.randrange(0, 10_000_000):07d}",
@@ -393,7 +401,11 @@ def generate_signals(
     rng = random.Random(seed * 7919 + 17)  # noqa: S311 - synthetic data, not security
     ties_rng = random.Random(seed * 7919 + 23)  # noqa: S311 - the same
     the_catalogue = catalogue()
-    truth = build_truth(rng, max(20, count // 3))
+    truth = build_truth(
+        rng,
+        max(20, count // 3),
+        names=random.Random(seed * 7919 + 29),  # noqa: S311 - the same
+    )
     groups = list(SharingGroup.objects.prefetch_related("members"))
     reporters = [
         (org, users)

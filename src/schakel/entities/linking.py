@@ -26,7 +26,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
-from schakel.bulk import copy_values, update_column
+from schakel.bulk import copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
     group_mentions,
@@ -48,7 +48,7 @@ from schakel.entities.models import (
     Schema,
     Suggestion,
 )
-from schakel.entities.review import priorities
+from schakel.entities.review import priorities_among
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +264,17 @@ def _store(
         for a, b, p, link in zip(left, right, probability, linked, strict=True)
     ]
     in_review = len(linked) - sum(linked)
+    groups, refused = group_mentions(
+        mention_ids,
+        scored + exact_key_pairs(schema),
+        run.threshold,
+        standing_judgements(),
+        born,
+        _corroborated(pairs, left, right) if born is not None else (),
+    )
+    changes = write_groups(schema, groups)
+    # The suggestions are written after the entities, with their place in the review queue
+    # worked out from the entities as now written (no second pass over the rows).
     copy_values(
         Suggestion,
         SUGGESTION_COLUMNS,
@@ -276,20 +287,10 @@ def _store(
             linked,
             _explanations(pairs),
             (not link for link in linked),
-            repeat(0.0),
+            _priorities(schema, left, right, probability, linked),
             repeat(run.started_at),
         ),
     )
-    groups, refused = group_mentions(
-        mention_ids,
-        scored + exact_key_pairs(schema),
-        run.threshold,
-        standing_judgements(),
-        born,
-        _corroborated(pairs, left, right) if born is not None else (),
-    )
-    changes = write_groups(schema, groups)
-    _prioritise(run)
     return {
         "records": len(mention_ids),
         "pairs_compared": int(result.counts.pairs_compared),
@@ -356,20 +357,26 @@ def _explanations(pairs: Any) -> list[str]:
     return list(("[" + text + "]").tolist())
 
 
-def _prioritise(run: LinkageRun) -> None:
-    """The review queue's order for this run's open pairs, with the entities as now written."""
-    open_pairs = list(
-        Suggestion.objects.filter(run=run, is_open=True).values_list(
-            "pk", "probability", "left__entity_id", "right__entity_id"
+def _priorities(
+    schema: str, left: list[int], right: list[int], probability: list[float], linked: list[bool]
+) -> list[float]:
+    """The review queue's order of the open pairs (0 for the linked ones), with the entities
+    as just written: one read of the schema's mentions instead of one per pair."""
+    mentions = list(
+        Mention.objects.filter(schema=schema).values_list(
+            "pk", "entity_id", "signal_id", "organisation_id"
         )
     )
-    values = priorities([(p, left, right) for _pk, p, left, right in open_pairs])
-    update_column(
-        Suggestion,
-        "priority",
-        [(v, row[0]) for row, v in zip(open_pairs, values, strict=True)],
-        kind="float",
+    entity_of = {pk: entity for pk, entity, _signal, _organisation in mentions}
+    open_at = [index for index, link in enumerate(linked) if not link]
+    ranks = priorities_among(
+        [(probability[i], entity_of.get(left[i]), entity_of.get(right[i])) for i in open_at],
+        ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
     )
+    values = [0.0] * len(linked)
+    for index, rank in zip(open_at, ranks, strict=True):
+        values[index] = rank
+    return values
 
 
 def _finish(

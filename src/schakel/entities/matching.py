@@ -82,6 +82,19 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         return outcome
     from schakel.entities import linkage
 
+    try:
+        linkage.kind_of_model(run.model)
+    except linkage.ModelMismatch:
+        # A new version compares differently from the model saved by the last batch run:
+        # nothing can be scored with it until the next run (the mentions are resolved and
+        # bundled by their exact keys meanwhile).
+        log.warning(
+            "intake matching waits for a batch run: the saved model predates the current "
+            "comparisons (run `schakel link`)",
+            extra={"run": run.pk},
+        )
+        return outcome
+
     intake_run = LinkageRun.objects.create(
         kind=LinkageRun.Kind.INTAKE,
         schema=Schema.PERSON,

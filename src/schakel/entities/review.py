@@ -9,7 +9,7 @@ once on the two entities involved, and every later run keeps to it (``clustering
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,11 +43,25 @@ def priorities(pairs: Sequence[tuple[float, int | None, int | None]]) -> list[fl
     one query for all: impact is what a merge of the two entities would join — their signals,
     and their partners counted twice (joining what two organisations know matters most)."""
     entities = {e for _p, left, right in pairs for e in (left, right) if e is not None}
+    return priorities_among(
+        pairs,
+        Mention.objects.filter(entity_id__in=entities).values_list(
+            "entity_id", "signal_id", "organisation_id"
+        ),
+    )
+
+
+def priorities_among(
+    pairs: Sequence[tuple[float, int | None, int | None]],
+    mentions: Iterable[tuple[int | None, int, int]],
+) -> list[float]:
+    """``priorities`` with the mentions (entity, signal, organisation) already read: every
+    mention of the pairs' entities, and any others (they are not counted)."""
     signals: dict[int | None, set[int]] = defaultdict(set)
     partners: dict[int | None, set[int]] = defaultdict(set)
-    for entity, signal, organisation in Mention.objects.filter(entity_id__in=entities).values_list(
-        "entity_id", "signal_id", "organisation_id"
-    ):
+    for entity, signal, organisation in mentions:
+        if entity is None:
+            continue
         signals[entity].add(signal)
         partners[entity].add(organisation)
     return [

@@ -48,6 +48,7 @@ from schakel.entities.linkage.scoring import (
     ComparisonWeight,
     ModelMismatch,
     ScoredCandidate,
+    kind_of_model,
     score,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "ModelMismatch",
     "PersonRecord",
     "ScoredCandidate",
+    "kind_of_model",
     "link",
     "normalise_code",
     "normalise_name_part",

@@ -101,6 +101,24 @@ class Crossed(Condition):
         )
 
 
+@dataclass(frozen=True)
+class Swapped(Condition):
+    """Both names swapped: one record's ``column`` is the other's ``other`` and the other way
+    round (a partner who writes the family name first). Stronger evidence than ``Crossed``,
+    where one name alone sits in the other field."""
+
+    column: str
+    other: str
+
+    def holds(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+        return _equal(left.get(self.column), right.get(self.other)) and _equal(
+            left.get(self.other), right.get(self.column)
+        )
+
+    def to_splink(self) -> ComparisonLevelCreator:
+        return cll.ColumnsReversedLevel(self.column, self.other, symmetrical=True)
+
+
 def _equal(a: str | None, b: str | None) -> bool:
     return a is not None and a == b
 

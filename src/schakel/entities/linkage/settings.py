@@ -24,6 +24,7 @@ from schakel.entities.linkage.comparisons import (
     Level,
     LevenshteinAtMost,
     Same,
+    Swapped,
 )
 from schakel.entities.linkage.records import Kind
 
@@ -128,16 +129,18 @@ def _code(column: str, description: str) -> Comparison:
 
 
 _NAMES_CROSSED = Crossed("given_name", "family_name")
+_NAMES_SWAPPED = Swapped("given_name", "family_name")
 
 PERSON = KindSettings(
     kind="person",
     comparisons=(
         Comparison(
             name="given_name",
-            description="Given name; given and family name crossed counts here.",
+            description="Given name; given and family name swapped or crossed counts here.",
             columns=("given_name",),
             levels=(
                 Level("exact", Same("given_name"), term_frequencies="given_name"),
+                Level("swapped with family name", _NAMES_SWAPPED),
                 Level("crossed with family name", _NAMES_CROSSED),
                 Level("very similar", JaroWinklerAtLeast("given_name", 0.92)),
                 Level("similar", JaroWinklerAtLeast("given_name", 0.8)),

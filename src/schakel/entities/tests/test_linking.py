@@ -106,10 +106,10 @@ def test_a_batch_run_links_the_same_people_and_records_how(
     assert {"comparison", "label", "weight"} == set(stored.explanation[0])
 
 
-def test_intake_matching_joins_a_new_report_to_the_known_person(
+def _known_person_reported_again(
     world: World, population: dict[int, int]
-) -> None:
-    linking.run_linkage("Person")
+) -> tuple[Mention, Signal]:
+    """A known mention with a date of birth, and a new signal naming the same person."""
     known = Mention.objects.filter(pk__in=population).exclude(original__date_of_birth=None).first()
     assert known is not None
     person = PersonInput(
@@ -120,11 +120,45 @@ def test_intake_matching_joins_a_new_report_to_the_known_person(
     )
     signal = _report(world, person, "police_analyst")
     resolve_signals([signal.pk])
+    return known, signal
+
+
+def test_intake_matching_joins_a_new_report_to_the_known_person(
+    world: World, population: dict[int, int]
+) -> None:
+    linking.run_linkage("Person")
+    known, signal = _known_person_reported_again(world, population)
     outcome = match_signals([signal.pk])
     new = Mention.objects.get(signal=signal)
     known.refresh_from_db()
     assert outcome.joined >= 1
     assert new.entity_id == known.entity_id
+
+
+def test_intake_matching_waits_for_a_batch_run_when_the_saved_model_is_from_other_comparisons(
+    world: World, population: dict[int, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    run = linking.run_linkage("Person")
+    # A model saved by a version that compared names differently (a level less).
+    model = dict(run.model)
+    model["comparisons"] = [
+        {**c, "comparison_levels": c["comparison_levels"][:-1]}
+        if c.get("output_column_name") == "given_name"
+        else c
+        for c in model["comparisons"]
+    ]
+    LinkageRun.objects.filter(pk=run.pk).update(model=model)
+    known, signal = _known_person_reported_again(world, population)
+    with caplog.at_level("WARNING", logger="schakel.entities.matching"):
+        outcome = match_signals([signal.pk])
+    assert (outcome.mentions, outcome.joined) == (0, 0)
+    assert "waits for a batch run" in caplog.text
+    assert not LinkageRun.objects.filter(kind=LinkageRun.Kind.INTAKE).exists()
+    # The next batch run trains a model of the current comparisons, and matching resumes.
+    linking.run_linkage("Person")
+    assert match_signals([signal.pk]).joined >= 1
+    known.refresh_from_db()
+    assert Mention.objects.get(signal=signal).entity_id == known.entity_id
 
 
 def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) -> None:
