@@ -11,9 +11,12 @@ asks the database again.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -77,6 +80,97 @@ def insert_values(
                 )
             )
         return _insert(open_cursor, plan, values, returning=returning_ids) or []
+
+
+def copy_lines(
+    model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]], *, connection: Any
+) -> list[bytes]:
+    """Each of ``rows`` (values for ``columns``, field names in that order) as one line of
+    ``COPY``'s text format, prepared by its fields as ``insert_values`` does and formatted by
+    psycopg as a ``COPY`` would send it — without sending anything, so that the work can be
+    done in another process (which must not use the connection) and the lines sent by
+    ``copy_in``, with columns put in front of each that only the sender knows (keys). Text
+    format escapes tabs and line breaks in values: every line ends in its only ``\\n``.
+    PostgreSQL only."""
+    if not rows:
+        return []
+    import psycopg
+    from psycopg.copy import FileWriter
+
+    key = (model, tuple(columns), connection.alias)
+    preparers = _COPY_PREPARERS.get(key)
+    if preparers is None:
+        meta = model._meta
+        fields = [meta.get_field(name) for name in columns]
+        if not all(isinstance(f, Field) and f in meta.local_concrete_fields for f in fields):
+            raise ValueError(f"not all of {list(columns)} are columns of {meta.label}")
+        preparers = _COPY_PREPARERS[key] = [_copy_preparer(f) for f in fields]  # type: ignore[arg-type]
+    raw = connection.connection
+    if raw is None:
+        raise RuntimeError("copy_lines formats with an open connection's adapters")
+    out = io.BytesIO()
+    # A cursor that has run nothing and a writer into memory: psycopg formats, nothing is
+    # sent (the connection may belong to the parent of this process).
+    with psycopg.Copy(raw.cursor(), binary=False, writer=FileWriter(out)) as copy:
+        for row in rows:
+            copy.write_row(
+                [prepare(value, connection) for prepare, value in zip(preparers, row, strict=True)]
+            )
+    lines = out.getvalue().split(b"\n")
+    lines.pop()  # after the last line's end
+    if len(lines) != len(rows):
+        raise RuntimeError("COPY lines and rows do not match")
+    return [line + b"\n" for line in lines]
+
+
+def copy_in(
+    model: type[Model], columns: Sequence[str], lines: Sequence[bytes], *, cursor: Any
+) -> None:
+    """``COPY`` ready lines (``copy_lines``, with what the caller put in front) into
+    ``model``'s table; ``columns`` name every column of the lines, in order, and every
+    column of the table (the auto-incremented key too, when the lines bring it)."""
+    if not lines:
+        return
+    raw_cursor = cursor.cursor.cursor if isinstance(cursor, Deferred) else cursor.cursor
+    plan = _insert_plan(model, cursor.db, tuple(columns))
+    if plan.copy is None:
+        raise RuntimeError("COPY is for PostgreSQL")
+    with raw_cursor.copy(plan.copy) as copy:
+        copy.write(b"".join(lines))
+
+
+_COPY_PREPARERS: dict[tuple[Any, ...], list[Callable[[Any, Any], Any]]] = {}
+
+
+def _copy_preparer(field: Field[Any, Any]) -> Callable[[Any, Any], Any]:
+    """``_value_preparer`` for a ``COPY`` on PostgreSQL, where a few more values need no
+    preparation by their field: what it would return is formatted the same (a list or dict
+    for JSON without an encoder of its own is dumped as psycopg's ``Jsonb`` would dump it; a
+    date, and a datetime with its time zone, stay as they are)."""
+    prepare = _value_preparer(field)
+    if isinstance(field, models.JSONField) and field.encoder is None:
+
+        def json_text(value: Any, connection: Any) -> Any:
+            if type(value) in (list, dict):
+                return json.dumps(value)
+            return prepare(value, connection)
+
+        return json_text
+    if isinstance(field, models.DateTimeField):
+
+        def aware(value: Any, connection: Any) -> Any:
+            if type(value) is datetime and value.tzinfo is not None:
+                return value
+            return prepare(value, connection)
+
+        return aware
+    if isinstance(field, models.DateField):
+
+        def a_date(value: Any, connection: Any) -> Any:
+            return value if type(value) is date or value is None else prepare(value, connection)
+
+        return a_date
+    return prepare
 
 
 def update_row(model: type[Model], pk: Any, *, cursor: Any = None, **values: Any) -> int:

@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.partners.models import User
-from schakel.rows import deferred, insert_rows, insert_values, reserve_ids, update_row
+from schakel.rows import (
+    copy_in,
+    copy_lines,
+    deferred,
+    insert_rows,
+    insert_values,
+    reserve_ids,
+    update_row,
+)
 from schakel.signals.events import signal_committed, signals_committed, signals_written
 from schakel.signals.intake import CleanPerson, CleanSignal, triage_facts
 from schakel.signals.models import (
@@ -39,6 +47,7 @@ from schakel.signals.models import (
 )
 from schakel.signals.retention import initial_retention
 from schakel.signals.rules import triage
+from schakel.signals.rules.triage import TriageFacts
 
 log = logging.getLogger(__name__)
 
@@ -71,30 +80,38 @@ def signal_for(
     reference: str,
     retention_until: date,
 ) -> Signal:
-    clean, data = item.clean, item.clean.data
     return Signal(
         reference=reference,
         owner_organisation=submitted_by.organisation,
         submitted_by=submitted_by,
-        reporter_withheld=data.reporter_withheld,
-        identity_withheld=data.identity_withheld,
         channel=channel,
         received_at=received_at,
         created_at=received_at,
-        observed_on=data.observed_on,
-        description=data.description.strip(),
-        municipality=clean.municipality,
-        forms_of_exploitation=sorted(set(data.forms_of_exploitation)),
-        tags=sorted(set(data.tags)),
-        tlp=data.tlp,
-        purpose=data.purpose,
-        legal_basis=data.legal_basis,
-        source_reliability=data.source_reliability,
-        information_reliability=data.information_reliability,
-        band=result.band,
         retention_until=retention_until,
-        source_key=item.source_key,
+        municipality=item.clean.municipality,
+        **own_signal_fields(item, result),
     )
+
+
+def own_signal_fields(item: ToWrite, result: triage.TriageResult) -> dict[str, Any]:
+    """The fields of a signal's row that differ from one signal of a write to the next,
+    but its key, reference and municipality."""
+    data = item.clean.data
+    return {
+        "reporter_withheld": data.reporter_withheld,
+        "identity_withheld": data.identity_withheld,
+        "observed_on": data.observed_on,
+        "description": data.description.strip(),
+        "forms_of_exploitation": sorted(set(data.forms_of_exploitation)),
+        "tags": sorted(set(data.tags)),
+        "tlp": data.tlp,
+        "purpose": data.purpose,
+        "legal_basis": data.legal_basis,
+        "source_reliability": data.source_reliability,
+        "information_reliability": data.information_reliability,
+        "band": result.band,
+        "source_key": item.source_key,
+    }
 
 
 # The rows below a signal are written as tuples of values, not model instances (nobody
@@ -378,6 +395,26 @@ def _write_batch(
                 update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
             _insert_rows_below(signals, batch, results, None, None, cursor)
 
+    _record_written(
+        signals,
+        submitted_by=submitted_by,
+        channel=channel,
+        request=request,
+        audit_details=audit_details,
+    )
+    return list(signals)
+
+
+def _record_written(
+    signals: Sequence[Signal],
+    *,
+    submitted_by: User,
+    channel: str,
+    request: Any,
+    audit_details: Mapping[str, Any],
+) -> None:
+    """A batch's audit entries (one per purpose), ``signals_written`` now and the
+    announcements after the commit."""
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
         by_purpose[signal.purpose].append(signal)
@@ -397,7 +434,6 @@ def _write_batch(
         )
     signals_written.send(sender=Signal, records=signals)
     transaction.on_commit(lambda: _announce(signals))
-    return list(signals)
 
 
 def _insert_rows_below(
@@ -496,6 +532,329 @@ def _insert_rows_below(
         persons_at, companies_at = persons_end, companies_end
     insert_values(RelationMention, RELATION_COLUMNS, relation_rows, cursor=cursor)
     insert_values(PaymentMention, PAYMENT_COLUMNS, payment_rows, cursor=cursor)
+
+
+# Writing prepared in another process (the bulk import on PostgreSQL): a worker turns each
+# checked signal into ``COPY`` lines by the builders above, without the columns only the
+# writing process knows (keys, reference, municipality, sharing), and ``write_prepared``
+# puts those in front and sends the lines, a few statements per batch.
+
+#: A signal's line: these columns from the writing process, then those every signal of the
+#: write shares (``_SIGNAL_SHARED``), then its own (``own_signal_fields``).
+_SIGNAL_FRONT = ("id", "reference", "municipality")
+_SIGNAL_OWN = (
+    "reporter_withheld",
+    "identity_withheld",
+    "observed_on",
+    "description",
+    "forms_of_exploitation",
+    "tags",
+    "tlp",
+    "purpose",
+    "legal_basis",
+    "source_reliability",
+    "information_reliability",
+    "band",
+    "source_key",
+)
+_SIGNAL_SHARED = tuple(
+    f.name
+    for f in Signal._meta.local_concrete_fields
+    if f.name not in _SIGNAL_FRONT and f.name not in _SIGNAL_OWN
+)
+_SIGNAL_COLUMNS = (*_SIGNAL_FRONT, *_SIGNAL_SHARED, *_SIGNAL_OWN)
+_IDENTIFIER_REST = ("kind", "subkind", "value", "normalised", "company")
+
+
+@dataclass(frozen=True)
+class PreparedSignal:
+    """A checked signal as ``COPY`` lines, each without its leading keys."""
+
+    signal: bytes
+    purpose: str
+    band: str
+    indicators: list[bytes]
+    triage: bytes
+    persons: list[bytes]
+    companies: list[bytes]
+    addresses: list[bytes]
+    identifiers: list[tuple[int | None, bytes]]  # the index of its person, or None
+
+
+@dataclass(frozen=True)
+class WritingContext:
+    """What every signal of one write shares."""
+
+    submitted_by: User
+    channel: str
+    received_at: datetime
+    retention_until: date
+    #: Each triage, and its record's line, by what the triage looked at: a file has a few
+    #: hundred distinct combinations, and the model is the same for the whole write.
+    triaged: dict[TriageFacts, tuple[triage.TriageResult, bytes]] = field(
+        default_factory=dict, compare=False
+    )
+
+    def shared_signal_values(self) -> list[Any]:
+        """The values of ``_SIGNAL_SHARED``: this write's, and each other's field default."""
+        known = {
+            "owner_organisation": self.submitted_by.organisation_id,
+            "submitted_by": self.submitted_by.pk,
+            "channel": self.channel,
+            "received_at": self.received_at,
+            "created_at": self.received_at,
+            "retention_until": self.retention_until,
+        }
+        meta = Signal._meta
+        return [
+            known[name] if name in known else meta.get_field(name).get_default()  # type: ignore[union-attr]
+            for name in _SIGNAL_SHARED
+        ]
+
+
+@dataclass(frozen=True)
+class _Unwritten:
+    """What the row builders above read of a signal not written yet."""
+
+    pk: None
+    created_at: datetime
+
+
+def prepare_signals(
+    cleans: Sequence[CleanSignal | None],
+    source_keys: Sequence[str],
+    context: WritingContext,
+    *,
+    connection: Any,
+) -> list[PreparedSignal | None]:
+    """``PreparedSignal``s of checked signals (None stays None), for ``write_prepared``; no
+    statement is sent. The signal's municipality, sharing groups and recipients are the
+    writer's to add; relations and payments are not written this way."""
+    items = [(c, k) for c, k in zip(cleans, source_keys, strict=True) if c is not None]
+    if any(clean.data.relations or clean.payments for clean, _key in items):
+        raise ValueError("signals with relations or payments are written by write_signals")
+    unwritten = _Unwritten(pk=None, created_at=context.received_at)
+    signal: Any = unwritten  # the builders read its key (None here) and creation time
+    (shared,) = copy_lines(
+        Signal, _SIGNAL_SHARED, [context.shared_signal_values()], connection=connection
+    )
+    shared = shared[:-1] + b"\t"
+    # One list per table for the whole batch (one formatting call each), then cut per signal.
+    signal_rows, bands, purposes = [], [], []
+    indicator_rows: list[tuple[str]] = []
+    person_rows, company_rows, address_rows = [], [], []
+    identifier_rows: list[tuple[Any, ...]] = []
+    counts: list[tuple[int, int, int, int, int]] = []
+    person_of: list[int | None] = []
+    triage_lines: list[bytes] = []
+    for clean, key in items:
+        facts = triage_facts(clean)
+        known = context.triaged.get(facts)
+        if known is None:
+            result = triage.evaluate(facts)
+            (line,) = copy_lines(
+                TriageRecord,
+                TRIAGE_COLUMNS[1:],
+                [triage_record_for(signal, result)[1:]],
+                connection=connection,
+            )
+            known = context.triaged[facts] = (result, line)
+        result = known[0]
+        triage_lines.append(known[1])
+        own = own_signal_fields(ToWrite(clean, key), result)
+        signal_rows.append([own[name] for name in _SIGNAL_OWN])
+        bands.append(result.band)
+        purposes.append(own["purpose"])
+        indicators = sorted(set(clean.data.indicator_ids))
+        indicator_rows += [(i,) for i in indicators]
+        identifiers_before = len(identifier_rows)
+        for index, person in enumerate(clean.persons):
+            person_rows.append(person_mention_for(signal, person)[1:])
+            for kind, subkind, value, normalised in person.identifiers:
+                identifier_rows.append((kind, subkind, value, normalised, None))
+                person_of.append(index)
+        companies, addresses, identifiers = mentions_for(signal, clean)
+        company_rows += [row[1:] for row in companies]
+        address_rows += [row[1:] for row in addresses]
+        for row in identifiers:
+            identifier_rows.append((*row[1:5], None))
+            person_of.append(None)
+        counts.append(
+            (
+                len(indicators),
+                len(clean.persons),
+                len(companies),
+                len(addresses),
+                len(identifier_rows) - identifiers_before,
+            )
+        )
+    signal_lines = iter(copy_lines(Signal, _SIGNAL_OWN, signal_rows, connection=connection))
+    indicator_lines = iter(
+        copy_lines(SignalIndicator, ("indicator_id",), indicator_rows, connection=connection)
+    )
+    person_lines = iter(
+        copy_lines(PersonMention, PERSON_COLUMNS[1:], person_rows, connection=connection)
+    )
+    company_lines = iter(
+        copy_lines(CompanyMention, COMPANY_COLUMNS[1:], company_rows, connection=connection)
+    )
+    address_lines = iter(
+        copy_lines(AddressMention, ADDRESS_COLUMNS[1:], address_rows, connection=connection)
+    )
+    identifier_lines = iter(
+        zip(
+            person_of,
+            copy_lines(IdentifierMention, _IDENTIFIER_REST, identifier_rows, connection=connection),
+            strict=True,
+        )
+    )
+    prepared = iter(
+        PreparedSignal(
+            signal=shared + next(signal_lines),
+            purpose=purpose,
+            band=band,
+            indicators=[next(indicator_lines) for _ in range(indicators)],
+            triage=triage_line,
+            persons=[next(person_lines) for _ in range(persons)],
+            companies=[next(company_lines) for _ in range(companies)],
+            addresses=[next(address_lines) for _ in range(addresses)],
+            identifiers=[next(identifier_lines) for _ in range(identifiers)],
+        )
+        for purpose, band, triage_line, (
+            indicators,
+            persons,
+            companies,
+            addresses,
+            identifiers,
+        ) in zip(purposes, bands, triage_lines, counts, strict=True)
+    )
+    return [None if clean is None else next(prepared) for clean in cleans]
+
+
+#: Where a prepared signal goes; its sharing groups and recipients come from the writer.
+ToSend = tuple[PreparedSignal, str, int | None, Sequence[int], Sequence[int]]
+
+
+def write_prepared(
+    batch: Sequence[ToSend],
+    context: WritingContext,
+    *,
+    request: Any = None,
+    audit_details: Mapping[str, Any] | None = None,
+) -> list[Signal]:
+    """Write prepared signals — each with its source key, municipality id, sharing group
+    ids and recipient ids — in the caller's transaction: the same records as
+    ``write_signals``, by ``COPY``. Returns the signals with their keys, references, bands
+    and purposes (the rest is read when asked for)."""
+    if not batch:
+        return []
+    connection = connections[router.db_for_write(Signal)]
+    received_at = context.received_at
+    with connection.cursor() as cursor:
+        reserved = reserve_ids(
+            {Signal: len(batch), PersonMention: sum(len(p.persons) for p, *_ in batch)},
+            cursor=cursor,
+        )
+        if reserved is None:
+            raise RuntimeError("write_prepared needs keys handed out before the rows")
+        signal_ids, person_ids = reserved[Signal], iter(reserved[PersonMention])
+        lines: dict[str, list[bytes]] = defaultdict(list)
+        signals: list[Signal] = []
+        for (prepared, key, municipality, groups, recipients), pk in zip(
+            batch, signal_ids, strict=True
+        ):
+            reference = signal_reference(received_at, pk)
+            front = b"%d\t" % pk
+            lines["signal"].append(
+                b"%d\t%s\t%s\t"
+                % (pk, reference.encode(), b"\\N" if municipality is None else b"%d" % municipality)
+                + prepared.signal
+            )
+            lines["groups"] += [b"%d\t%d\n" % (pk, group) for group in groups]
+            lines["recipients"] += [b"%d\t%d\n" % (pk, other) for other in recipients]
+            lines["indicators"] += [front + line for line in prepared.indicators]
+            lines["triage"].append(front + prepared.triage)
+            persons = [next(person_ids) for _ in prepared.persons]
+            lines["persons"] += [
+                b"%d\t%d\t" % (person, pk) + line
+                for person, line in zip(persons, prepared.persons, strict=True)
+            ]
+            lines["companies"] += [front + line for line in prepared.companies]
+            lines["addresses"] += [front + line for line in prepared.addresses]
+            lines["identifiers"] += [
+                front + (b"\\N\t" if index is None else b"%d\t" % persons[index]) + line
+                for index, line in prepared.identifiers
+            ]
+            signals.append(
+                Signal.from_db(
+                    connection.alias,
+                    _WRITTEN_FIELDS,
+                    [
+                        pk,
+                        reference,
+                        context.submitted_by.organisation_id,
+                        context.submitted_by.pk,
+                        context.channel,
+                        received_at,
+                        prepared.purpose,
+                        prepared.band,
+                        received_at,
+                        key,
+                    ],
+                )
+            )
+        copy_in(Signal, _SIGNAL_COLUMNS, lines["signal"], cursor=cursor)
+        copy_in(
+            Signal.sharing_groups.through,
+            ("signal", "sharinggroup"),
+            lines["groups"],
+            cursor=cursor,
+        )
+        copy_in(
+            Signal.recipients.through,
+            ("signal", "organisation"),
+            lines["recipients"],
+            cursor=cursor,
+        )
+        copy_in(SignalIndicator, ("signal", "indicator_id"), lines["indicators"], cursor=cursor)
+        copy_in(TriageRecord, TRIAGE_COLUMNS, lines["triage"], cursor=cursor)
+        copy_in(PersonMention, ("id", *PERSON_COLUMNS), lines["persons"], cursor=cursor)
+        copy_in(CompanyMention, COMPANY_COLUMNS, lines["companies"], cursor=cursor)
+        copy_in(AddressMention, ADDRESS_COLUMNS, lines["addresses"], cursor=cursor)
+        copy_in(
+            IdentifierMention,
+            ("signal", "person", *_IDENTIFIER_REST),
+            lines["identifiers"],
+            cursor=cursor,
+        )
+    _record_written(
+        signals,
+        submitted_by=context.submitted_by,
+        channel=context.channel,
+        request=request,
+        audit_details=audit_details or {},
+    )
+    return signals
+
+
+#: The fields a written signal carries (in ``Signal``'s order, as ``from_db`` wants them).
+_WRITTEN_FIELDS = [
+    f.attname
+    for f in Signal._meta.concrete_fields
+    if f.name
+    in {
+        "id",
+        "reference",
+        "owner_organisation",
+        "submitted_by",
+        "channel",
+        "received_at",
+        "purpose",
+        "band",
+        "created_at",
+        "source_key",
+    }
+]
 
 
 def _announce(signals: Sequence[Signal]) -> None:

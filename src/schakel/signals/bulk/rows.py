@@ -18,7 +18,7 @@ from datetime import date
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from schakel.signals.bulk.columns import COLUMNS, LIST_SEPARATOR, Kind, Place
+from schakel.signals.bulk.columns import BY_NAME, COLUMNS, LIST_SEPARATOR, Kind, Place
 from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
 from schakel.signals.models import Tlp
 
@@ -76,6 +76,8 @@ def parse_date(text: str) -> date | None:
 
 
 def split_list(text: str) -> list[str]:
+    if not text:
+        return []
     return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
 
 
@@ -89,9 +91,12 @@ def content_key(cells: Mapping[str, str]) -> str:
     with spacing collapsed and case folded, lists sorted and dates written one way. The order
     of the columns and columns left empty do not change it."""
     parts = []
-    for column in COLUMNS:
-        raw = cells.get(column.name, "")
-        if not raw or column.name == "external_id":
+    # The template's columns in its order, those of the row only.
+    for _position, column in sorted(
+        (_POSITIONS[name], BY_NAME[name]) for name, raw in cells.items() if raw and name in BY_NAME
+    ):
+        raw = cells[column.name]
+        if column.name == "external_id":
             continue
         if column.kind is Kind.LIST:
             value = ";".join(sorted({" ".join(v.split()).casefold() for v in split_list(raw)}))
@@ -104,6 +109,14 @@ def content_key(cells: Mapping[str, str]) -> str:
             parts.append(f"{column.name}={value}")
     digest = hashlib.sha256("\x1e".join(parts).encode("utf-8")).hexdigest()
     return CONTENT_KEY_PREFIX + digest
+
+
+def cells_of(columns: Sequence[str], values: Sequence[str]) -> dict[str, str]:
+    """A row's non-empty cells by column name, trimmed."""
+    return {name: value.strip() for name, value in zip(columns, values, strict=True) if value}
+
+
+_POSITIONS = {column.name: position for position, column in enumerate(COLUMNS)}
 
 
 class RowParser:
@@ -122,9 +135,7 @@ class RowParser:
         self.lengths = {c.name: c.max_length for c in COLUMNS if c.max_length}
 
     def parse(self, number: int, values: Sequence[str]) -> ParsedRow:
-        cells = {
-            name: value.strip() for name, value in zip(self.columns, values, strict=True) if value
-        }
+        cells = cells_of(self.columns, values)
         problems: list[tuple[Place, str | Promise]] = []
         for name, value in cells.items():
             limit = self.lengths.get(name)
@@ -148,7 +159,9 @@ class RowParser:
 
         persons: list[PersonInput] = []
         prefixes: list[str] = []
-        if any(name.startswith("victim_") for name in cells):
+        # What comes before each column name's first "_", with it: "victim_", "address_", ...
+        groups = {name[: name.find("_") + 1] for name in cells}
+        if "victim_" in groups:
             persons.append(
                 PersonInput(
                     role="possible_victim",
@@ -172,7 +185,7 @@ class RowParser:
                 )
             )
             prefixes.append("victim")
-        if any(name.startswith("suspect_") for name in cells):
+        if "suspect_" in groups:
             persons.append(
                 PersonInput(
                     role="suspect",
@@ -228,7 +241,7 @@ class RowParser:
                     is_place_of_observation=True,
                 )
             ]
-            if any(name.startswith("address_") for name in cells)
+            if "address_" in groups
             else [],
             phones=split_list(get("phones", "")),
             emails=split_list(get("emails", "")),

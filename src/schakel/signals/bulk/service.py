@@ -10,23 +10,50 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schakel.errors import InvalidInput, NotAllowed
-from schakel.partners.models import User
+from schakel.partners.models import Organisation, User
 from schakel.signals.bulk.access import may_import
-from schakel.signals.bulk.reading import read_table
-from schakel.signals.bulk.rows import ImportDefaults
-from schakel.signals.bulk.validation import RowProblem, SkippedRow, check_rows, existing_keys
-from schakel.signals.models import Channel
-from schakel.signals.writer import ToWrite, write_signals
+from schakel.signals.bulk.beside import Beside, fewer_collections, freeze_now, worker_count
+from schakel.signals.bulk.reading import Table, read_table
+from schakel.signals.bulk.rows import ImportDefaults, RowParser, cells_of, content_key
+from schakel.signals.bulk.validation import (
+    FileOrder,
+    RowChecker,
+    RowProblem,
+    RowVerdict,
+    SkippedRow,
+    check_rows,
+    existing_keys,
+    groups_by_name,
+)
+from schakel.signals.models import Channel, Signal
+from schakel.signals.retention import initial_retention
+from schakel.signals.writer import (
+    PreparedSignal,
+    ToSend,
+    ToWrite,
+    WritingContext,
+    prepare_signals,
+    write_prepared,
+    write_signals,
+)
 
 #: ``progress(phase, done, total)``; phase is "reading", "validating" or "writing".
 Progress = Callable[[str, int, int], None]
 
 #: How many problems and created references an outcome keeps for its pages and exports.
 KEEP_AT_MOST = 10_000
+
+#: From how many rows a file is checked in worker processes beside the writing: below,
+#: starting them costs more than it saves.
+BESIDE_FROM_ROWS = 2_000
+
+#: Rows per batch when checking beside writing: one worker's task, and one write.
+BATCH_ROWS = 500
 
 
 @dataclass
@@ -129,11 +156,40 @@ def import_signals(
     if owner is None or not may_import(submitted_by):
         raise NotAllowed(_("You may not import signals for an organisation."))
     outcome = ImportOutcome(file_name=file_name, dry_run=dry_run)
-    report = progress or (lambda phase, done, total: None)
 
+    run = _Run(
+        owner=owner,
+        submitted_by=submitted_by,
+        defaults=defaults,
+        dry_run=dry_run,
+        report=progress or (lambda phase, done, total: None),
+        request=request,
+        audit_details=audit_details or {},
+        today=today,
+    )
+    with fewer_collections():
+        return _read_and_import(data, outcome, run)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one import was asked to do."""
+
+    owner: Organisation
+    submitted_by: User
+    defaults: ImportDefaults
+    dry_run: bool
+    report: Progress
+    request: Any
+    audit_details: Mapping[str, Any]
+    today: date | None
+
+
+def _read_and_import(data: bytes, outcome: ImportOutcome, run: _Run) -> ImportOutcome:
+    report = run.report
     report("reading", 0, 0)
     try:
-        table = read_table(data, file_name)
+        table = read_table(data, outcome.file_name)
     except InvalidInput as exc:
         outcome.file_problems.append(str(exc.message))
         return outcome
@@ -142,27 +198,42 @@ def import_signals(
     if not table.rows:
         outcome.file_problems.append(_("The file has column names but no rows."))
         return outcome
+    freeze_now()
+    how = _import_beside_checking if checks_beside(len(table)) else _import_after_checking
+    return how(table, outcome, run)
 
-    report("validating", 0, len(table))
+
+def checks_beside(rows: int) -> bool:
+    """Whether a file is checked in worker processes beside the writing (``BESIDE_FROM_ROWS``
+    rows or more, on PostgreSQL, whose ``COPY`` the workers prepare for)."""
+    return (
+        rows >= BESIDE_FROM_ROWS and connections[router.db_for_write(Signal)].vendor == "postgresql"
+    )
+
+
+def _import_after_checking(table: Table, outcome: ImportOutcome, run: _Run) -> ImportOutcome:
+    """Every row checked first, then the valid ones written in one transaction."""
+    run.report("validating", 0, len(table))
     checked = check_rows(
         table,
-        owner=owner,
-        defaults=defaults,
-        today=today,
-        progress=lambda done, total: report("validating", done, total),
+        owner=run.owner,
+        defaults=run.defaults,
+        today=run.today,
+        progress=lambda done, total: run.report("validating", done, total),
     )
     outcome.problems = sorted(checked.problems, key=lambda p: p.row)
     outcome.problem_count = len(checked.problems)
     outcome.skipped = checked.skipped
     outcome.to_create = len(checked.valid)
-    if not checked.ok or dry_run or not checked.valid:
+    freeze_now()
+    if not checked.ok or run.dry_run or not checked.valid:
         return outcome
 
-    report("writing", 0, len(checked.valid))
+    run.report("writing", 0, len(checked.valid))
     with transaction.atomic():
         # Checked again inside the transaction: another import of the same rows may have
         # finished since (two at once collide on the unique key and roll back instead).
-        now_known = existing_keys(owner, (row.source_key for row, _clean in checked.valid))
+        now_known = existing_keys(run.owner, (row.source_key for row, _clean in checked.valid))
         rows = [(row, clean) for row, clean in checked.valid if row.source_key not in now_known]
         outcome.skipped += [
             SkippedRow(row.number, reference=now_known[row.source_key])
@@ -171,14 +242,108 @@ def import_signals(
         ]
         signals = write_signals(
             [ToWrite(clean, row.source_key) for row, clean in rows],
-            submitted_by=submitted_by,
+            submitted_by=run.submitted_by,
             channel=Channel.BULK,
-            request=request,
-            audit_details=audit_details,
-            progress=lambda done, total: report("writing", done, total),
+            request=run.request,
+            audit_details=run.audit_details,
+            progress=lambda done, total: run.report("writing", done, total),
         )
     outcome.created = [
         (row.number, signal.reference) for (row, _clean), signal in zip(rows, signals, strict=True)
     ]
     outcome.skipped.sort(key=lambda s: s.row)
+    return outcome
+
+
+def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> ImportOutcome:
+    """Worker processes check batch *n + 1* (and prepare its rows for ``COPY``) while this
+    process writes batch *n*, all in one transaction: once a row has a problem, nothing more
+    is written, the rest is still checked (every problem is reported), and the transaction
+    is rolled back — as it is for a dry run."""
+    parser = RowParser(table.columns, run.defaults, groups_by_name())
+    checker = RowChecker(run.owner, today=run.today)
+    connection = connections[router.db_for_write(Signal)]
+    context = WritingContext(
+        submitted_by=run.submitted_by,
+        channel=Channel.BULK,
+        received_at=timezone.now(),
+        retention_until=initial_retention(timezone.localdate()),
+    )
+    rows = table.rows
+
+    def check_batch(start: int, stop: int) -> tuple[list[RowVerdict], list[PreparedSignal | None]]:
+        # In a worker: nothing here may use the database.
+        verdicts = [
+            checker.check_alone(parser.parse(number, cells)) for number, cells in rows[start:stop]
+        ]
+        prepared: list[PreparedSignal | None] = (
+            [None for _ in verdicts]
+            if run.dry_run
+            else prepare_signals(
+                [v.clean for v in verdicts],
+                [v.source_key for v in verdicts],
+                context,
+                connection=connection,
+            )
+        )
+        for verdict in verdicts:
+            verdict.clean = None  # this process needs the prepared lines only
+        return verdicts, prepared
+
+    by_number = dict(rows)
+    order = FileOrder(lambda number: content_key(cells_of(table.columns, by_number[number])))
+    spans = [
+        (start, min(start + BATCH_ROWS, len(rows))) for start in range(0, len(rows), BATCH_ROWS)
+    ]
+    done = 0
+    run.report("validating", 0, len(rows))
+    with transaction.atomic():
+        for verdicts, prepared in Beside(check_batch, spans, workers=worker_count()):
+            before = existing_keys(run.owner, (v.source_key for v in verdicts))
+            batch: list[ToSend] = []
+            numbers: list[int] = []
+            for verdict, ready in zip(verdicts, prepared, strict=True):
+                if not order.admit(
+                    verdict.number,
+                    verdict.source_key,
+                    before,
+                    problems=outcome.problems,
+                    skipped=outcome.skipped,
+                ):
+                    continue
+                _clean, problems = checker.judge(verdict)
+                if problems:
+                    outcome.problems += problems
+                    continue
+                outcome.to_create += 1
+                if ready is not None:
+                    found = checker.context_of(verdict)
+                    batch.append(
+                        (
+                            ready,
+                            verdict.source_key,
+                            found.municipality.pk if found.municipality else None,
+                            [group.pk for group in found.groups],
+                            [other.pk for other in found.recipients],
+                        )
+                    )
+                    numbers.append(verdict.number)
+            writing = not outcome.problems and not run.dry_run
+            if writing:
+                signals = write_prepared(
+                    batch, context, request=run.request, audit_details=run.audit_details
+                )
+                outcome.created += [
+                    (number, signal.reference)
+                    for number, signal in zip(numbers, signals, strict=True)
+                ]
+            done += len(verdicts)
+            run.report("writing" if writing else "validating", done, len(rows))
+            freeze_now()
+        if outcome.problems or run.dry_run:
+            transaction.set_rollback(True)
+    outcome.problems.sort(key=lambda p: p.row)
+    outcome.problem_count = len(outcome.problems)
+    if outcome.problems:
+        outcome.created = []
     return outcome

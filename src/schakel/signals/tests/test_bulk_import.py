@@ -22,7 +22,7 @@ from django.utils import translation
 
 from schakel.audit.models import AuditEntry
 from schakel.errors import NotAllowed
-from schakel.signals.bulk import reading
+from schakel.signals.bulk import reading, service
 from schakel.signals.bulk.rows import ImportDefaults, content_key
 from schakel.signals.bulk.service import ImportOutcome, import_signals
 from schakel.signals.intake import (
@@ -48,6 +48,21 @@ def _in_english(settings: Any) -> Iterator[None]:
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(
+    autouse=True,
+    params=["after checking", "beside checking"],
+)
+def _how(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test twice on PostgreSQL: with every row checked before writing (small files),
+    and with worker processes checking beside the writing (large files; here every file).
+    SQLite writes after checking only."""
+    if request.param == "beside checking":
+        if connection.vendor != "postgresql":
+            pytest.skip("checking beside writing is for PostgreSQL")
+        monkeypatch.setattr(service, "BESIDE_FROM_ROWS", 1)
+    return str(request.param)
 
 
 @pytest.fixture(autouse=True)
