@@ -24,6 +24,7 @@ import resource
 import sys
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from _django import setup
 
@@ -163,6 +164,21 @@ def make_csv(rows: int, municipalities: list[str], seed: int = 7) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def _server_cpu(connection: object) -> float | None:
+    """CPU seconds of this connection's PostgreSQL server process, when it runs on this
+    machine and may be read (None elsewhere)."""
+    if getattr(connection, "vendor", "") != "postgresql":
+        return None
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _children_cpu() -> float:
     """CPU seconds of the ended child processes (the import's checking workers)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -204,6 +220,7 @@ def main() -> int:
             phases: dict[str, float] = {}
             cpu_started = time.process_time()
             workers_started = _children_cpu()
+            server_started = _server_cpu(connection)
             started = time.perf_counter()
 
             def progress(
@@ -221,6 +238,12 @@ def main() -> int:
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu_started
             workers = _children_cpu() - workers_started
+            server_now = _server_cpu(connection)
+            server = (
+                f"; the database server's: {server_now - server_started:.1f} s"
+                if server_now is not None and server_started is not None
+                else ""
+            )
             assert outcome.ok, outcome.file_problems or outcome.problems[:5]
             marks = [*phases.items(), ("end", started + elapsed)]
             split = ", ".join(
@@ -229,8 +252,8 @@ def main() -> int:
             print(
                 f"{label}: {outcome.rows:,} rows in {elapsed:.1f} s = "
                 f"{outcome.rows / elapsed:,.0f} rows/s (this process's CPU: {cpu:.1f} s = "
-                f"{outcome.rows / cpu:,.0f} rows/s; its checking processes' CPU: {workers:.1f} s; "
-                f"together {outcome.rows / (cpu + workers):,.0f} rows/s); "
+                f"{outcome.rows / cpu:,.0f} rows/s; its checking processes' CPU: {workers:.1f} s"
+                f"{server}); "
                 f"created {len(outcome.created):,}, "
                 f"skipped {len(outcome.skipped):,} ({split})"
             )

@@ -297,6 +297,9 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
     ]
     done = 0
     run.report("validating", 0, len(rows))
+    # The first row checked here, before the workers are forked: whatever is loaded on first
+    # use (the rules, vocabularies, triage model) is then loaded once, not in every worker.
+    check_batch(0, 1)
     with transaction.atomic():
         for verdicts, prepared in Beside(check_batch, spans, workers=worker_count()):
             before = existing_keys(run.owner, (v.source_key for v in verdicts))
