@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from django.db import connections, router
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -245,17 +246,38 @@ def groups_by_name() -> dict[str, int]:
 
 def existing_keys(owner: Organisation, keys: Iterable[str]) -> dict[str, str]:
     """The source keys among ``keys`` that ``owner`` already holds, with their references."""
-    found: dict[str, str] = {}
     pending = sorted(set(keys))
-    # Chunks of 100 keys: PostgreSQL looks them up in the unique index of (owner, key) only
-    # when it can tell that no key is empty (the index leaves those out), which it works out
-    # for lists of up to 100 values; a longer list reads every signal of the owner — during a
-    # large import, every signal written so far, once per batch.
-    for start in range(0, len(pending), 100):
+    found: dict[str, str] = {}
+    connection = connections[router.db_for_read(Signal)]
+    if connection.vendor == "postgresql":
+        # Each key looked up by itself in the unique index of (owner, key): asked for a list
+        # of keys at once, the planner may read every signal of the owner instead (it does
+        # without statistics, e.g. for a partner's first import), and during a large import
+        # every signal written so far, once per batch.
+        meta = Signal._meta
+        quote = connection.ops.quote_name
+        table = quote(meta.db_table)
+        owner_column = quote(meta.get_field("owner_organisation").column)
+        key, reference = quote("source_key"), quote("reference")
+        sql = (
+            f"SELECT k.key, (SELECT s.{reference} FROM {table} s "  # noqa: S608 - names quoted
+            f"WHERE s.{owner_column} = %s AND s.{key} = k.key AND s.{key} <> '') "
+            "FROM unnest(%s::text[]) AS k(key)"
+        )
+        with connection.cursor() as cursor:
+            for start in range(0, len(pending), 10_000):
+                cursor.execute(sql, [owner.pk, pending[start : start + 10_000]])
+                found.update((k, r) for k, r in cursor.fetchall() if r is not None)
+        return found
+    # Chunks keep each query under every database's limit on parameters; the empty key is
+    # left out as the unique index leaves it out, so that the index may serve.
+    for start in range(0, len(pending), 900):
         found.update(
             Signal.objects.filter(
-                owner_organisation=owner, source_key__in=pending[start : start + 100]
-            ).values_list("source_key", "reference")
+                owner_organisation=owner, source_key__in=pending[start : start + 900]
+            )
+            .exclude(source_key="")
+            .values_list("source_key", "reference")
         )
     return found
 
