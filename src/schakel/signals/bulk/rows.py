@@ -116,6 +116,11 @@ def cells_of(columns: Sequence[str], values: Sequence[str]) -> dict[str, str]:
     return {name: value.strip() for name, value in zip(columns, values, strict=True) if value}
 
 
+def source_key_of(cells: Mapping[str, str]) -> str:
+    """The key a row is known by: its ``external_id``, else its content key."""
+    return cells.get("external_id", "") or content_key(cells)
+
+
 _POSITIONS = {column.name: position for position, column in enumerate(COLUMNS)}
 
 
@@ -249,5 +254,5 @@ class RowParser:
             plates=split_list(get("plates", "")),
             websites=split_list(get("websites", "")),
         )
-        key = get("external_id", "") or content_key(cells)
+        key = source_key_of(cells)
         return ParsedRow(number, data, key, prefixes, problems, cells)

@@ -19,7 +19,13 @@ from schakel.partners.models import Organisation, User
 from schakel.signals.bulk.access import may_import
 from schakel.signals.bulk.beside import Beside, fewer_collections, freeze_now, worker_count
 from schakel.signals.bulk.reading import Table, read_table
-from schakel.signals.bulk.rows import ImportDefaults, RowParser, cells_of, content_key
+from schakel.signals.bulk.rows import (
+    ImportDefaults,
+    RowParser,
+    cells_of,
+    content_key,
+    source_key_of,
+)
 from schakel.signals.bulk.validation import (
     FileOrder,
     RowChecker,
@@ -270,25 +276,36 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
         retention_until=initial_retention(timezone.localdate()),
     )
     rows = table.rows
+    # Every row's key, and those imported before, first: rows imported before are neither
+    # checked nor prepared (a file imported again costs little more than reading it).
+    keys = [source_key_of(cells_of(table.columns, cells)) for _number, cells in rows]
+    before: dict[str, str] = {}  # looked up in the transaction, before the workers start
 
-    def check_batch(start: int, stop: int) -> tuple[list[RowVerdict], list[PreparedSignal | None]]:
+    def check_batch(
+        start: int, stop: int
+    ) -> tuple[list[RowVerdict | None], list[PreparedSignal | None]]:
         # In a worker: nothing here may use the database.
         verdicts = [
-            checker.check_alone(parser.parse(number, cells)) for number, cells in rows[start:stop]
+            None if key in before else checker.check_alone(parser.parse(number, cells))
+            for (number, cells), key in zip(rows[start:stop], keys[start:stop], strict=True)
         ]
+        return verdicts, prepare(verdicts)
+
+    def prepare(verdicts: list[RowVerdict | None]) -> list[PreparedSignal | None]:
         prepared: list[PreparedSignal | None] = (
             [None for _ in verdicts]
             if run.dry_run
             else prepare_signals(
-                [v.clean for v in verdicts],
-                [v.source_key for v in verdicts],
+                [v.clean if v else None for v in verdicts],
+                [v.source_key if v else "" for v in verdicts],
                 context,
                 connection=connection,
             )
         )
         for verdict in verdicts:
-            verdict.clean = None  # this process needs the prepared lines only
-        return verdicts, prepared
+            if verdict is not None:
+                verdict.clean = None  # the writing process needs the prepared lines only
+        return prepared
 
     by_number = dict(rows)
     order = FileOrder(lambda number: content_key(cells_of(table.columns, by_number[number])))
@@ -299,21 +316,24 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
     run.report("validating", 0, len(rows))
     # The first row checked here, before the workers are forked: whatever is loaded on first
     # use (the rules, vocabularies, triage model) is then loaded once, not in every worker.
-    check_batch(0, 1)
+    prepare([checker.check_alone(parser.parse(*rows[0]))])
     with transaction.atomic():
-        for verdicts, prepared in Beside(check_batch, spans, workers=worker_count()):
-            before = existing_keys(run.owner, (v.source_key for v in verdicts))
+        before.update(existing_keys(run.owner, keys))
+        spans_and_results = zip(
+            spans, Beside(check_batch, spans, workers=worker_count()), strict=True
+        )
+        for (start, stop), (verdicts, prepared) in spans_and_results:
             batch: list[ToSend] = []
             numbers: list[int] = []
-            for verdict, ready in zip(verdicts, prepared, strict=True):
+            for (number, _cells), key, verdict, ready in zip(
+                rows[start:stop], keys[start:stop], verdicts, prepared, strict=True
+            ):
                 if not order.admit(
-                    verdict.number,
-                    verdict.source_key,
-                    before,
-                    problems=outcome.problems,
-                    skipped=outcome.skipped,
+                    number, key, before, problems=outcome.problems, skipped=outcome.skipped
                 ):
                     continue
+                if verdict is None:
+                    raise RuntimeError("a row to write came back unchecked")
                 _clean, problems = checker.judge(verdict)
                 if problems:
                     outcome.problems += problems
@@ -324,13 +344,13 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
                     batch.append(
                         (
                             ready,
-                            verdict.source_key,
+                            key,
                             found.municipality.pk if found.municipality else None,
                             [group.pk for group in found.groups],
                             [other.pk for other in found.recipients],
                         )
                     )
-                    numbers.append(verdict.number)
+                    numbers.append(number)
             writing = not outcome.problems and not run.dry_run
             if writing:
                 signals = write_prepared(

@@ -505,3 +505,13 @@ def test_a_wrong_identity_number_is_named_by_its_column(world: World) -> None:
     outcome = run_import(world, data)
     assert not outcome.ok and Signal.objects.count() == 0
     assert [p.column for p in outcome.problems] == ["victim_identity_number"]
+
+
+def test_a_row_imported_before_is_skipped_unchecked_even_if_it_changed(world: World) -> None:
+    first = run_import(world, csv_file([row(external_id="A-1")]))
+    changed = run_import(
+        world, csv_file([row(external_id="A-1", observed_on="2026-12-25"), row(external_id="A-2")])
+    )
+    assert changed.ok, changed.problems
+    assert [(s.row, s.reference) for s in changed.skipped] == [(2, first.created[0][1])]
+    assert [row for row, _reference in changed.created] == [3]
