@@ -22,13 +22,7 @@ from schakel.signals.models import IdentifierMention, PersonMention, Signal, Tri
 from schakel.signals.tests.test_bulk_import import csv_file, problems_of, row, run_import
 from schakel.testing.personas import World
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(
-        os.environ.get("SCHAKEL_TEST_DATABASE_URL", "").startswith("postgres") is False,
-        reason="checking beside writing is for PostgreSQL",
-    ),
-]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
