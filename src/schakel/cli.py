@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Analysts' judgements always hold. docs/linkage.md explains the model.",
     )
     linker.add_argument("--schema", default="all", choices=["Person", "Company", "Address", "all"])
-    linker.add_argument("--threshold", type=float, help="match probability (default 0.99)")
+    linker.add_argument("--threshold", type=float, help="match probability (default 0.9)")
     linker.add_argument("--in-worker", action="store_true", help="queue for the worker")
 
     export = sub.add_parser(

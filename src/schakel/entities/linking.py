@@ -13,7 +13,6 @@ previous entities and suggestions as they were, and records the failure.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import defaultdict
@@ -335,26 +334,33 @@ def _corroborated(pairs: Any, left: list[int], right: list[int]) -> list[tuple[i
 
 def _explanations(pairs: Any) -> list[str]:
     """Each pair's explanation as JSON text — ``[{"comparison", "label", "weight"}, ...]``
-    per comparison — built column by column (a million pairs in seconds, not minutes)."""
+    per comparison — built by DuckDB over the pairs' columns, in parallel (a million pairs
+    in seconds; in pandas it took a tenth of a batch run)."""
+    import duckdb
+    import pandas
+
     comparisons = [c[3:] for c in pairs.columns if c.startswith("mw_")]
     if not comparisons or pairs.empty:
         return ["[]"] * len(pairs)
-    text: Any = None
-    for name in comparisons:
-        labels = pairs[name].astype(str)
-        quoted = labels.map({v: json.dumps(v) for v in labels.unique()})
-        weights = (
-            pairs[f"mw_{name}"].astype("float64").fillna(0.0).clip(-999, 999).round(3).astype(str)
+    columns = pandas.DataFrame({"row": range(len(pairs))})
+    parts = []
+    for index, name in enumerate(comparisons):
+        columns[f"l{index}"] = pairs[name].astype(str).to_numpy()
+        columns[f"w{index}"] = pairs[f"mw_{name}"].astype("float64").fillna(0.0).to_numpy()
+        parts.append(
+            f"json_object('comparison', {_sql_text(name)}, 'label', l{index}, "
+            f"'weight', round(greatest(least(w{index}, 999), -999), 3))"
         )
-        part = (
-            f'{{"comparison": {json.dumps(name)}, "label": '
-            + quoted
-            + ', "weight": '
-            + weights
-            + "}"
-        )
-        text = part if text is None else text + ", " + part
-    return list(("[" + text + "]").tolist())
+    with duckdb.connect() as connection:
+        connection.register("explained", columns)
+        rows = connection.execute(
+            f"SELECT json_array({', '.join(parts)})::VARCHAR FROM explained ORDER BY row"  # noqa: S608 - names from the declarations
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _priorities(

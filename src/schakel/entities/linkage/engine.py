@@ -46,7 +46,7 @@ from schakel.entities.linkage.training import train
 logger = logging.getLogger(__name__)
 
 #: Match probability at or above which two records are taken to be the same.
-DEFAULT_THRESHOLD: Final = 0.99
+DEFAULT_THRESHOLD: Final = 0.9
 #: Pairs from here up to the threshold are kept for review.
 REVIEW_THRESHOLD: Final = 0.5
 

@@ -86,7 +86,7 @@ def test_a_batch_run_links_the_same_people_and_records_how(
     run = linking.run_linkage("Person")
     assert run.status == LinkageRun.Status.DONE, run.error
     assert run.counts["records"] == len(population)
-    assert run.model["comparisons"] and run.threshold == pytest.approx(0.99)
+    assert run.model["comparisons"] and run.threshold == pytest.approx(0.9)
     assert {"reading", "writing", "total"} <= set(run.durations)
 
     by_entity: dict[int | None, set[int]] = defaultdict(set)

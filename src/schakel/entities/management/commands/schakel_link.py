@@ -21,7 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--schema", default="all", choices=[*SCHEMATA, "all"])
-        parser.add_argument("--threshold", type=float, help="match probability (default 0.99)")
+        parser.add_argument("--threshold", type=float, help="match probability (default 0.9)")
         parser.add_argument(
             "--in-worker", action="store_true", help="queue the run for `schakel worker`"
         )
