@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, router
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,7 +105,28 @@ class ImportJob(models.Model):
         self.stored_name = ""
 
     def record_progress(self, **fields: Any) -> None:
-        """Save progress fields without touching the rest (the page reads them meanwhile)."""
+        """Save progress fields without touching the rest (the page reads them meanwhile).
+
+        An import checks and writes in one transaction, which on PostgreSQL can take a minute
+        or more; progress saved in it would be seen only at its end. So inside a transaction
+        on PostgreSQL the fields are saved over a connection of their own, committed at once.
+        Where that connection cannot see the job (it was created in the same transaction),
+        they are saved in the transaction after all."""
         for name, value in fields.items():
             setattr(self, name, value)
-        ImportJob.objects.filter(pk=self.pk).update(**fields)
+        if not _saved_beside_the_transaction(self.pk, fields):
+            ImportJob.objects.filter(pk=self.pk).update(**fields)
+
+
+def _saved_beside_the_transaction(pk: uuid.UUID, fields: dict[str, Any]) -> bool:
+    from schakel.rows import update_row
+
+    alias = router.db_for_write(ImportJob)
+    if connections[alias].vendor != "postgresql" or not connections[alias].in_atomic_block:
+        return False
+    beside = connections.create_connection(alias)
+    try:
+        with beside.cursor() as cursor:  # autocommit: saved and visible at once
+            return update_row(ImportJob, pk, cursor=cursor, **fields) > 0
+    finally:
+        beside.close()
