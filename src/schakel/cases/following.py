@@ -2,8 +2,10 @@
 never silently.
 
 A plan names the entity its person was when it was made. Linkage may later merge that entity
-into another (``entities_merged``) or split it (``entity_split``); both are announced after
-the entities' transaction commits, and this module listens (``subscribers``).
+into another or split it; both are announced after the entities' transaction commits
+(``entities_regrouped`` with all the merges and splits of a regrouping, then
+``entities_merged`` and ``entity_split`` one by one), and this module listens
+(``subscribers``: merges from the first, splits from the second).
 
 *Merge.* A person is the *family* of entities that now resolve to one entity (each absorbed
 entity points at the one that kept its mentions). When a family carries two or more live

@@ -20,7 +20,7 @@ from django.utils import timezone
 from schakel.cases import following
 from schakel.cases.models import Case, Plan
 from schakel.cases.services import open_case_for_decision
-from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.events import entities_regrouped, entity_split
 from schakel.entities.models import Entity
 from schakel.signaltable.models import Decision, Outcome
 from schakel.signaltable.services import current_decisions, table_decision_recorded
@@ -64,27 +64,47 @@ def open_missing_cases() -> str:
 # --- Entities: plans follow merges and splits (``schakel.cases.following``) ----------------
 
 
-def _may_hold_plans(entity_ids: list[int]) -> bool:
-    """Whether a plan was made for one of these entities or one merged into them: one query,
-    so that a batch run's thousands of merges of people without plans cost little (on FEBRL4,
-    4,977 merges: the run took 13.6 s with a full review per merge, 9.5 s with this). A plan
-    further down a chain of merges is found by the periodic job ``plan-follow-entities``."""
-    return Plan.objects.filter(
-        Q(entity_id__in=entity_ids) | Q(entity__merged_into_id__in=entity_ids)
-    ).exists()
+#: Entity ids per query when looking for plans among a regrouping's merges.
+PLAN_LOOKUP_CHUNK = 1_000
 
 
-@receiver(entities_merged, sender=Entity, dispatch_uid="cases.plans_follow_merge")
-def plans_follow_merge(
-    sender: type[Entity], kept: Entity, absorbed: list[Entity], **kwargs: Any
+def _holding_plans(entity_ids: set[int]) -> set[int]:
+    """Those of ``entity_ids`` that a plan was made for, or that an entity a plan was made for
+    was merged into: one query per thousand ids, so that a batch run's thousands of merges of
+    people without plans cost little (on FEBRL4, 4,977 merges: the run took 13.6 s with a full
+    review per merge). A plan further down a chain of merges is found by the periodic job
+    ``plan-follow-entities``."""
+    ordered = sorted(entity_ids)
+    found: set[int] = set()
+    for start in range(0, len(ordered), PLAN_LOOKUP_CHUNK):
+        chunk = ordered[start : start + PLAN_LOOKUP_CHUNK]
+        for entity, merged_into in Plan.objects.filter(
+            Q(entity_id__in=chunk) | Q(entity__merged_into_id__in=chunk)
+        ).values_list("entity_id", "entity__merged_into_id"):
+            found.update(e for e in (entity, merged_into) if e is not None)
+    return found & entity_ids
+
+
+@receiver(entities_regrouped, sender=Entity, dispatch_uid="cases.plans_follow_merges")
+def plans_follow_merges(
+    sender: type[Entity],
+    merges: list[tuple[int, list[int]]],
+    splits: list[tuple[int, list[int]]],
+    **kwargs: Any,
 ) -> None:
-    if not _may_hold_plans([kept.pk, *(e.pk for e in absorbed)]):
+    """Review the plans of every merge that concerns a person with a plan; all the
+    regrouping's merges are looked up together."""
+    if not merges:
         return
-    try:
-        following.review_plans([kept.pk])
-    except Exception:
-        # The periodic job ``plan-follow-entities`` proposes what this missed.
-        logger.exception("plans not reviewed after a merge", extra={"entity": kept.pk})
+    holding = _holding_plans({e for kept, gone in merges for e in (kept, *gone)})
+    for kept, gone in merges:
+        if holding.isdisjoint((kept, *gone)):
+            continue
+        try:
+            following.review_plans([kept])
+        except Exception:
+            # The periodic job ``plan-follow-entities`` proposes what this missed.
+            logger.exception("plans not reviewed after a merge", extra={"entity": kept})
 
 
 @receiver(entity_split, sender=Entity, dispatch_uid="cases.plans_follow_split")

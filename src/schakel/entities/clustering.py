@@ -17,7 +17,7 @@ from typing import Any
 from django.db import transaction
 
 from schakel.bulk import update_column
-from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.events import entities_merged, entities_regrouped, entity_split
 from schakel.entities.models import Entity, Judgement, Mention
 
 Pair = tuple[int, int]
@@ -326,6 +326,10 @@ def _mark_absorbed(merges: list[tuple[int, int]]) -> None:
 
 
 def _announce(changes: Changes) -> None:
+    if changes.merges or changes.splits:
+        entities_regrouped.send(
+            sender=Entity, merges=list(changes.merges), splits=list(changes.splits)
+        )
     if not (
         (entities_merged.has_listeners(Entity) and changes.merges)
         or (entity_split.has_listeners(Entity) and changes.splits)

@@ -419,17 +419,17 @@ def test_merges_and_splits_through_the_api_per_persona(
     assert chosen.status_code == 200 and chosen.json()["chosen"] == original
 
 
-def test_merges_of_people_without_plans_cost_one_query_each(world: World) -> None:
-    """A batch run announces thousands of merges; for people without plans the cases
-    context looks once and does nothing."""
+def test_merges_of_people_without_plans_cost_one_query_for_all(world: World) -> None:
+    """A batch run announces thousands of merges at once; for people without plans the cases
+    context looks once per thousand and does nothing."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from schakel.entities.events import entities_merged
+    from schakel.entities.events import entities_regrouped
 
     people = [Entity.objects.create(schema="Person", caption=f"P{n}") for n in range(6)]
+    merges = [(kept.pk, [gone.pk]) for kept, gone in zip(people[::2], people[1::2], strict=True)]
     with CaptureQueriesContext(connection) as queries:
-        for kept, gone in zip(people[::2], people[1::2], strict=True):
-            entities_merged.send(sender=Entity, kept=kept, absorbed=[gone])
-    assert len(queries) == 3
+        entities_regrouped.send(sender=Entity, merges=merges, splits=[])
+    assert len(queries) == 1
     assert not PlanMerge.objects.exists()

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from schakel.entities.clustering import group_mentions, standing_judgements, write_groups
-from schakel.entities.events import entities_merged, entity_split
+from schakel.entities.events import entities_merged, entities_regrouped, entity_split
 from schakel.entities.models import Entity, Judgement, Mention
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
@@ -196,8 +196,14 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
     def on_split(sender: Any, original: Entity, parts: list[Entity], **kwargs: Any) -> None:
         split.append((original.pk, [e.pk for e in parts]))
 
+    regroupings: list[tuple[list[Any], list[Any]]] = []
+
+    def on_regrouped(sender: Any, merges: list[Any], splits: list[Any], **kwargs: Any) -> None:
+        regroupings.append((merges, splits))
+
     entities_merged.connect(on_merge)
     entity_split.connect(on_split)
+    entities_regrouped.connect(on_regrouped)
     try:
         from django.test import TestCase
 
@@ -208,6 +214,8 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
         assert changes.moved_mentions == 2
         kept = after[0]
         assert merged == [(kept, sorted(e for e in first if e != kept))]
+        # All of a regrouping's merges and splits also come at once, as ids.
+        assert regroupings == [(merged, [])]
         assert Entity.objects.filter(merged_into_id=kept).count() == 2
 
         # An analyst splits c off: c gets an entity of its own, the rest keep theirs.
@@ -216,6 +224,7 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
         a_after, b_after, c_after = _entities([a, b, c])
         assert a_after == b_after == kept and c_after != kept
         assert split == [(kept, [c_after])]
+        assert regroupings[-1] == ([], split)
 
         # The mention left out of the groups holds its entity; c joins it.
         (d_entity,) = _entities([outside])
@@ -233,6 +242,7 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
     finally:
         entities_merged.disconnect(on_merge)
         entity_split.disconnect(on_split)
+        entities_regrouped.disconnect(on_regrouped)
 
 
 def test_a_failing_write_leaves_the_entities_as_they_were(
