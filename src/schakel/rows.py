@@ -131,12 +131,18 @@ def copy_in(
     column of the table (the auto-incremented key too, when the lines bring it)."""
     if not lines:
         return
-    raw_cursor = cursor.cursor.cursor if isinstance(cursor, Deferred) else cursor.cursor
+    raw_cursor = _driver_cursor(cursor)
     plan = _insert_plan(model, cursor.db, tuple(columns))
     if plan.copy is None:
         raise RuntimeError("COPY is for PostgreSQL")
     with raw_cursor.copy(plan.copy) as copy:
         copy.write(b"".join(lines))
+
+
+def _driver_cursor(cursor: Any) -> Any:
+    """psycopg's own cursor under Django's (or under a ``Deferred`` block's), for ``COPY``:
+    sent at once, even from a deferred block."""
+    return cursor.cursor.cursor if isinstance(cursor, Deferred) else cursor.cursor
 
 
 _COPY_PREPARERS: dict[tuple[Any, ...], list[Callable[[Any, Any], Any]]] = {}
@@ -448,7 +454,7 @@ def _insert(
         # COPY: no query to parse and the values formatted by psycopg's C code. Sent at once
         # even from a deferred block: the foreign keys are checked at commit, and a failure
         # fails the transaction all the same.
-        raw = cursor.cursor.cursor if isinstance(cursor, Deferred) else cursor.cursor
+        raw = _driver_cursor(cursor)
         with raw.copy(plan.copy) as copy:
             for row in values:
                 copy.write_row(row)
