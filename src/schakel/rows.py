@@ -11,8 +11,10 @@ asks the database again.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,9 +182,8 @@ def _copy_preparer(field: Field[Any, Any]) -> Callable[[Any, Any], Any]:
 
 
 def update_row(model: type[Model], pk: Any, *, cursor: Any = None, **values: Any) -> int:
-    """``UPDATE`` the named columns of one row; returns the number of rows changed."""
-    if isinstance(cursor, Deferred):
-        raise ValueError("update_row answers how many rows changed: it cannot be deferred")
+    """``UPDATE`` the named columns of one row; returns the number of rows changed (a
+    ``Deferred`` block holds the statement and answers -1: use it for a row known to exist)."""
     with _open(model, cursor) as open_cursor:
         connection = open_cursor.db
         key = (model, tuple(values), connection.alias, connection.vendor)
@@ -192,7 +193,7 @@ def update_row(model: type[Model], pk: Any, *, cursor: Any = None, **values: Any
         sql, fields = plan
         parameters = [f.get_db_prep_save(values[f.name], connection) for f in fields]
         open_cursor.execute(sql, [*parameters, pk])
-        return int(open_cursor.rowcount)
+        return -1 if isinstance(open_cursor, Deferred) else int(open_cursor.rowcount)
 
 
 def _update_plan(
@@ -286,10 +287,7 @@ class Deferred:
     def send(self) -> None:
         statements, self._statements = self._statements, []
         if len(statements) > 1 and _sends_together(self.db):
-            self.cursor.execute(
-                ";\n".join(sql for sql, _ in statements),
-                [value for _, parameters in statements for value in parameters],
-            )
+            self.cursor.execute(_literal_text(self.cursor, statements))
             return
         for sql, parameters in statements:
             self.cursor.execute(sql, parameters)
@@ -586,10 +584,7 @@ def fetch_together(
     found: list[list[Sequence[Any]]] = []
     with connection.cursor() as cursor:
         if len(statements) > 1 and _sends_together(connection):
-            cursor.execute(
-                ";\n".join(sql for sql, _ in statements),
-                [value for _, parameters in statements for value in parameters],
-            )
+            cursor.execute(_literal_text(cursor, statements))
             found.append(cursor.fetchall())
             while cursor.nextset():
                 found.append(cursor.fetchall())
@@ -603,6 +598,52 @@ def fetch_together(
         [b.read(row, connection) for row in rows] for b, rows in zip(built, found, strict=True)
     )
     return [next(answers) if lookup is not None else [] for lookup in lookups]
+
+
+def _literal_text(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> str:
+    """Several statements with their parameters as one query text, the values written in as
+    literals by psycopg's own adapters (what its client-side binding does with one text).
+    Each statement's SQL is split at its placeholders once and kept (``_pieces``): psycopg
+    keeps the split only of short texts with few parameters, so a block of several
+    statements was split again on every call."""
+    from psycopg.adapt import Transformer
+
+    literal = Transformer.from_context(_driver_cursor(cursor)).as_literal
+    out: list[bytes] = []
+    for sql, parameters in statements:
+        pieces = _pieces(sql)
+        if len(parameters) != len(pieces) - 1:
+            raise ValueError(f"{len(pieces) - 1} parameters expected, not {len(parameters)}")
+        out.append(pieces[0])
+        for value, piece in zip(parameters, pieces[1:], strict=True):
+            out.append(b"NULL" if value is None else literal(value))
+            out.append(piece)
+        out.append(b";\n")
+    return b"".join(out).decode()
+
+
+_PLACEHOLDER = re.compile(r"%(.)", re.DOTALL)
+
+
+@functools.lru_cache(maxsize=512)
+def _pieces(sql: str) -> tuple[bytes, ...]:
+    """``sql``'s text around its ``%s`` placeholders, ``%%`` read as ``%``."""
+    pieces: list[str] = []
+    current: list[str] = []
+    start = 0
+    for match in _PLACEHOLDER.finditer(sql):
+        current.append(sql[start : match.start()])
+        start = match.end()
+        if match.group(1) == "%":
+            current.append("%")
+        elif match.group(1) == "s":
+            pieces.append("".join(current))
+            current = []
+        else:
+            raise ValueError(f"only %s and %% may stand in SQL with parameters: {sql[:80]!r}")
+    current.append(sql[start:])
+    pieces.append("".join(current))
+    return tuple(piece.encode() for piece in pieces)
 
 
 def _sends_together(connection: Any) -> bool:

@@ -202,7 +202,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "schakel.jobs.backend.DatabaseBackend"}}
 
 REST_FRAMEWORK = {
     # The token first: a request that presents one is answered as its user or refused,

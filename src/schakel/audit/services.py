@@ -22,7 +22,7 @@ from django.utils import timezone
 from schakel.audit import chain
 from schakel.audit.models import AuditEntry, AuditHead
 from schakel.audit.verification import Problem, VerifyReport, verify
-from schakel.rows import insert_rows, update_row
+from schakel.rows import deferred, insert_rows, update_row
 
 __all__ = [
     "Problem",
@@ -155,8 +155,18 @@ def _append(
         entry.position = position + 1
         entry.prev_hmac = last_hmac
         entry.hmac = chain.entry_hmac(entry.chained_fields())
-        insert_rows(AuditEntry, [entry])
-        update_row(AuditHead, AuditHead.SINGLETON_ID, position=entry.position, hmac=entry.hmac)
+        # The entry and the head's new position in one round trip (the head row exists:
+        # ``_lock_head`` read and locked it).
+        connection = connections[router.db_for_write(AuditEntry)]
+        with connection.cursor() as cursor, deferred(cursor) as statements:
+            insert_rows(AuditEntry, [entry], cursor=statements)
+            update_row(
+                AuditHead,
+                AuditHead.SINGLETON_ID,
+                position=entry.position,
+                hmac=entry.hmac,
+                cursor=statements,
+            )
     return entry
 
 

@@ -229,3 +229,71 @@ def test_many_rows_keep_every_value_as_the_orm_stores_it(
         ("7", 1.5, "discuss", {"t": AWKWARD}, at),
         ("8", 0.0, "monitor", [], at),
     ]
+
+
+PERCENT = "100% sure, %s and %% and %(name)s stay as typed"
+
+
+def test_a_deferred_block_writes_its_values_in_as_the_orm_stores_them(world: World) -> None:
+    """On PostgreSQL a block goes as one text with the values written in as literals: text
+    with quotes, backslashes and percent signs, JSON, dates, times and NULLs arrive as the
+    ORM would store them, whatever the statements' placeholders."""
+    signal = make_signal(world.users["care_coordinator"])
+    at = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+    texts = (AWKWARD, PERCENT)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        deferred(cursor) as statements,
+    ):
+        insert_values(
+            PersonMention,
+            PERSON_COLUMNS,
+            [
+                (
+                    signal.pk,
+                    "witness",
+                    AWKWARD,
+                    PERCENT,
+                    "",
+                    "",
+                    date(2000, 1, 1),
+                    "",
+                    "",
+                    "",
+                    "",
+                    ["nl"],
+                ),
+                (signal.pk, "suspect", PERCENT, "", "", "", None, "", "", "", "", []),
+            ],
+            cursor=statements,
+        )
+        insert_values(
+            TriageRecord,
+            TRIAGE_COLUMNS,
+            [(signal.pk, TriageRecord.Kind.RETRIAGE, "9", 2.5, "discuss", {"t": texts}, at, None)],
+            cursor=statements,
+        )
+    assert len([q for q in queries if "INSERT" in q["sql"]]) == (
+        1 if connection.vendor == "postgresql" else 2
+    )
+    mentions = PersonMention.objects.filter(signal=signal).order_by("pk")
+    assert [(m.role, m.given_names, m.family_name, m.date_of_birth, m.languages) for m in mentions][
+        -2:
+    ] == [
+        ("witness", AWKWARD, PERCENT, date(2000, 1, 1), ["nl"]),
+        ("suspect", PERCENT, "", None, []),
+    ]
+    record = TriageRecord.objects.get(signal=signal, model_version="9")
+    assert (record.score, record.result, record.created_at) == (2.5, {"t": list(texts)}, at)
+
+
+def test_placeholders_are_split_once_with_percent_signs_read_as_sql_does() -> None:
+    assert rows_module._pieces("SELECT %s, '%%s', '100%%' WHERE x = %s") == (
+        b"SELECT ",
+        b", '%s', '100%' WHERE x = ",
+        b"",
+    )
+    with pytest.raises(ValueError, match="only %s and %%"):
+        rows_module._pieces("SELECT %d")
