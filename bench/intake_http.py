@@ -337,6 +337,8 @@ def main() -> int:
             [
                 str(gunicorn),
                 "schakel.wsgi:application",
+                # What ``schakel serve`` runs: its settings file too.
+                "--config=python:schakel.web.gunicorn_conf",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={args.workers}",
                 "--forwarded-allow-ips=127.0.0.1",

@@ -1,9 +1,12 @@
 """gunicorn settings used by ``schakel serve``.
 
-``gc.freeze()`` after the fork moves everything loaded at start-up (Django, the rule files,
-the access matrix) out of the garbage collector's view: the periodic full collections then
-no longer walk the whole heap during a request, which cut the agenda page's p95 from about
-230 ms to about 140 ms in ``bench/agenda.py``.
+Each worker loads the application (Django, the URL configuration with every view module, the
+rule files, the access matrix) and then calls ``gc.freeze()``: all of that moves out of the
+garbage collector's view, so that its collections walk only what requests allocate instead
+of the whole heap. Freezing right after the fork, before the application was loaded (as this
+file did first), left the application in view. Measured in-process on PostgreSQL (200 API
+intake requests per block, interleaved): 5.26 -> 4.74 ms of CPU per request; the agenda
+page's p95 fell from about 230 to 140 ms (``bench/agenda.py``).
 """
 
 from __future__ import annotations
@@ -12,5 +15,11 @@ import gc
 from typing import Any
 
 
-def post_fork(server: Any, worker: Any) -> None:
+def post_worker_init(worker: Any) -> None:
+    """After the worker loaded the application: load the URL configuration too (Django
+    would at the first request), then freeze what is there."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module
+    gc.collect()
     gc.freeze()

@@ -144,3 +144,34 @@ def test_it_hashes_passwords_with_argon2() -> None:
     from schakel import settings as schakel_settings
 
     assert schakel_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
+    """``schakel serve``'s gunicorn settings: after a worker loaded the application, the URL
+    configuration with its view modules is loaded too, and all of it is frozen out of the
+    garbage collector's view (frozen before loading, it would stay in view)."""
+    script = (
+        "import gc, sys, django\n"
+        "django.setup()\n"
+        "assert 'schakel.signals.views' not in sys.modules\n"
+        "before = gc.get_freeze_count()\n"
+        "from schakel.web.gunicorn_conf import post_worker_init\n"
+        "post_worker_init(None)\n"
+        "assert 'schakel.signals.views' in sys.modules\n"
+        "print(before, gc.get_freeze_count(), len(gc.get_objects()))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="schakel.settings", SCHAKEL_DATA_DIR=os.environ["SCHAKEL_DATA_DIR"]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    before, frozen, in_view = (int(n) for n in done.stdout.split())
+    assert before == 0 and frozen > 100_000 and in_view < frozen // 20
