@@ -22,7 +22,7 @@ from django.utils import timezone
 from schakel.audit import chain
 from schakel.audit.models import AuditEntry, AuditHead
 from schakel.audit.verification import Problem, VerifyReport, verify
-from schakel.rows import deferred, insert_rows, update_row
+from schakel.rows import Deferred, deferred, insert_rows, update_row
 
 __all__ = [
     "Problem",
@@ -133,6 +133,7 @@ def _append(
     details: Mapping[str, Any] | None = None,
     actor_id: int | None = None,
     organisation_id: int | None = None,
+    statements: Deferred | None = None,
 ) -> AuditEntry:
     if not action or len(action) > 64:
         raise ValueError("an audit action is a short code of 1 to 64 characters")
@@ -156,18 +157,25 @@ def _append(
         entry.prev_hmac = last_hmac
         entry.hmac = chain.entry_hmac(entry.chained_fields())
         # The entry and the head's new position in one round trip (the head row exists:
-        # ``_lock_head`` read and locked it).
-        connection = connections[router.db_for_write(AuditEntry)]
-        with connection.cursor() as cursor, deferred(cursor) as statements:
-            insert_rows(AuditEntry, [entry], cursor=statements)
-            update_row(
-                AuditHead,
-                AuditHead.SINGLETON_ID,
-                position=entry.position,
-                hmac=entry.hmac,
-                cursor=statements,
-            )
+        # ``_lock_head`` read and locked it), or held in the caller's deferred block.
+        if statements is not None:
+            _write_entry(entry, statements)
+        else:
+            connection = connections[router.db_for_write(AuditEntry)]
+            with connection.cursor() as cursor, deferred(cursor) as held:
+                _write_entry(entry, held)
     return entry
+
+
+def _write_entry(entry: AuditEntry, statements: Deferred) -> None:
+    insert_rows(AuditEntry, [entry], cursor=statements)
+    update_row(
+        AuditHead,
+        AuditHead.SINGLETON_ID,
+        position=entry.position,
+        hmac=entry.hmac,
+        cursor=statements,
+    )
 
 
 def record_read(
@@ -202,10 +210,13 @@ def record_change(
     actor: Any = None,
     purpose: str = "",
     details: Mapping[str, Any] | None = None,
+    statements: Deferred | None = None,
 ) -> AuditEntry:
     """Record a change (create, update, delete, ...) in the caller's transaction.
 
     ``actor`` (a user) overrides ``request.user``; with neither, the change is the system's.
+    ``statements``: the caller's ``schakel.rows.deferred`` block, to send the entry with the
+    change it records (the chain's head is read and locked at once all the same).
     """
     actor_id, organisation_id = _actor(request, actor)
     return _append(
@@ -217,6 +228,7 @@ def record_change(
         details=details,
         actor_id=actor_id,
         organisation_id=organisation_id,
+        statements=statements,
     )
 
 

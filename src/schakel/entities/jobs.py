@@ -8,6 +8,7 @@ from django.dispatch import receiver
 from django_tasks import task
 
 from schakel.entities.services import resolve_new_mentions, waiting_signals
+from schakel.jobs.backend import enqueue_held
 from schakel.signals.events import signals_written
 from schakel.signals.models import Signal
 
@@ -43,4 +44,6 @@ def resolve_when_written(sender: type[Signal], records: list[Signal], **kwargs: 
     # committed signal without its job, even if the process dies right after the commit)
     # and costs the intake no second transaction. One job per written batch: one for an API
     # request, 200 for a 100,000-row import.
-    resolve_signal_mentions.enqueue([record.pk for record in records])
+    enqueue_held(
+        resolve_signal_mentions, kwargs.get("statements"), [record.pk for record in records]
+    )

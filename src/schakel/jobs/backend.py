@@ -15,13 +15,15 @@ from typing import Any
 from django.db import router
 from django.db.models import signals
 from django_tasks_db import DatabaseBackend as LibraryBackend
-from django_tasks_db.compat import normalize_json
+from django_tasks_db.compat import normalize_json, task_enqueued
 
-from schakel.rows import insert_rows
+from schakel.rows import Deferred, insert_rows
 
 
 class DatabaseBackend(LibraryBackend):
-    def _task_to_db_task(self, task: Any, args: Any, kwargs: Any) -> Any:
+    def _task_to_db_task(
+        self, task: Any, args: Any, kwargs: Any, statements: Deferred | None = None
+    ) -> Any:
         from django_tasks_db.models import DBTaskResult
 
         result: DBTaskResult[Any, Any] = DBTaskResult(
@@ -39,8 +41,22 @@ class DatabaseBackend(LibraryBackend):
         signals.pre_save.send(
             DBTaskResult, instance=result, raw=False, using=using, update_fields=None
         )
-        insert_rows(DBTaskResult, [result])
+        insert_rows(DBTaskResult, [result], cursor=statements)
         signals.post_save.send(
             DBTaskResult, instance=result, created=True, raw=False, using=using, update_fields=None
         )
         return result
+
+
+def enqueue_held(task: Any, statements: Deferred | None, *args: Any, **kwargs: Any) -> None:
+    """``task.enqueue(*args, **kwargs)``, with the job's row held in ``statements`` (a
+    ``schakel.rows.deferred`` block of the caller's transaction) to be sent with the rows it
+    is about, instead of in a round trip of its own. Without a block, or with another
+    backend, it is plain ``enqueue``."""
+    backend = task.get_backend()
+    if statements is None or not isinstance(backend, DatabaseBackend):
+        task.enqueue(*args, **kwargs)
+        return
+    backend.validate_task(task)
+    result = backend._task_to_db_task(task, args, kwargs, statements)
+    task_enqueued.send(type(backend), task_result=result.task_result)

@@ -19,5 +19,6 @@ signals_committed = Event()
 #: ``signals_written.send(sender=Signal, records=[<Signal>, ...])``. For work that must commit
 #: or roll back with the signals — queueing a background job, so that no committed signal is
 #: ever without its job, and no job outlives a rolled-back signal. A failing receiver fails
-#: the write.
+#: the write. ``statements`` is the batch's ``schakel.rows.Deferred`` block, or None: a
+#: receiver may hold its INSERTs in it, to be sent with the batch's rows.
 signals_written = Event()

@@ -25,6 +25,7 @@ from django.utils import timezone
 from schakel.audit import services as audit
 from schakel.partners.models import User
 from schakel.rows import (
+    Deferred,
     copy_in,
     copy_lines,
     deferred,
@@ -383,6 +384,16 @@ def _write_batch(
                     reserved[CompanyMention] or None,
                     statements,
                 )
+                # The audit entry and what subscribers queue go with the rows they record.
+                _record_written(
+                    signals,
+                    submitted_by=submitted_by,
+                    channel=channel,
+                    request=request,
+                    audit_details=audit_details,
+                    statements=statements,
+                )
+            return list(signals)
         else:
             # Elsewhere the rows get placeholders that are unique until the database has
             # numbered them, and their references are written after.
@@ -413,9 +424,11 @@ def _record_written(
     channel: str,
     request: Any,
     audit_details: Mapping[str, Any],
+    statements: Deferred | None = None,
 ) -> None:
     """A batch's audit entries (one per purpose), ``signals_written`` now and the
-    announcements after the commit."""
+    announcements after the commit; what they write is held in ``statements`` when given
+    (the deferred block of the batch's rows)."""
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
         by_purpose[signal.purpose].append(signal)
@@ -432,8 +445,9 @@ def _record_written(
                 "bands": dict(sorted(Counter(s.band for s in members).items())),
                 **audit_details,
             },
+            statements=statements,
         )
-    signals_written.send(sender=Signal, records=signals)
+    signals_written.send(sender=Signal, records=signals, statements=statements)
     transaction.on_commit(lambda: _announce(signals))
 
 

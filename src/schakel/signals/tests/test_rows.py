@@ -297,3 +297,39 @@ def test_placeholders_are_split_once_with_percent_signs_read_as_sql_does() -> No
     )
     with pytest.raises(ValueError, match="only %s and %%"):
         rows_module._pieces("SELECT %d")
+
+
+def test_a_signal_its_audit_entry_and_its_job_are_sent_together(world: World) -> None:
+    """Intake's hot path: the signal's rows, the audit entry that records them (with the
+    chain's new head) and the background job its mentions wait for go to PostgreSQL as one
+    text, after the keys are reserved and the chain's head is locked; elsewhere one by one.
+    Nothing changes in what is stored: the chain verifies and the job names the signal."""
+    from django_tasks_db.models import DBTaskResult
+
+    from schakel.audit.models import AuditEntry
+    from schakel.audit.services import verify
+
+    with CaptureQueriesContext(connection) as queries:
+        signal = make_signal(world.users["care_coordinator"])
+    sent = [q["sql"] for q in queries]
+    writes = [sql for sql in sent if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
+    if connection.vendor == "postgresql":
+        assert len(writes) == 1
+        assert all(
+            table in writes[0]
+            for table in (
+                '"signals_signal"',
+                '"audit_auditentry"',
+                '"audit_audithead"',
+                "dbtaskresult",
+            )
+        )
+    else:
+        assert any("dbtaskresult" in sql for sql in writes)
+    entry = AuditEntry.objects.filter(object_type="signals.signal").latest("position")
+    assert entry.object_ids == [signal.pk] and entry.action == "create"
+    job = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions").latest(
+        "enqueued_at"
+    )
+    assert job.args_kwargs["args"] == [[signal.pk]]
+    assert verify().ok
