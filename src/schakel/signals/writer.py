@@ -10,6 +10,7 @@ The ``*_for`` builders below say once how a validated signal becomes rows; every
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections import Counter, defaultdict
@@ -360,6 +361,13 @@ def _write_batch(
             for item, result, reference in zip(batch, results, references, strict=True)
         ]
 
+    record_written = functools.partial(
+        _record_written,
+        submitted_by=submitted_by,
+        channel=channel,
+        request=request,
+        audit_details=audit_details,
+    )
     # One cursor for the batch's statements: opening one costs about as much as a row.
     with connections[router.db_for_write(Signal)].cursor() as cursor:
         # PostgreSQL (and SQLite under the transaction's write lock) hand out the ids first,
@@ -385,14 +393,7 @@ def _write_batch(
                     statements,
                 )
                 # The audit entry and what subscribers queue go with the rows they record.
-                _record_written(
-                    signals,
-                    submitted_by=submitted_by,
-                    channel=channel,
-                    request=request,
-                    audit_details=audit_details,
-                    statements=statements,
-                )
+                record_written(signals, statements=statements)
             return list(signals)
         else:
             # Elsewhere the rows get placeholders that are unique until the database has
@@ -407,13 +408,7 @@ def _write_batch(
                 update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
             _insert_rows_below(signals, batch, results, None, None, cursor)
 
-    _record_written(
-        signals,
-        submitted_by=submitted_by,
-        channel=channel,
-        request=request,
-        audit_details=audit_details,
-    )
+    record_written(signals)
     return list(signals)
 
 
