@@ -203,13 +203,21 @@ class Suggestion(models.Model):
     # [{"comparison", "label", "weight"}], from the model's comparisons.
     explanation = models.JSONField(default=list)
     # What the review queue sorts by: uncertainty times impact (signals and partners joined).
-    priority = models.FloatField(default=0, db_index=True)
+    priority = models.FloatField(default=0)
     is_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["-priority", "pk"]
-        indexes = [models.Index(fields=["is_open", "-priority"], name="suggestion_queue")]
+        # The review queue: only the open pairs (a batch run writes hundreds of thousands of
+        # closed, linked ones, which no queue index needs to hold).
+        indexes = [
+            models.Index(
+                fields=["-priority", "id"],
+                name="suggestion_open_queue",
+                condition=models.Q(is_open=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.left_id} ~ {self.right_id}: {self.probability:.3f}"
