@@ -40,6 +40,7 @@ from schakel.entities.linkage.records import (
 )
 from schakel.entities.models import (
     BlockingKey,
+    Judgement,
     LinkageRun,
     Mention,
     Relation,
@@ -196,6 +197,9 @@ def run_linkage(
         )
         counts = _store(run, schema, list(records["unique_id"]), result, born)
         durations["writing"] = round(time.monotonic() - writing, 3)
+        pruning = time.monotonic()
+        counts["pairs_pruned"] = prune_superseded(run)
+        durations["pruning"] = round(time.monotonic() - pruning, 3)
         durations["total"] = round(time.monotonic() - started, 3)
         report("writing", 1.0)
         return _finish(run, counts, durations, result.model)
@@ -208,6 +212,35 @@ def run_linkage(
         )
         run.refresh_from_db()
         return run
+
+
+def prune_superseded(run: LinkageRun) -> int:
+    """Delete the pairs of the schema's earlier runs (batch, and matching after intake) that
+    no judgement points at, once ``run`` has stored its own: they are superseded (the run
+    scored every pair again and closed them), and each batch run would otherwise leave some
+    half a million rows behind. Returns how many were deleted."""
+    from django.db import connections, router
+
+    earlier = list(
+        LinkageRun.objects.filter(schema=run.schema, started_at__lt=run.started_at)
+        .exclude(pk=run.pk)
+        .values_list("pk", flat=True)
+    )
+    if not earlier:
+        return 0
+    connection = connections[router.db_for_write(Suggestion)]
+    quote = connection.ops.quote_name
+    suggestions = quote(Suggestion._meta.db_table)
+    judgements = quote(Judgement._meta.db_table)
+    pk = f"{suggestions}.{quote('id')}"
+    runs = ", ".join(["%s"] * len(earlier))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {suggestions} WHERE NOT is_open AND run_id IN ({runs}) "  # noqa: S608 - names from the models
+            f"AND NOT EXISTS (SELECT 1 FROM {judgements} j WHERE j.suggestion_id = {pk})",
+            earlier,
+        )
+        return int(cursor.rowcount)
 
 
 def _duckdb_path() -> Path:

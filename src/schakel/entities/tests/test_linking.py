@@ -173,12 +173,20 @@ def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) 
         verdict=Judgement.Verdict.NOT_SAME,
         reason="Different people: checked with the partner.",
         judged_by=world.users["police_analyst"],
+        suggestion=joined,
     )
+    first_run = joined.run
+    stored_first = Suggestion.objects.filter(run=first_run).count()
     run = linking.run_linkage("Person")
     left.refresh_from_db()
     right.refresh_from_db()
     assert left.entity_id != right.entity_id
     assert run.counts["refused_by_judgements"] >= 1
+    # The first run's pairs are superseded and deleted, except the one a judgement names.
+    assert run.counts["pairs_pruned"] == stored_first - 1
+    assert list(Suggestion.objects.filter(run=first_run)) == [joined]
+    assert Suggestion.objects.filter(run=run).count() == run.counts["pairs_stored"]
+    assert Judgement.objects.get(suggestion=joined).verdict == Judgement.Verdict.NOT_SAME
 
 
 def test_a_run_that_fails_half_way_leaves_the_entities(
