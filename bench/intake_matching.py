@@ -157,7 +157,7 @@ def scoring(count: int) -> int:
     rng = random.Random(7)
     user, group = _chain()
     people = _people(rng, count)
-    resolving, matching, candidates = [], [], []
+    resolving, matching, candidates, scoring_only, writing = [], [], [], [], []
     for _ in range(count):
         serializer = SignalInputSerializer(data=_body(rng, people, group, "scoring"))
         serializer.is_valid(raise_exception=True)
@@ -173,9 +173,13 @@ def scoring(count: int) -> int:
         resolving.append((between - started) * 1000)
         matching.append((done - between) * 1000)
         candidates.append(outcome.candidates)
+        scoring_only.append(outcome.scoring_seconds * 1000)
+        writing.append(outcome.writing_seconds * 1000)
     print(f"{count} signals, {statistics.mean(candidates):.0f} candidates scored per signal")
     print(f"making the mentions: {_ms(resolving)}")
     print(f"matching (candidates from blocking keys, scored with the model): {_ms(matching)}")
+    print(f"  of which finding and scoring the candidates: {_ms(scoring_only)}")
+    print(f"  of which writing suggestions and regrouping: {_ms(writing)}")
     print(f"both: {_ms([a + b for a, b in zip(resolving, matching, strict=True)])}")
     return 0
 

@@ -12,6 +12,7 @@ here too: the grouping is ``review.resolve_around``.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -36,6 +37,10 @@ class MatchOutcome:
     candidates: int = 0
     joined: int = 0
     suggested: int = 0
+    # Seconds spent finding and scoring the candidates, and writing what was found (the
+    # suggestions and the regrouping around the links).
+    scoring_seconds: float = 0.0
+    writing_seconds: float = 0.0
 
 
 def latest_model(schema: str = Schema.PERSON) -> LinkageRun | None:
@@ -105,6 +110,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     )
     rows: list[Suggestion] = []
     around: set[int] = set()
+    started = time.perf_counter()
     for mention_id, signal_id in ids:
         candidate_ids = candidates_for(mention_id, signal_id)
         outcome.mentions += 1
@@ -143,6 +149,8 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
             outcome.suggested += int(not links)
             if links:
                 around.update((left, right))
+    scored_at = time.perf_counter()
+    outcome.scoring_seconds = scored_at - started
     if not rows:
         return outcome
     # One transaction and one regrouping for all the signal's people (not one per person).
@@ -159,6 +167,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         insert_rows(Suggestion, rows)
         if around:
             resolve_around([mentions[m] for m in sorted(around)])
+    outcome.writing_seconds = time.perf_counter() - scored_at
     return outcome
 
 
