@@ -54,6 +54,33 @@ def latest_model(schema: str = Schema.PERSON) -> LinkageRun | None:
     )
 
 
+def _intake_run(batch: LinkageRun) -> LinkageRun:
+    """The run record that the pairs matching after intake finds belong to: one per batch
+    run's model, made by the first matching after it (not one per signal)."""
+    found = (
+        LinkageRun.objects.filter(
+            kind=LinkageRun.Kind.INTAKE,
+            schema=batch.schema,
+            started_at__gte=batch.started_at,
+            threshold=batch.threshold,
+            review_threshold=batch.review_threshold,
+        )
+        .order_by("-started_at", "-pk")
+        .only("pk", "started_at")
+        .first()
+    )
+    if found is not None:
+        return found
+    return LinkageRun.objects.create(
+        kind=LinkageRun.Kind.INTAKE,
+        schema=batch.schema,
+        status=LinkageRun.Status.DONE,
+        threshold=batch.threshold,
+        review_threshold=batch.review_threshold,
+        finished_at=timezone.now(),
+    )
+
+
 def candidates_for(mention_id: int, signal_id: int) -> list[int]:
     """Person mentions of other signals sharing a candidate key with this one, newest
     first, at most ``MAX_CANDIDATES``."""
@@ -100,14 +127,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         )
         return outcome
 
-    intake_run = LinkageRun.objects.create(
-        kind=LinkageRun.Kind.INTAKE,
-        schema=Schema.PERSON,
-        status=LinkageRun.Status.DONE,
-        threshold=run.threshold,
-        review_threshold=run.review_threshold,
-        finished_at=timezone.now(),
-    )
+    intake_run = _intake_run(run)
     rows: list[Suggestion] = []
     around: set[int] = set()
     started = time.perf_counter()

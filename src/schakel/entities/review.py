@@ -192,18 +192,20 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     component = set(
         Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True)
     ) | {m.pk for m in mentions}
+    # The run's threshold and start only, not its saved model.
     run = (
         LinkageRun.objects.filter(
             kind=LinkageRun.Kind.BATCH, schema=schema, status=LinkageRun.Status.DONE
         )
         .order_by("-started_at", "-pk")
+        .values_list("threshold", "started_at")
         .first()
     )
-    threshold = run.threshold if run is not None else 1.0
+    threshold = run[0] if run is not None else 1.0
     scored = Suggestion.objects.filter(left_id__in=component, right_id__in=component)
     if run is not None:
         # The latest batch run's pairs, and those matching after intake found since.
-        scored = scored.filter(run__started_at__gte=run.started_at)
+        scored = scored.filter(run__started_at__gte=run[1])
     rows = list(scored.values_list("left_id", "right_id", "probability", "links", "explanation"))
     pairs = [
         (left, right, joining_probability(probability, links, threshold))

@@ -133,6 +133,19 @@ def test_intake_matching_joins_a_new_report_to_the_known_person(
     known.refresh_from_db()
     assert outcome.joined >= 1
     assert new.entity_id == known.entity_id
+    # Every matching after the batch run records its pairs under one run of its own; the
+    # next batch run's matching starts another.
+    _again, other = _known_person_reported_again(world, population)
+    assert match_signals([other.pk]).joined >= 1
+    intake = LinkageRun.objects.filter(kind=LinkageRun.Kind.INTAKE)
+    assert intake.count() == 1
+    assert set(Suggestion.objects.exclude(run__kind="batch").values_list("run", flat=True)) == {
+        intake.get().pk
+    }
+    linking.run_linkage("Person")
+    _third, last = _known_person_reported_again(world, population)
+    match_signals([last.pk])
+    assert intake.count() == 2
 
 
 def test_intake_matching_waits_for_a_batch_run_when_the_saved_model_is_from_other_comparisons(
