@@ -237,8 +237,13 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     whole = len(wanted) > WHOLE_SCHEMA
     current: dict[int, int | None] = {}
     held_outside: set[int] | None = set() if whole else None  # entities of other mentions
-    rows = of_schema if whole else of_schema.filter(pk__in=sorted(wanted))
-    for pk, entity in rows.values_list("pk", "entity_id").iterator(chunk_size=50_000):
+    rows = (
+        of_schema.values_list("pk", "entity_id").iterator(chunk_size=50_000)
+        if whole
+        # A regrouping around a few mentions: one query, without a server-side cursor.
+        else of_schema.filter(pk__in=sorted(wanted)).values_list("pk", "entity_id")
+    )
+    for pk, entity in rows:
         if pk in wanted:
             current[pk] = entity
         elif held_outside is not None and entity is not None:

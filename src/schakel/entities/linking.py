@@ -100,9 +100,12 @@ def person_records(only: Iterable[int] | None = None) -> Iterator[dict[str, Any]
     addresses = dict(
         Mention.objects.filter(pk__in=set(lives_at.values())).values_list("pk", "original")
     )
-    for pk, organisation_id, original, properties in rows.values_list(
-        "pk", "organisation_id", "original", "properties"
-    ).iterator(chunk_size=CHUNK):
+    values = rows.values_list("pk", "organisation_id", "original", "properties")
+    # A whole schema streams in chunks (a server-side cursor on PostgreSQL); a few records
+    # for matching come in one query, without a cursor's extra round trips.
+    for pk, organisation_id, original, properties in (
+        values if only is not None else values.iterator(chunk_size=CHUNK)
+    ):
         address = addresses.get(lives_at.get(pk, 0), {})
         yield _normalised(
             {
