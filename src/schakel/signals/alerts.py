@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from schakel.audit import services as audit
+from schakel.jobs.backend import enqueue_held
 from schakel.jobs.tasks import send_email
 from schakel.notifications.services import notify
 from schakel.partners.models import Region, RegionContact
+from schakel.signals.events import signals_written
 from schakel.signals.models import Band, Signal
-from schakel.signals.services import signal_committed
 
 
 def contacts_for(signal: Signal) -> list[RegionContact]:
@@ -71,7 +72,11 @@ def alert_urgent_signal(signal_id: int) -> int:
     return len(notified) + emailed_without_account
 
 
-@receiver(signal_committed, sender=Signal)
-def alert_when_urgent(sender: type[Signal], record: Signal, **kwargs: Any) -> None:
-    if record.band == Band.URGENT:
-        alert_urgent_signal.enqueue(record.pk)
+@receiver(signals_written, sender=Signal)
+def alert_when_urgent(sender: type[Signal], records: list[Signal], **kwargs: Any) -> None:
+    # Queued in the transaction that writes the signals, with their rows when the writer
+    # holds them (``statements``): an urgent signal is never committed without its alert,
+    # and a 100,000-row import does not commit one job at a time after it.
+    for record in records:
+        if record.band == Band.URGENT:
+            enqueue_held(alert_urgent_signal, kwargs.get("statements"), record.pk)

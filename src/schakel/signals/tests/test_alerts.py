@@ -52,6 +52,21 @@ def test_the_alert_is_sent_once_however_often_the_job_runs(live_world: World) ->
     assert AuditEntry.objects.filter(action="alert_urgent").count() == 1
 
 
+def test_the_alert_is_queued_with_the_signal_and_rolled_back_with_it(live_world: World) -> None:
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    alerts = DBTaskResult.objects.filter(task_path__endswith="alert_urgent_signal")
+    urgent = {"indicator_ids": ["ilo.physical_and_sexual_violence"]}
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_signal(live_world.users["police_analyst"], **urgent)
+        assert alerts.count() == 1  # in the signal's transaction, not after it
+        raise RuntimeError("the request fails after the signal was written")
+    assert alerts.count() == 0
+    signal = make_signal(live_world.users["police_analyst"], **urgent)
+    assert alerts.get().args_kwargs["args"] == [signal.pk]
+
+
 def test_a_signal_that_is_not_urgent_alerts_nobody(live_world: World) -> None:
     make_signal(live_world.users["care_coordinator"])
     call_command("schakel_worker", batch=True)
