@@ -39,12 +39,17 @@ class Band(models.TextChoices):
 
 
 class Signal(models.Model):
-    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    # Unique by a constraint of its own (below), not ``unique=True``: that would add a
+    # second index for LIKE searches on PostgreSQL, which no query makes. (The same for the
+    # indexed keys below: every lookup is by equality, and each index costs every write.)
+    reference = models.CharField(_("reference"), max_length=32)
     owner_organisation = models.ForeignKey(
         "partners.Organisation",
         on_delete=models.PROTECT,
         related_name="signals",
         verbose_name=_("owner organisation"),
+        # Lookups by owner use the index of (owner, received) below.
+        db_index=False,
     )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,7 +106,7 @@ class Signal(models.Model):
 
     # The latest band (triage or a person's overruling): derived from the append-only records
     # below and kept here so that lists and the agenda filter on it in the database.
-    band = models.CharField(_("band"), max_length=16, choices=Band.choices, db_index=True)
+    band = models.CharField(_("band"), max_length=16, choices=Band.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     # A key of the submitter's own (an API client's id, a hash of an imported row): the same
     # key from the same organisation never makes a second signal.
@@ -114,13 +119,17 @@ class Signal(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("signal")
         verbose_name_plural = _("signals")
-        indexes = [models.Index(fields=["owner_organisation", "-received_at"])]
+        indexes = [
+            models.Index(fields=["owner_organisation", "-received_at"]),
+            models.Index(fields=["band"], name="signal_band"),
+        ]
         constraints = [
+            models.UniqueConstraint(fields=["reference"], name="signal_reference_unique"),
             models.UniqueConstraint(
                 fields=["owner_organisation", "source_key"],
                 condition=~models.Q(source_key=""),
                 name="signal_source_key_unique",
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -129,9 +138,10 @@ class Signal(models.Model):
 
 class SignalIndicator(models.Model):
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="indicator_set")
-    indicator_id = models.CharField(_("indicator"), max_length=80, db_index=True)
+    indicator_id = models.CharField(_("indicator"), max_length=80)
 
     class Meta:
+        indexes = [models.Index(fields=["indicator_id"], name="signalindicator_indicator")]
         constraints = [
             models.UniqueConstraint(
                 fields=["signal", "indicator_id"], name="signal_indicator_unique"
@@ -194,7 +204,7 @@ class PersonMention(models.Model):
     given_names = models.CharField(_("given names"), max_length=200, blank=True)
     family_name = models.CharField(_("family name"), max_length=200, blank=True)
     alias = models.CharField(_("alias or nickname"), max_length=200, blank=True)
-    name_key = models.CharField(max_length=400, blank=True, db_index=True)
+    name_key = models.CharField(max_length=400, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     age_band = models.CharField(_("age"), max_length=16, blank=True)
     gender = models.CharField(_("gender"), max_length=16, blank=True)
@@ -204,6 +214,7 @@ class PersonMention(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["name_key"], name="personmention_name_key")]
 
     def __str__(self) -> str:
         return " ".join(p for p in (self.given_names, self.family_name) if p) or self.alias or "?"
@@ -212,12 +223,13 @@ class PersonMention(models.Model):
 class CompanyMention(models.Model):
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="companies")
     name = models.CharField(_("name"), max_length=300)
-    name_key = models.CharField(max_length=400, blank=True, db_index=True)
+    name_key = models.CharField(max_length=400, blank=True)
     registration_number = models.CharField(_("KvK number"), max_length=16, blank=True)
     role = models.CharField(_("role"), max_length=32, blank=True)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["name_key"], name="companymention_name_key")]
 
     def __str__(self) -> str:
         return self.name
@@ -230,11 +242,12 @@ class AddressMention(models.Model):
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     city = models.CharField(_("place"), max_length=120, blank=True)
     country = models.CharField(_("country"), max_length=2, default="NL")
-    address_key = models.CharField(max_length=300, blank=True, db_index=True)
+    address_key = models.CharField(max_length=300, blank=True)
     is_place_of_observation = models.BooleanField(_("where it was seen"), default=False)
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["address_key"], name="addressmention_address_key")]
 
     def __str__(self) -> str:
         first = " ".join(p for p in (self.street, self.house_number) if p)
@@ -260,7 +273,7 @@ class IdentifierMention(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=IdentifierKind.choices)
     subkind = models.CharField(_("type"), max_length=32, blank=True)
     value = models.CharField(_("as given"), max_length=500)
-    normalised = models.CharField(max_length=500, db_index=True)
+    normalised = models.CharField(max_length=500)
     person = models.ForeignKey(
         PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="identifiers"
     )
@@ -270,7 +283,10 @@ class IdentifierMention(models.Model):
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["kind", "normalised"], name="identifier_kind_value")]
+        indexes = [
+            models.Index(fields=["kind", "normalised"], name="identifier_kind_value"),
+            models.Index(fields=["normalised"], name="identifier_normalised"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.normalised}"
