@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import weakref
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,10 @@ def _append(
     # with the change it records, and the head lock is held until then.
     # No savepoint: an entry that cannot be written fails the whole transaction.
     with transaction.atomic(savepoint=False):
-        position, last_hmac = _lock_head()
+        # An entry held in a deferred block before this one moved the head, but the
+        # block has not been sent: chain from it, not from the head the database still has.
+        held_head = _HELD_HEADS.get(statements) if statements is not None else None
+        position, last_hmac = held_head if held_head is not None else _lock_head()
         entry.position = position + 1
         entry.prev_hmac = last_hmac
         entry.hmac = chain.entry_hmac(entry.chained_fields())
@@ -160,11 +164,16 @@ def _append(
         # ``_lock_head`` read and locked it), or held in the caller's deferred block.
         if statements is not None:
             _write_entry(entry, statements)
+            _HELD_HEADS[statements] = (entry.position, entry.hmac)
         else:
             connection = connections[router.db_for_write(AuditEntry)]
             with connection.cursor() as cursor, deferred(cursor) as held:
                 _write_entry(entry, held)
     return entry
+
+
+#: The chain's head as the entries held in each unsent deferred block leave it.
+_HELD_HEADS: weakref.WeakKeyDictionary[Deferred, tuple[int, str]] = weakref.WeakKeyDictionary()
 
 
 def _write_entry(entry: AuditEntry, statements: Deferred) -> None:
@@ -216,7 +225,9 @@ def record_change(
 
     ``actor`` (a user) overrides ``request.user``; with neither, the change is the system's.
     ``statements``: the caller's ``schakel.rows.deferred`` block, to send the entry with the
-    change it records (the chain's head is read and locked at once all the same).
+    change it records (the chain's head is read and locked at once all the same; entries
+    held in one block chain from each other). Until the block is sent, every entry of the
+    transaction must go into it: one written beside it would read a head that is behind.
     """
     actor_id, organisation_id = _actor(request, actor)
     return _append(

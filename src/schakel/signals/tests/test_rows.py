@@ -333,3 +333,33 @@ def test_a_signal_its_audit_entry_and_its_job_are_sent_together(world: World) ->
     )
     assert job.args_kwargs["args"] == [[signal.pk]]
     assert verify().ok
+
+
+def test_a_batch_of_several_purposes_chains_its_audit_entries_in_one_block(
+    world: World,
+) -> None:
+    """One audit entry per purpose, all held in the batch's block: each chains from the one
+    before it (not from the head the database has until the block is sent)."""
+    from schakel.audit.models import AuditEntry
+    from schakel.audit.services import verify
+    from schakel.signals.intake import validate_signal
+    from schakel.signals.tests.factories import signal_input
+    from schakel.signals.writer import ToWrite, write_signals
+
+    user = world.users["care_coordinator"]
+    assert user.organisation is not None
+    items = [
+        ToWrite(
+            validate_signal(signal_input(purpose=purpose), owner=user.organisation, channel="api")
+        )
+        for purpose in ("signal_table_assessment", "care_referral", "signal_table_assessment")
+    ]
+    before = AuditEntry.objects.count()
+    written = write_signals(items, submitted_by=user, channel="api")
+    entries = list(AuditEntry.objects.order_by("position")[before:])
+    assert [(e.purpose, sorted(e.object_ids)) for e in entries] == [
+        ("care_referral", [written[1].pk]),
+        ("signal_table_assessment", sorted([written[0].pk, written[2].pk])),
+    ]
+    assert entries[1].prev_hmac == entries[0].hmac
+    assert verify().ok
