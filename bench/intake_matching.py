@@ -212,8 +212,11 @@ def visible(seconds: float, rate: float, workers: int, drop_backlog: bool) -> in
                 "delete them (a benchmark database only)"
             )
         backlog.delete()
+    from django.utils import timezone
+
     since = DBTaskResult.objects.order_by("-enqueued_at").values_list("enqueued_at", flat=True)
-    start_mark = since.first()
+    # The newest job left (none after the backlog was dropped: then from now on).
+    start_mark = since.first() or timezone.now()
     print(f"machine: {machine}")
     print(f"known: {_sizes()}")
     connection.close()
@@ -224,6 +227,7 @@ def visible(seconds: float, rate: float, workers: int, drop_backlog: bool) -> in
         [
             str(binaries / "gunicorn"),
             "schakel.wsgi:application",
+            "--config=python:schakel.web.gunicorn_conf",
             f"--bind=127.0.0.1:{port}",
             "--workers=2",
             "--forwarded-allow-ips=127.0.0.1",
