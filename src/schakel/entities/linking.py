@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings as django_settings
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.models import Field, Model
 from django.utils import timezone
 
 from schakel.bulk import copy_values
@@ -222,8 +223,6 @@ def prune_superseded(run: LinkageRun) -> int:
     no judgement points at, once ``run`` has stored its own: they are superseded (the run
     scored every pair again and closed them), and each batch run would otherwise leave some
     half a million rows behind. Returns how many were deleted."""
-    from django.db import connections, router
-
     earlier = list(
         LinkageRun.objects.filter(schema=run.schema, started_at__lt=run.started_at)
         .exclude(pk=run.pk)
@@ -233,14 +232,21 @@ def prune_superseded(run: LinkageRun) -> int:
         return 0
     connection = connections[router.db_for_write(Suggestion)]
     quote = connection.ops.quote_name
+
+    def column(model: type[Model], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        return quote(field.column)
+
     suggestions = quote(Suggestion._meta.db_table)
     judgements = quote(Judgement._meta.db_table)
-    pk = f"{suggestions}.{quote('id')}"
+    pk = f"{suggestions}.{column(Suggestion, 'id')}"
     runs = ", ".join(["%s"] * len(earlier))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"DELETE FROM {suggestions} WHERE NOT is_open AND run_id IN ({runs}) "  # noqa: S608 - names from the models
-            f"AND NOT EXISTS (SELECT 1 FROM {judgements} j WHERE j.suggestion_id = {pk})",
+            f"DELETE FROM {suggestions} WHERE NOT {column(Suggestion, 'is_open')} "  # noqa: S608 - names from the models
+            f"AND {column(Suggestion, 'run')} IN ({runs}) AND NOT EXISTS (SELECT 1 FROM "
+            f"{judgements} j WHERE j.{column(Judgement, 'suggestion')} = {pk})",
             earlier,
         )
         return int(cursor.rowcount)

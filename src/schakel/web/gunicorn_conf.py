@@ -4,9 +4,9 @@ Each worker loads the application (Django, the URL configuration with every view
 rule files, the access matrix) and then calls ``gc.freeze()``: all of that moves out of the
 garbage collector's view, so that its collections walk only what requests allocate instead
 of the whole heap. Freezing right after the fork, before the application was loaded (as this
-file did first), left the application in view. Measured in-process on PostgreSQL (200 API
-intake requests per block, interleaved): 5.26 -> 4.74 ms of CPU per request; the agenda
-page's p95 fell from about 230 to 140 ms (``bench/agenda.py``).
+file did first), left the application in view. The agenda page's p95 fell from about 230 to
+140 ms with a frozen heap (``bench/agenda.py``); API intake in gunicorn showed no measurable
+difference (docs/benchmarks.md, "three round trips fewer").
 """
 
 from __future__ import annotations
