@@ -7,7 +7,7 @@ from typing import Any
 from django.dispatch import receiver
 from django_tasks import task
 
-from schakel.entities.services import resolve_new_mentions, waiting_signals
+from schakel.entities.services import waiting_signals
 from schakel.jobs.backend import enqueue_held
 from schakel.signals.events import signals_written
 from schakel.signals.models import Signal
@@ -16,17 +16,14 @@ from schakel.signals.models import Signal
 @task()
 def resolve_signal_mentions(signal_ids: list[int]) -> int:
     """Make the mentions of committed signals, resolve them and match their people against
-    the entities known (with the last batch run's model, if there is one); safe to run
-    again. Signals still waiting for their own jobs are taken along (``waiting_signals``):
-    under load a job does a batch, and the jobs that follow find theirs done. Returns the
-    number of mentions made."""
-    from schakel.entities.matching import match_mentions
+    the entities known (with the last batch run's model, if there is one), in one
+    transaction; safe to run again. Signals still waiting for their own jobs are taken along
+    (``waiting_signals``): under load a job does a batch (its candidates found and scored
+    together), and the jobs that follow find theirs done. Returns the number of mentions
+    made."""
+    from schakel.entities.matching import resolve_and_match
 
-    batch = sorted({*signal_ids, *waiting_signals(besides=signal_ids)})
-    made = resolve_new_mentions(batch)
-    if made:
-        match_mentions(made)
-    return len(made)
+    return len(resolve_and_match([*signal_ids, *waiting_signals(besides=signal_ids)]))
 
 
 @task()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from schakel.entities.linking import person_records
 from schakel.entities.models import BlockingKey, LinkageRun, Mention, Schema, Suggestion
 from schakel.entities.review import priorities, resolve_around
+from schakel.entities.services import RESOLVE_BATCH, resolve_new_mentions
 from schakel.rows import insert_rows
 
 log = logging.getLogger(__name__)
@@ -81,24 +83,34 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
     )
 
 
-def candidates_for(mention_id: int, signal_id: int) -> list[int]:
-    """Person mentions of other signals sharing a candidate key with this one, newest
-    first, at most ``MAX_CANDIDATES``."""
-    keys = BlockingKey.objects.filter(mention_id=mention_id, kind__in=CANDIDATE_KEYS)
-    found = (
-        BlockingKey.objects.filter(
-            kind__in=CANDIDATE_KEYS,
-            value__in=keys.values("value"),
-            mention__schema=Schema.PERSON,
-        )
-        .exclude(mention__signal_id=signal_id)
-        .order_by("-mention_id")
-        .values_list("mention_id", flat=True)
-        .distinct()
-    )
-    # Rows of another kind with the same value (a phone number equal to a name key cannot
-    # happen, but the filter above does not pair kinds) are scored and fall away.
-    return list(found[:MAX_CANDIDATES])
+def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
+    """For each new person mention, given as (mention id, signal id): the person mentions of
+    other signals sharing a candidate key with it, newest first, at most ``MAX_CANDIDATES``.
+    Two queries for the whole batch, however many mentions it holds: their keys, then every
+    person mention with one of those keys."""
+    signal_of = dict(new)
+    wanting: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for mention_id, kind, value in BlockingKey.objects.filter(
+        mention_id__in=list(signal_of), kind__in=CANDIDATE_KEYS
+    ).values_list("mention_id", "kind", "value"):
+        wanting[(kind, value)].append(mention_id)
+    if not wanting:
+        return {}
+    sharing = BlockingKey.objects.filter(
+        kind__in=sorted({kind for kind, _value in wanting}),
+        value__in=sorted({value for _kind, value in wanting}),
+        mention__schema=Schema.PERSON,
+    ).values_list("kind", "value", "mention_id", "mention__signal_id")
+    found: dict[int, set[int]] = defaultdict(set)
+    for kind, value, other, other_signal in sharing:
+        # The query pairs any kind with any value; only the same key counts.
+        for mention_id in wanting.get((kind, value), ()):
+            if other_signal != signal_of[mention_id]:
+                found[mention_id].add(other)
+    return {
+        mention_id: sorted(others, reverse=True)[:MAX_CANDIDATES]
+        for mention_id, others in found.items()
+    }
 
 
 def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
@@ -131,21 +143,28 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     rows: list[Suggestion] = []
     around: set[int] = set()
     started = time.perf_counter()
-    for mention_id, signal_id in ids:
-        candidate_ids = candidates_for(mention_id, signal_id)
+    found = candidates_among(ids)
+    records = {
+        r["unique_id"]: r
+        for r in person_records({*found, *(c for others in found.values() for c in others)})
+    }
+    paired: set[tuple[int, int]] = set()
+    for mention_id, _signal_id in ids:
         outcome.mentions += 1
+        candidate_ids = [c for c in found.get(mention_id, ()) if c in records]
         if not candidate_ids:
             continue
         outcome.candidates += len(candidate_ids)
-        records = {r["unique_id"]: r for r in person_records([mention_id, *candidate_ids])}
-        scored = linkage.score(
-            run.model, records[mention_id], [records[c] for c in candidate_ids if c in records]
-        )
+        scored = linkage.score(run.model, records[mention_id], [records[c] for c in candidate_ids])
         for candidate in scored:
             if candidate.match_probability < run.review_threshold:
                 continue
-            links = candidate.links(run.threshold)
             left, right = sorted((mention_id, int(candidate.unique_id)))
+            if (left, right) in paired:
+                # Two new mentions of one batch find each other: one pair, not two.
+                continue
+            paired.add((left, right))
+            links = candidate.links(run.threshold)
             rows.append(
                 Suggestion(
                     left_id=left,
@@ -173,7 +192,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     outcome.scoring_seconds = scored_at - started
     if not rows:
         return outcome
-    # One transaction and one regrouping for all the signal's people (not one per person).
+    # One transaction and one regrouping for all the batch's people (not one per person).
     with transaction.atomic():
         mentions = Mention.objects.in_bulk({m for row in rows for m in (row.left_id, row.right_id)})
         ranks = priorities(
@@ -189,6 +208,22 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
             resolve_around([mentions[m] for m in sorted(around)])
     outcome.writing_seconds = time.perf_counter() - scored_at
     return outcome
+
+
+def resolve_and_match(signal_ids: Iterable[int]) -> list[int]:
+    """Make the mentions of these signals and match their people against what is known, each
+    ``RESOLVE_BATCH`` of signals in one transaction: no one sees a signal's mentions before
+    they are matched, and a failure leaves nothing half-done (the retry does it all, a signal
+    whose mentions exist is skipped). Returns the ids of the mentions made."""
+    ids = sorted(set(signal_ids))
+    made: list[int] = []
+    for start in range(0, len(ids), RESOLVE_BATCH):
+        with transaction.atomic():
+            new = resolve_new_mentions(ids[start : start + RESOLVE_BATCH])
+            if new:
+                match_mentions(new)
+        made += new
+    return made
 
 
 def match_signals(signal_ids: Iterable[int]) -> MatchOutcome:

@@ -106,10 +106,8 @@ def test_a_batch_run_links_the_same_people_and_records_how(
     assert {"comparison", "label", "weight"} == set(stored.explanation[0])
 
 
-def _known_person_reported_again(
-    world: World, population: dict[int, int]
-) -> tuple[Mention, Signal]:
-    """A known mention with a date of birth, and a new signal naming the same person."""
+def _known_person(population: dict[int, int]) -> tuple[Mention, PersonInput]:
+    """A known mention with a date of birth, and the same person as a new signal names them."""
     known = Mention.objects.filter(pk__in=population).exclude(original__date_of_birth=None).first()
     assert known is not None
     person = PersonInput(
@@ -118,6 +116,14 @@ def _known_person_reported_again(
         family_name=known.original["family_name"],
         date_of_birth=date.fromisoformat(known.original["date_of_birth"]),
     )
+    return known, person
+
+
+def _known_person_reported_again(
+    world: World, population: dict[int, int]
+) -> tuple[Mention, Signal]:
+    """A known mention with a date of birth, and a new signal naming the same person."""
+    known, person = _known_person(population)
     signal = _report(world, person, "police_analyst")
     resolve_signals([signal.pk])
     return known, signal
@@ -146,6 +152,52 @@ def test_intake_matching_joins_a_new_report_to_the_known_person(
     _third, last = _known_person_reported_again(world, population)
     match_signals([last.pk])
     assert intake.count() == 2
+
+
+def test_one_job_matches_a_batch_of_signals_together(
+    world: World, population: dict[int, int]
+) -> None:
+    """Under load one job makes and matches many signals: their candidates are found and
+    scored together, and two new signals naming the same person make one pair between
+    them, not two."""
+    from schakel.entities.jobs import resolve_signal_mentions
+
+    linking.run_linkage("Person")
+    known, person = _known_person(population)
+    first = _report(world, person, "police_analyst")
+    second = _report(world, person, "ngo_worker")
+    assert resolve_signal_mentions.call([first.pk, second.pk]) == 2
+    new = list(Mention.objects.filter(signal__in=[first, second]).order_by("pk"))
+    known.refresh_from_db()
+    assert {m.entity_id for m in new} == {known.entity_id}
+    between = Suggestion.objects.filter(left=new[0], right=new[1])
+    assert between.count() == 1 and between.get().links
+    assert Suggestion.objects.filter(left=known, right__in=new).count() == 2
+
+
+def test_a_failed_match_leaves_no_mentions_behind_and_the_retry_does_it_all(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Making a signal's mentions and matching them commit together: a failure in scoring
+    (injected) leaves the signal without mentions, so the retry makes and matches them."""
+    from schakel.entities import linkage
+    from schakel.entities.jobs import resolve_signal_mentions
+
+    linking.run_linkage("Person")
+    known, person = _known_person(population)
+    signal = _report(world, person, "police_analyst")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the scoring failed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(linkage, "score", broken)
+        with pytest.raises(RuntimeError):
+            resolve_signal_mentions.call([signal.pk])
+    assert not Mention.objects.filter(signal=signal).exists()
+    assert resolve_signal_mentions.call([signal.pk]) == 1
+    known.refresh_from_db()
+    assert Mention.objects.get(signal=signal).entity_id == known.entity_id
 
 
 def test_intake_matching_waits_for_a_batch_run_when_the_saved_model_is_from_other_comparisons(
