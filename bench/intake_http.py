@@ -15,7 +15,7 @@ Each request is what a partner's case system would send: a signal with a possibl
 own ``external_id`` and an ``Idempotency-Key``. Clients are several users of the chain, each
 with an API token; the rate limit is raised for the run (the load of many partners at once).
 
-    python bench/intake_http.py [--seconds 60] [--clients 8] [--workers 2]
+    python bench/intake_http.py [--seconds 60] [--clients 8] [--workers 2] [--threads N]
 """
 
 from __future__ import annotations
@@ -307,11 +307,25 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
+def _threads() -> int:
+    """Threads per worker in ``schakel serve``'s settings file."""
+    from schakel.web import gunicorn_conf
+
+    return int(getattr(gunicorn_conf, "threads", 1))
+
+
+def _worker_kind(threads: int) -> str:
+    return f"gthread, {threads} threads each" if threads > 1 else "sync"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=8, help="concurrent client connections")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="threads per worker (default: schakel serve's)"
+    )
     parser.add_argument("--warm-up", type=float, default=5, help="seconds before measuring")
     parser.add_argument(
         "--gunicorn-arg",
@@ -341,6 +355,7 @@ def main() -> int:
                 "--config=python:schakel.web.gunicorn_conf",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={args.workers}",
+                f"--threads={args.threads or _threads()}",
                 "--forwarded-allow-ips=127.0.0.1",
                 *args.gunicorn_arg,
             ],
@@ -372,7 +387,8 @@ def report(args: argparse.Namespace, vendor: str, generator: Generator, elapsed:
     print(
         f"machine: {vendor}, {platform.processor() or platform.machine()}, {os.cpu_count()} "
         f"cores, Python {platform.python_version()}; {machine_speed()}; "
-        f"gunicorn {args.workers} workers (sync), {args.clients} client connections on loopback"
+        f"gunicorn {args.workers} workers ({_worker_kind(args.threads or _threads())}), "
+        f"{args.clients} client connections on loopback"
     )
     print(f"acknowledged: {done} signals in {elapsed:.1f} s = {done / elapsed:.1f} signals/s")
     if latencies:

@@ -318,6 +318,11 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
     # use (the rules, vocabularies, triage model) is then loaded once, not in every worker.
     prepare([checker.check_alone(parser.parse(*rows[0]))])
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            # Each batch's foreign keys checked as its COPY ends, while the workers check the
+            # next batch, instead of all 100,000 rows' at the commit, alone (Django makes them
+            # deferrable, initially deferred). The batches write parents before children.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         before.update(existing_keys(run.owner, keys))
         spans_and_results = zip(
             spans, Beside(check_batch, spans, workers=worker_count()), strict=True
