@@ -27,7 +27,7 @@ from schakel.cases.vocabulary import (
     CaseStatus,
     strictest_tlp,
 )
-from schakel.entities.jobs import resolve_signal_mentions
+from schakel.entities.matching import resolve_and_match
 from schakel.entities.models import Entity, Mention, Schema
 from schakel.errors import InvalidFields, InvalidInput, NotAllowed
 from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
@@ -70,9 +70,10 @@ def _current_entity(entity_id: int, merged: Mapping[int, int | None]) -> int:
 def people_of(signals: Sequence[Signal]) -> list[tuple[int, str]]:
     """The people the signals mention, as entities with a role each: ``(entity_id, role)``.
 
-    When the worker has not resolved the signals yet, its job runs here (it is idempotent:
-    the worker's run then finds the work done), so that a case never waits for the worker —
-    the whole job, matching included, so that these signals are not left unmatched. A person
+    When the worker has not resolved the signals yet, its job's work is done here (it is
+    idempotent: the worker's run then finds it done), so that a case never waits for the
+    worker — matching included, so that these signals are not left unmatched. Only these
+    signals: the jobs queued for others are the worker's. A person
     mentioned with several roles keeps a victim's role first, else the role they are
     mentioned with most.
     """
@@ -81,7 +82,7 @@ def people_of(signals: Sequence[Signal]) -> list[tuple[int, str]]:
         Mention.objects.filter(signal_id__in=ids).values_list("signal_id", flat=True)
     )
     if unresolved:
-        resolve_signal_mentions.call(sorted(unresolved))
+        resolve_and_match(sorted(unresolved))
     mentions = list(
         Mention.objects.filter(signal_id__in=ids, schema=Schema.PERSON, entity__isnull=False)
         .order_by("pk")

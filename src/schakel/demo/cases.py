@@ -56,7 +56,7 @@ from schakel.demo.case_stories import (
     migration_status,
 )
 from schakel.demo.generator import Generator
-from schakel.entities.jobs import resolve_signal_mentions
+from schakel.entities.matching import resolve_and_match
 from schakel.entities.models import Mention, Schema
 from schakel.errors import NotAllowed
 from schakel.partners.models import Organisation, Region, SharingGroup, User
@@ -130,9 +130,9 @@ def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
         .order_by("pk")
         .values_list("pk", flat=True)[:size]
     )
-    # The large demo leaves resolving to the worker; these are resolved here, by its own job
-    # (matching included), as a case opened from them would have it run.
-    resolve_signal_mentions.call(ids)
+    # The large demo leaves resolving to the worker; these are resolved here, matching
+    # included, as a case opened from them would have it done.
+    resolve_and_match(ids)
     by_signal = {
         s.pk: services.people_of([s]) for s in Signal.objects.filter(pk__in=ids).order_by("pk")
     }

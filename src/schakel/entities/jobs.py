@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 from django_tasks import task
 
-from schakel.entities.services import waiting_signals
-from schakel.jobs.backend import enqueue_held
+from schakel.entities.services import RESOLVE_BATCH
+from schakel.jobs.backend import enqueue_held, finish_along, queued_along
 from schakel.signals.events import signals_written
 from schakel.signals.models import Signal
 
@@ -17,13 +18,23 @@ from schakel.signals.models import Signal
 def resolve_signal_mentions(signal_ids: list[int]) -> int:
     """Make the mentions of committed signals, resolve them and match their people against
     the entities known (with the last batch run's model, if there is one), in one
-    transaction; safe to run again. Signals still waiting for their own jobs are taken along
-    (``waiting_signals``): under load a job does a batch (its candidates found and scored
-    together), and the jobs that follow find theirs done. Returns the number of mentions
-    made."""
+    transaction; safe to run again. The jobs queued behind this one are taken along, up to
+    ``RESOLVE_BATCH`` signals in all, and finished with it: under load a job does a batch
+    (its candidates found and scored together) and the queue does not grow. Returns the
+    number of mentions made."""
     from schakel.entities.matching import resolve_and_match
 
-    return len(resolve_and_match([*signal_ids, *waiting_signals(besides=signal_ids)]))
+    with transaction.atomic():
+        along = queued_along(
+            resolve_signal_mentions,
+            room=RESOLVE_BATCH - len(signal_ids),
+            size=lambda args: len(args[0]),
+        )
+        ids = [*signal_ids, *(pk for job in along for pk in job.args_kwargs["args"][0])]
+        made = len(resolve_and_match(ids))
+        # Each job taken along answers with the count of the batch it was done in.
+        finish_along(along, made)
+    return made
 
 
 @task()

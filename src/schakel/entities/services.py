@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
-from django.utils import timezone
 
 from schakel.access import policy
 from schakel.access.matrix import Level
@@ -49,26 +47,6 @@ def resolve_new_mentions(signal_ids: Iterable[int]) -> list[int]:
     for start in range(0, len(ids), RESOLVE_BATCH):
         made += _resolve_batch(ids[start : start + RESOLVE_BATCH])
     return made
-
-
-#: How far back the entities job looks for signals still waiting for their mentions.
-WAITING_WINDOW = timedelta(minutes=10)
-
-
-def waiting_signals(*, besides: Iterable[int] = (), limit: int = RESOLVE_BATCH) -> list[int]:
-    """Signals received in the last ``WAITING_WINDOW`` that have no mentions yet (their own
-    jobs wait in the queue), oldest first, at most ``limit``: a job takes them along, so that
-    under load the work is done in batches (a batch costs the same few queries as one
-    signal) and the jobs that follow find theirs done. Indexed: the window bounds the rows
-    looked at, and each is checked with the mentions' signal index."""
-    skip = set(besides)
-    recent = (
-        Signal.objects.filter(received_at__gte=timezone.now() - WAITING_WINDOW)
-        .exclude(Exists(Mention.objects.filter(signal_id=OuterRef("pk"))))
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)
-    )
-    return [pk for pk in recent[: limit + len(skip)] if pk not in skip][:limit]
 
 
 @transaction.atomic

@@ -29,7 +29,12 @@ def contacts_for(signal: Signal) -> list[RegionContact]:
     return list(RegionContact.objects.filter(region=region).select_related("user"))
 
 
-@task()
+#: Ahead of every other job: an urgent signal's alert goes "at once", not after the queue
+#: of mentions to make that a busy hour leaves (workers take the highest priority first).
+ALERT_PRIORITY = 50
+
+
+@task(priority=ALERT_PRIORITY)
 def alert_urgent_signal(signal_id: int) -> int:
     """Send the alert; safe to run again (a user is notified once per signal)."""
     signal = Signal.objects.select_related("owner_organisation", "municipality").get(pk=signal_id)

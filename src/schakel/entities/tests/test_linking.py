@@ -180,6 +180,9 @@ def test_a_failed_match_leaves_no_mentions_behind_and_the_retry_does_it_all(
 ) -> None:
     """Making a signal's mentions and matching them commit together: a failure in scoring
     (injected) leaves the signal without mentions, so the retry makes and matches them."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
     from schakel.entities import linkage
     from schakel.entities.jobs import resolve_signal_mentions
 
@@ -190,12 +193,18 @@ def test_a_failed_match_leaves_no_mentions_behind_and_the_retry_does_it_all(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the scoring failed")
 
+    queued = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions")
+    queued.exclude(args_kwargs__args=[[signal.pk]]).delete()  # the population's, run before
+    behind = _report(world, person, "ngo_worker")  # its job is queued behind
+    queued.filter(args_kwargs__args=[[signal.pk]]).get().claim("worker-1")
     with monkeypatch.context() as patched:
         patched.setattr(linkage, "score", broken)
         with pytest.raises(RuntimeError):
             resolve_signal_mentions.call([signal.pk])
-    assert not Mention.objects.filter(signal=signal).exists()
-    assert resolve_signal_mentions.call([signal.pk]) == 1
+    assert not Mention.objects.filter(signal__in=[signal, behind]).exists()
+    # The job it had taken along waits in the queue again.
+    assert queued.get(args_kwargs__args=[[behind.pk]]).status == TaskResultStatus.READY
+    assert resolve_signal_mentions.call([signal.pk]) == 2
     known.refresh_from_db()
     assert Mention.objects.get(signal=signal).entity_id == known.entity_id
 

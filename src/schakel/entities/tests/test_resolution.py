@@ -199,33 +199,48 @@ def test_the_job_is_queued_with_the_signal_and_rolled_back_with_it(world: World)
     assert jobs.count() == 0 and not Signal.objects.exists()
 
 
-def test_a_job_takes_waiting_signals_along_and_their_own_jobs_find_them_done(
-    world: World,
-) -> None:
-    from datetime import timedelta
-
-    import time_machine
-    from django.utils import timezone
+def test_a_job_takes_the_jobs_queued_behind_it_along_and_finishes_them(world: World) -> None:
+    """Under load one job does the work of the jobs queued behind it, in its own transaction,
+    and marks them done: the queue does not grow, and each signal is resolved once."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     from schakel.entities.jobs import resolve_signal_mentions
-    from schakel.entities.services import waiting_signals
 
     first, second, third = (_signal(world) for _ in range(3))
-    with time_machine.travel(timezone.now() + timedelta(minutes=1)):
-        assert waiting_signals() == [first.pk, second.pk, third.pk]
-        assert waiting_signals(besides=[second.pk], limit=1) == [first.pk]
-        made = resolve_signal_mentions.call([second.pk])  # the job of the second signal
-        assert set(Mention.objects.values_list("signal_id", flat=True)) == {
-            first.pk,
-            second.pk,
-            third.pk,
-        }
-        assert made == Mention.objects.count()
-        assert waiting_signals() == []
-        # The first signal's own job comes next: nothing left to do, nothing made twice.
-        assert resolve_signal_mentions.call([first.pk]) == 0
-        assert Mention.objects.count() == made
-    # Signals older than the window are not the job's to take along.
-    old = _signal(world)
-    Signal.objects.filter(pk=old.pk).update(received_at=timezone.now() - timedelta(hours=1))
-    assert old.pk not in waiting_signals()
+    jobs = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions")
+    assert jobs.filter(status=TaskResultStatus.READY).count() == 3
+    # The worker runs the first job (claimed: no longer waiting).
+    job = jobs.get(args_kwargs__args=[[first.pk]])
+    job.claim("worker-1")
+    made = resolve_signal_mentions.call([first.pk])
+    assert set(Mention.objects.values_list("signal_id", flat=True)) == {
+        first.pk,
+        second.pk,
+        third.pk,
+    }
+    assert made == Mention.objects.count()
+    taken = jobs.exclude(pk=job.pk)
+    assert set(taken.values_list("status", flat=True)) == {TaskResultStatus.SUCCESSFUL}
+    assert set(taken.values_list("return_value", flat=True)) == {made}
+    # A job whose signals another job did finds nothing left to do.
+    assert resolve_signal_mentions.call([second.pk]) == 0
+    assert Mention.objects.count() == made
+
+
+def test_a_job_takes_along_no_more_than_a_batch(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from schakel.entities import jobs as entity_jobs
+    from schakel.entities.jobs import resolve_signal_mentions
+
+    monkeypatch.setattr(entity_jobs, "RESOLVE_BATCH", 2)
+    first, second, third = (_signal(world) for _ in range(3))
+    queued = DBTaskResult.objects.filter(task_path__endswith="resolve_signal_mentions")
+    queued.get(args_kwargs__args=[[first.pk]]).claim("worker-1")
+    resolve_signal_mentions.call([first.pk])
+    assert set(Mention.objects.values_list("signal_id", flat=True)) == {first.pk, second.pk}
+    assert queued.get(args_kwargs__args=[[third.pk]]).status == TaskResultStatus.READY

@@ -62,3 +62,23 @@ def test_queueing_sends_one_insert_and_the_worker_runs_the_job() -> None:
     call_command("db_worker", batch=True, interval=0, verbosity=0)
     result.refresh()
     assert result.status == "SUCCESSFUL" and result.return_value == 0
+
+
+def test_jobs_are_taken_along_only_inside_a_transaction() -> None:
+    """The jobs taken along are locked and finished in the caller's transaction; outside one,
+    their lock would be gone before their work was done."""
+    from django.db import transaction
+
+    from schakel.jobs.backend import finish_along, queued_along
+
+    resolve_signal_mentions.enqueue([1])
+    resolve_signal_mentions.enqueue([2, 3])
+    with pytest.raises(RuntimeError, match="transaction"):
+        queued_along(resolve_signal_mentions, room=10, size=lambda args: len(args[0]))
+    with transaction.atomic():
+        taken = queued_along(resolve_signal_mentions, room=2, size=lambda args: len(args[0]))
+        assert [job.args_kwargs["args"] for job in taken] == [[[1]]]
+        finish_along(taken, 7)
+    assert _row(taken[0].pk)["status"] == "SUCCESSFUL"
+    assert _row(taken[0].pk)["return_value"] == 7
+    assert DBTaskResult.objects.filter(status="READY").count() == 1

@@ -71,3 +71,22 @@ def test_a_signal_that_is_not_urgent_alerts_nobody(live_world: World) -> None:
     make_signal(live_world.users["care_coordinator"])
     call_command("schakel_worker", batch=True)
     assert not Notification.objects.exists()
+
+
+def test_the_alert_goes_ahead_of_the_jobs_queued_before_it(live_world: World) -> None:
+    """A busy hour leaves jobs to make mentions queued; an urgent signal's alert is the next
+    job a worker takes, however many wait before it."""
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    for _ in range(3):
+        make_signal(live_world.users["police_analyst"])
+    signal = make_signal(
+        live_world.users["police_analyst"], indicator_ids=["ilo.physical_and_sexual_violence"]
+    )
+    assert DBTaskResult.objects.ready().count() == 5
+    with transaction.atomic():
+        first = DBTaskResult.objects.ready().get_locked()  # as the worker claims its next job
+    assert first is not None
+    assert first.task_path.endswith("alert_urgent_signal")
+    assert first.args_kwargs["args"] == [signal.pk]
