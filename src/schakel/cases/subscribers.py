@@ -70,18 +70,18 @@ PLAN_LOOKUP_CHUNK = 1_000
 
 def _holding_plans(entity_ids: set[int]) -> set[int]:
     """Those of ``entity_ids`` that a plan was made for, or that an entity a plan was made for
-    was merged into: one query per thousand ids, so that a batch run's thousands of merges of
-    people without plans cost little (on FEBRL4, 4,977 merges: the run took 13.6 s with a full
-    review per merge). A plan further down a chain of merges is found by the periodic job
-    ``plan-follow-entities``."""
-    ordered = sorted(entity_ids)
+    was merged into. A few ids (matching after intake) are looked up; for more than
+    ``PLAN_LOOKUP_CHUNK`` (a batch run's hundreds of thousands of merges) every plan's person
+    is read once instead, in one query: plans are one per victim, few beside the entities
+    (on the million-mention demo the lookup per thousand ids took 14 s of the run). A plan
+    further down a chain of merges is found by the periodic job ``plan-follow-entities``."""
+    plans = Plan.objects.all()
+    if len(entity_ids) <= PLAN_LOOKUP_CHUNK:
+        ids = sorted(entity_ids)
+        plans = plans.filter(Q(entity_id__in=ids) | Q(entity__merged_into_id__in=ids))
     found: set[int] = set()
-    for start in range(0, len(ordered), PLAN_LOOKUP_CHUNK):
-        chunk = ordered[start : start + PLAN_LOOKUP_CHUNK]
-        for entity, merged_into in Plan.objects.filter(
-            Q(entity_id__in=chunk) | Q(entity__merged_into_id__in=chunk)
-        ).values_list("entity_id", "entity__merged_into_id"):
-            found.update(e for e in (entity, merged_into) if e is not None)
+    for entity, merged_into in plans.values_list("entity_id", "entity__merged_into_id"):
+        found.update(e for e in (entity, merged_into) if e is not None)
     return found & entity_ids
 
 

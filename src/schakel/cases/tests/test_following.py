@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from schakel.audit.models import AuditEntry
-from schakel.cases import following, plans, services
+from schakel.cases import following, plans, services, subscribers
 from schakel.cases.models import Case, CasePerson, Plan, PlanAction, PlanMerge, PlanSplitChoice
 from schakel.cases.tests.helpers import NGO_VICTIM, SignIn, TokenClient, ngo_signal
 from schakel.cases.tests.plan_helpers import case_with_plan, plan_of
@@ -100,9 +100,12 @@ def _other_case(world: World) -> tuple[Case, Plan, User]:
     return case, plan_of(case, NGO_VICTIM[1]), gemma
 
 
+@pytest.mark.parametrize("lookup", ["by id", "every plan read"])
 def test_a_merge_putting_two_plans_on_one_person_proposes_and_changes_nothing(
-    world: World, two_plans: tuple[Case, Plan, Plan]
+    world: World, two_plans: tuple[Case, Plan, Plan], lookup: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    if lookup == "every plan read":  # as for a batch run's many merges
+        monkeypatch.setattr(subscribers, "PLAN_LOOKUP_CHUNK", 0)
     case, ioana, dana = two_plans
     _group(_mentions(ioana) + _mentions(dana))
 
@@ -419,9 +422,13 @@ def test_merges_and_splits_through_the_api_per_persona(
     assert chosen.status_code == 200 and chosen.json()["chosen"] == original
 
 
-def test_merges_of_people_without_plans_cost_one_query_for_all(world: World) -> None:
+@pytest.mark.parametrize("chunk", [1000, 2])
+def test_merges_of_people_without_plans_cost_one_query_for_all(
+    world: World, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A batch run announces thousands of merges at once; for people without plans the cases
-    context looks once per thousand and does nothing."""
+    context looks them up (or, for many, reads every plan's person) once and does nothing."""
+    monkeypatch.setattr(subscribers, "PLAN_LOOKUP_CHUNK", chunk)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
