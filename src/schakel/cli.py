@@ -295,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "retention":
         return _call("schakel_retention", *(["--apply"] if args.apply else []))
     if command == "check":
-        return _call("check")
+        return _call("check", "--database=default")
     return _run_manage(list(args.args))
 
 

@@ -24,6 +24,7 @@ class WebConfig(AppConfig):
         from rest_framework.authtoken.models import TokenProxy
 
         from schakel.jobs.services import register_periodic_job
+        from schakel.web import checks  # noqa: F401 - registers the database check
         from schakel.web.idempotency import forget_expired_keys
 
         register_periodic_job("expire-idempotency-keys", forget_expired_keys)

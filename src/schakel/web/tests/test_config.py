@@ -175,3 +175,22 @@ def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
     assert done.returncode == 0, done.stderr
     before, frozen, in_view = (int(n) for n in done.stdout.split())
     assert before == 0 and frozen > 100_000 and in_view < frozen // 20
+
+
+@pytest.mark.django_db
+def test_the_database_check_warns_when_autovacuum_is_off() -> None:
+    """``schakel check`` runs the database checks: on PostgreSQL, a server without
+    autovacuum is named (its statistics go stale as the tables grow)."""
+    from django.db import connection
+
+    from schakel.web.checks import check_autovacuum
+
+    found = check_autovacuum(databases=["default"])
+    if connection.vendor != "postgresql":
+        assert found == []
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        (value,) = cursor.fetchone()
+    assert [m.id for m in found] == ([] if value == "on" else ["schakel.W001"])
+    assert check_autovacuum(databases=[]) == []
