@@ -2,7 +2,9 @@
 
 Mentions are joined along the model's pairs at or above the threshold, strongest first, and
 along every standing "same" judgement; a standing "not the same" judgement is a constraint no
-join may break, so a judgement always overrides the model and holds in every later run.
+join may break, so a judgement always overrides the model and holds in every later run. A
+person's group without any date of birth that no pair links is then attached to the one dated
+group its scored pairs point to, when that group clearly leads (``ATTACH_MARGIN``).
 Each resulting group keeps the entity that already holds most of its mentions (ids stay
 stable from run to run); merges and splits are announced as events after commit.
 """
@@ -156,6 +158,34 @@ class _Groups:
     def groups(self) -> list[list[int]]:
         return [sorted(members) for members in self.members.values()]
 
+    def attach_undated(self, attachable: Iterable[tuple[int, int, float]]) -> None:
+        """Join each group without a date of birth to the dated group that its pairs in
+        ``attachable`` (mention, mention, match weight) weigh most for in total, when no other
+        dated group comes within ``ATTACH_MARGIN`` bits of it. The evidence is read from the
+        groups as they stand before any of these joins."""
+        evidence: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        for a, b, weight in attachable:
+            if a not in self.parent or b not in self.parent:
+                continue
+            ra, rb = self.root(a), self.root(b)
+            if ra == rb or (ra in self.born) == (rb in self.born):
+                continue  # one group, or both dated, or both without a date
+            undated, dated = (rb, ra) if ra in self.born else (ra, rb)
+            evidence[undated][dated] += max(float(weight), 0.0)
+        for undated in sorted(evidence):
+            ranked = sorted(evidence[undated].items(), key=lambda item: (-item[1], item[0]))
+            best, weight = ranked[0]
+            if len(ranked) > 1 and weight - ranked[1][1] < ATTACH_MARGIN:
+                continue  # two people fit about as well: leave it to the analysts
+            # Through one of its own mentions, so that a "not the same" pair still holds.
+            self.join(self.members[undated][0], self.members[best][0])
+
+
+#: How many bits (log2 of the odds) the dated group that a group without any date of birth
+#: fits best must lead the next by before that group is attached to it: 4 bits, sixteen to
+#: one (docs/linkage.md, "Records without a date of birth").
+ATTACH_MARGIN = 4.0
+
 
 def joining_probability(probability: float, links: bool, threshold: float) -> float:
     """What grouping joins on: the probability, or just below the threshold for a pair the
@@ -170,12 +200,15 @@ def group_mentions(
     judgements: StandingJudgements,
     born: Mapping[int, str | None] | None = None,
     corroborated: Iterable[Pair] = (),
+    attachable: Iterable[tuple[int, int, float]] = (),
 ) -> tuple[list[list[int]], list[Pair]]:
     """Groups of mention ids, and the joins refused because an analyst said "not the same".
     ``pairs`` are (mention, mention, match probability); ``born`` the date of birth of each
     mention that has one (people): a pair of the model never joins groups whose dates differ
     unless both its records have a date and it is in ``corroborated`` (see
-    ``corroborated_pairs``)."""
+    ``corroborated_pairs``). With ``born``, a group without any date of birth is then attached
+    along ``attachable`` — (mention, mention, match weight) of the scored pairs with
+    identifying evidence — to the dated group they clearly point to (``_Groups.attach_undated``)."""
     groups = _Groups(
         mention_ids, judgements.not_same, born, frozenset(_pair(a, b) for a, b in corroborated)
     )
@@ -186,6 +219,8 @@ def group_mentions(
     for a, b, _probability in strong:
         if a in groups.parent and b in groups.parent:
             groups.join(a, b)
+    if born is not None:
+        groups.attach_undated(attachable)
     return groups.groups(), groups.refused
 
 
@@ -204,6 +239,28 @@ def corroborated_pairs(rows: Iterable[tuple[int, int, Iterable[Mapping[str, Any]
             for part in explanation
         )
     }
+
+
+#: Comparisons that describe who a person is (engine's ``identifying``): a pair along which a
+#: record without a date of birth is attached must have their weights sum above zero.
+IDENTIFYING = ("given_name", "family_name", "date_of_birth", "identity_number")
+
+
+def attachable_pairs(
+    rows: Iterable[tuple[int, int, Iterable[Mapping[str, Any]], float]],
+) -> list[tuple[int, int, float]]:
+    """(left, right, match weight) of the rows (left, right, explanation, match weight) whose
+    identifying comparisons weigh more than zero together, as the batch run decides it."""
+    return [
+        (left, right, float(weight))
+        for left, right, explanation, weight in rows
+        if sum(
+            float(part.get("weight") or 0)
+            for part in explanation
+            if part.get("comparison") in IDENTIFYING
+        )
+        > 0
+    ]
 
 
 def dates_of_birth(mention_ids: Iterable[int]) -> dict[int, str | None]:

@@ -21,6 +21,7 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.entities.clustering import (
     Changes,
+    attachable_pairs,
     corroborated_pairs,
     dates_of_birth,
     group_mentions,
@@ -206,10 +207,14 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     if run is not None:
         # The latest batch run's pairs, and those matching after intake found since.
         scored = scored.filter(run__started_at__gte=run[1])
-    rows = list(scored.values_list("left_id", "right_id", "probability", "links", "explanation"))
+    rows = list(
+        scored.values_list(
+            "left_id", "right_id", "probability", "links", "explanation", "match_weight"
+        )
+    )
     pairs = [
         (left, right, joining_probability(probability, links, threshold))
-        for left, right, probability, links, _explanation in rows
+        for left, right, probability, links, _explanation, _weight in rows
     ]
     person = schema == Schema.PERSON
     groups, _refused = group_mentions(
@@ -218,7 +223,8 @@ def resolve_around(mentions: list[Mention]) -> Changes:
         threshold,
         standing_judgements(component),
         dates_of_birth(component) if person else None,
-        corroborated_pairs((a, b, e) for a, b, _p, _l, e in rows) if person else (),
+        corroborated_pairs((a, b, e) for a, b, _p, _l, e, _w in rows) if person else (),
+        attachable_pairs((a, b, e, w) for a, b, _p, _l, e, w in rows) if person else (),
     )
     return write_groups(schema, groups)
 

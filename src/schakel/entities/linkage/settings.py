@@ -129,6 +129,13 @@ def _code(column: str, description: str) -> Comparison:
 
 
 _NAMES_CROSSED = Crossed("given_name", "family_name")
+_UNDATED = "(l.date_of_birth IS NULL OR r.date_of_birth IS NULL)"
+
+
+def _initials_agree(column: str) -> str:
+    return f"substr(l.{column}, 1, 1) = substr(r.{column}, 1, 1)"
+
+
 _NAMES_SWAPPED = Swapped("given_name", "family_name")
 
 PERSON = KindSettings(
@@ -219,6 +226,16 @@ PERSON = KindSettings(
         Block(("street", "house_number")),
         Block(("family_name", "city")),
         Block(("phone",)),
+        # A record without a date of birth has only its name to be found by, and a typing
+        # error in either name hides it from every rule above: the same family name and the
+        # given name's first letter, or the other way round, for the pairs with a record
+        # without a date (docs/linkage.md, "Records without a date of birth").
+        Block(
+            sql=f"l.family_name = r.family_name AND {_initials_agree('given_name')} AND {_UNDATED}"
+        ),
+        Block(
+            sql=f"l.given_name = r.given_name AND {_initials_agree('family_name')} AND {_UNDATED}"
+        ),
     ),
     training=(
         Block(("date_of_birth",)),

@@ -3,13 +3,15 @@ the model cannot break, withdrawals, stable entity ids, merges and splits as eve
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from schakel.entities.clustering import group_mentions, standing_judgements, write_groups
 from schakel.entities.events import entities_merged, entities_regrouped, entity_split
-from schakel.entities.models import Entity, Judgement, Mention
+from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.review import resolve_around
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
 from schakel.signals.tests.factories import make_signal
@@ -117,25 +119,20 @@ def test_an_analysts_same_joins_people_whose_dates_differ(world: World) -> None:
     assert groups == [[a, b]]
 
 
-def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(world: World) -> None:
-    from datetime import date
-
-    from schakel.entities.models import LinkageRun, Suggestion
-    from schakel.entities.review import resolve_around
-
+def _lungus(world: World, *born: date | None) -> tuple[list[Mention], LinkageRun]:
+    """Mentions of one name with these dates of birth, and a batch run at 0.99."""
     signal = make_signal(
         world.users["care_coordinator"],
         groups=[world.table_a],
         persons=[
-            PersonInput(role="witness", given_names="Ana", family_name="Lungu", date_of_birth=born)
-            for born in (date(1990, 1, 2), None, date(1970, 5, 6))
+            PersonInput(role="witness", given_names="Ana", family_name="Lungu", date_of_birth=b)
+            for b in born
         ],
         companies=[],
         addresses=[],
         ibans=[],
     )
     resolve_signals([signal.pk])
-    a, b, c = Mention.objects.filter(signal=signal).order_by("pk")
     run = LinkageRun.objects.create(
         kind=LinkageRun.Kind.BATCH,
         schema="Person",
@@ -143,6 +140,11 @@ def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(world: World
         threshold=0.99,
         review_threshold=0.5,
     )
+    return list(Mention.objects.filter(signal=signal).order_by("pk")), run
+
+
+def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(world: World) -> None:
+    (a, b, c), run = _lungus(world, date(1990, 1, 2), None, date(1970, 5, 6))
     for left, right in ((a, b), (b, c)):
         Suggestion.objects.create(
             left=left, right=right, run=run, probability=0.999, match_weight=12, links=True
@@ -277,3 +279,71 @@ def test_of_groups_as_big_the_one_with_the_oldest_mention_keeps_the_entity(
     parts = [[a], [b]] if order == "oldest first" else [[b], [a]]
     write_groups("Person", parts)
     assert _entities([a, b])[0] == entity != _entities([a, b])[1]
+
+
+def test_a_record_without_a_date_joins_the_one_dated_person_its_pairs_point_to(
+    world: World,
+) -> None:
+    # b and d have no date of birth and nothing the model links on; b's pairs point to a's
+    # group far more than to c; d fits a and c about as well.
+    a, a2, b, c, d = _people(world, "A", "A2", "B", "C", "D")
+    born = {a: "1990-01-02", a2: "1990-01-02", b: None, c: "1971-05-06", d: None}
+    pairs = [(a, a2, 0.99), (a, b, 0.8), (b, c, 0.6), (a, d, 0.7), (c, d, 0.7)]
+    attachable = [(a, b, 2.0), (a2, b, 3.0), (b, c, 0.6), (a, d, 1.2), (c, d, 1.2)]
+    none = standing_judgements()
+    groups, _refused = group_mentions([a, a2, b, c, d], pairs, 0.9, none, born, (), attachable)
+    assert sorted(groups) == [[a, a2, b], [c], [d]]
+    # Without the pairs to attach along, or without dates (not people), nothing attaches.
+    groups, _refused = group_mentions([a, a2, b, c, d], pairs, 0.9, none, born)
+    assert sorted(groups) == [[a, a2], [b], [c], [d]]
+    groups, _refused = group_mentions([a, a2, b, c, d], pairs, 0.9, none, None, (), attachable)
+    assert sorted(groups) == [[a, a2], [b], [c], [d]]
+    # A lone candidate is enough, and a group without dates attaches whole.
+    groups, _refused = group_mentions([a, b, d], [(b, d, 0.95)], 0.9, none, born, (), [(a, d, 0.5)])
+    assert groups == [[a, b, d]]
+    # An analyst's "not the same" holds.
+    _judge(world, b, a2, Judgement.Verdict.NOT_SAME)
+    groups, refused = group_mentions(
+        [a, a2, b, c, d], pairs, 0.9, standing_judgements(), born, (), attachable
+    )
+    assert sorted(groups) == [[a, a2], [b], [c], [d]]
+    assert [b in pair for pair in refused] == [True]  # the attaching join, refused
+
+
+def test_the_pairs_to_attach_along_have_identifying_evidence() -> None:
+    from schakel.entities.clustering import IDENTIFYING, attachable_pairs
+    from schakel.entities.linkage.settings import PERSON
+
+    assert PERSON.identifying == IDENTIFYING
+    rows = [
+        (
+            1,
+            2,
+            [{"comparison": "given_name", "weight": 5.0}, {"comparison": "phone", "weight": 9}],
+            3.5,
+        ),
+        (
+            3,
+            4,
+            [{"comparison": "family_name", "weight": -2.0}, {"comparison": "phone", "weight": 9}],
+            6.0,
+        ),
+        (5, 6, [], 1.0),
+    ]
+    assert attachable_pairs(rows) == [(1, 2, 3.5)]
+
+
+def test_regrouping_around_a_judgement_keeps_an_attached_record(world: World) -> None:
+    (a, a2, b), run = _lungus(world, date(1990, 1, 2), date(1990, 1, 2), None)
+    names = [
+        {"comparison": "given_name", "weight": 4.0},
+        {"comparison": "family_name", "weight": 4.0},
+    ]
+    Suggestion.objects.create(
+        left=a, right=a2, run=run, probability=0.999, match_weight=12, links=True
+    )
+    Suggestion.objects.create(
+        left=a, right=b, run=run, probability=0.8, match_weight=2, links=False, explanation=names
+    )
+    resolve_around([a, a2, b])
+    assert len(set(_entities([a.pk, a2.pk, b.pk]))) == 1

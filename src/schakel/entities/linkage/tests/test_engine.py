@@ -353,3 +353,45 @@ def test_a_training_session_falls_back_when_its_rule_finds_no_pairs(
     assert exact["m_probability"] > 0.5
     found = _linked_pairs(result.clusters)
     assert found <= people.true_pairs() and len(found) > 0.8 * len(people.true_pairs())
+
+
+def _blocked(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
+    """The person blocking rules that put these two records in one pair, as DuckDB reads them."""
+    from schakel.entities.linkage.records import clean_record
+    from schakel.entities.linkage.settings import PERSON
+
+    frame = pandas.DataFrame(
+        [
+            {**clean_record("person", record), "unique_id": n}
+            for n, record in ((1, left), (2, right))
+        ]
+    )
+    holding = []
+    with duckdb.connect() as connection:
+        connection.register("records", frame)
+        for rule in PERSON.blocking:
+            condition = rule.sql or " AND ".join(
+                f"{column.replace('(', '(l.', 1) if '(' in column else 'l.' + column} = "
+                f"{column.replace('(', '(r.', 1) if '(' in column else 'r.' + column}"
+                for column in rule.columns
+            )
+            found = connection.execute(
+                "SELECT count(*) FROM records l, records r "  # noqa: S608 - the rules are ours
+                f"WHERE l.unique_id = 1 AND r.unique_id = 2 AND ({condition})"
+            ).fetchall()[0][0]
+            if found:
+                holding.append(condition)
+    return holding
+
+
+def test_a_record_without_a_date_of_birth_is_compared_despite_a_typing_error() -> None:
+    # The only way to find a record with nothing but a name: a typing error in either name
+    # hid it from every rule that needs a whole name or a date.
+    dated = {"given_name": "larysa", "family_name": "savchenko", "date_of_birth": "1988-04-02"}
+    for typo in ({"given_name": "larrysa"}, {"family_name": "savchneko"}):
+        undated = {**dated, **typo, "date_of_birth": None}
+        assert _blocked(dated, undated), typo
+        # With a date on both sides, the date rules find such pairs; these rules stay out.
+        assert not _blocked(dated, {**undated, "date_of_birth": "1971-01-01"})
+    # The first letters must agree: the rules do not compare every namesake.
+    assert _blocked(dated, {**dated, "given_name": "olena", "date_of_birth": None}) == []
