@@ -154,6 +154,9 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         candidate_ids = [c for c in found.get(mention_id, ()) if c in records]
         if not candidate_ids:
             continue
+        # Without a date of birth, a mention may be attached along pairs below the threshold
+        # (clustering's attaching step): its candidates are regrouped with it.
+        undated = not records[mention_id].get("date_of_birth")
         outcome.candidates += len(candidate_ids)
         scored = linkage.score(run.model, records[mention_id], [records[c] for c in candidate_ids])
         for candidate in scored:
@@ -186,7 +189,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
             )
             outcome.joined += int(links)
             outcome.suggested += int(not links)
-            if links:
+            if links or (undated and candidate.identifying_weight > 0):
                 around.update((left, right))
     scored_at = time.perf_counter()
     outcome.scoring_seconds = scored_at - started

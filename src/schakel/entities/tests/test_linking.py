@@ -154,6 +154,41 @@ def test_intake_matching_joins_a_new_report_to_the_known_person(
     assert intake.count() == 2
 
 
+def test_intake_matching_attaches_a_new_report_without_a_date_of_birth(
+    world: World, population: dict[int, int]
+) -> None:
+    linking.run_linkage("Person")
+    # This small population's model weighs a name alone little (below 0.5): with the review
+    # band starting lower, a report naming a known person without a date of birth is in the
+    # band, not linked, and joins the one person its name fits by the attaching step alone.
+    LinkageRun.objects.filter(kind=LinkageRun.Kind.BATCH).update(review_threshold=0.001)
+    identities_of: dict[tuple[str, str], set[int]] = defaultdict(set)
+    mentions = Mention.objects.filter(pk__in=population)
+    for mention in mentions:
+        name = (mention.original["given_names"], mention.original["family_name"])
+        identities_of[name].add(population[mention.pk])
+    known = next(
+        m
+        for m in mentions.exclude(original__date_of_birth=None).order_by("pk")
+        if len(identities_of[(m.original["given_names"], m.original["family_name"])]) == 1
+    )
+    signal = _report(
+        world,
+        PersonInput(
+            role="suspect",
+            given_names=known.original["given_names"],
+            family_name=known.original["family_name"],
+        ),
+        "police_analyst",
+    )
+    resolve_signals([signal.pk])
+    outcome = match_signals([signal.pk])
+    assert outcome.joined == 0 and outcome.suggested >= 1
+    new = Mention.objects.get(signal=signal)
+    known.refresh_from_db()
+    assert new.entity_id == known.entity_id
+
+
 def test_one_job_matches_a_batch_of_signals_together(
     world: World, population: dict[int, int]
 ) -> None:
