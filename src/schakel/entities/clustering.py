@@ -177,8 +177,9 @@ class _Groups:
             best, weight = ranked[0]
             if len(ranked) > 1 and weight - ranked[1][1] < ATTACH_MARGIN:
                 continue  # two people fit about as well: leave it to the analysts
-            # Through one of its own mentions, so that a "not the same" pair still holds.
-            self.join(self.members[undated][0], self.members[best][0])
+            # Through one mention of each, so that a "not the same" pair still holds; an
+            # earlier attachment may have made another mention the dated group's root.
+            self.join(undated, self.root(best))
 
 
 #: How many bits (log2 of the odds) the dated group that a group without any date of birth

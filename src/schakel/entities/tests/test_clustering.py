@@ -347,3 +347,16 @@ def test_regrouping_around_a_judgement_keeps_an_attached_record(world: World) ->
     )
     resolve_around([a, a2, b])
     assert len(set(_entities([a.pk, a2.pk, b.pk]))) == 1
+
+
+def test_records_without_a_date_attach_to_a_person_one_after_the_other(world: World) -> None:
+    # Three records without a date (linked to each other) outnumber a's group, so attaching
+    # them moves that group under another root; d still attaches to it after them.
+    a, b1, b2, b3, d = _people(world, "A", "B1", "B2", "B3", "D")
+    born = {a: "1990-01-02", b1: None, b2: None, b3: None, d: None}
+    pairs = [(b1, b2, 0.99), (b2, b3, 0.99)]
+    attachable = [(a, b1, 1.0), (a, d, 1.0)]
+    groups, _refused = group_mentions(
+        [a, b1, b2, b3, d], pairs, 0.9, standing_judgements(), born, (), attachable
+    )
+    assert groups == [[a, b1, b2, b3, d]]
