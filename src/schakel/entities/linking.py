@@ -312,7 +312,7 @@ def _store(
         standing_judgements(),
         born,
         _corroborated(pairs, left, right) if born is not None else (),
-        _attachable(pairs, left, right) if born is not None else (),
+        _attachable(pairs) if born is not None else (),
     )
     changes = write_groups(schema, groups)
     # The suggestions are written after the entities, with their place in the review queue
@@ -375,16 +375,27 @@ def _corroborated(pairs: Any, left: list[int], right: list[int]) -> list[tuple[i
     return [(a, b) for a, b, yes in zip(left, right, agree.tolist(), strict=True) if yes]
 
 
-def _attachable(pairs: Any, left: list[int], right: list[int]) -> list[tuple[int, int, float]]:
-    """(left, right, match weight) of the pairs with identifying evidence, along which a
-    person's group without a date of birth may be attached (``clustering``)."""
-    if "identifying_weight" not in pairs.columns:
+def _attachable(pairs: Any) -> list[tuple[int, int, float]]:
+    """(left, right, match weight) of the pairs with identifying evidence in which a record has
+    no date of birth: those along which a person's group without a date may be attached
+    (``clustering``). Only those rows become Python objects (a million-mention run holds
+    three million pairs)."""
+    from schakel.entities.linkage.comparisons import UNKNOWN_LABEL
+
+    if "identifying_weight" not in pairs.columns or "date_of_birth" not in pairs.columns:
         return []
-    identifying = (pairs["identifying_weight"].astype("float64").fillna(0.0) > 0).tolist()
-    weights = pairs["match_weight"].astype("float64").tolist()
-    return [
-        (a, b, w) for a, b, w, yes in zip(left, right, weights, identifying, strict=True) if yes
+    chosen = pairs[
+        (pairs["date_of_birth"] == UNKNOWN_LABEL)
+        & (pairs["identifying_weight"].astype("float64").fillna(0.0) > 0)
     ]
+    return list(
+        zip(
+            chosen["unique_id_l"].astype("int64").tolist(),
+            chosen["unique_id_r"].astype("int64").tolist(),
+            chosen["match_weight"].astype("float64").tolist(),
+            strict=True,
+        )
+    )
 
 
 def _explanations(pairs: Any) -> list[str]:
