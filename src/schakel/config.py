@@ -228,6 +228,14 @@ SETTINGS: tuple[Setting, ...] = (
         "beyond it the API answers 429 with Retry-After. Counted per server process.",
     ),
     Setting(
+        "LINKAGE_MEMORY_MB",
+        _positive_int,
+        "2048",
+        "Memory in MB that the linkage engine's DuckDB store may use in a batch run before it "
+        "spills to SCHAKEL_DATA_DIR/linkage; the run's process needs about 2.5 GB beside it for "
+        "a million person mentions.",
+    ),
+    Setting(
         "LOG_LEVEL",
         _choice("debug", "info", "warning", "error"),
         "info",

@@ -190,6 +190,7 @@ def run_linkage(
             threshold=chosen,
             duckdb_path=str(_duckdb_path()),
             progress=progress,
+            memory_mb=django_settings.SCHAKEL_LINKAGE_MEMORY_MB,
         )
         durations.update(result.durations)
         writing = time.monotonic()

@@ -138,9 +138,13 @@ def link(
     duckdb_path: str | None = None,
     progress: Progress | None = None,
     seed: int = 1,
+    memory_mb: int | None = None,
 ) -> LinkageResult:
     """Train a model on ``records`` without labels, score their pairs and cluster them at
-    ``threshold`` (match probability). See the module documentation for the steps."""
+    ``threshold`` (match probability). See the module documentation for the steps.
+
+    ``memory_mb`` caps DuckDB's memory; beyond it a store in ``duckdb_path`` spills to disk
+    (by default DuckDB takes up to 80 % of the machine's memory before it does)."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold is a match probability between 0 and 1.")
     settings = SETTINGS[kind]
@@ -149,6 +153,8 @@ def link(
         table = prepare_records(records, kind)
     connection = duckdb.connect(duckdb_path or ":memory:")
     try:
+        if memory_mb is not None:
+            connection.execute(f"SET memory_limit = '{int(memory_mb)}MB'").fetchall()
         return _run(connection, table, settings, threshold, seed, clock)
     finally:
         _drop_work_tables(connection)

@@ -348,3 +348,26 @@ def test_records_hold_names_and_places_as_linkage_compares_them(world: World) ->
         "4811AA",
         "breda",
     )
+
+
+def test_a_batch_run_gives_duckdb_the_configured_memory(
+    world: World,
+    population: dict[int, int],
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import duckdb
+
+    from schakel.entities.linkage import engine
+
+    settings.SCHAKEL_LINKAGE_MEMORY_MB = 300
+    seen = []
+    real_run = engine._run
+
+    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> Any:
+        seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real_run(connection, *args)
+
+    monkeypatch.setattr(engine, "_run", run)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
+    assert seen == ["286.1 MiB"]  # 300 MB

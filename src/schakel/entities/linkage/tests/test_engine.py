@@ -395,3 +395,28 @@ def test_a_record_without_a_date_of_birth_is_compared_despite_a_typing_error() -
         assert not _blocked(dated, {**undated, "date_of_birth": "1971-01-01"})
     # The first letters must agree: the rules do not compare every namesake.
     assert _blocked(dated, {**dated, "given_name": "olena", "date_of_birth": None}) == []
+
+
+def test_a_batch_run_keeps_duckdb_within_the_memory_it_is_given(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from schakel.entities.linkage import engine
+
+    seen = []
+    real_run = engine._run
+
+    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> LinkageResult:
+        seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real_run(connection, *args)
+
+    monkeypatch.setattr(engine, "_run", run)
+    records = pandas.DataFrame(population(60).records)
+    result = link(
+        records,
+        "person",
+        threshold=DEFAULT_THRESHOLD,
+        duckdb_path=str(tmp_path / "store.duckdb"),
+        memory_mb=256,
+    )
+    assert seen == ["244.1 MiB"]  # 256 MB
+    assert result.counts.records == len(records)
