@@ -356,18 +356,9 @@ def test_a_batch_run_gives_duckdb_the_configured_memory(
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import duckdb
-
-    from schakel.entities.linkage import engine
+    from schakel.entities.linkage.tests import spy_on_memory_limit
 
     settings.SCHAKEL_LINKAGE_MEMORY_MB = 300
-    seen = []
-    real_run = engine._run
-
-    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> Any:
-        seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real_run(connection, *args)
-
-    monkeypatch.setattr(engine, "_run", run)
+    seen = spy_on_memory_limit(monkeypatch)
     assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
     assert seen == ["286.1 MiB"]  # 300 MB

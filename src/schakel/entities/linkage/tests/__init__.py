@@ -191,3 +191,20 @@ def with_frequencies(
         if cleaned.get(column) is not None
     }
     return {**record, **known}
+
+
+def spy_on_memory_limit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The DuckDB memory limit each linkage run works under, as DuckDB reports it."""
+    import duckdb
+
+    from schakel.entities.linkage import engine
+
+    seen: list[str] = []
+    real_run = engine._run
+
+    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> LinkageResult:
+        seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return real_run(connection, *args)
+
+    monkeypatch.setattr(engine, "_run", run)
+    return seen

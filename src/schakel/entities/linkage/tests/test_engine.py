@@ -29,6 +29,7 @@ from schakel.entities.linkage.tests import (
     linked_population,
     population,
     settings,  # noqa: F401 - stands in for Django's
+    spy_on_memory_limit,
     with_frequencies,
 )
 
@@ -400,16 +401,7 @@ def test_a_record_without_a_date_of_birth_is_compared_despite_a_typing_error() -
 def test_a_batch_run_keeps_duckdb_within_the_memory_it_is_given(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from schakel.entities.linkage import engine
-
-    seen = []
-    real_run = engine._run
-
-    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> LinkageResult:
-        seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real_run(connection, *args)
-
-    monkeypatch.setattr(engine, "_run", run)
+    seen = spy_on_memory_limit(monkeypatch)
     records = pandas.DataFrame(population(60).records)
     result = link(
         records,
