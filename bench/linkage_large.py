@@ -14,6 +14,7 @@ SCHAKEL_BENCH_DATABASE_URL, and kept:
                                                          writes demo-truth.jsonl in its data dir)
     python bench/linkage_large.py mentions [--processes 2]   the worker's service, resumable
     python bench/linkage_large.py run --truth DIR/demo-truth.jsonl
+    python bench/linkage_large.py ceiling --truth DIR/demo-truth.jsonl   the best F1 possible
 
 Each signal of the generator names one or two possible victims and sometimes a suspect, so
 500,000 signals hold about 1,000,000 person mentions.
@@ -178,6 +179,76 @@ def run(truth_path: Path) -> int:
     return 0
 
 
+def ceiling(truth_path: Path) -> int:
+    """How far pairwise F1 can go on these mentions: every mention with a date of birth or a
+    phone number in its true cluster (both single a person out here), and a mention with only
+    a name (and perhaps a nationality) with its person only when no other person of that name
+    and nationality has a dated mention — otherwise alone, or with the namesake mentioned most
+    (ties to the true one). Names are each person's most frequent spelling, so typing errors
+    cost nothing here: an optimistic bound."""
+    machine = setup()
+    import itertools
+    from collections import Counter
+
+    from linkage_febrl4 import precision_recall_f1
+
+    from schakel.entities.linking import person_records
+
+    print(f"machine: {machine}")
+    identity = _identities(truth_path)
+    records = {r["unique_id"]: r for r in person_records()}
+    members: dict[str, list[int]] = defaultdict(list)
+    for mention, person in identity.items():
+        members[person].append(mention)
+
+    def spelt(m: int) -> tuple[str, str]:
+        return (records[m]["given_name"] or "", records[m]["family_name"] or "")
+
+    name = {p: Counter(spelt(m) for m in ms).most_common(1)[0][0] for p, ms in members.items()}
+    nationality = {
+        p: Counter(n for m in ms if (n := records[m]["nationality"])).most_common(1)
+        for p, ms in members.items()
+    }
+    dated = {p: sum(1 for m in ms if records[m]["date_of_birth"]) for p, ms in members.items()}
+    namesakes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for person, full in name.items():
+        if dated[person]:
+            namesakes[full].append(person)
+    truth = {pair for ms in members.values() for pair in itertools.combinations(sorted(ms), 2)}
+    only_a_name = 0
+    for policy in ("alone", "most mentioned"):
+        cluster: dict[int, object] = {}
+        for mention, person in identity.items():
+            record = records[mention]
+            if record["date_of_birth"] or record["phone"]:
+                cluster[mention] = person
+                continue
+            only_a_name += policy == "alone"
+            fits = [
+                p
+                for p in namesakes[name[person]]
+                if not record["nationality"]
+                or not nationality[p]
+                or nationality[p][0][0] == record["nationality"]
+            ]
+            if fits == [person]:
+                cluster[mention] = person
+            elif policy == "most mentioned" and fits:
+                cluster[mention] = max(fits, key=lambda p: (dated[p], p == person))
+            else:
+                cluster[mention] = ("alone", mention)
+        grouped: dict[object, list[int]] = defaultdict(list)
+        for mention, key in cluster.items():
+            grouped[key].append(mention)
+        found = {pair for ms in grouped.values() for pair in itertools.combinations(sorted(ms), 2)}
+        p, r, f1 = precision_recall_f1(found, truth)
+        print(
+            f"ceiling, a name-only mention {policy} when ambiguous: P {p:.4f} R {r:.4f} F1 {f1:.4f}"
+        )
+    print(f"person mentions {len(identity):,}; with only a name {only_a_name:,}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -185,6 +256,8 @@ def main() -> int:
     make.add_argument("--processes", type=int, default=2)
     measure = commands.add_parser("run")
     measure.add_argument("--truth", type=Path, required=True)
+    bound = commands.add_parser("ceiling")
+    bound.add_argument("--truth", type=Path, required=True)
     one = commands.add_parser("side")
     one.add_argument("which", choices=["plain", "schakel"])
     one.add_argument("out", type=Path)
@@ -193,6 +266,8 @@ def main() -> int:
         return mentions(args.processes)
     if args.command == "side":
         return side(args.which, args.out)
+    if args.command == "ceiling":
+        return ceiling(args.truth)
     return run(args.truth)
 
 
