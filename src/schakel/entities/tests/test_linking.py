@@ -362,3 +362,23 @@ def test_a_batch_run_gives_duckdb_the_configured_memory(
     seen = spy_on_memory_limit(monkeypatch)
     assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
     assert seen == ["286.1 MiB"]  # 300 MB
+
+
+def test_explanations_come_in_chunks_in_the_pairs_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import pandas
+
+    monkeypatch.setattr(linking, "EXPLANATION_CHUNK", 3)
+    pairs = pandas.DataFrame(
+        {
+            "unique_id_l": range(10),
+            "given_name": [f"level {n}" for n in range(10)],
+            "mw_given_name": [n / 10 for n in range(10)],
+        }
+    )
+    texts = list(linking._explanations(pairs))
+    assert [json.loads(text) for text in texts] == [
+        [{"comparison": "given_name", "label": f"level {n}", "weight": n / 10}] for n in range(10)
+    ]
+    assert list(linking._explanations(pairs[["unique_id_l"]])) == ["[]"] * 10
