@@ -371,11 +371,7 @@ def _blocked(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
     with duckdb.connect() as connection:
         connection.register("records", frame)
         for rule in PERSON.blocking:
-            condition = rule.sql or " AND ".join(
-                f"{column.replace('(', '(l.', 1) if '(' in column else 'l.' + column} = "
-                f"{column.replace('(', '(r.', 1) if '(' in column else 'r.' + column}"
-                for column in rule.columns
-            )
+            condition = rule.to_splink().get_blocking_rule("duckdb").blocking_rule_sql
             found = connection.execute(
                 "SELECT count(*) FROM records l, records r "  # noqa: S608 - the rules are ours
                 f"WHERE l.unique_id = 1 AND r.unique_id = 2 AND ({condition})"
