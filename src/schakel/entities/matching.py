@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from schakel.entities.linking import person_records
+from schakel.entities.explanations import compact, layout_of
+from schakel.entities.linking import KIND_OF_SCHEMA, person_records
 from schakel.entities.models import BlockingKey, LinkageRun, Mention, Schema, Suggestion
 from schakel.entities.review import priorities, resolve_around
 from schakel.entities.services import RESOLVE_BATCH, resolve_new_mentions
@@ -68,10 +69,15 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
             review_threshold=batch.review_threshold,
         )
         .order_by("-started_at", "-pk")
-        .only("pk", "started_at")
+        .only("pk", "started_at", "layout")
         .first()
     )
+    # The comparisons as declared now: the batch run's model was checked against them.
+    layout = layout_of(KIND_OF_SCHEMA[Schema(batch.schema)])
     if found is not None:
+        if found.layout != layout:  # made before runs had layouts
+            LinkageRun.objects.filter(pk=found.pk).update(layout=layout)
+            found.layout = layout
         return found
     return LinkageRun.objects.create(
         kind=LinkageRun.Kind.INTAKE,
@@ -80,6 +86,7 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
         threshold=batch.threshold,
         review_threshold=batch.review_threshold,
         finished_at=timezone.now(),
+        layout=layout,
     )
 
 
@@ -176,14 +183,10 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
                     probability=candidate.match_probability,
                     match_weight=candidate.match_weight,
                     links=links,
-                    explanation=[
-                        {
-                            "comparison": w.comparison,
-                            "label": w.level,
-                            "weight": round(w.match_weight, 3),
-                        }
-                        for w in candidate.comparisons
-                    ],
+                    explanation=compact(
+                        ((w.comparison, w.level, w.match_weight) for w in candidate.comparisons),
+                        intake_run.layout,
+                    ),
                     is_open=not links,
                 )
             )

@@ -102,7 +102,8 @@ class Mention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="mention_one_per_source")
         ]
-        indexes = [models.Index(fields=["signal"], name="mention_signal")]
+        # The signal's foreign key has its own index; a second one on the same column made
+        # every mention a batch run moves update one index more.
 
     def __str__(self) -> str:
         return self.caption or f"{self.schema} mention {self.pk}"
@@ -176,6 +177,9 @@ class LinkageRun(models.Model):
     # The trained model (Splink's settings with m and u values): matching after intake
     # scores with the parameters of the last successful batch run.
     model = models.JSONField(default=dict)
+    # Each comparison's name and its levels' labels, which the run's pairs' compact
+    # explanations point into (``explanations``).
+    layout = models.JSONField(default=list)
     counts = models.JSONField(default=dict)
     durations = models.JSONField(default=dict)
     error = models.TextField(blank=True)
@@ -192,15 +196,26 @@ class Suggestion(models.Model):
     probability and the match weight of each comparison. Open until judged, or superseded
     by a later run."""
 
-    left = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
-    right = models.ForeignKey(Mention, on_delete=models.CASCADE, related_name="+")
-    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="suggestions")
+    # Without foreign-key constraints in the database: a batch run writes millions of pairs,
+    # and checking each one's mentions and run at commit took a third of its writing. The
+    # pairs are derived data that every run rewrites; deleting a mention or a run deletes its
+    # pairs through Django's cascade all the same (tested).
+    left = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    right = models.ForeignKey(
+        Mention, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    run = models.ForeignKey(
+        LinkageRun, on_delete=models.CASCADE, related_name="suggestions", db_constraint=False
+    )
     probability = models.FloatField(_("match probability"))
     match_weight = models.FloatField(_("match weight"))
     # Whether the model links the pair: the threshold reached *with* identifying evidence
     # (a shared address or phone alone never joins two people).
     links = models.BooleanField(default=False)
-    # [{"comparison", "label", "weight"}], from the model's comparisons.
+    # [[level, weight]] per comparison of the run's layout (see ``explanations``; pairs
+    # stored before hold [{"comparison", "label", "weight"}]).
     explanation = models.JSONField(default=list)
     # What the review queue sorts by: uncertainty times impact (signals and partners joined).
     priority = models.FloatField(default=0)

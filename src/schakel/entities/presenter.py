@@ -152,6 +152,7 @@ def _links(user: Any, mentions: list[Mention]) -> list[Link]:
 def _evidence(mentions: list[Mention]) -> list[Evidence]:
     """The linked pairs and "same" judgements among the mentions the user may see, newest
     first; at most 50."""
+    from schakel.entities.explanations import expand_all
     from schakel.entities.models import Judgement, Suggestion
 
     by_id = {m.pk: m for m in mentions}
@@ -172,15 +173,19 @@ def _evidence(mentions: list[Mention]) -> list[Evidence]:
                 reason=judgement.reason,
             )
         )
-    for suggestion in Suggestion.objects.filter(
-        left_id__in=ids, right_id__in=ids, links=True
-    ).order_by("-created_at", "-pk")[: 50 - len(found)]:
+    linked = list(
+        Suggestion.objects.filter(left_id__in=ids, right_id__in=ids, links=True).order_by(
+            "-created_at", "-pk"
+        )[: 50 - len(found)]
+    )
+    parts = expand_all(linked)
+    for suggestion in linked:
         found.append(
             Evidence(
                 by_id[suggestion.left_id],
                 by_id[suggestion.right_id],
                 suggestion.probability,
-                suggestion.explanation,
+                parts[suggestion.pk],
             )
         )
     return found

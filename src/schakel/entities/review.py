@@ -29,6 +29,7 @@ from schakel.entities.clustering import (
     standing_judgements,
     write_groups,
 )
+from schakel.entities.explanations import expand, expand_all, layouts
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Schema, Suggestion
 from schakel.entities.services import mentions_shown_to
 from schakel.errors import InvalidInput, NotFound
@@ -82,6 +83,8 @@ class QueueItem:
     suggestion: Suggestion
     left: Mention
     right: Mention
+    # The suggestion's explanation: [{"comparison", "label", "weight"}, ...].
+    parts: list[dict[str, Any]]
 
 
 def may_review(user: Any) -> bool:
@@ -94,15 +97,16 @@ def review_queue(user: Any, *, limit: int = 25) -> list[QueueItem]:
     """Open suggestions the user may judge, most urgent first: only pairs whose two mentions
     the user may see in full."""
     suggestions = policy.visible(user, Suggestion.objects.filter(is_open=True), action="judge")
-    items: list[QueueItem] = []
+    chosen: list[Suggestion] = []
     batch = suggestions.select_related("left__signal", "right__signal").order_by("-priority", "pk")
     for suggestion in batch.iterator(chunk_size=200):
         shown = {m.pk for m in mentions_shown_to(user, [suggestion.left, suggestion.right])}
         if {suggestion.left_id, suggestion.right_id} <= shown:
-            items.append(QueueItem(suggestion, suggestion.left, suggestion.right))
-            if len(items) >= limit:
+            chosen.append(suggestion)
+            if len(chosen) >= limit:
                 break
-    return items
+    parts = expand_all(chosen)
+    return [QueueItem(s, s.left, s.right, parts[s.pk]) for s in chosen]
 
 
 def _may_judge(user: Any, left: Mention, right: Mention, suggestion: Suggestion | None) -> bool:
@@ -207,11 +211,16 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     if run is not None:
         # The latest batch run's pairs, and those matching after intake found since.
         scored = scored.filter(run__started_at__gte=run[1])
-    rows = list(
+    found = list(
         scored.values_list(
-            "left_id", "right_id", "probability", "links", "explanation", "match_weight"
+            "left_id", "right_id", "probability", "links", "explanation", "match_weight", "run_id"
         )
     )
+    known = layouts(row[6] for row in found)
+    rows = [
+        (left, right, probability, links, expand(explanation, known.get(run_id)), weight)
+        for left, right, probability, links, explanation, weight, run_id in found
+    ]
     pairs = [
         (left, right, joining_probability(probability, links, threshold))
         for left, right, probability, links, _explanation, _weight in rows

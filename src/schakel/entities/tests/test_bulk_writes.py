@@ -88,3 +88,33 @@ def test_update_column_sets_integers_and_floats_of_many_rows(world: World) -> No
 def test_a_name_that_is_no_column_is_refused() -> None:
     with pytest.raises(ValueError, match="not a column"):
         update_column(Entity, "mentions", [(1, 1)])
+
+
+def test_deleting_a_signal_or_a_run_deletes_their_pairs(world: World) -> None:
+    # The pairs have no foreign-key constraints in the database (a batch run writes
+    # millions); Django's cascade must still delete them with their mentions and runs.
+    a, b, c = _mentions(world, 3)
+    (d,) = _mentions(world, 1)
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.9, review_threshold=0.5
+    )
+    other = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.9, review_threshold=0.5
+    )
+    at = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    copy_values(
+        Suggestion,
+        SUGGESTION_COLUMNS,
+        [
+            (a.pk, d.pk, run.pk, 0.95, 5.0, True, "[]", False, 0.0, at),
+            (b.pk, c.pk, run.pk, 0.6, 1.0, False, "[]", True, 0.3, at),
+            (b.pk, c.pk, other.pk, 0.6, 1.0, False, "[]", True, 0.3, at),
+        ],
+    )
+    d.signal.delete()
+    assert list(Suggestion.objects.values_list("left_id", "right_id", "run_id")) == [
+        (b.pk, c.pk, run.pk),
+        (b.pk, c.pk, other.pk),
+    ]
+    other.delete()
+    assert list(Suggestion.objects.values_list("run_id", flat=True)) == [run.pk]

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from schakel.entities import linking
+from schakel.entities.explanations import expand
 from schakel.entities.matching import match_signals
 from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
@@ -76,6 +77,16 @@ def population(world: World) -> dict[int, int]:
     return truth
 
 
+def linking_prior(run: LinkageRun) -> float:
+    """The prior in bits of the batch model an intake run scored with."""
+    import math
+
+    batch = LinkageRun.objects.filter(kind="batch", started_at__lte=run.started_at).first()
+    assert batch is not None
+    p = batch.model["probability_two_random_records_match"]
+    return math.log2(p / (1 - p))
+
+
 def _pairs(groups: dict[Any, set[int]]) -> set[tuple[int, int]]:
     return {pair for members in groups.values() for pair in combinations(sorted(members), 2)}
 
@@ -103,7 +114,11 @@ def test_a_batch_run_links_the_same_people_and_records_how(
     assert precision >= 0.95 and recall >= 0.5, (precision, recall)
     stored = Suggestion.objects.filter(run=run).first()
     assert stored is not None and stored.explanation
-    assert {"comparison", "label", "weight"} == set(stored.explanation[0])
+    # Stored compactly, read through the run's layout.
+    parts = expand(stored.explanation, run.layout)
+    assert [part["comparison"] for part in parts] == [name for name, _labels in run.layout]
+    for part, (_name, labels) in zip(parts, run.layout, strict=True):
+        assert part["label"] in labels and isinstance(part["weight"], float)
 
 
 def _known_person(population: dict[int, int]) -> tuple[Mention, PersonInput]:
@@ -148,6 +163,13 @@ def test_intake_matching_joins_a_new_report_to_the_known_person(
     assert set(Suggestion.objects.exclude(run__kind="batch").values_list("run", flat=True)) == {
         intake.get().pk
     }
+    # Its pairs' explanations read through the intake run's layout, and sum to the weight.
+    pair = Suggestion.objects.filter(run=intake.get(), links=True).first()
+    assert pair is not None
+    parts = expand(pair.explanation, intake.get().layout)
+    assert {part["comparison"] for part in parts} >= {"given_name", "family_name"}
+    prior = linking_prior(intake.get())
+    assert sum(p["weight"] for p in parts) + prior == pytest.approx(pair.match_weight, abs=0.01)
     linking.run_linkage("Person")
     _third, last = _known_person_reported_again(world, population)
     match_signals([last.pk])
@@ -370,15 +392,25 @@ def test_explanations_come_in_chunks_in_the_pairs_order(monkeypatch: pytest.Monk
     import pandas
 
     monkeypatch.setattr(linking, "EXPLANATION_CHUNK", 3)
+    layout = [["given_name", [f"level {n}" for n in range(10)]], ["gender", ["unknown", "exact"]]]
     pairs = pandas.DataFrame(
         {
             "unique_id_l": range(10),
-            "given_name": [f"level {n}" for n in range(10)],
+            "given_name": [f"level {9 - n}" for n in range(10)],
             "mw_given_name": [n / 10 for n in range(10)],
+            "gender": ["exact"] * 10,
+            "mw_gender": [1.23456] * 10,
         }
     )
-    texts = list(linking._explanations(pairs))
+    texts = list(linking._explanations(pairs, layout))
     assert [json.loads(text) for text in texts] == [
-        [{"comparison": "given_name", "label": f"level {n}", "weight": n / 10}] for n in range(10)
+        [[9 - n, n / 10], [1, 1.235]] for n in range(10)
     ]
-    assert list(linking._explanations(pairs[["unique_id_l"]])) == ["[]"] * 10
+    assert expand(json.loads(texts[2]), layout) == [
+        {"comparison": "given_name", "label": "level 7", "weight": 0.2},
+        {"comparison": "gender", "label": "exact", "weight": 1.235},
+    ]
+    assert list(linking._explanations(pairs[["unique_id_l"]], layout)) == ["[]"] * 10
+    pairs.loc[4, "gender"] = "swapped"
+    with pytest.raises(ValueError, match="gender: levels not in the run's layout"):
+        list(linking._explanations(pairs, layout))
