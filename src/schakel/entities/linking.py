@@ -193,6 +193,8 @@ def run_linkage(
             duckdb_path=str(_duckdb_path()),
             progress=progress,
             memory_mb=django_settings.SCHAKEL_LINKAGE_MEMORY_MB,
+            # The entities are grouped here, along the pairs and the judgements.
+            cluster=False,
         )
         durations.update(result.durations)
         writing = time.monotonic()

@@ -139,12 +139,15 @@ def link(
     progress: Progress | None = None,
     seed: int = 1,
     memory_mb: int | None = None,
+    cluster: bool = True,
 ) -> LinkageResult:
     """Train a model on ``records`` without labels, score their pairs and cluster them at
     ``threshold`` (match probability). See the module documentation for the steps.
 
     ``memory_mb`` caps DuckDB's memory; beyond it a store in ``duckdb_path`` spills to disk
-    (by default DuckDB takes up to 80 % of the machine's memory before it does)."""
+    (by default DuckDB takes up to 80 % of the machine's memory before it does).
+    ``cluster=False`` leaves Splink's clustering out (``clusters`` is empty): for a caller that
+    groups the pairs itself, as Schakel's batch run does with the analysts' judgements."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold is a match probability between 0 and 1.")
     settings = SETTINGS[kind]
@@ -155,7 +158,7 @@ def link(
     try:
         if memory_mb is not None:
             connection.execute(f"SET memory_limit = '{int(memory_mb)}MB'").fetchall()
-        return _run(connection, table, settings, threshold, seed, clock)
+        return _run(connection, table, settings, threshold, seed, clock, cluster=cluster)
     finally:
         _drop_work_tables(connection)
         connection.close()
@@ -178,6 +181,8 @@ def _run(
     threshold: float,
     seed: int,
     clock: _Clock,
+    *,
+    cluster: bool,
 ) -> LinkageResult:
     review_threshold = min(REVIEW_THRESHOLD, threshold)
     database = DuckDBAPI(connection=connection)
@@ -195,16 +200,20 @@ def _run(
         pairs_compared = _scalar(connection, count)
     with clock("predict", 0.7):
         predictions = linker.inference.predict(threshold_match_probability=review_threshold)
-        _score_pairs(connection, predictions.physical_name, settings, threshold)
-        pairs = _fetch_pairs(connection, settings)
-    with clock("cluster", 0.85):
-        # Clustered over the pairs that link, not all above the threshold: see identifying
-        # comparisons in settings.KindSettings.
-        links = database.register(_LINKS)
-        clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
-            links, threshold_match_probability=threshold
+        _score_pairs(
+            connection, predictions.physical_name, settings, threshold, links_table=cluster
         )
-        clusters = _fetch_clusters(connection, clustered.physical_name)
+        pairs = _fetch_pairs(connection, settings)
+    clusters: dict[int, int] = {}
+    if cluster:
+        with clock("cluster", 0.85):
+            # Clustered over the pairs that link, not all above the threshold: see
+            # identifying comparisons in settings.KindSettings.
+            links = database.register(_LINKS)
+            clustered = linker.clustering.cluster_pairwise_predictions_at_threshold(
+                links, threshold_match_probability=threshold
+            )
+            clusters = _fetch_clusters(connection, clustered.physical_name)
     with clock("term_frequencies", 0.95):
         frequencies = {
             column: _fetch_frequencies(connection, linker, column)
@@ -246,9 +255,12 @@ def _score_pairs(
     predictions: str,
     settings: KindSettings,
     threshold: float,
+    *,
+    links_table: bool,
 ) -> None:
     """Tables of the scored pairs, each comparison's weight with its term-frequency part, the
-    identifying comparisons' weight, and whether the pair links; and of the links alone."""
+    identifying comparisons' weight, and whether the pair links; and (``links_table``) of the
+    links alone, for Splink's clustering."""
     available = {row[0] for row in connection.execute(f"DESCRIBE {predictions}").fetchall()}
 
     def weight(name: str) -> str:
@@ -277,9 +289,10 @@ def _score_pairs(
     connection.execute(
         f"CREATE OR REPLACE TABLE {_SCORED} AS SELECT {', '.join(columns)} FROM {predictions}"  # noqa: S608
     ).fetchall()
-    connection.execute(
-        f"CREATE OR REPLACE TABLE {_LINKS} AS SELECT * FROM {_SCORED} WHERE linked"  # noqa: S608
-    ).fetchall()
+    if links_table:
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {_LINKS} AS SELECT * FROM {_SCORED} WHERE linked"  # noqa: S608
+        ).fetchall()
 
 
 def _fetch_pairs(connection: duckdb.DuckDBPyConnection, settings: KindSettings) -> pandas.DataFrame:

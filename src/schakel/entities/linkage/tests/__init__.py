@@ -202,9 +202,9 @@ def spy_on_memory_limit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real_run = engine._run
 
-    def run(connection: duckdb.DuckDBPyConnection, *args: Any) -> LinkageResult:
+    def run(connection: duckdb.DuckDBPyConnection, *args: Any, **kwargs: Any) -> LinkageResult:
         seen.append(connection.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
-        return real_run(connection, *args)
+        return real_run(connection, *args, **kwargs)
 
     monkeypatch.setattr(engine, "_run", run)
     return seen

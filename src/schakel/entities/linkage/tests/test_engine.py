@@ -50,6 +50,18 @@ def test_it_finds_the_duplicates_and_merges_no_one_else() -> None:
     assert len(linked & true) >= 0.85 * len(true)
 
 
+def test_without_clustering_it_scores_the_same_pairs() -> None:
+    people, result = linked_population()
+    alone = link(
+        pandas.DataFrame(people.records), "person", threshold=DEFAULT_THRESHOLD, cluster=False
+    )
+    assert alone.clusters == {} and "cluster" not in alone.durations
+    assert len(alone.pairs) == len(result.pairs) > 0
+    columns = ["unique_id_l", "unique_id_r", "linked"]
+    assert alone.pairs[columns].equals(result.pairs[columns])
+    assert alone.pairs.match_weight.tolist() == pytest.approx(result.pairs.match_weight.tolist())
+
+
 def test_people_who_live_together_stay_apart() -> None:
     people, result = linked_population()
     households: dict[int, set[int]] = {}
