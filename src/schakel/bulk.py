@@ -49,6 +49,25 @@ def copy_values(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     return count
 
 
+def copy_text(model: type[Model], columns: Sequence[str], blocks: Iterable[str]) -> None:
+    """PostgreSQL only: COPY ``blocks`` of lines already in COPY's text format (tab between
+    the values of ``columns``, ``\\N`` for NULL, a newline after each row) into ``model``'s
+    table. For rows made by another engine in bulk (a linkage run's pairs, made by DuckDB),
+    which would otherwise each become a Python tuple on the way."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        raise ValueError("copy_text needs PostgreSQL; use copy_values")
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(_column(model, name)) for name in columns)
+    table = quote(model._meta.db_table)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for block in blocks:
+            copy.write(block)
+
+
 #: The column types ``update_column`` sets, as PostgreSQL names them for the array.
 COLUMN_TYPES = {"integer": "bigint", "float": "double precision"}
 

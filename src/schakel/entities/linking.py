@@ -17,7 +17,6 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from django.db import connections, router, transaction
 from django.db.models import Field, Model
 from django.utils import timezone
 
-from schakel.bulk import copy_values
+from schakel.bulk import copy_text, copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
     group_mentions,
@@ -34,7 +33,7 @@ from schakel.entities.clustering import (
     standing_judgements,
     write_groups,
 )
-from schakel.entities.explanations import Layout, layout_of
+from schakel.entities.explanations import layout_of
 from schakel.entities.linkage.records import (
     normalise_code,
     normalise_name_part,
@@ -301,10 +300,7 @@ def _store(
     # The engine's rule: a pair links only at the threshold *and* with identifying evidence
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
-    if "linked" in pairs.columns:
-        linked = pairs["linked"].fillna(False).astype(bool).tolist()
-    else:
-        linked = [p >= run.threshold for p in probability]
+    linked = _linked(pairs, run.threshold).tolist()
     scored = [
         (a, b, joining_probability(p, link, run.threshold))
         for a, b, p, link in zip(left, right, probability, linked, strict=True)
@@ -322,22 +318,13 @@ def _store(
     changes = write_groups(schema, groups)
     # The suggestions are written after the entities, with their place in the review queue
     # worked out from the entities as now written (no second pass over the rows).
-    copy_values(
-        Suggestion,
-        SUGGESTION_COLUMNS,
-        zip(
-            left,
-            right,
-            repeat(run.pk),
-            probability,
-            pairs["match_weight"].astype("float64").tolist(),
-            linked,
-            _explanations(pairs, run.layout),
-            (not link for link in linked),
-            _priorities(schema, left, right, probability, linked),
-            repeat(run.started_at),
-        ),
-    )
+    priority = _priorities(schema, left, right, probability, linked)
+    if connections[router.db_for_write(Suggestion)].vendor == "postgresql":
+        copy_text(Suggestion, SUGGESTION_COLUMNS, _suggestion_rows(pairs, run, priority, text=True))
+    else:
+        copy_values(
+            Suggestion, SUGGESTION_COLUMNS, _suggestion_rows(pairs, run, priority, text=False)
+        )
     return {
         "records": len(mention_ids),
         "pairs_compared": int(result.counts.pairs_compared),
@@ -403,48 +390,75 @@ def _attachable(pairs: Any) -> list[tuple[int, int, float]]:
     )
 
 
-def _explanations(pairs: Any, layout: Layout) -> Iterator[str]:
-    """Each pair's explanation as JSON text in the compact form of ``explanations`` —
-    ``[[level, weight], ...]`` in the layout's order — built by DuckDB over the pairs' columns,
-    in parallel (a million pairs in seconds; in pandas it took a tenth of a batch run), and
-    handed over in chunks as they are written: three million explanations held at once took
-    about 2 GB."""
+def _suggestion_rows(
+    pairs: Any, run: LinkageRun, priority: list[float], *, text: bool
+) -> Iterator[Any]:
+    """The pairs as rows of ``SUGGESTION_COLUMNS``, made by DuckDB over the pairs' columns in
+    parallel and handed over in chunks as they are written (three million pairs held as
+    Python rows at once took gigabytes). Each explanation in the compact form of
+    ``explanations``: ``[[level, weight], ...]`` in the run's layout's order. With ``text``,
+    blocks of lines in PostgreSQL's COPY text format (``bulk.copy_text``); otherwise tuples."""
     import duckdb
     import pandas
 
-    present = [(name, labels) for name, labels in layout if name in pairs.columns]
-    if not present or pairs.empty:
-        yield from repeat("[]", len(pairs))
+    if pairs.empty:
         return
-    columns = pandas.DataFrame({"row": range(len(pairs))})
+    frame = pandas.DataFrame(
+        {
+            "left_id": pairs["unique_id_l"].astype("int64").to_numpy(),
+            "right_id": pairs["unique_id_r"].astype("int64").to_numpy(),
+            "probability": pairs["match_probability"].astype("float64").to_numpy(),
+            "match_weight": pairs["match_weight"].astype("float64").to_numpy(),
+            "links": _linked(pairs, run.threshold),
+            "priority": pandas.Series(priority, dtype="float64").to_numpy(),
+        }
+    )
     parts = []
-    for index, (name, labels) in enumerate(present):
+    for index, (name, labels) in enumerate(run.layout):
+        if name not in pairs.columns:
+            raise ValueError(f"the pairs lack the comparison {name}")
         levels = pairs[name].map({label: level for level, label in enumerate(labels)})
         if levels.isna().any():
             unknown = sorted(set(pairs[name][levels.isna()].astype(str)))[:3]
             raise ValueError(f"{name}: levels not in the run's layout: {unknown}")
-        columns[f"l{index}"] = levels.astype("int64").to_numpy()
-        columns[f"w{index}"] = pairs[f"mw_{name}"].astype("float64").fillna(0.0).to_numpy()
+        frame[f"l{index}"] = levels.astype("int64").to_numpy()
+        frame[f"w{index}"] = pairs[f"mw_{name}"].astype("float64").fillna(0.0).to_numpy()
         parts.append(f"json_array(l{index}, round(greatest(least(w{index}, 999), -999), 3))")
+    explanation = f"json_array({', '.join(parts)})::VARCHAR"
+    typed = (
+        f"SELECT left_id, right_id, {int(run.pk)} AS run_id, probability, match_weight, links, "  # noqa: S608 - names from the declarations
+        f"{explanation} AS explanation, NOT links AS is_open, priority FROM pairs"
+    )
     with duckdb.connect() as connection:
-        # In the pairs' order without sorting (DuckDB keeps a scan's order by default);
-        # each row's number is checked, never assumed.
-        connection.execute("SET preserve_insertion_order = true").fetchall()
-        connection.register("explained", columns)
-        result = connection.execute(
-            f"SELECT row, json_array({', '.join(parts)})::VARCHAR FROM explained"  # noqa: S608 - names from the declarations
-        )
-        expected = 0
-        while chunk := result.fetchmany(EXPLANATION_CHUNK):
-            for row, text in chunk:
-                if row != expected:
-                    raise RuntimeError(f"explanations out of order at pair {expected}")
-                expected += 1
-                yield text
+        connection.register("pairs", frame)
+        if text:
+            # Numbers, booleans and the explanation (numbers only) need no escaping.
+            at = run.started_at.isoformat()
+            lines = connection.execute(
+                "SELECT concat_ws(chr(9), left_id, right_id, run_id, probability, match_weight, "  # noqa: S608 - as above
+                "CASE WHEN links THEN 't' ELSE 'f' END, explanation, "
+                f"CASE WHEN is_open THEN 't' ELSE 'f' END, priority, ?) FROM ({typed})",
+                [at],
+            )
+            while chunk := lines.fetchmany(PAIR_CHUNK):
+                yield "".join(line + "\n" for (line,) in chunk)
+            return
+        rows = connection.execute(typed)
+        while chunk := rows.fetchmany(PAIR_CHUNK):
+            for row in chunk:
+                yield (*row, run.started_at)
 
 
-#: Explanations fetched from DuckDB at a time.
-EXPLANATION_CHUNK = 50_000
+def _linked(pairs: Any, threshold: float) -> Any:
+    """Whether each pair links: the engine's rule (the threshold *and* identifying evidence
+    for the match), or the threshold alone for pairs scored without it."""
+    if "linked" in pairs.columns:
+        return pairs["linked"].fillna(False).astype(bool).to_numpy()
+    return (pairs["match_probability"].astype("float64") >= threshold).to_numpy()
+
+
+#: Pairs fetched from DuckDB at a time.
+PAIR_CHUNK = 50_000
 
 
 def _priorities(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schakel.bulk import copy_values, update_column
+from schakel.bulk import copy_text, copy_values, update_column
 from schakel.entities.linking import SUGGESTION_COLUMNS
 from schakel.entities.models import Entity, LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
@@ -118,3 +118,26 @@ def test_deleting_a_signal_or_a_run_deletes_their_pairs(world: World) -> None:
     ]
     other.delete()
     assert list(Suggestion.objects.values_list("run_id", flat=True)) == [run.pk]
+
+
+def test_copy_text_writes_lines_in_copy_format_or_refuses_without_postgresql(
+    world: World,
+) -> None:
+    from django.db import connection
+
+    a, b = _mentions(world, 2)
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.9, review_threshold=0.5
+    )
+    line = (
+        f"{a.pk}\t{b.pk}\t{run.pk}\t0.75\t2.5\tf\t[[1,2.5]]\tt\t0.125\t2026-11-30T10:00:00+00:00\n"
+    )
+    if connection.vendor != "postgresql":
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            copy_text(Suggestion, SUGGESTION_COLUMNS, [line])
+        return
+    copy_text(Suggestion, SUGGESTION_COLUMNS, [line, line.replace("0.75", "0.5")])
+    stored = list(Suggestion.objects.filter(run=run).order_by("probability"))
+    assert [s.probability for s in stored] == [0.5, 0.75]
+    assert stored[0].explanation == [[1, 2.5]] and stored[0].is_open and not stored[0].links
+    assert stored[0].created_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from typing import Any
 
@@ -386,31 +386,60 @@ def test_a_batch_run_gives_duckdb_the_configured_memory(
     assert seen == ["286.1 MiB"]  # 300 MB
 
 
-def test_explanations_come_in_chunks_in_the_pairs_order(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
     import pandas
 
-    monkeypatch.setattr(linking, "EXPLANATION_CHUNK", 3)
+    monkeypatch.setattr(linking, "PAIR_CHUNK", 3)
     layout = [["given_name", [f"level {n}" for n in range(10)]], ["gender", ["unknown", "exact"]]]
+    at = datetime(2026, 11, 30, 9, 30, tzinfo=UTC)
+    run = LinkageRun(pk=7, threshold=0.9, layout=layout, started_at=at)
     pairs = pandas.DataFrame(
         {
             "unique_id_l": range(10),
+            "unique_id_r": range(100, 110),
+            "match_probability": [0.5 + n / 20 for n in range(10)],
+            "match_weight": [float(n) for n in range(10)],
+            "linked": [n >= 8 for n in range(10)],
             "given_name": [f"level {9 - n}" for n in range(10)],
             "mw_given_name": [n / 10 for n in range(10)],
             "gender": ["exact"] * 10,
             "mw_gender": [1.23456] * 10,
         }
     )
-    texts = list(linking._explanations(pairs, layout))
-    assert [json.loads(text) for text in texts] == [
-        [[9 - n, n / 10], [1, 1.235]] for n in range(10)
-    ]
-    assert expand(json.loads(texts[2]), layout) == [
+    priority = [n / 100 for n in range(10)]
+    rows = list(linking._suggestion_rows(pairs, run, priority, text=False))
+    assert len(rows) == 10
+    for n, row in enumerate(rows):
+        values = dict(zip(linking.SUGGESTION_COLUMNS, row, strict=True))
+        assert (values["left_id"], values["right_id"], values["run_id"]) == (n, 100 + n, 7)
+        assert values["probability"] == 0.5 + n / 20 and values["priority"] == n / 100
+        assert values["links"] is (n >= 8) and values["is_open"] is (n < 8)
+        assert values["created_at"] == at
+        assert json.loads(values["explanation"]) == [[9 - n, n / 10], [1, 1.235]]
+    assert expand(json.loads(rows[2][6]), layout) == [
         {"comparison": "given_name", "label": "level 7", "weight": 0.2},
         {"comparison": "gender", "label": "exact", "weight": 1.235},
     ]
-    assert list(linking._explanations(pairs[["unique_id_l"]], layout)) == ["[]"] * 10
+    # The same rows as PostgreSQL's COPY text, in blocks of PAIR_CHUNK lines.
+    blocks = list(linking._suggestion_rows(pairs, run, priority, text=True))
+    assert [block.count("\n") for block in blocks] == [3, 3, 3, 1]
+    first = blocks[0].split("\n")[0].split("\t")
+    assert first == [
+        "0",
+        "100",
+        "7",
+        "0.5",
+        "0.0",
+        "f",
+        "[[9,0.0],[1,1.235]]",
+        "t",
+        "0.0",
+        at.isoformat(),
+    ]
     pairs.loc[4, "gender"] = "swapped"
     with pytest.raises(ValueError, match="gender: levels not in the run's layout"):
-        list(linking._explanations(pairs, layout))
+        list(linking._suggestion_rows(pairs, run, priority, text=False))
+    with pytest.raises(ValueError, match="lack the comparison gender"):
+        list(linking._suggestion_rows(pairs.drop(columns=["gender"]), run, priority, text=True))
