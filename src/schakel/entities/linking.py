@@ -29,7 +29,6 @@ from schakel.bulk import copy_text, copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
     group_mentions,
-    joining_probability,
     standing_judgements,
     write_groups,
 )
@@ -198,12 +197,14 @@ def run_linkage(
         durations.update(result.durations)
         writing = time.monotonic()
         report("writing", 0.0)
+        # Python integers, not numpy's: grouping looks each one up millions of times.
+        ids = records["unique_id"].astype("int64").tolist()
         born = (
-            dict(zip(records["unique_id"], records["date_of_birth"], strict=True))
+            dict(zip(ids, records["date_of_birth"].tolist(), strict=True))
             if "date_of_birth" in records.columns
             else None
         )
-        counts = _store(run, schema, list(records["unique_id"]), result, born)
+        counts = _store(run, schema, ids, result, born)
         durations["writing"] = round(time.monotonic() - writing, 3)
         pruning = time.monotonic()
         counts["pairs_pruned"] = prune_superseded(run)
@@ -294,17 +295,29 @@ def _store(
     pairs = result.pairs
     # Earlier runs' open suggestions are superseded by this run's.
     Suggestion.objects.filter(run__schema=schema, is_open=True).update(is_open=False)
+    import numpy
+
     left = pairs["unique_id_l"].astype("int64").tolist()
     right = pairs["unique_id_r"].astype("int64").tolist()
     probability = pairs["match_probability"].astype("float64").tolist()
     # The engine's rule: a pair links only at the threshold *and* with identifying evidence
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
-    linked = _linked(pairs, run.threshold).tolist()
-    scored = [
-        (a, b, joining_probability(p, link, run.threshold))
-        for a, b, p, link in zip(left, right, probability, linked, strict=True)
-    ]
+    links = _linked(pairs, run.threshold)
+    linked = links.tolist()
+    # Grouping joins along the links alone (a pair that does not link never joins; see
+    # ``clustering.joining_probability``), most probable first: sorted here, once, by numpy.
+    chances = numpy.asarray(probability, dtype="float64")
+    order = numpy.argsort(-chances, kind="stable")
+    order = order[links[order]]
+    scored = list(
+        zip(
+            numpy.asarray(left, dtype="int64")[order].tolist(),
+            numpy.asarray(right, dtype="int64")[order].tolist(),
+            chances[order].tolist(),
+            strict=True,
+        )
+    )
     in_review = len(linked) - sum(linked)
     groups, refused = group_mentions(
         mention_ids,
@@ -328,8 +341,8 @@ def _store(
     return {
         "records": len(mention_ids),
         "pairs_compared": int(result.counts.pairs_compared),
-        "pairs_stored": len(scored),
-        "pairs_linked": sum(1 for _l, _r, p in scored if p >= run.threshold),
+        "pairs_stored": len(linked),
+        "pairs_linked": len(scored),
         "in_review": in_review,
         "refused_by_judgements": len(refused),
         "entities": len(groups),
