@@ -117,7 +117,10 @@ def update_column(
 def _array_literal(values: Iterable[Any], kind: str) -> str:
     """PostgreSQL's text form of an array of ``kind`` numbers (``NULL`` for None)."""
     convert = _NUMBERS[kind]
-    return "{" + ",".join("NULL" if v is None else repr(convert(v)) for v in values) + "}"
+    given = list(values)
+    if None in given:
+        return "{" + ",".join("NULL" if v is None else repr(convert(v)) for v in given) + "}"
+    return "{" + ",".join(map(repr, map(convert, given))) + "}"
 
 
 def _column(model: type[Model], name: str) -> str:

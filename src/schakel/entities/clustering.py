@@ -217,9 +217,11 @@ def group_mentions(
         if a in groups.parent and b in groups.parent:
             groups.join(a, b, by_model=False)
     strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
+    parent, root, join = groups.parent, groups.root, groups.join
     for a, b, _probability in strong:
-        if a in groups.parent and b in groups.parent:
-            groups.join(a, b)
+        # Most links fall within a group already joined: checked here, without a call.
+        if a in parent and b in parent and root(a) != root(b):
+            join(a, b)
     if born is not None:
         groups.attach_undated(attachable)
     return groups.groups(), groups.refused

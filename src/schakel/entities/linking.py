@@ -447,7 +447,15 @@ def _suggestion_rows(
     for index, (name, labels) in enumerate(run.layout):
         if name not in pairs.columns:
             raise ValueError(f"the pairs lack the comparison {name}")
-        levels = pairs[name].map({label: level for level, label in enumerate(labels)})
+        column = pairs[name]
+        if (
+            isinstance(column.dtype, pandas.CategoricalDtype)
+            and list(column.cat.categories) == labels
+        ):
+            levels = pandas.Series(column.cat.codes.to_numpy(), index=column.index)
+            levels = levels.where(levels >= 0)  # -1: no label
+        else:
+            levels = column.map({label: level for level, label in enumerate(labels)})
         if levels.isna().any():
             unknown = sorted(set(pairs[name][levels.isna()].astype(str)))[:3]
             raise ValueError(f"{name}: levels not in the run's layout: {unknown}")

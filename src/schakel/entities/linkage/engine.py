@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 import duckdb
+import numpy
 
 # pandas and pyarrow ship without type information (no stubs are installed): their objects
 # are Any here.
@@ -301,8 +302,14 @@ def _fetch_pairs(connection: duckdb.DuckDBPyConnection, settings: KindSettings) 
     ).fetch_df()
     names = [comparison.name for comparison in settings.comparisons]
     for comparison in settings.comparisons:
-        labels = {comparison.gamma(index): label for index, label in enumerate(comparison.labels)}
-        frame[comparison.name] = frame.pop(f"gamma_{comparison.name}").map(labels)
+        # Each level's label, as a categorical column whose codes are the levels' indexes in
+        # ``labels`` (a million-mention run holds three million pairs: one small integer
+        # each, not a string; readers compare and print the labels as before).
+        gamma = frame.pop(f"gamma_{comparison.name}").to_numpy()
+        last = len(comparison.labels) - 1
+        frame[comparison.name] = pandas.Categorical.from_codes(
+            numpy.where(gamma < 0, 0, last - gamma), categories=list(comparison.labels)
+        )
     first = [column for column in frame.columns if column not in names and column[:3] != "mw_"]
     return frame[first + names + [f"mw_{name}" for name in names]]
 
