@@ -279,8 +279,17 @@ class Judgement(models.Model):
     withdraws = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawn_by"
     )
+    # Without a constraint in the database, like the pairs' own keys: each batch run deletes
+    # millions of superseded pairs, and PostgreSQL checked every one against the judgements
+    # at commit (16 s at a million mentions). A run never deletes a pair a judgement names
+    # (``linking.supersede``), and Django's SET_NULL applies when anything else deletes one.
     suggestion = models.ForeignKey(
-        Suggestion, on_delete=models.SET_NULL, null=True, blank=True, related_name="judgements"
+        Suggestion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="judgements",
+        db_constraint=False,
     )
     judged_by = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
     judged_at = models.DateTimeField(default=timezone.now)

@@ -10,7 +10,7 @@ import pytest
 
 from schakel.bulk import copy_text, copy_values, update_column
 from schakel.entities.linking import SUGGESTION_COLUMNS
-from schakel.entities.models import Entity, LinkageRun, Mention, Suggestion
+from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
 from schakel.signals.tests.factories import make_signal
@@ -138,8 +138,20 @@ def test_deleting_a_signal_or_a_run_deletes_their_pairs(world: World) -> None:
         (b.pk, c.pk, run.pk),
         (b.pk, c.pk, other.pk),
     ]
+    kept = Suggestion.objects.get(run=other)
+    judgement = Judgement.objects.create(
+        left=b,
+        right=c,
+        verdict=Judgement.Verdict.UNSURE,
+        reason="Ask the partner.",
+        judged_by=world.users["police_analyst"],
+        suggestion=kept,
+    )
     other.delete()
     assert list(Suggestion.objects.values_list("run_id", flat=True)) == [run.pk]
+    # The judgement stays; the pair it named is gone (SET_NULL, by Django: no constraint).
+    judgement.refresh_from_db()
+    assert judgement.suggestion_id is None
 
 
 def test_copy_text_writes_lines_in_copy_format_or_refuses_without_postgresql(

@@ -336,6 +336,21 @@ def test_a_run_that_fails_half_way_leaves_the_entities(
     assert not Suggestion.objects.exists()
 
 
+def test_a_failed_run_leaves_the_previous_runs_pairs_open_and_in_place(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = linking.run_linkage("Person")
+    pairs = set(Suggestion.objects.values_list("pk", "is_open"))
+    assert any(is_open for _pk, is_open in pairs) and first.counts["pairs_pruned"] == 0
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(linking, "_suggestion_rows", broken)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.FAILED
+    assert set(Suggestion.objects.values_list("pk", "is_open")) == pairs
+
+
 def test_records_hold_names_and_places_as_linkage_compares_them(world: World) -> None:
     """Linkage compares normalised values (``linkage.records``): the partners' own spellings
     — Cyrillic, diacritics, capitals, spaced postcodes — are transliterated and folded first,
