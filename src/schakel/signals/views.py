@@ -234,9 +234,7 @@ def signal_report(request: HttpRequest) -> HttpResponse:
             if owner.region and owner.region.kind == "municipality"
             else "",
             indicator_ids=list(data["indicator_ids"]),
-            # The short form has no sharing fields: the organisation's defaults apply (a
-            # label without personal data is never chosen here: the short form may hold some).
-            tlp=defaults.tlp if defaults.tlp != Tlp.CLEAR else Tlp.AMBER,
+            tlp=_short_form_tlp(defaults.tlp),
             purpose=defaults.purpose,
             sharing_group_ids=[g.pk for g in defaults.groups],
             persons=[person],
@@ -249,11 +247,24 @@ def signal_report(request: HttpRequest) -> HttpResponse:
             forms.put_problems_on_forms(exc, form, aliases=SHORT_FORM_FIELDS)
         else:
             return redirect("signal_receipt", reference=signal.reference)
+    # Who will see it, shown before it is sent: the organisation's defaults, as applied above.
+    audience = who_will_see(
+        owner,
+        tlp=_short_form_tlp(defaults.tlp),
+        purpose=defaults.purpose,
+        groups=defaults.groups,
+    )
     return render(
         request,
         "signals/signal_report.html",
-        {"form": form, "contacts": region_contacts_for(owner)},
+        {"form": form, "contacts": region_contacts_for(owner), "audience": audience},
     )
+
+
+def _short_form_tlp(default: str) -> str:
+    """The short form has no sharing fields: the organisation's defaults apply, but a label
+    without personal data is never chosen there (the short form may hold some)."""
+    return default if default != Tlp.CLEAR else Tlp.AMBER
 
 
 @login_required

@@ -139,6 +139,12 @@ def test_the_short_form_gives_a_receipt_with_the_regions_contacts(
     client = signed_in(world.users["front_desk"])
     page = client.get(reverse("signal_report")).content.decode()
     assert "112" in page
+    # The guidance (the page is in Dutch): do not confront, do not promise.
+    assert "Spreek de persoon er niet op aan" in page and "Beloof niets" in page
+    # Who will see it, before it is sent: the other members of the organisation's default
+    # signal table, with what each may see.
+    assert 'data-testid="audience"' in page and "Wie dit signaal ziet" in page
+    assert "Politie Zeeland-West-Brabant" in page
     response = client.post(
         reverse("signal_report"),
         {
@@ -187,6 +193,9 @@ def test_sharing_defaults_apply_to_new_signals_and_only_coordinators_change_them
     assert form.initial["tlp"] == "AMBER+STRICT" and form.initial["sharing_groups"] == []
     fenna = signed_in(world.users["front_desk"])
     assert fenna.get(reverse("signal_sharing_defaults")).status_code == 404
+    # No group by default now: the short form says only the organisation will see it.
+    page = fenna.get(reverse("signal_report")).content.decode()
+    assert "Alleen uw eigen organisatie ziet dit signaal." in page
     fenna.post(reverse("signal_report"), {"description": "Iets gezien."})
     signal = Signal.objects.get()
     assert (signal.tlp, signal.purpose, signal.sharing_groups.count()) == (
