@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schakel.appendonly import AppendOnly
 from schakel.cases.vocabulary import (
     OPEN_STATUSES,
     CaseStatus,
@@ -25,7 +26,6 @@ from schakel.cases.vocabulary import (
     TraffickingStatus,
 )
 from schakel.signals.models import Tlp
-from schakel.signaltable.models import AppendOnly
 
 
 class Case(models.Model):

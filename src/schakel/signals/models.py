@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schakel.appendonly import AppendOnly
+
 
 class Tlp(models.TextChoices):
     """Traffic Light Protocol 2.0 (FIRST): how far a recipient may pass information on."""
@@ -152,7 +154,7 @@ class SignalIndicator(models.Model):
         return self.indicator_id
 
 
-class TriageRecord(models.Model):
+class TriageRecord(AppendOnly):
     """One triage of a signal by a model version. Append-only: re-triage adds a record."""
 
     class Kind(models.TextChoices):
@@ -177,7 +179,7 @@ class TriageRecord(models.Model):
         return f"{self.band} ({self.model_version})"
 
 
-class BandDecision(models.Model):
+class BandDecision(AppendOnly):
     """A person overrules the triage band, with a reason. Append-only; withdrawing is a new
     record with ``band`` empty (back to the model's band)."""
 

@@ -6,34 +6,14 @@ the earlier one, with a reason; nothing is updated in place or deleted.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from schakel.appendonly import AppendOnly
 from schakel.signals.models import Signal
-
-
-class AppendOnlyError(Exception):
-    """An attempt to change or delete a record that may only be added to."""
-
-
-class AppendOnly(models.Model):
-    """A record that is written once: a correction is a new record, never an update."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} records are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise AppendOnlyError(f"{type(self).__name__} records are append-only")
 
 
 class Meeting(models.Model):

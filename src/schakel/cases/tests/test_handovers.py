@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.cases import handovers, plans
 from schakel.cases.models import Case, Handover, HandoverAnswer, Plan
@@ -21,7 +22,6 @@ from schakel.partners.models import Organisation, User
 from schakel.partners.services import create_user
 from schakel.partners.vocabulary import Role, Sector
 from schakel.signals.tests.factories import VICTIM_NAME
-from schakel.signaltable.models import AppendOnlyError
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db

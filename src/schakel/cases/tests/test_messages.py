@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from schakel.access import policy
 from schakel.access.policy import Viewer
+from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.cases import consents, messages
 from schakel.cases.models import CaseMessage, Consent
@@ -36,7 +37,6 @@ from schakel.partners.models import Organisation, User
 from schakel.partners.services import create_user
 from schakel.partners.vocabulary import Role, Sector
 from schakel.signals.tests.factories import VICTIM_NAME
-from schakel.signaltable.models import AppendOnlyError
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db

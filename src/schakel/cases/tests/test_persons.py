@@ -10,6 +10,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
+from schakel.appendonly import AppendOnlyError
 from schakel.cases import persons
 from schakel.cases.models import Case, CasePerson, TraffickingStatusDecision
 from schakel.cases.presenter import present_case
@@ -18,7 +19,6 @@ from schakel.cases.services import change_status
 from schakel.cases.tests.helpers import municipality_signal, open_case
 from schakel.cases.vocabulary import HTCDS_TRAFFICKING_STATUS
 from schakel.errors import InvalidFields, NotAllowed
-from schakel.signaltable.models import AppendOnlyError
 from schakel.tasks.models import Task
 from schakel.testing.personas import World
 

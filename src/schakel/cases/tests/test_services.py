@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.cases import services
 from schakel.cases.models import Case, CaseStatusChange
@@ -14,7 +15,6 @@ from schakel.entities.models import Mention
 from schakel.errors import InvalidFields, InvalidInput, NotAllowed
 from schakel.signals.models import RetentionHold
 from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME
-from schakel.signaltable.models import AppendOnlyError
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import time_machine
 
+from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.errors import InvalidFields
 from schakel.partners.models import SharingGroupMembership
@@ -136,6 +137,17 @@ def test_overruling_is_recorded_beside_the_triage_and_can_be_withdrawn(world: Wo
     signal.refresh_from_db()
     assert signal.band == model_band
     assert signal.band_decisions.count() == 2
+    # The overrule was audited, and neither it nor the triage can be changed or deleted.
+    assert AuditEntry.objects.filter(action="overrule_band").count() == 2
+    decision = signal.band_decisions.order_by("pk").first()
+    record = TriageRecord.objects.get(signal=signal)
+    for stored in (decision, record):
+        assert stored is not None
+        with pytest.raises(AppendOnlyError):
+            stored.save()
+        with pytest.raises(AppendOnlyError):
+            stored.delete()
+    assert signal.band_decisions.count() == 2 and signal.triage_records.count() == 1
 
 
 def test_retriage_adds_a_record_and_never_changes_the_old_one(world: World) -> None:

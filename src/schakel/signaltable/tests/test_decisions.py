@@ -10,12 +10,13 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.errors import Conflict, InvalidFields, InvalidInput, NotAllowed
 from schakel.signals.models import Signal
 from schakel.signaltable import services
 from schakel.signaltable.agenda import propose_agenda
-from schakel.signaltable.models import AppendOnlyError, Decision, Meeting, Outcome
+from schakel.signaltable.models import Decision, Meeting, Outcome
 from schakel.signaltable.services import ActionInput
 from schakel.signaltable.tests.helpers import distinct_signal
 from schakel.tasks.models import Priority, Task
