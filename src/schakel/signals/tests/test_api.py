@@ -114,6 +114,40 @@ def test_creating_a_signal_answers_201_with_its_reference(
     assert created.object_ids == [signal.pk] and created.actor_id == carla.pk
 
 
+def test_a_signal_keeps_its_tags_websites_languages_and_reliability_grades(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    values = body(
+        world,
+        tags=["sexual_violence_and_dependency"],
+        websites=["https://advertenties.example/massage/4711/"],
+        source_reliability="B",
+        information_reliability="2",
+    )
+    values["persons"][0]["languages"] = ["ro", "en"]
+    response = client.post(URL, values, format="json")
+    assert response.status_code == 201, response.content
+    signal = Signal.objects.get()
+    assert signal.tags == ["sexual_violence_and_dependency"]
+    assert (signal.source_reliability, signal.information_reliability) == ("B", "2")
+    website = signal.identifiers.get(kind="website")
+    assert website.value == "https://advertenties.example/massage/4711/"
+    assert signal.persons.get(role="possible_victim").languages == ["ro", "en"]
+    # Codes outside the vocabulary are refused by name, and nothing is written.
+    wrong = body(
+        world,
+        external_id="crm-4712",
+        tags=["made_up"],
+        source_reliability="Q",
+        information_reliability="7",
+    )
+    refused = client.post(URL, wrong, format="json")
+    assert refused.status_code == 400
+    assert {"tags[0]", "source_reliability", "information_reliability"} <= set(_fields(refused))
+    assert Signal.objects.count() == 1
+
+
 def test_the_answer_to_a_new_signal_holds_no_personal_data(
     world: World, token_client: TokenClient
 ) -> None:

@@ -21,6 +21,7 @@ FILES = [
     ("vocabulary.yaml", "vocabulary.schema.json"),
     ("indicators.yaml", "indicators.schema.json"),
     ("triage.yaml", "triage.schema.json"),
+    ("retention.yaml", "retention.schema.json"),
 ]
 HTCDS_FIELD_LIST = Path(
     "/work/shared/reference/htcds/HTCDS_Field_Standards_2.0__Field_Standards__CONVERTED.csv"
