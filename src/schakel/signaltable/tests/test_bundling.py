@@ -179,3 +179,32 @@ def test_a_value_mentioned_twice_in_one_signal_joins_nothing(world: World) -> No
     )
     b = distinct_signal(carla, groups=[world.table_a])
     assert _links(a, b) == []
+
+
+def test_a_signal_that_withholds_the_identity_is_still_bundled_on_what_it_holds(
+    world: World,
+) -> None:
+    # A migrant organisation will not name the woman (nor give her contact details); the
+    # address and the van that fetches her tie its signal to the police's named report.
+    from schakel.signals.intake import PersonInput
+
+    groups = [world.table_a]
+    named = distinct_signal(
+        world.users["police_analyst"],
+        groups=groups,
+        persons=[victim("Ioana", "Popescu", date(1999, 3, 4))],
+        addresses=[street("Ginnekenweg", "12a")],
+        plates=["12-ABC-3"],
+    )
+    anonymous = distinct_signal(
+        world.users["ngo_worker"],
+        groups=groups,
+        identity_withheld=True,
+        persons=[PersonInput(role="possible_victim", age_band="age_25_34", gender="female")],
+        addresses=[street("Ginnekenweg", "12a")],
+        plates=["12abc3"],
+    )
+    assert anonymous.identity_withheld and anonymous.band
+    links = _links(named, anonymous)
+    assert {link.kind for link in links} == {"address", "plate"}
+    assert len(bundle_signals([named.pk, anonymous.pk], links)) == 1
