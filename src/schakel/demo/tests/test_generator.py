@@ -137,3 +137,56 @@ def test_signals_state_family_associates_directors_and_payments_the_same_per_see
     generate_signals(200, seed=2, truth_path=Path(str(tmp_path)) / "again.jsonl")
     again = ties()
     assert [t[1:] for t in again] == [t[1:] for t in first]
+
+
+def test_signals_come_from_every_reporting_sector_with_fitting_indicators_and_shared_values(
+    tmp_path: object,
+) -> None:
+    from collections import Counter
+    from pathlib import Path
+
+    from schakel.demo.signals import generate_signals
+    from schakel.partners.models import Organisation
+    from schakel.signals.models import AddressMention, IdentifierMention
+    from schakel.signals.rules.indicators import catalogue
+
+    generate("small", seed=1, signals=0)
+    generate_signals(400, seed=3, truth_path=Path(str(tmp_path)) / "truth.jsonl")
+    # Every sector that sits at a signal table reports.
+    reporting = set(
+        Organisation.objects.filter(group_memberships__isnull=False).values_list(
+            "sector", flat=True
+        )
+    )
+    owners = set(Signal.objects.values_list("owner_organisation__sector", flat=True))
+    assert len(reporting) >= 5 and owners == reporting
+    # Indicators follow the form of exploitation (or are the ILO's signs of coercion).
+    known = catalogue()
+    for signal in Signal.objects.prefetch_related("indicator_set"):
+        for link in signal.indicator_set.all():
+            indicator = known.get(link.indicator_id)
+            assert set(indicator.forms) & set(signal.forms_of_exploitation) or (
+                link.indicator_id.startswith("ilo.")
+            ), (signal.reference, link.indicator_id, signal.forms_of_exploitation)
+    # The same phone number and the same address reach the chain through several signals,
+    # typed differently.
+    phones = Counter(
+        normalised
+        for normalised, _signal in set(
+            IdentifierMention.objects.filter(kind="phone").values_list("normalised", "signal")
+        )
+    )
+    shared_phone, count = phones.most_common(1)[0]
+    assert count >= 2
+    typed = set(
+        IdentifierMention.objects.filter(kind="phone", normalised=shared_phone).values_list(
+            "value", flat=True
+        )
+    )
+    assert len(typed) >= 2
+    places = {
+        (a.postcode.replace(" ", "").upper(), a.house_number, a.signal_id)
+        for a in AddressMention.objects.all()
+    }
+    addresses = Counter((postcode, number) for postcode, number, _signal in places)
+    assert addresses.most_common(1)[0][1] >= 2
