@@ -224,6 +224,33 @@ def test_messages_follow_the_requested_language(world: World, token_client: Toke
     }
 
 
+def test_the_domain_problems_are_named_in_the_requested_language(
+    world: World, token_client: TokenClient
+) -> None:
+    # A wrong IBAN, a number that is no phone number, a date in the future and an unknown
+    # indicator: each named by its field, in English or in Dutch as the reader asks.
+    client = token_client(world.users["care_coordinator"])
+    bad = body(
+        world,
+        ibans=["NL00 ABNA 0417 1643 00"],
+        observed_on="2099-01-01",
+        indicator_ids=["made.up"],
+    )
+    bad["persons"][0]["phones"] = ["12"]
+
+    def messages(language: str) -> dict[str, str]:
+        answer = client.post(URL, bad, format="json", headers={"Accept-Language": language})
+        assert answer.status_code == 400
+        return {e["field"]: e["message"] for e in answer.json()["errors"]}
+
+    english, dutch = messages("en"), messages("nl")
+    fields = {"ibans[0]", "observed_on", "indicator_ids[0]", "persons[0].phones[0]"}
+    assert fields <= set(english) and set(english) == set(dutch)
+    for field in fields:
+        assert dutch[field] and dutch[field] != english[field], (field, dutch[field])
+    assert Signal.objects.count() == 0
+
+
 def test_a_body_that_is_not_an_object_or_not_json_is_refused(
     world: World, token_client: TokenClient
 ) -> None:
