@@ -417,3 +417,32 @@ def test_the_decision_form_on_the_agenda_posts_what_the_decide_view_reads(
     assert response.status_code == 302
     decision = Decision.objects.get()
     assert decision.outcome == Outcome.MONITOR and decision.actions.get().title == "Meekijken"
+
+
+def test_markup_in_what_partners_wrote_is_escaped_on_the_agenda_list_and_minutes(
+    world: World, meeting: Meeting, signed_in: SignIn
+) -> None:
+    markup = '<img src=x onerror="alert(1)">'
+    signals = [
+        distinct_signal(
+            world.users[user],
+            groups=[world.table_a],
+            description=f"{markup} Acht mensen boven een winkel.",
+            persons=[victim(f"{markup}Ioana", "Popescu", date(1999, 3, 4))],
+            addresses=[street(f"{markup}Ginnekenweg", "12a")],
+        )
+        for user in ("care_coordinator", "ngo_worker")
+    ]
+    chair = signed_in(world.users["care_coordinator"])
+    pages = {
+        "agenda": _get(chair, reverse("signaltable_meeting", args=[meeting.pk])),
+        "list": _get(chair, reverse("signal_list")),
+        "detail": _get(chair, reverse("signal_detail", args=[signals[0].reference])),
+        "minutes": _get(chair, reverse("signaltable_minutes", args=[meeting.pk])),
+    }
+    assert pages["agenda"].count('data-testid="bundle"') == 1
+    for name, page in pages.items():
+        assert "<img src=x" not in page, name
+    # Where the text is shown, it is shown as text (the list shows no free text).
+    for name in ("agenda", "detail"):
+        assert "&lt;img src=x" in pages[name], name
