@@ -96,6 +96,14 @@ def test_showing_a_signal_writes_one_audit_entry_with_its_purpose(
     assert "signal_table_assessment" in entry.purpose
 
 
+#: The full form's formsets' management fields: one row of each.
+ONE_ROW_EACH = {
+    f"{prefix}-{field}": value
+    for prefix in ("persons", "companies", "addresses")
+    for field, value in (("TOTAL_FORMS", "1"), ("INITIAL_FORMS", "0"))
+}
+
+
 def test_the_full_form_saves_a_signal_and_shows_problems_per_field(
     world: World, signed_in: SignIn
 ) -> None:
@@ -103,12 +111,7 @@ def test_the_full_form_saves_a_signal_and_shows_problems_per_field(
     form = client.get(reverse("signal_create"))
     assert form.status_code == 200 and "Signaaltafel Zeeland-West-Brabant" in form.content.decode()
     base = {
-        "persons-TOTAL_FORMS": "1",
-        "persons-INITIAL_FORMS": "0",
-        "companies-TOTAL_FORMS": "1",
-        "companies-INITIAL_FORMS": "0",
-        "addresses-TOTAL_FORMS": "1",
-        "addresses-INITIAL_FORMS": "0",
+        **ONE_ROW_EACH,
         "description": "Man slaapt in de bedrijfshal.",
         "tlp": "AMBER",
         "purpose": "signal_table_assessment",
@@ -223,3 +226,77 @@ def test_the_signal_list_links_to_import_for_those_who_may(world: World, signed_
     assert reverse("signal_import") in page.content.decode()
     fenna = signed_in(world.users["front_desk"]).get(reverse("signal_list"))
     assert reverse("signal_import") not in fenna.content.decode()
+
+
+def test_the_full_form_takes_every_field_of_a_signal(world: World, signed_in: SignIn) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    every = {
+        **ONE_ROW_EACH,
+        "description": "Vrouw werkt dag en nacht in een nagelstudio en slaapt er ook.",
+        "observed_on": "2026-11-20",
+        "municipality": "GM0758",
+        "forms_of_exploitation": ["labour"],
+        "indicator_ids": ["labour.lives_at_workplace"],
+        "tags": ["sexual_violence_and_dependency"],
+        "phones": "06 1234 5678",
+        "emails": "baas@nagelstudio.example",
+        "ibans": "NL91 ABNA 0417 1643 00",
+        "plates": "12-ABC-3",
+        "websites": "https://advertenties.example/nagels/4711",
+        "tlp": "AMBER",
+        "purpose": "signal_table_assessment",
+        "sharing_groups": [world.table_a.pk],
+        "source_reliability": "B",
+        "information_reliability": "2",
+        "reporter_withheld": "on",
+        "persons-0-role": "possible_victim",
+        "persons-0-given_names": "Linh",
+        "persons-0-family_name": "Nguyen",
+        "persons-0-alias": "Lin",
+        "persons-0-date_of_birth": "1998-07-14",
+        "persons-0-gender": "female",
+        "persons-0-nationality": "VN",
+        "persons-0-migration_status": "eu_citizen",
+        "persons-0-languages": "vi\nen",
+        "persons-0-identity_kind": "passport",
+        "persons-0-identity_number": "C1234567",
+        "persons-0-phone": "+31 6 8765 4321",
+        "persons-0-email": "linh@example.com",
+        "companies-0-name": "Nagelstudio Glans B.V.",
+        "companies-0-registration_number": "12345678",
+        "companies-0-role": "employer",
+        "addresses-0-street": "Ginnekenweg",
+        "addresses-0-house_number": "12a",
+        "addresses-0-postcode": "4818 JA",
+        "addresses-0-city": "Breda",
+        "addresses-0-is_place_of_observation": "on",
+    }
+    saved = client.post(reverse("signal_create"), every)
+    assert saved.status_code == 302, saved.context and [
+        f.errors for f in (saved.context["form"], *saved.context["persons"].forms)
+    ]
+    signal = Signal.objects.get()
+    assert (signal.municipality.code, signal.observed_on.isoformat()) == ("GM0758", "2026-11-20")
+    assert signal.forms_of_exploitation == ["labour"] and signal.tags == [
+        "sexual_violence_and_dependency"
+    ]
+    assert (signal.source_reliability, signal.information_reliability) == ("B", "2")
+    assert signal.reporter_withheld and signal.channel == "full_form"
+    person = signal.persons.get()
+    assert (person.given_names, person.family_name, person.alias) == ("Linh", "Nguyen", "Lin")
+    assert (person.gender, person.nationality, person.migration_status) == (
+        "female",
+        "VN",
+        "eu_citizen",
+    )
+    assert person.languages == ["vi", "en"] and person.date_of_birth.isoformat() == "1998-07-14"
+    kinds = sorted(signal.identifiers.values_list("kind", flat=True))
+    assert kinds == ["email", "email", "iban", "identity", "phone", "phone", "plate", "website"]
+    company = signal.companies.get()
+    assert (company.name, company.registration_number) == ("Nagelstudio Glans B.V.", "12345678")
+    address = signal.addresses.get()
+    assert (address.street, address.house_number, address.is_place_of_observation) == (
+        "Ginnekenweg",
+        "12a",
+        True,
+    )
