@@ -389,6 +389,30 @@ def test_bad_values_are_named_by_row_and_column(
     assert Signal.objects.count() == 0
 
 
+def test_row_problems_are_in_the_language_of_the_one_importing(world: World) -> None:
+    from django.utils import translation
+
+    bad = row(
+        external_id="2",
+        observed_on="2026-12-25",
+        victim_phone="12",
+        ibans="NL91ABNA0417164300;NL91ABNA0417164301",
+    )
+    data = csv_file([row(external_id="1"), bad])
+    found = {}
+    for language in ("en", "nl"):
+        with translation.override(language):
+            outcome = run_import(world, data)
+        assert outcome.status == "refused"
+        found[language] = {(p.row, p.column): p.message for p in outcome.problems}
+    places = {(3, "observed_on"), (3, "victim_phone"), (3, "ibans")}
+    assert places <= set(found["en"]) and set(found["en"]) == set(found["nl"])
+    for place in places:
+        assert found["nl"][place] != found["en"][place], (place, found["nl"][place])
+    assert found["nl"][(3, "ibans")].startswith("Waarde 2")
+    assert Signal.objects.count() == 0
+
+
 def test_sharing_groups_may_be_named_or_numbered(world: World) -> None:
     rows = [
         row(external_id="1", sharing_groups="signaaltafel zeeland-west-brabant"),
