@@ -311,13 +311,14 @@ def _store(
     result: Any,
     born: dict[int, str | None] | None = None,
 ) -> dict[str, int]:
-    pairs = result.pairs
-    pruned = supersede(run)
     import numpy
 
-    left = pairs["unique_id_l"].astype("int64").tolist()
-    right = pairs["unique_id_r"].astype("int64").tolist()
-    probability = pairs["match_probability"].astype("float64").tolist()
+    pairs = result.pairs
+    pruned = supersede(run)
+    lefts = pairs["unique_id_l"].to_numpy(dtype="int64")
+    rights = pairs["unique_id_r"].to_numpy(dtype="int64")
+    chances = pairs["match_probability"].to_numpy(dtype="float64")
+    left, right, probability = lefts.tolist(), rights.tolist(), chances.tolist()
     # The engine's rule: a pair links only at the threshold *and* with identifying evidence
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
@@ -325,16 +326,10 @@ def _store(
     linked = links.tolist()
     # Grouping joins along the links alone (a pair that does not link never joins; see
     # ``clustering.joining_probability``), most probable first: sorted here, once, by numpy.
-    chances = numpy.asarray(probability, dtype="float64")
     order = numpy.argsort(-chances, kind="stable")
     order = order[links[order]]
     scored = list(
-        zip(
-            numpy.asarray(left, dtype="int64")[order].tolist(),
-            numpy.asarray(right, dtype="int64")[order].tolist(),
-            chances[order].tolist(),
-            strict=True,
-        )
+        zip(lefts[order].tolist(), rights[order].tolist(), chances[order].tolist(), strict=True)
     )
     in_review = len(linked) - sum(linked)
     groups, refused = group_mentions(

@@ -306,9 +306,11 @@ def _fetch_pairs(connection: duckdb.DuckDBPyConnection, settings: KindSettings) 
         # ``labels`` (a million-mention run holds three million pairs: one small integer
         # each, not a string; readers compare and print the labels as before).
         gamma = frame.pop(f"gamma_{comparison.name}").to_numpy()
-        last = len(comparison.labels) - 1
+        codes = numpy.zeros(len(gamma), dtype="int16")
+        for index in range(len(comparison.labels)):
+            codes[gamma == comparison.gamma(index)] = index
         frame[comparison.name] = pandas.Categorical.from_codes(
-            numpy.where(gamma < 0, 0, last - gamma), categories=list(comparison.labels)
+            codes, categories=list(comparison.labels)
         )
     first = [column for column in frame.columns if column not in names and column[:3] != "mw_"]
     return frame[first + names + [f"mw_{name}" for name in names]]
