@@ -22,7 +22,7 @@ from schakel.access import policy
 from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
 from schakel.cases import plans, referrals, rules
-from schakel.cases.models import Plan, PlanObjective, PlanRequest
+from schakel.cases.models import Case, Plan, PlanObjective, PlanRequest
 from schakel.cases.plan_presenter import PlanView, plan_queryset, present_plan
 from schakel.cases.vocabulary import PlanStatus, RequestKind
 from schakel.errors import InvalidFields, NotAllowed
@@ -293,9 +293,14 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
 
     @extend_schema(
         summary="The plans of a case that the user may see",
-        responses={200: PlanSummarySerializer(many=True)},
+        responses={
+            200: PlanSummarySerializer(many=True),
+            404: error("No such case, or not yours to see."),
+        },
     )
     def list(self, request: Request, case_pk: str) -> Response:
+        # A case the user may not see does not exist for them, not even as an empty list.
+        get_visible_or_404(self._user(), Case.objects.all(), pk=case_pk)
         return Response([_summary(p) for p in self.get_queryset()])
 
     @extend_schema(

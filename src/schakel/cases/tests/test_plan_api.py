@@ -192,7 +192,8 @@ def test_it_checks_access(
     record = referrals.request_shelter_placement(
         plan, recipient=shelter(world), actor=world.users["care_coordinator"]
     )
-    assert client.get(_base(plan)).json() == []
+    # The case does not exist for them: not even an empty list of its plans.
+    assert client.get(_base(plan)).status_code == 404
     assert client.get(_detail(plan)).status_code == 404
     for path, body in (
         ("objectives/", {"domain": "health", "text": "x"}),
