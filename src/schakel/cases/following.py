@@ -52,7 +52,7 @@ from schakel.cases.models import (
     PlanStatusChange,
 )
 from schakel.cases.vocabulary import PlanStatus
-from schakel.entities.models import Entity
+from schakel.entities.models import Entity, Mention
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.partners.models import User
 from schakel.tasks.models import OPEN_STATUSES as OPEN_TASK_STATUSES
@@ -105,6 +105,12 @@ def _roots(entity_ids: Iterable[int]) -> dict[int, int]:
 def current_entity(entity_id: int) -> int:
     """The entity ``entity_id``'s mentions belong to now (itself unless merged away)."""
     return _roots([entity_id])[entity_id]
+
+
+def mentions_of(person: CasePerson) -> QuerySet[Mention]:
+    """What the signals say of ``person`` now. A case person names the entity they were
+    recorded as; once linkage merged it into another, that one holds all the mentions."""
+    return Mention.objects.filter(entity_id=current_entity(person.entity_id))
 
 
 def family_of(entity_id: int) -> set[int]:

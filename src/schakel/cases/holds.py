@@ -11,7 +11,13 @@ team, and a task goes to the organisation with the immigration-liaison function
 Ways out: the case lead and the liaison organisation each record their agreement with a
 rationale (``agree_to_lift``; the hold is lifted when both have), or the conditions end (the
 person is no longer a Dublin claimant, or neither route holds any more). A hold lifted by the
-joint decision stays lifted until a newer status record about the person is made.
+joint decision stays lifted until a newer status record about the person is made. A case is
+not closed while one of its people is under a hold (``services.change_status``); reopening a
+case evaluates its people again.
+
+The person's signals are those of the entity that holds their mentions now
+(``following.mentions_of``): when linkage merges the entity they were recorded as into
+another, the hold keeps following them.
 
 Evaluated whenever a status is recorded (``schakel.cases.persons``) and by the periodic job
 ``transfer-holds``: a new signal about the person reaches the case that way, as intake never
@@ -29,6 +35,7 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
+from schakel.cases.following import mentions_of
 from schakel.cases.models import (
     Case,
     CasePerson,
@@ -38,7 +45,6 @@ from schakel.cases.models import (
     TransferHoldAgreement,
 )
 from schakel.cases.vocabulary import OPEN_STATUSES, PLAN_STATUSES
-from schakel.entities.models import Mention
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
 from schakel.partners.vocabulary import Function
@@ -75,7 +81,7 @@ def _in_open_signal_with_indicators(person: CasePerson) -> bool:
     return Signal.objects.filter(
         anonymised_at__isnull=True,
         indicator_set__isnull=False,
-        pk__in=Mention.objects.filter(entity_id=person.entity_id).values("signal_id"),
+        pk__in=mentions_of(person).values("signal_id"),
     ).exists()
 
 
@@ -186,7 +192,9 @@ def evaluate_person(person: CasePerson, *, actor: User | None = None) -> Transfe
     # Lock the person: two evaluations at once place one hold.
     CasePerson.objects.select_for_update().filter(pk=person.pk).exists()
     active = active_hold(person)
-    reasons = reasons_for_hold(person) if person.case.is_open else []
+    # The case as it stands now, not as it was when ``person`` was read.
+    case_open = Case.objects.filter(pk=person.case_id, status__in=OPEN_STATUSES).exists()
+    reasons = reasons_for_hold(person) if case_open else []
     if active is not None:
         if not reasons:
             _lift(active, TransferHold.Lifted.CONDITIONS_ENDED, actor)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.cases import rules
-from schakel.cases.following import plan_for_entity
+from schakel.cases.following import mentions_of, plan_for_entity
 from schakel.cases.models import (
     Case,
     CasePerson,
@@ -101,9 +101,7 @@ def is_minor(person: CasePerson, today: date | None = None) -> bool:
     if latest is not None and latest.status == UNACCOMPANIED_MINOR:
         return True
     mentions = PersonMention.objects.filter(
-        pk__in=Mention.objects.filter(
-            entity_id=person.entity_id, source=Mention.Source.PERSON
-        ).values("source_id")
+        pk__in=mentions_of(person).filter(source=Mention.Source.PERSON).values("source_id")
     ).values_list("date_of_birth", "age_band")
     return any(person_is_minor(born, band, today) for born, band in mentions)
 

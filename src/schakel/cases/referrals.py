@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
+from schakel.cases.following import mentions_of
 from schakel.cases.models import Plan, PlanRequest
 from schakel.cases.plans import is_minor
 from schakel.cases.reflection import current_offer
@@ -53,9 +54,7 @@ def request_content(plan: Plan, kind: str) -> dict[str, Any]:
     case = plan.case
     mentions = list(
         PersonMention.objects.filter(
-            pk__in=Mention.objects.filter(
-                entity_id=person.entity_id, source=Mention.Source.PERSON
-            ).values("source_id")
+            pk__in=mentions_of(person).filter(source=Mention.Source.PERSON).values("source_id")
         ).order_by("-pk")
     )
     trafficking = person.trafficking_statuses.order_by("-recorded_at", "-pk").first()

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from schakel.access import policy
 from schakel.audit import services as audit
-from schakel.cases import plans
-from schakel.cases.models import Case, CasePerson, CaseSignal, CaseStatusChange
+from schakel.cases import holds, plans
+from schakel.cases.models import Case, CasePerson, CaseSignal, CaseStatusChange, TransferHold
 from schakel.cases.vocabulary import (
     CASE_PURPOSES,
     DEFAULT_PURPOSE,
@@ -376,7 +376,10 @@ def change_status(
 ) -> Case:
     """Active, follow-up, closed, or closed and referred (with the partner and why).
 
-    Closing releases the case's hold on its signals; reopening places it again.
+    Closing releases the case's hold on its signals; reopening places it again. A case is
+    not closed while a Dublin transfer hold protects one of its people: that hold is lifted
+    only by the joint decision of the case lead and the immigration liaison (or when its
+    conditions end), never as a side effect of closing. Reopening evaluates the holds again.
     """
     if not policy.can(actor, "change", case):
         raise NotAllowed()
@@ -391,6 +394,19 @@ def change_status(
     if problems:
         raise InvalidFields(problems)
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    if closing and locked.status in OPEN_STATUSES:
+        held = TransferHold.objects.filter(case=locked, lifted_at__isnull=True)
+        if held.exists():
+            raise InvalidFields(
+                {
+                    "status": [
+                        _(
+                            "A Dublin transfer hold is in place in this case. Lift it first by "
+                            "a joint decision with the immigration liaison; then close the case."
+                        )
+                    ]
+                }
+            )
     was_open = locked.status in OPEN_STATUSES
     CaseStatusChange.objects.create(
         case=locked,
@@ -405,6 +421,7 @@ def change_status(
         _release_signals(locked)
     elif not was_open and not closing:
         _hold_signals(locked)
+        holds.evaluate_case(locked, actor=actor)
     audit.record_change(
         request,
         "status",

@@ -6,12 +6,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from schakel.cases import services
-from schakel.cases.models import Case
+from schakel.cases.models import Case, CasePerson
+from schakel.entities.clustering import write_groups
+from schakel.entities.models import Entity, Mention, Schema
 from schakel.partners.models import User
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import Signal
@@ -89,3 +91,22 @@ def decide(
         rationale="Meerdere partners zien dezelfde uitbuitingssituatie.",
         actor=world.users["care_coordinator"],
     )
+
+
+def absorbed_by_linkage(world: World, person: CasePerson, name: tuple[str, str]) -> Entity:
+    """Two later signals of the NGO name the same person; linkage joins them first, then the
+    case's own mention to them, so the entity the case person was recorded as is the one
+    merged away (the larger group keeps its entity). Returns the entity that holds her now."""
+    same = [PersonInput(role="possible_victim", given_names=name[0], family_name=name[1])]
+    later = [ngo_signal(world, persons=same), ngo_signal(world, persons=same)]
+    services.people_of(later)
+    ours = Mention.objects.filter(entity_id=person.entity_id, schema=Schema.PERSON).first()
+    assert ours is not None
+    theirs = [Mention.objects.get(signal=s, role="possible_victim").pk for s in later]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        write_groups("Person", [theirs])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        write_groups("Person", [[*theirs, ours.pk]])
+    recorded = Entity.objects.get(pk=person.entity_id)
+    assert recorded.merged_into_id is not None, "the case person's entity was to be merged away"
+    return Entity.objects.get(pk=Mention.objects.get(pk=ours.pk).entity_id)

@@ -13,9 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from schakel.audit.models import AuditEntry
-from schakel.cases import holds, persons
+from schakel.cases import holds, persons, services
 from schakel.cases.models import Case, CasePerson, TransferHold
-from schakel.cases.tests.helpers import SignIn, TokenClient, municipality_signal, open_case
+from schakel.cases.tests.helpers import (
+    SignIn,
+    TokenClient,
+    absorbed_by_linkage,
+    municipality_signal,
+    open_case,
+)
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.jobs.services import PERIODIC_JOBS
 from schakel.partners.models import Organisation, OrganisationFunction, User
@@ -63,6 +69,15 @@ def _trafficking(world: World, person: CasePerson, status: str = "possible_victi
         basis="Gesprek met cliënt",
         actor=world.users["care_coordinator"],
     )
+
+
+def _held(world: World) -> tuple[Case, CasePerson, TransferHold]:
+    """A Dublin claimant in an open signal with indicators: under a hold."""
+    case, person = _case(world, indicators=True)
+    _dublin(world, person)
+    hold = holds.active_hold(person)
+    assert hold is not None and hold.reasons == ["open_signal"]
+    return case, person, hold
 
 
 def _agree_both(world: World, hold: TransferHold, liaison: User) -> None:
@@ -183,6 +198,47 @@ def test_the_hold_ends_when_the_signal_is_no_longer_open(world: World, liaison: 
     Signal.objects.filter(case_links__case=person.case).update(anonymised_at=timezone.now())
     assert PERIODIC_JOBS["transfer-holds"]() == "0 Dublin transfer holds active"
     assert TransferHold.objects.get(pk=hold.pk).lifted_because == "conditions_ended"
+
+
+def test_a_hold_stays_when_linkage_merges_the_persons_entity_into_another(
+    world: World, liaison: User
+) -> None:
+    _unused, person, hold = _held(world)
+    absorbed_by_linkage(world, person, VICTIM_NAME)
+    # Her signals are found through the entity that holds her mentions now.
+    assert holds.reasons_for_hold(person) == ["open_signal"]
+    PERIODIC_JOBS["transfer-holds"]()
+    kept = TransferHold.objects.get(pk=hold.pk)
+    assert kept.lifted_at is None and kept.task is not None and kept.task.status == "open"
+
+
+def test_a_case_is_not_closed_while_a_hold_protects_someone_in_it(
+    world: World, liaison: User
+) -> None:
+    case, person, hold = _held(world)
+    carla = world.users["care_coordinator"]
+    for status in ("closed", "closed_referred"):
+        with pytest.raises(InvalidFields) as why:
+            services.change_status(
+                case, status, reason="Klaar.", referred_to=world.ngo_a, actor=carla
+            )
+        assert why.value.field == "status" and "Dublin" in why.value.message
+    case.refresh_from_db()
+    assert case.status == "active" and holds.active_hold(person) is not None
+    assert services.change_status(case, "follow_up", actor=carla).status == "follow_up"
+    _agree_both(world, hold, liaison)
+    assert services.change_status(case, "closed", reason="Klaar.", actor=carla).status == "closed"
+
+
+def test_reopening_a_case_places_the_hold_its_people_need_now(world: World, liaison: User) -> None:
+    case, person = _case(world, indicators=True)
+    carla = world.users["care_coordinator"]
+    services.change_status(case, "closed", reason="Geen aanknopingspunten.", actor=carla)
+    _dublin(world, person)  # recorded on the closed case: no hold while it is closed
+    assert holds.active_hold(person) is None
+    services.change_status(case, "active", actor=carla)
+    hold = holds.active_hold(person)
+    assert hold is not None and hold.reasons == ["open_signal"] and hold.task is not None
 
 
 # --- Who sees and decides it -----------------------------------------------------------------

@@ -128,9 +128,11 @@ def test_the_figures_per_region_count_cases_plans_overdue_actions_holds_and_hand
 
 def test_an_overdue_action_of_a_closed_case_is_not_counted(world: World) -> None:
     figures = _build(world)
-    services.change_status(
-        figures.plan_case, "closed", reason="Afgerond.", actor=world.users["care_coordinator"]
-    )
+    carla = world.users["care_coordinator"]
+    # A case is not closed under a Dublin transfer hold; here its conditions end first.
+    victim = figures.plan_case.people.get(entity__caption__contains=VICTIM_NAME[1])
+    persons.record_migration_status(victim, "refugee", actor=carla)
+    services.change_status(figures.plan_case, "closed", reason="Afgerond.", actor=carla)
     with time_machine.travel(LATER, tick=False):
         overview = national.national_overview(world.users["national_coordinator"])
     assert _row(overview, world.region_a).overdue_actions == 0

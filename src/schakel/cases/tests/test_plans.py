@@ -11,7 +11,12 @@ from django.db import IntegrityError, transaction
 
 from schakel.cases import persons, plans, services
 from schakel.cases.models import Plan, PlanAction
-from schakel.cases.tests.helpers import municipality_signal, ngo_signal, open_case
+from schakel.cases.tests.helpers import (
+    absorbed_by_linkage,
+    municipality_signal,
+    ngo_signal,
+    open_case,
+)
 from schakel.cases.tests.plan_helpers import (
     MINOR_NAME,
     case_with_plan,
@@ -209,6 +214,17 @@ def test_a_minors_plan_is_not_set_active_without_youth_care(world: World) -> Non
     plan = plans.set_plan_status(plan, "active", actor=carla)
     assert plan.status == "active"
     assert plan.next_review_on == date(2026, 12, 27)  # a minor: four weeks
+
+
+def test_a_minor_stays_a_minor_when_linkage_merges_her_entity_into_another(
+    world: World,
+) -> None:
+    _case, plan = minor_case(world)
+    absorbed_by_linkage(world, plan.person, MINOR_NAME)
+    assert plans.is_minor(plan.person)
+    with pytest.raises(InvalidFields) as exc:
+        plans.set_plan_status(plan, "active", actor=world.users["care_coordinator"])
+    assert exc.value.field == "youth_care"
 
 
 def test_an_unaccompanied_minor_is_a_minor_too(world: World) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from schakel.cases import persons, referrals
 from schakel.cases.models import Plan, PlanRequest
-from schakel.cases.tests.helpers import SignIn
+from schakel.cases.tests.helpers import SignIn, absorbed_by_linkage
 from schakel.cases.tests.plan_helpers import case_with_plan, police_obliged_to_report, shelter
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.partners.services import create_user
@@ -82,6 +82,16 @@ def test_the_comensha_registration_goes_to_the_national_centre(world: World, pla
     assert record.recipient == world.national
     assert record.reporting_organisation == world.police_a
     assert record.content["trafficking_status"]["decided_by"] == world.municipality_a.name
+
+
+def test_a_request_keeps_what_the_signals_say_when_linkage_merges_the_person(
+    world: World, plan: Plan
+) -> None:
+    before = referrals.request_content(plan, "comensha_registration")
+    absorbed_by_linkage(world, plan.person, VICTIM_NAME)
+    plan.person.refresh_from_db()
+    after = referrals.request_content(plan, "comensha_registration")
+    assert after["person"]["date_of_birth"] and after["person"] == before["person"]
 
 
 def test_the_recipient_answers_and_only_the_recipient(world: World, plan: Plan) -> None:

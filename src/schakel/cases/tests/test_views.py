@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from schakel.audit.models import AuditEntry
+from schakel.cases import persons
 from schakel.cases.models import Case, CasePerson
 from schakel.cases.tests.helpers import (
     NGO_VICTIM,
@@ -271,6 +272,33 @@ def test_closing_from_the_status_form_releases_the_signals(
         signal__retention_holds__released_at__isnull=True,
         signal__retention_holds__held_by=case.hold_name,
     ).exists()
+
+
+def test_the_status_form_says_in_dutch_why_a_case_under_a_hold_stays_open(
+    world: World, case: Case, signed_in: SignIn
+) -> None:
+    victim = case.people.get(entity__caption__contains=VICTIM_NAME[1])
+    persons.record_migration_status(
+        victim, "dublin_claimant", actor=world.users["care_coordinator"]
+    )
+    persons.record_trafficking_status(
+        victim,
+        "possible_victim",
+        deciding_organisation=world.municipality_a,
+        decided_on=date(2026, 11, 25),
+        basis="Gesprek",
+        actor=world.users["care_coordinator"],
+    )
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        reverse("case_status", args=[case.pk]),
+        {"status": "closed", "reason": "Hulp afgerond.", "referred_to": ""},
+        HTTP_ACCEPT_LANGUAGE="nl",
+    )
+    assert response.status_code == 200
+    assert "Dublinoverdrachtsblokkade" in response.content.decode()
+    case.refresh_from_db()
+    assert case.status == "active"
 
 
 def test_the_navigation_links_to_cases(world: World, signed_in: SignIn) -> None:
