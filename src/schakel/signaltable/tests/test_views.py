@@ -446,3 +446,49 @@ def test_markup_in_what_partners_wrote_is_escaped_on_the_agenda_list_and_minutes
     # Where the text is shown, it is shown as text (the list shows no free text).
     for name in ("agenda", "detail"):
         assert "&lt;img src=x" in pages[name], name
+
+
+def test_markup_in_a_decided_bundle_is_text_in_the_minutes_page_and_pdf(
+    world: World, meeting: Meeting, signed_in: SignIn
+) -> None:
+    markup = '<img src=x onerror="alert(1)">'
+    signals = [
+        distinct_signal(
+            world.users[user],
+            groups=[world.table_a],
+            description=f"{markup} Acht mensen boven een winkel.",
+            persons=[victim(f"{markup}Ioana", "Popescu", date(1999, 3, 4))],
+            addresses=[street(f"{markup}Ginnekenweg", "12a")],
+        )
+        for user in ("care_coordinator", "ngo_worker")
+    ]
+    carla = world.users["care_coordinator"]
+    services.record_decision(
+        meeting,
+        [s.pk for s in signals],
+        outcome=Outcome.MONITOR,
+        rationale=f"{markup} Meer signalen afwachten.",
+        actions=[ActionInput(world.police_a, f"{markup}Adres natrekken", date(2026, 12, 10))],
+        actor=carla,
+    )
+    services.update_meeting(
+        meeting,
+        status="held",
+        location=f"{markup}Stadskantoor",
+        present_organisations=[world.municipality_a, world.police_a],
+        actor=carla,
+    )
+    page = _get(signed_in(carla), reverse("signaltable_minutes", args=[meeting.pk]))
+    request = RequestFactory().get("/")
+    request.user = carla
+    start_collecting(request)
+    meeting.refresh_from_db()
+    pdf_html = minutes_html(request, meeting)
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"
+    for name, html in (("page", page), ("pdf", pdf_html)):
+        assert "<img src=x" not in html, name
+        # Each text partners wrote is there, as text: rationale, action, place, names.
+        for text in (" Meer signalen afwachten", "Adres natrekken", "Stadskantoor", "Ioana"):
+            assert f"{escaped}{text}" in html, (name, text)
+    response = signed_in(carla).get(reverse("signaltable_minutes_pdf", args=[meeting.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
