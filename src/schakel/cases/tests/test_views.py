@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from schakel.audit.models import AuditEntry
-from schakel.cases import persons
+from schakel.cases import persons, plans
 from schakel.cases.models import Case, CasePerson
 from schakel.cases.tests.helpers import (
     NGO_VICTIM,
@@ -327,3 +327,45 @@ def test_the_page_lists_the_most_recent_signals_and_all_on_request(
     # The NGO sees one of the two: nothing more to show it, one signal counted as a hit.
     page = _get(signed_in(world.users["ngo_worker"]), _detail(case))
     assert signals[1].reference in page and 'data-testid="signals-more"' not in page
+
+
+def _case_page_queries(client: Client, case: Case) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("case_detail", args=[case.pk])
+    client.get(url)  # the viewer and the rules are loaded once per process
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _case_of_size(world: World, signals: int, actions: int) -> Case:
+    """A case about the municipality's signal, ``signals - 1`` more naming no one (the people
+    and plans stay the same) and ``actions`` actions on the victim's plan."""
+    extra = [
+        municipality_signal(world, persons=[], companies=[], addresses=[], ibans=[])
+        for _ in range(signals - 1)
+    ]
+    case = open_case(world, [municipality_signal(world), *extra])
+    plan = case.plans.get()
+    for i in range(actions):
+        plans.add_action(
+            plan,
+            domain=("shelter", "health", "legal_aid")[i % 3],
+            description=f"Actie {i}",
+            owner_organisation=(world.municipality_a, world.police_a, world.ngo_a)[i % 3],
+            actor=world.users["care_coordinator"],
+        )
+    return case
+
+
+def test_the_number_of_queries_of_the_case_page_does_not_grow_with_signals_and_actions(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    few, many = _case_of_size(world, 2, 2), _case_of_size(world, 7, 9)
+    page = client.get(reverse("case_detail", args=[many.pk])).content.decode()
+    assert all(link.signal.reference in page for link in many.signal_links.all())
+    assert many.plans.get().reference in page
+    assert _case_page_queries(client, many) == _case_page_queries(client, few)

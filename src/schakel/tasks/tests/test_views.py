@@ -91,3 +91,33 @@ def test_the_next_page_keeps_the_filters(world: World, signed_in: SignIn) -> Non
         .content.decode()
     )
     assert "?due=none&amp;status=open&amp;page=2" in page
+
+
+def _list_queries(client: Client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("task_list")
+    client.get(url)  # the viewer and the rules are loaded once per process
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_number_of_queries_of_the_list_does_not_grow_with_the_tasks(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    others = [world.users["care_coordinator"], None]
+    for i in range(3):
+        services.create_task(
+            world.municipality_a, f"Taak {i}", owner_user=others[i % 2], reference="Z-00001"
+        )
+    few = _list_queries(client)
+    for i in range(3, 15):
+        services.create_task(
+            world.municipality_a, f"Taak {i}", owner_user=others[i % 2], reference="Z-00002"
+        )
+    page = client.get(reverse("task_list")).content.decode()
+    assert "Taak 14" in page and "Taak 0" in page
+    assert _list_queries(client) == few
