@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 from django.urls import reverse
+from django.utils import translation
 
 from schakel.audit.models import AuditEntry
 from schakel.cases import following, plans, services, subscribers
@@ -16,6 +17,7 @@ from schakel.cases.tests.helpers import NGO_VICTIM, SignIn, TokenClient, ngo_sig
 from schakel.cases.tests.plan_helpers import case_with_plan, plan_of
 from schakel.cases.vocabulary import PlanStatus
 from schakel.entities.clustering import write_groups
+from schakel.entities.events import entities_regrouped
 from schakel.entities.models import Entity, Mention
 from schakel.entities.services import resolve_signals
 from schakel.errors import Conflict, InvalidFields, NotAllowed
@@ -48,6 +50,10 @@ def _group(*groups: list[int]) -> None:
     """Linkage regroups these mentions and announces the merges and splits on commit."""
     with TestCase.captureOnCommitCallbacks(execute=True):
         write_groups("Person", [list(g) for g in groups])
+
+
+#: How the cases context subscribes to linkage's regroupings (``subscribers``).
+MERGES_RECEIVER = "cases.plans_follow_merges"
 
 
 @pytest.fixture
@@ -126,6 +132,41 @@ def test_a_merge_putting_two_plans_on_one_person_proposes_and_changes_nothing(
     following.review_plans()
     run_periodic_jobs(["plan-follow-entities"])
     assert PlanMerge.objects.count() == 1 and merge.tasks.count() == 1
+
+
+def test_the_periodic_job_proposes_the_merge_a_lost_event_missed(
+    world: World, two_plans: tuple[Case, Plan, Plan]
+) -> None:
+    case, ioana, dana = two_plans
+    tasks_before = Task.objects.count()
+    # The event of the regrouping is lost: the cases context does not hear of the merge.
+    assert entities_regrouped.disconnect(sender=Entity, dispatch_uid=MERGES_RECEIVER)
+    try:
+        _group(_mentions(ioana) + _mentions(dana))
+    finally:
+        entities_regrouped.connect(
+            subscribers.plans_follow_merges, sender=Entity, dispatch_uid=MERGES_RECEIVER
+        )
+    assert following.current_entity(ioana.entity_id) == following.current_entity(dana.entity_id)
+    assert not PlanMerge.objects.exists() and Task.objects.count() == tasks_before
+
+    with translation.override("en"):
+        ran = run_periodic_jobs(["plan-follow-entities"])
+    assert ran == {"plan-follow-entities": "1 plan merges proposed, 0 void"}
+    merge = PlanMerge.objects.get()
+    assert merge.status == PlanMerge.Status.OPEN
+    assert set(merge.plans.all()) == {ioana, dana}
+    assert merge.entity_id == following.current_entity(dana.entity_id)
+    task = merge.tasks.get()
+    assert task.status == TaskStatus.OPEN and task.owner_organisation == world.municipality_a
+    assert task.reference == case.reference
+    assert set(following.live_plans()) == {ioana, dana}  # proposed, never merged silently
+
+    # Running it again proposes nothing more.
+    with translation.override("en"):
+        assert following.run_plan_follow_entities() == "0 plan merges proposed, 0 void"
+    assert PlanMerge.objects.count() == 1 and merge.tasks.count() == 1
+    assert Task.objects.count() == tasks_before + 1
 
 
 def test_agreeing_merges_into_the_chosen_plan_and_keeps_the_work(

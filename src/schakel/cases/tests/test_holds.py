@@ -129,6 +129,38 @@ def test_a_dublin_claimant_in_an_open_signal_with_indicators_comes_under_a_hold(
     assert hold is not None and hold.reasons == ["open_signal"]
 
 
+def test_a_dublin_claimant_named_in_a_later_signal_with_indicators_comes_under_a_hold(
+    world: World, liaison: User
+) -> None:
+    """No status is recorded after the new signal: the periodic job alone finds it."""
+    case, person = _case(world, indicators=False)
+    _dublin(world, person)
+    assert holds.active_hold(person) is None  # her only signal carries no indicators
+    assert not person.trafficking_statuses.exists()
+    statuses = person.migration_statuses.count()
+
+    # Later signals of the NGO name her, with indicators; linkage joins them to her.
+    now_hers = absorbed_by_linkage(world, person, VICTIM_NAME)
+    later = Signal.objects.filter(entity_mentions__entity=now_hers).exclude(case_links__case=case)
+    assert later.exists() and all(s.indicator_set.exists() for s in later.distinct())
+    assert holds.active_hold(person) is None  # intake and linkage never call the cases context
+
+    assert PERIODIC_JOBS["transfer-holds"]() == "1 Dublin transfer holds active"
+    hold = holds.active_hold(person)
+    assert hold is not None and hold.reasons == ["open_signal"]
+    assert hold.case == case and hold.liaison_organisation == liaison.organisation
+    task = hold.task
+    assert task is not None and task.status == "open" and task.priority == "urgent"
+    assert task.owner_organisation == liaison.organisation and task.reference == case.reference
+    assert VICTIM_NAME[1] not in task.title + task.description
+    assert AuditEntry.objects.filter(object_type="cases.transferhold", action="place").exists()
+    # Nothing was recorded about her on the way; the job is safe to repeat.
+    assert person.migration_statuses.count() == statuses
+    assert not person.trafficking_statuses.exists()
+    PERIODIC_JOBS["transfer-holds"]()
+    assert TransferHold.objects.filter(person=person).count() == 1
+
+
 def test_without_a_liaison_organisation_the_hold_stands_without_a_task(world: World) -> None:
     _unused, person = _case(world, indicators=True)
     _dublin(world, person)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from schakel.appendonly import AppendOnlyError
@@ -16,7 +19,7 @@ from schakel.cases.models import Case, CasePerson, TraffickingStatusDecision
 from schakel.cases.presenter import present_case
 from schakel.cases.reflection import add_months, raise_reflection_reminders
 from schakel.cases.services import change_status
-from schakel.cases.tests.helpers import municipality_signal, open_case
+from schakel.cases.tests.helpers import SignIn, municipality_signal, open_case
 from schakel.cases.vocabulary import HTCDS_TRAFFICKING_STATUS
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.tasks.models import Task
@@ -138,6 +141,65 @@ def test_the_reflection_period_counts_down_and_raises_one_task_before_it_ends(
         assert raise_reflection_reminders() == 0
         (shown,) = [p for p in present_case(carla, victim.case).people if p.person.pk == victim.pk]
         assert shown.reflection is not None and shown.reflection.has_ended
+
+
+#: The countdown on the case page: its badge's state and its text.
+DAYS_LEFT = re.compile(
+    r'<span class="utrecht-status-badge utrecht-status-badge--(?P<state>[a-z]+)" '
+    r'data-testid="days-left">(?P<text>[^<]*)</span>'
+)
+
+
+def _countdown(client: Client, case: Case, language: str = "en") -> tuple[str, str]:
+    response = client.get(reverse("case_detail", args=[case.pk]), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 200
+    page = response.content.decode()
+    (shown,) = DAYS_LEFT.findall(page)
+    return shown[0], " ".join(shown[1].split())
+
+
+@pytest.mark.parametrize(
+    ("today", "state", "text"),
+    [
+        ("2026-11-29 10:00", "neutral", "83 days left"),
+        ("2027-02-05 09:00", "neutral", "15 days left"),  # the day before the reminder window
+        ("2027-02-06 09:00", "warning", "14 days left"),
+        ("2027-02-19 09:00", "warning", "1 day left"),
+    ],
+)
+def test_the_case_page_counts_the_reflection_period_down_and_warns_near_its_end(
+    world: World, victim: CasePerson, signed_in: SignIn, today: str, state: str, text: str
+) -> None:
+    carla = world.users["care_coordinator"]
+    persons.offer_reflection_period(
+        victim, offered_on=date(2026, 11, 20), offered_by=world.police_a, actor=carla
+    )  # ends on 20 February 2027
+    with time_machine.travel(today, tick=False):
+        assert _countdown(signed_in(carla), victim.case) == (state, text)
+
+
+def test_the_countdown_reads_in_dutch_and_shows_the_end_once_it_has_passed(
+    world: World, victim: CasePerson, signed_in: SignIn
+) -> None:
+    carla = world.users["care_coordinator"]
+    persons.offer_reflection_period(
+        victim, offered_on=date(2026, 11, 20), offered_by=world.police_a, actor=carla
+    )
+    with time_machine.travel("2027-02-06 09:00", tick=False):
+        assert _countdown(signed_in(carla), victim.case, "nl") == ("warning", "nog 14 dagen")
+    with time_machine.travel("2027-02-20 09:00", tick=False):
+        page = signed_in(carla).get(
+            reverse("case_detail", args=[victim.case.pk]), HTTP_ACCEPT_LANGUAGE="en"
+        )
+        shown = page.content.decode()
+        assert 'data-testid="days-left"' not in shown
+        reflection = re.search(r'<dd data-testid="reflection">(.*?)</dd>', shown, re.S)
+        assert reflection is not None
+        assert (
+            '<span class="utrecht-status-badge utrecht-status-badge--danger">ended</span>'
+            in reflection.group(1)
+        )
+        assert "ended</span> on Feb. 20, 2027" in " ".join(reflection.group(1).split())
 
 
 def test_a_new_offer_replaces_the_old_and_a_closed_case_raises_nothing(
