@@ -80,11 +80,14 @@ class Story:
     requests: bool = False
     #: Handed over to the lead of this region, with this outcome (accepted, open, declined).
     handover: tuple[str, str] | None = None
+    #: The police and the care coordinator write on the case's secured line: a request for
+    #: information, the victim's consent, what is shared under it, an intention to report.
+    line: bool = False
 
 
 STORIES: tuple[Story, ...] = (
     Story("zwb-actual", "PE-ZWB", True, CaseStatus.ACTIVE, TraffickingStatus.ACTUAL_VICTIM,
-          reflection_ends_in=9, overdue=(3, 12), requests=True),
+          reflection_ends_in=9, overdue=(3, 12), requests=True, line=True),
     Story("zwb-dublin", "PE-ZWB", True, CaseStatus.ACTIVE, TraffickingStatus.POSSIBLE_VICTIM,
           dublin=True, reflection_ends_in=64, overdue=(5,)),
     Story("zwb-minor", "PE-ZWB", True, CaseStatus.ACTIVE, TraffickingStatus.POSSIBLE_VICTIM,
@@ -102,7 +105,7 @@ STORIES: tuple[Story, ...] = (
     Story("zwb-new", "PE-ZWB", False, CaseStatus.ACTIVE, TraffickingStatus.POSSIBLE_VICTIM,
           plan_active=False),
     Story("nn-actual", "PE-NN", True, CaseStatus.ACTIVE, TraffickingStatus.ACTUAL_VICTIM,
-          reflection_ends_in=30, overdue=(2, 9), requests=True),
+          reflection_ends_in=30, overdue=(2, 9), requests=True, line=True),
     Story("nn-to-brabant", "PE-NN", False, CaseStatus.FOLLOW_UP,
           TraffickingStatus.POSSIBLE_VICTIM, handover=("PE-ZWB", "declined")),
     Story("nn-closed", "PE-NN", True, CaseStatus.CLOSED, TraffickingStatus.ACTUAL_VICTIM),

@@ -33,11 +33,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from schakel.access import policy
-from schakel.cases import handovers, persons, plans, referrals, services
+from schakel.cases import consents, handovers, persons, plans, referrals, services
+from schakel.cases import messages as line
 from schakel.cases.escalation import escalate_overdue_actions
 from schakel.cases.models import Case, CasePerson, Plan
 from schakel.cases.reflection import add_months, raise_reflection_reminders
-from schakel.cases.vocabulary import CaseStatus, PlanStatus, TraffickingStatus, strictest_tlp
+from schakel.cases.vocabulary import (
+    CaseStatus,
+    MessageKind,
+    PlanStatus,
+    TraffickingStatus,
+    strictest_tlp,
+)
 from schakel.demo.case_stories import (
     CLOSING_REASONS,
     DOMAINS_OF,
@@ -394,6 +401,65 @@ class CaseBuilder:
             plan, reporting_organisation=self.org(REPORTING), actor=actor
         )
 
+    def write_on_the_line(self, story: Story, case: Case, primary: CasePerson) -> None:
+        """The secured line between the region's police and the care coordinator: a request
+        for information, the victim's consent, what is shared under it, and an intention to
+        report, by the first of the police's people who may write on this case's line."""
+        police = next(
+            (
+                user
+                for user in User.objects.filter(
+                    organisation=self.org(PLACES[story.region].police), is_active=True
+                ).order_by("pk")
+                if line.may_send(user, case)
+            ),
+            None,
+        )
+        coordinator = case.care_coordinator
+        if not story.line or police is None or coordinator is None:
+            return
+        if coordinator.organisation is None:
+            return
+        request = line.send_message(
+            case,
+            kind=MessageKind.REQUEST_FOR_INFORMATION,
+            recipients=[coordinator.organisation],
+            subject="Vraag over de werkgever",
+            body="Is betrokkene bereid een verklaring af te leggen over de werkgever?",
+            purpose="criminal_investigation",
+            legal_basis="wpg_art_13",
+            actor=police,
+        )
+        consent = consents.record_consent(
+            case,
+            person=primary,
+            purpose="criminal_investigation",
+            scope="Verblijfplaats en bereidheid tot aangifte",
+            organisations=[self.org(PLACES[story.region].police)],
+            informed=True,
+            given_on=self.days_ago(4),
+            actor=coordinator,
+        )
+        shared = line.reply(
+            request,
+            kind=MessageKind.INFORMATION_SHARED,
+            subject="Verblijf en aangifte",
+            body="Betrokkene verblijft sinds maandag in de opvang en wil aangifte doen.",
+            purpose="criminal_investigation",
+            legal_basis="wgbo_consent",
+            consent=consent,
+            actor=coordinator,
+        )
+        line.reply(
+            shared,
+            kind=MessageKind.INTENTION_TO_REPORT,
+            subject="Aangifte",
+            body="Wij plannen het verhoor voor de aangifte in overleg met de zorgcoördinator.",
+            purpose="criminal_investigation",
+            legal_basis="wpg_art_13",
+            actor=police,
+        )
+
     # How the case goes on ---------------------------------------------------------------------
 
     def finish_actions(self, case: Case, result: str, *, first_only: bool = False) -> None:
@@ -451,6 +517,7 @@ class CaseBuilder:
         self.used_signals.update(candidate.signal_ids)
         primary = self.decide_about(story, case, candidate)
         self.plan_for(story, case, primary)
+        self.write_on_the_line(story, case, primary)
         case = self.move_on(story, case)
         self.hand_over(story, case)
         self.result.created += 1

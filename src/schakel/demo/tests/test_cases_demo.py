@@ -287,3 +287,37 @@ def test_the_large_demo_resolves_the_signals_it_opens_cases_from(runs: Any) -> N
 def test_demo_cases_are_refused_in_production() -> None:
     with pytest.raises(NotAllowed):
         generate_cases("small", seed=1)
+
+
+def test_the_police_and_the_care_coordinator_write_on_the_secured_line(runs: Any) -> None:
+    from schakel.cases.models import CaseMessage, Consent
+
+    wanted = sum(1 for story in STORIES if story.line)
+    written = Case.objects.filter(messages__isnull=False).distinct()
+    assert written.count() == wanted
+    for case in written:
+        kinds = set(case.messages.values_list("kind", flat=True))
+        assert kinds == {
+            "request_for_information",
+            "consent_given",
+            "information_shared",
+            "intention_to_report",
+        }
+        consent = Consent.objects.get(case=case)
+        assert case.messages.get(kind="information_shared").consent == consent
+        request = case.messages.get(kind="request_for_information")
+        police = request.sender
+        assert police.organisation.sector == Sector.POLICE
+        client = login(Client(), police)
+        assert client.get(reverse("case_line", args=[case.pk])).status_code == 200
+        # A partner at the table who is not a party of the line does not see a message.
+        other = (
+            User.objects.filter(organisation__group_memberships__group__cases=case)
+            .exclude(organisation__in=[police.organisation, case.care_coordinator.organisation])
+            .exclude(role_set__role="front_desk")
+            .first()
+        )
+        if other is not None:
+            page = login(Client(), other).get(reverse("case_line_message", args=[request.pk]))
+            assert page.status_code == 404
+    assert CaseMessage.objects.filter(case__in=written).count() == 4 * wanted
