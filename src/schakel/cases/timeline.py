@@ -8,6 +8,12 @@ holds through the policy's list filter. Hidden details never reach an event: a s
 viewer may not see is a *hit* (that a signal was added, and whom to ask) for the case's
 partners, and nothing at all for whoever sees only that the case exists.
 
+The case's other tasks (a reflection period's reminder, a transfer hold's task for the
+immigration liaison, the questions a plan merge or split puts to the case, and any task filed
+under the case's reference) are read through the policy's list filter as ``tasks.task``
+allows: only the viewer's own organisation's. Plan merges and splits are shown for the plans
+whose general details the viewer may see, as their own pages show them (``following``).
+
 Every event is built from what those reads already loaded: the queries grow with the number
 of plans on the case (one per victim), never with the number of events.
 
@@ -24,7 +30,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,7 +41,16 @@ from django.utils.translation import gettext_lazy
 from schakel.access import policy
 from schakel.cases import messages as secured_line
 from schakel.cases import rules
-from schakel.cases.models import Case, Handover, TransferHold
+from schakel.cases.models import (
+    Case,
+    Handover,
+    Plan,
+    PlanMerge,
+    PlanMergeAnswer,
+    PlanSplitChoice,
+    ReflectionOffer,
+    TransferHold,
+)
 from schakel.cases.plan_presenter import PlanView, present_plans
 from schakel.cases.presenter import CaseView, present_case
 from schakel.cases.vocabulary import HandoverStatus
@@ -41,6 +58,7 @@ from schakel.signals.templatetags.signals_ui import vocab
 from schakel.signaltable.models import Decision, Meeting
 from schakel.signaltable.services import decisions_with_details
 from schakel.tasks.models import Status as TaskStatus
+from schakel.tasks.models import Task
 
 #: The kinds of event, in the order the page offers them as filters.
 KINDS: dict[str, Any] = {
@@ -49,6 +67,7 @@ KINDS: dict[str, Any] = {
     "status": gettext_lazy("Case status"),
     "person": gettext_lazy("Trafficking and migration status"),
     "plan": gettext_lazy("Plans"),
+    "merge_split": gettext_lazy("Plan merges and splits"),
     "task": gettext_lazy("Actions and tasks"),
     "request": gettext_lazy("Requests"),
     "handover": gettext_lazy("Handovers"),
@@ -291,6 +310,86 @@ def plan_events(ctx: TimelineContext) -> Iterable[Event]:
             )
 
 
+def merge_split_events(ctx: TimelineContext) -> Iterable[Event]:
+    """Plan merges (proposed, answered, closed) and the choices after a split, for the plans
+    whose general details the viewer may see, as the merge's and the choice's pages show
+    them (``following``): a plan not shown to the viewer is not named."""
+    seen = {view.plan.pk: view.plan.reference for view in ctx.plans}
+    if not seen:
+        return
+    merges = (
+        PlanMerge.objects.filter(plans__in=list(seen))
+        .distinct()
+        .select_related("kept_plan")
+        .prefetch_related(
+            Prefetch("plans", queryset=Plan.objects.only("pk")),
+            Prefetch(
+                "answers",
+                queryset=PlanMergeAnswer.objects.select_related(
+                    "case", "answered_by", "kept_plan"
+                ).order_by("answered_at", "pk"),
+            ),
+        )
+        .order_by("proposed_at", "pk")
+    )
+    for merge in merges:
+        url = reverse("plan_merge", args=[merge.pk])
+        named = [seen[plan.pk] for plan in merge.plans.all() if plan.pk in seen]
+        yield Event(
+            merge.proposed_at,
+            "merge_split",
+            _("Proposed to merge the plans of one person: %(plans)s")
+            % {"plans": ", ".join(sorted(named))},
+            url=url,
+        )
+        for answer in merge.answers.all():
+            yield Event(
+                answer.answered_at,
+                "merge_split",
+                _("Case %(case)s agrees to merge the plans, keeping %(plan)s")
+                % {"case": answer.case.reference, "plan": answer.kept_plan.reference}
+                if answer.agrees and answer.kept_plan is not None
+                else _("Case %(case)s declines to merge the plans")
+                % {"case": answer.case.reference},
+                actor=str(answer.answered_by),
+                url=url,
+                detail=answer.reason,
+            )
+        if merge.closed_at is not None:
+            yield Event(merge.closed_at, "merge_split", _merge_closed_text(merge), url=url)
+    choices = (
+        PlanSplitChoice.objects.filter(plan_id__in=list(seen))
+        .select_related("chosen_by")
+        .order_by("created_at", "pk")
+    )
+    for choice in choices:
+        url = reverse("plan_split", args=[choice.pk])
+        plan = seen[choice.plan_id]
+        yield Event(
+            choice.created_at,
+            "merge_split",
+            _("The person of plan %(plan)s was split: the case chooses who keeps the plan")
+            % {"plan": plan},
+            url=url,
+        )
+        if choice.chosen_at is not None:
+            yield Event(
+                choice.chosen_at,
+                "merge_split",
+                _("Chosen who keeps plan %(plan)s") % {"plan": plan},
+                actor=str(choice.chosen_by) if choice.chosen_by is not None else "",
+                url=url,
+            )
+
+
+def _merge_closed_text(merge: PlanMerge) -> str:
+    if merge.status == PlanMerge.Status.MERGED and merge.kept_plan is not None:
+        return _("Plans merged into %(plan)s") % {"plan": merge.kept_plan.reference}
+    if merge.status == PlanMerge.Status.DECLINED:
+        return _("Plan merge declined: the plans stay apart")
+    return _("Plan merge no longer needed: the plans are not of one person")
+
+
 def task_events(ctx: TimelineContext) -> Iterable[Event]:
     """The plans' actions (each a task), created and completed, and their escalations."""
     domains = rules.domains()
@@ -338,6 +437,75 @@ def task_events(ctx: TimelineContext) -> Iterable[Event]:
                 else _("Overdue action reported to the case lead"),
                 url=plan_url,
                 detail=_("due on %(date)s") % {"date": _day(escalation.due_date)},
+            )
+
+
+def _subject_keys(records: QuerySet[Any]) -> QuerySet[Any]:
+    """The records' keys as a task's generic subject holds them: as text."""
+    keys: QuerySet[Any] = records.annotate(subject_key=Cast("pk", CharField())).values(
+        "subject_key"
+    )
+    return keys
+
+
+def case_tasks(case: Case) -> QuerySet[Task]:
+    """Every task that belongs to ``case``, whatever made it: filed under its reference, or
+    about the case, one of its plans (actions, and the questions a merge or a split asks), a
+    reflection period offered to one of its people (the reminder) or one of its transfer holds
+    (the immigration liaison's task). Unfiltered: read it through the policy."""
+    types = ContentType.objects.get_for_models(Case, Plan, ReflectionOffer, TransferHold)
+    about = {
+        Plan: Plan.objects.filter(case=case),
+        ReflectionOffer: ReflectionOffer.objects.filter(person__case=case),
+        TransferHold: TransferHold.objects.filter(case=case),
+    }
+    belongs = Q(reference=case.reference) | Q(subject_type=types[Case], subject_id=str(case.pk))
+    for model, records in about.items():
+        belongs |= Q(subject_type=types[model], subject_id__in=_subject_keys(records))
+    return Task.objects.filter(belongs)
+
+
+def case_task_events(ctx: TimelineContext) -> Iterable[Event]:
+    """The case's other tasks (not the plans' actions above), created and closed, for the
+    organisation that holds them (``tasks.task``). Their titles name no one; their
+    descriptions stay on the task's page."""
+    listed = [item.action.task_id for view in ctx.plans for item in view.actions]
+    tasks = policy.visible(
+        ctx.user, case_tasks(ctx.case).exclude(pk__in=listed).select_related("owner_organisation")
+    ).order_by("created_at", "pk")
+    for task in tasks:
+        url = reverse("task_detail", args=[task.pk])
+        actor = str(task.owner_organisation)
+        shown = (("tasks.task", task.pk),)
+        yield Event(
+            task.created_at,
+            "task",
+            _("Task: %(title)s") % {"title": task.title},
+            actor=actor,
+            url=url,
+            detail=_("due on %(date)s") % {"date": _day(task.due_date)} if task.due_date else "",
+            personal=shown,
+        )
+        if task.completed_at is None:
+            continue
+        if task.status == TaskStatus.DONE:
+            yield Event(
+                task.completed_at,
+                "task",
+                _("Task completed: %(title)s") % {"title": task.title},
+                actor=actor,
+                url=url,
+                detail=task.result,
+                personal=shown,
+            )
+        elif task.status == TaskStatus.CANCELLED:
+            yield Event(
+                task.completed_at,
+                "task",
+                _("Task cancelled: %(title)s") % {"title": task.title},
+                actor=actor,
+                url=url,
+                personal=shown,
             )
 
 
@@ -461,7 +629,9 @@ SOURCES: tuple[Source, ...] = (
     status_events,
     person_events,
     plan_events,
+    merge_split_events,
     task_events,
+    case_task_events,
     request_events,
     handover_events,
     hold_events,

@@ -44,7 +44,10 @@ class CaseTimelineViewSet(viewsets.GenericViewSet[Case]):
     pagination_class = None
 
     @extend_schema(
-        summary="A case's events (signals, decisions, status, plans, tasks, handovers, holds)",
+        summary=(
+            "A case's events (signals, decisions, status, plans, plan merges and splits, "
+            "actions and tasks, requests, handovers, holds, messages)"
+        ),
         parameters=[OpenApiParameter("kind", str, enum=list(KINDS), description="One kind.")],
         responses={
             200: TimelineEventSerializer(many=True),

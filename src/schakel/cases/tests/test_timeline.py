@@ -1,6 +1,8 @@
 """The case timeline per persona: every kind of event in time order for the care coordinator,
 what label and purpose allow for the police, its own contributions for the NGO, 404 for the
-outsider; hidden details are not in the page or the JSON; bounded queries; the audit entry."""
+outsider; hidden details are not in the page or the JSON; the case's tasks that are not plan
+actions (a reflection period's reminder, a transfer hold's liaison task) for the organisation
+that holds them only; plan merges; bounded queries; the audit entry."""
 
 from __future__ import annotations
 
@@ -11,16 +13,19 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.cases import handovers, holds, persons, plans, referrals, services
 from schakel.cases.escalation import escalate_overdue_actions
-from schakel.cases.models import Case, CasePerson, Plan, PlanAction
+from schakel.cases.models import Case, CasePerson, Plan, PlanAction, PlanMerge, TransferHold
+from schakel.cases.reflection import raise_reflection_reminders
 from schakel.cases.tests.helpers import (
+    NGO_VICTIM,
     SignIn,
     TokenClient,
     decide,
@@ -30,14 +35,17 @@ from schakel.cases.tests.helpers import (
     open_case,
 )
 from schakel.cases.tests.line_helpers import police_request
-from schakel.cases.tests.plan_helpers import plan_of, shelter
+from schakel.cases.tests.plan_helpers import case_with_plan, plan_of, shelter
 from schakel.cases.timeline import KINDS, build_timeline
+from schakel.entities.clustering import write_groups
+from schakel.entities.models import Mention
 from schakel.partners.models import Organisation, OrganisationFunction, User
-from schakel.partners.services import create_user
+from schakel.partners.services import add_group_member, create_user
 from schakel.partners.vocabulary import Function, Role, Sector
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import VICTIM_NAME
-from schakel.tasks.services import complete_task
+from schakel.tasks.models import Task
+from schakel.tasks.services import cancel_task, complete_task, create_task
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +56,7 @@ SHELTER_ACTION = "Begeleiding naar de opvang"
 SAFETY_ACTION = "Beveiligingsadvies voor het opvangadres"
 REVIEW = "Gesprek met de cliënte over haar veiligheid"
 STATUS_REASON = "Opvang geregeld, nazorg loopt"
+REMINDER = "Bedenktijd eindigt op 28-02-2027"  # the task's title, in Dutch as stored
 
 
 def _at(moment: str) -> Any:
@@ -80,8 +89,9 @@ def _victim(case: Case) -> CasePerson:
 @pytest.fixture
 def story(world: World) -> Story:
     """A case's life, one step an hour: signals, the table's decision, the case, statuses, a
-    hold, the plan's objective, actions, review and request, a handover, a status change, an
-    escalation and the hold lifted."""
+    hold (its task for the immigration liaison), the plan's objective, actions, review and
+    request, a handover, a status change, an escalation, the hold lifted and the reflection
+    period's reminder (a task for the lead organisation)."""
     carla = world.users["care_coordinator"]
     liaison = _liaison_desk(world)
     receiving = Organisation.objects.create(
@@ -155,6 +165,9 @@ def story(world: World) -> Story:
         holds.agree_to_lift(
             hold, rationale="IND is akkoord.", actor=User.objects.get(username="ivo")
         )
+    # The periodic job (in the default language), run as if on the day the reminder is due.
+    with _at("2026-12-02 11:00"), translation.override("nl"):
+        assert raise_reflection_reminders(date(2027, 2, 14)) == 1
     return Story(Case.objects.get(pk=case.pk), plan, mine, ngo, shelter_action, safety_action)
 
 
@@ -188,7 +201,8 @@ def test_the_care_coordinator_sees_every_kind_of_event_in_time_order(
     events = token_client(world.users["care_coordinator"]).get(_api(story.case)).json()
     times = [datetime.fromisoformat(e["at"]) for e in events]
     assert times == sorted(times)
-    assert {e["kind"] for e in events} == set(KINDS)
+    # Every kind but plan merges and splits (a second plan for one person: see below).
+    assert {e["kind"] for e in events} == set(KINDS) - {"merge_split"}
     texts = [e["description"] for e in events]
 
     def first(fragment: str) -> int:
@@ -212,6 +226,7 @@ def test_the_care_coordinator_sees_every_kind_of_event_in_time_order(
         "Status changed",
         "Overdue action reported to its owner organisation",
         "Dublin transfer hold lifted",
+        REMINDER,
     ]
     positions = [first(fragment) for fragment in order]
     assert positions == sorted(positions)
@@ -355,8 +370,13 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_events(
         victim = _victim(story.case)
         persons.record_migration_status(victim, "asylum_seeker", actor=carla)
         persons.record_migration_status(victim, "refugee", actor=carla)
+        for n in range(3):  # tasks filed under the case that are no plan actions
+            task = create_task(
+                world.municipality_a, f"Taak {n}", reference=story.case.reference, created_by=carla
+            )
+            complete_task(task, actor=carla, result="Gedaan.")
     after, events_after = _queries(carla, story.case)
-    assert events_after >= events_before + 20
+    assert events_after >= events_before + 26
     assert after == before
 
 
@@ -385,3 +405,145 @@ def test_a_signal_the_police_may_not_see_is_a_hit_without_its_reference(
     assert unshared.reference not in str(events)
     carla = token_client(world.users["care_coordinator"]).get(_api(case)).json()
     assert unshared.reference in str(carla) and not any(e["hidden"] for e in carla)
+
+
+# --- The case's other tasks, and plan merges ------------------------------------------------
+
+
+def _liaison_task(case: Case) -> Task:
+    task = TransferHold.objects.get(case=case).task
+    assert task is not None
+    return task
+
+
+def test_tasks_that_are_no_plan_actions_are_shown_to_the_organisation_that_holds_them(
+    world: World, story: Story, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    liaison = _liaison_task(story.case)
+    reminder = Task.objects.get(title__startswith=REMINDER)
+    assert reminder.owner_organisation == world.municipality_a and not reminder.reference
+    # The liaison desk sees the case once it takes part in the table that it goes to.
+    add_group_member(world.table_a, liaison.owner_organisation)
+    ivo = User.objects.get(username="ivo")
+    carla, piet = world.users["care_coordinator"], world.users["police_analyst"]
+
+    def seen_by(user: User) -> tuple[str, list[dict[str, Any]]]:
+        events = token_client(user).get(_api(story.case)).json()
+        return _page(signed_in(user), story.case), events
+
+    # The lead organisation: the reminder (with its link), not the liaison's task.
+    page, events = seen_by(carla)
+    tasks = [e for e in events if e["kind"] == "task" and REMINDER in e["description"]]
+    assert len(tasks) == 1 and tasks[0]["url"] == reverse("task_detail", args=[reminder.pk])
+    assert tasks[0]["actor"] == "Gemeente Breda" and tasks[0]["at"].startswith("2026-12-02")
+    assert REMINDER in page and reverse("task_detail", args=[reminder.pk]) in page
+    for seen in (page, str(events)):
+        assert liaison.title not in seen
+        assert reverse("task_detail", args=[liaison.pk]) not in seen
+    # The liaison desk: its task, created with the hold and completed when it was lifted.
+    page, events = seen_by(ivo)
+    mine = [e["description"] for e in events if liaison.title in e["description"]]
+    assert mine == [f"Task: {liaison.title}", f"Task completed: {liaison.title}"]
+    assert liaison.title in page and reverse("task_detail", args=[liaison.pk]) in page
+    assert REMINDER not in page and REMINDER not in str(events)
+    # The police see the case, and neither task.
+    page, events = seen_by(piet)
+    for seen in (page, str(events)):
+        assert STATUS_REASON in seen
+        assert REMINDER not in seen and liaison.title not in seen
+    # Only the tasks' own kind when filtered, in the page and the API alike.
+    only = token_client(carla).get(_api(story.case) + "?kind=task").json()
+    assert {e["kind"] for e in only} == {"task"} and REMINDER in str(only)
+    assert REMINDER in _page(signed_in(carla), story.case, "?kind=task")
+
+
+def test_showing_a_task_is_audited_with_the_case_purpose(
+    world: World, story: Story, signed_in: SignIn
+) -> None:
+    _page(signed_in(world.users["care_coordinator"]), story.case)
+    entry = AuditEntry.objects.order_by("-position").first()
+    assert entry is not None and entry.purpose == "victim_protection"
+    reminder = Task.objects.get(title__startswith=REMINDER)
+    assert reminder.pk in entry.object_ids["tasks.task"]
+    assert _liaison_task(story.case).pk not in entry.object_ids["tasks.task"]
+
+
+def test_a_cancelled_task_filed_under_the_case_is_shown_as_cancelled(
+    world: World, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    case = open_case(world, [municipality_signal(world), ngo_signal(world)])
+    task = create_task(world.ngo_a, "Nazorg bellen", reference=case.reference, created_by=carla)
+    cancel_task(task, actor=None, reason="Niet meer nodig.")
+    texts = [
+        e["description"] for e in token_client(world.users["ngo_worker"]).get(_api(case)).json()
+    ]
+    assert "Task: Nazorg bellen" in texts and "Task cancelled: Nazorg bellen" in texts
+    assert "Nazorg bellen" not in str(token_client(carla).get(_api(case)).json())
+
+
+def _group_people(*plans_: Plan) -> None:
+    """Linkage puts these plans' people together (and announces it on commit)."""
+    mentions = Mention.objects.filter(
+        entity_id__in=[p.entity_id for p in plans_], schema="Person"
+    ).values_list("pk", flat=True)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        write_groups("Person", [sorted(mentions)])
+
+
+def test_a_proposed_plan_merge_is_on_the_timeline_of_those_who_see_the_plans(
+    world: World, signed_in: SignIn, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    case, ioana = case_with_plan(world)
+    dana = plan_of(case, NGO_VICTIM[1])
+    _group_people(ioana, dana)
+    merge = PlanMerge.objects.get()
+    assert merge.status == PlanMerge.Status.OPEN
+    events = token_client(carla).get(_api(case)).json()
+    proposed = [e for e in events if e["kind"] == "merge_split"]
+    assert len(proposed) == 1 and proposed[0]["url"] == reverse("plan_merge", args=[merge.pk])
+    assert ioana.reference in proposed[0]["description"]
+    assert dana.reference in proposed[0]["description"]
+    # The question it puts to the case lead is a task of the case, for the lead organisation.
+    question = merge.tasks.get()
+    assert f"Task: {question.title}" in [e["description"] for e in events]
+    page = _page(signed_in(carla), case, "?kind=merge_split")
+    assert 'data-kind="merge_split"' in page and reverse("plan_merge", args=[merge.pk]) in page
+    assert question.title not in page
+    dutch = signed_in(carla).get(
+        reverse("case_timeline", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    assert "Samenvoegen en splitsen van plannen" in dutch.content.decode()
+    assert "Voorstel om de plannen van één persoon samen te voegen" in dutch.content.decode()
+    # The police see the plans' general details, so the proposal, but not the lead's task.
+    police = token_client(world.users["police_analyst"]).get(_api(case)).json()
+    assert any(e["kind"] == "merge_split" for e in police)
+    assert question.title not in str(police)
+    # The outsider sees neither the page nor the events.
+    outsider = world.users["outsider"]
+    assert signed_in(outsider).get(reverse("case_timeline", args=[case.pk])).status_code == 404
+    assert token_client(outsider).get(_api(case)).status_code == 404
+
+
+def test_a_declined_plan_merge_shows_the_answer_and_its_reason(
+    world: World, token_client: TokenClient
+) -> None:
+    from schakel.cases import following
+
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    case, ioana = case_with_plan(world)
+    _group_people(ioana, plan_of(case, NGO_VICTIM[1]))
+    merge = PlanMerge.objects.get()
+    following.answer_merge(merge, case=case, agrees=False, actor=carla, reason="Twee personen.")
+    events = token_client(carla).get(_api(case) + "?kind=merge_split").json()
+    texts = [e["description"] for e in events]
+    assert texts[1:] == [
+        f"Case {case.reference} declines to merge the plans",
+        "Plan merge declined: the plans stay apart",
+    ]
+    assert events[1]["detail"] == "Twee personen." and events[1]["actor"]
