@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from schakel.access import policy
@@ -170,26 +170,43 @@ def present_plans(user: Any, case: Any) -> list[PlanView]:
 
 
 def plans_on_case(user: Any, case: Any) -> list[PlanSummary]:
-    """The plans of the case's people that ``user`` may see."""
-    rows = []
-    plans = policy.visible(user, plans_of_case(case)).order_by("pk")
-    for plan in plans:
-        levels = policy.decide(user, "view", plan).levels
-        general = levels.get("general") is Level.FULL
-        rows.append(
-            PlanSummary(
-                plan,
-                str(plan.person.entity) if levels.get("care") is Level.FULL else "",
-                general,
-                plan.actions.filter(
-                    task__status__in=("open", "in_progress"),
-                    task__due_date__lt=timezone.localdate(),
-                ).count()
-                if general
-                else 0,
-                list(ActionEscalation.objects.filter(action__plan=plan).order_by("escalated_at"))
-                if general
-                else [],
-            )
+    """The plans of the case's people that ``user`` may see; their overdue actions and
+    escalations read in one query each for all of them.
+
+    A case's plans are few (one per person), so each is checked by the policy's object check
+    rather than its list filter, whose query over every relation cost more than the checks."""
+    seen = []
+    for plan in plans_of_case(case).order_by("pk"):
+        if plan.case_id == case.pk:
+            plan.case = case  # its sharing groups are loaded already
+        decision = policy.decide(user, "view", plan)
+        if decision.allows():
+            seen.append((plan, decision.levels))
+    general = [plan.pk for plan, levels in seen if levels.get("general") is Level.FULL]
+    overdue = dict(
+        PlanAction.objects.filter(
+            plan_id__in=general,
+            task__status__in=("open", "in_progress"),
+            task__due_date__lt=timezone.localdate(),
         )
-    return rows
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values_list("plan_id", "n")
+    )
+    escalations: dict[int, list[ActionEscalation]] = {}
+    for escalation in (
+        ActionEscalation.objects.filter(action__plan_id__in=general)
+        .select_related("action")
+        .order_by("escalated_at", "pk")
+    ):
+        escalations.setdefault(escalation.action.plan_id, []).append(escalation)
+    return [
+        PlanSummary(
+            plan,
+            str(plan.person.entity) if levels.get("care") is Level.FULL else "",
+            plan.pk in general,
+            overdue.get(plan.pk, 0),
+            escalations.get(plan.pk, []),
+        )
+        for plan, levels in seen
+    ]
