@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Count, Func
+from django.db.models import BooleanField, Count, F, Func, Window
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext_lazy as _
 
@@ -312,16 +312,12 @@ class EntityBundler:
         return links
 
     def _entity_links(self, ids: list[int]) -> Iterator[Link]:
-        mentions = Mention.objects.filter(AmongIds("signal_id", ids), entity__isnull=False)
-        shared = (
-            mentions.order_by()
-            .values("entity_id")
-            .annotate(mentions=Count("pk"))
-            .filter(mentions__gt=1)
-            .values("entity_id")
-        )
+        # The mentions of entities that more than one of these mentions resolve to, in one
+        # pass over the signals' mentions (a window count, not a second scan to find them).
         rows = (
-            mentions.filter(entity_id__in=shared)
+            Mention.objects.filter(AmongIds("signal_id", ids), entity__isnull=False)
+            .annotate(holders=Window(Count("pk"), partition_by=[F("entity_id")]))
+            .filter(holders__gt=1)
             .order_by("signal_id", "pk")
             .values_list("signal_id", "entity_id", "schema", "caption", "category")
         )
