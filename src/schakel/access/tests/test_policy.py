@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 import pytest
@@ -24,8 +26,16 @@ pytestmark = pytest.mark.django_db
 MODELS = (Organisation, RegionContact, SharingGroup, User, Task)
 
 
+@functools.cache
+def _parsed() -> dict[str, Any]:
+    parsed: dict[str, Any] = yaml.safe_load(MATRIX_PATH.read_text(encoding="utf-8"))
+    return parsed
+
+
 def _document() -> dict[str, Any]:
-    return yaml.safe_load(MATRIX_PATH.read_text(encoding="utf-8"))
+    """The matrix file as data, a copy of its own to change (parsed once: the file takes a
+    quarter of a second to parse, and the property test below builds a matrix per example)."""
+    return copy.deepcopy(_parsed())
 
 
 def _tasks(world: World) -> None:
