@@ -213,7 +213,11 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The status of the case was recorded."))
             return redirect("case_detail", pk=case.pk)
-    return render(request, "cases/case_status.html", {"case": case, "form": form})
+    # Those who change the case's status see its holds in full (the lead and the coordinator).
+    held = TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk")
+    return render(
+        request, "cases/case_status.html", {"case": case, "form": form, "transfer_holds": held}
+    )
 
 
 def put_problems(form: Any, exc: SchakelError) -> None:

@@ -290,13 +290,17 @@ def test_the_status_form_says_in_dutch_why_a_case_under_a_hold_stays_open(
         actor=world.users["care_coordinator"],
     )
     client = signed_in(world.users["care_coordinator"])
+    form = client.get(reverse("case_status", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="nl")
+    notice = form.content.decode()
+    assert 'data-testid="status-transfer-hold"' in notice
+    assert "kan niet worden gesloten zolang de blokkade geldt" in notice
     response = client.post(
         reverse("case_status", args=[case.pk]),
         {"status": "closed", "reason": "Hulp afgerond.", "referred_to": ""},
         HTTP_ACCEPT_LANGUAGE="nl",
     )
     assert response.status_code == 200
-    assert "Dublinoverdrachtsblokkade" in response.content.decode()
+    assert "In deze casus geldt een Dublinoverdrachtsblokkade" in response.content.decode()
     case.refresh_from_db()
     assert case.status == "active"
 
