@@ -71,14 +71,9 @@ def _group_condition(viewer: Viewer) -> Q:
 def _contributor_holds(viewer: Viewer, case: Any) -> bool:
     if case.pk is None or viewer.organisation_id is None:
         return False
-    # Asked again for each plan of the case on one page: the answer is kept on the loaded
-    # case (a new request loads the case afresh).
-    known: dict[int, bool] = case.__dict__.setdefault("_contributors", {})
-    if viewer.organisation_id not in known:
-        known[viewer.organisation_id] = case.signal_links.filter(
-            signal__owner_organisation_id=viewer.organisation_id
-        ).exists()
-    return known[viewer.organisation_id]
+    return bool(
+        case.signal_links.filter(signal__owner_organisation_id=viewer.organisation_id).exists()
+    )
 
 
 def _contributor_condition(viewer: Viewer) -> Q:

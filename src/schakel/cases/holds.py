@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,7 @@ from schakel.tasks.services import cancel_task, complete_task, create_task
 __all__ = [
     "DUBLIN_CLAIMANT",
     "active_hold",
+    "active_holds",
     "agree_to_lift",
     "evaluate_case",
     "evaluate_open_cases",
@@ -119,6 +121,12 @@ def liaison_organisation(case: Case) -> Organisation | None:
 
 def active_hold(person: CasePerson) -> TransferHold | None:
     return person.transfer_holds.filter(lifted_at__isnull=True).first()
+
+
+def active_holds(case: Case) -> QuerySet[TransferHold]:
+    """The holds in place in ``case``, oldest first. Unfiltered: read them through the
+    policy."""
+    return TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk")
 
 
 def _last_status_change(person: CasePerson) -> datetime | None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.cases import holds, plans
-from schakel.cases.models import Case, CasePerson, CaseSignal, CaseStatusChange, TransferHold
+from schakel.cases.models import Case, CasePerson, CaseSignal, CaseStatusChange
 from schakel.cases.vocabulary import (
     CASE_PURPOSES,
     DEFAULT_PURPOSE,
@@ -394,20 +394,18 @@ def change_status(
     if problems:
         raise InvalidFields(problems)
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    if closing and locked.status in OPEN_STATUSES:
-        held = TransferHold.objects.filter(case=locked, lifted_at__isnull=True)
-        if held.exists():
-            raise InvalidFields(
-                {
-                    "status": [
-                        _(
-                            "A Dublin transfer hold is in place in this case. Lift it first by "
-                            "a joint decision with the immigration liaison; then close the case."
-                        )
-                    ]
-                }
-            )
     was_open = locked.status in OPEN_STATUSES
+    if closing and was_open and holds.active_holds(locked).exists():
+        raise InvalidFields(
+            {
+                "status": [
+                    _(
+                        "A Dublin transfer hold is in place in this case. Lift it first by a "
+                        "joint decision with the immigration liaison; then close the case."
+                    )
+                ]
+            }
+        )
     CaseStatusChange.objects.create(
         case=locked,
         status=status,

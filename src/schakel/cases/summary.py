@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from schakel.access import policy
 from schakel.cases.handovers import handover_queryset
+from schakel.cases.holds import active_holds
 from schakel.cases.models import Case, Handover, TransferHold
 from schakel.cases.plan_presenter import PlanView, present_plans
 from schakel.cases.presenter import CaseView, present_case
@@ -125,10 +126,8 @@ def _open_tasks(user: Any, case: Case, plans: list[PlanView]) -> list[OpenTask]:
 
 def _holds(user: Any, case: Case, view: CaseView) -> list[HoldLine]:
     names = {item.person.pk: item.name for item in view.people}
-    holds = policy.visible(
-        user, TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk")
-    )
-    return [HoldLine(hold, names.get(hold.person_id, "")) for hold in holds]
+    shown = policy.visible(user, active_holds(case))
+    return [HoldLine(hold, names.get(hold.person_id, "")) for hold in shown]
 
 
 def _open_handover(user: Any, case: Case) -> Handover | None:

@@ -21,9 +21,9 @@ from schakel.access import policy
 from schakel.access.matrix import current as current_matrix
 from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
-from schakel.cases import forms, handovers, persons, services
+from schakel.cases import forms, handovers, holds, persons, services
 from schakel.cases.access import category_of_role
-from schakel.cases.models import Case, CasePerson, Handover, TransferHold
+from schakel.cases.models import Case, CasePerson, Handover
 from schakel.cases.plan_presenter import plans_on_case
 from schakel.cases.presenter import case_queryset, present_case
 from schakel.cases.vocabulary import OPEN_STATUSES, CaseStatus, deciding_type_for
@@ -131,10 +131,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "plans": plans_on_case(request.user, case),
             "handovers": [h for h in handovers.handovers_of(case) if h.pk in visible_handovers],
             "can_hand_over": case.is_open and policy.can(request.user, "hand_over", case),
-            "transfer_holds": policy.visible(
-                request.user,
-                TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk"),
-            ),
+            "transfer_holds": policy.visible(request.user, holds.active_holds(case)),
         },
     )
 
@@ -213,8 +210,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The status of the case was recorded."))
             return redirect("case_detail", pk=case.pk)
-    # Those who change the case's status see its holds in full (the lead and the coordinator).
-    held = TransferHold.objects.filter(case=case, lifted_at__isnull=True).order_by("pk")
+    held = policy.visible(request.user, holds.active_holds(case))
     return render(
         request, "cases/case_status.html", {"case": case, "form": form, "transfer_holds": held}
     )
