@@ -129,6 +129,8 @@ def raise_reflection_reminders(today: date | None = None) -> int:
                 priority=Priority.HIGH,
                 owner_user=owner,
                 subject=offer,
+                # Filed under the case, so the task list finds it by the case's reference.
+                reference=case.reference,
             )
             made += 1
     return made

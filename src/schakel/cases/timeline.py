@@ -9,10 +9,12 @@ viewer may not see is a *hit* (that a signal was added, and whom to ask) for the
 partners, and nothing at all for whoever sees only that the case exists.
 
 The case's other tasks (a reflection period's reminder, a transfer hold's task for the
-immigration liaison, the questions a plan merge or split puts to the case, and any task filed
-under the case's reference) are read through the policy's list filter as ``tasks.task``
-allows: only the viewer's own organisation's. Plan merges and splits are shown for the plans
-whose general details the viewer may see, as their own pages show them (``following``).
+immigration liaison, the questions a plan merge or split puts to the case, the actions of the
+table decision that opened the case, and any task filed under the case's reference) are read
+through the policy's list filter as ``tasks.task`` allows: only the viewer's own
+organisation's. A cancelled task or action shows why it was cancelled to those who see it.
+Plan merges and splits are shown for the plans whose general details the viewer may see, as
+their own pages show them (``following``).
 
 Every event is built from what those reads already loaded: the queries grow with the number
 of plans on the case (one per victim), never with the number of events.
@@ -58,7 +60,7 @@ from schakel.signals.templatetags.signals_ui import vocab
 from schakel.signaltable.models import Decision, Meeting
 from schakel.signaltable.services import decisions_with_details
 from schakel.tasks.models import Status as TaskStatus
-from schakel.tasks.models import Task
+from schakel.tasks.models import Task, TaskEvent
 
 #: The kinds of event, in the order the page offers them as filters.
 KINDS: dict[str, Any] = {
@@ -393,6 +395,12 @@ def _merge_closed_text(merge: PlanMerge) -> str:
 def task_events(ctx: TimelineContext) -> Iterable[Event]:
     """The plans' actions (each a task), created and completed, and their escalations."""
     domains = rules.domains()
+    reasons = cancel_reasons(
+        item.task
+        for view in ctx.plans
+        for item in view.actions
+        if item.shown and item.task.status == TaskStatus.CANCELLED
+    )
     for view in ctx.plans:
         plan = view.plan
         plan_url = reverse("plan_detail", args=[plan.case_id, plan.pk])
@@ -418,16 +426,19 @@ def task_events(ctx: TimelineContext) -> Iterable[Event]:
                 else "",
                 personal=shown,
             )
-            if task.status == TaskStatus.DONE and task.completed_at is not None:
-                yield Event(
-                    task.completed_at,
-                    "task",
-                    _("Action completed (%(domain)s)") % {"domain": domain},
-                    actor=str(task.owner_organisation),
-                    url=url,
-                    detail=task.result if item.shown else "",
-                    personal=shown,
-                )
+            if task.completed_at is None or task.status not in CLOSED:
+                continue
+            done = task.status == TaskStatus.DONE
+            yield Event(
+                task.completed_at,
+                "task",
+                (_("Action completed (%(domain)s)") if done else _("Action cancelled (%(domain)s)"))
+                % {"domain": domain},
+                actor=str(task.owner_organisation),
+                url=url,
+                detail=(task.result if done else reasons.get(task.pk, "")) if item.shown else "",
+                personal=shown,
+            )
         for escalation in view.escalations:
             yield Event(
                 escalation.escalated_at,
@@ -438,6 +449,26 @@ def task_events(ctx: TimelineContext) -> Iterable[Event]:
                 url=plan_url,
                 detail=_("due on %(date)s") % {"date": _day(escalation.due_date)},
             )
+
+
+#: The ends of a task that the timeline shows.
+CLOSED = (TaskStatus.DONE, TaskStatus.CANCELLED)
+
+
+def cancel_reasons(tasks: Iterable[Task]) -> dict[int, str]:
+    """Why each of these cancelled tasks was cancelled: the note of its latest cancellation
+    in its history (``tasks.TaskEvent``). One query for all of them, none for none."""
+    ids = sorted({task.pk for task in tasks})
+    if not ids:
+        return {}
+    reasons: dict[int, str] = {}
+    for task_id, note in (
+        TaskEvent.objects.filter(task_id__in=ids, kind=TaskEvent.Kind.CANCELLED)
+        .order_by("at", "pk")
+        .values_list("task_id", "note")
+    ):
+        reasons[task_id] = note  # the latest wins: a task may be reopened and cancelled again
+    return reasons
 
 
 def _subject_keys(records: QuerySet[Any]) -> QuerySet[Any]:
@@ -451,18 +482,34 @@ def _subject_keys(records: QuerySet[Any]) -> QuerySet[Any]:
 def case_tasks(case: Case) -> QuerySet[Task]:
     """Every task that belongs to ``case``, whatever made it: filed under its reference, or
     about the case, one of its plans (actions, and the questions a merge or a split asks), a
-    reflection period offered to one of its people (the reminder) or one of its transfer holds
-    (the immigration liaison's task). Unfiltered: read it through the policy."""
-    types = ContentType.objects.get_for_models(Case, Plan, ReflectionOffer, TransferHold)
+    reflection period offered to one of its people (the reminder), one of its transfer holds
+    (the immigration liaison's task), or the signal-table decision that opened it and the
+    corrections of that decision (the actions the table gave the partners). Unfiltered: read
+    it through the policy."""
+    types = ContentType.objects.get_for_models(Case, Plan, ReflectionOffer, TransferHold, Decision)
     about = {
         Plan: Plan.objects.filter(case=case),
         ReflectionOffer: ReflectionOffer.objects.filter(person__case=case),
         TransferHold: TransferHold.objects.filter(case=case),
+        Decision: Decision.objects.filter(pk__in=_decision_chain(case)),
     }
     belongs = Q(reference=case.reference) | Q(subject_type=types[Case], subject_id=str(case.pk))
     for model, records in about.items():
         belongs |= Q(subject_type=types[model], subject_id__in=_subject_keys(records))
     return Task.objects.filter(belongs)
+
+
+def _decision_chain(case: Case) -> list[int]:
+    """The decision that opened ``case`` and every correction of it, in order (a correction
+    supersedes the decision before it; chains are a few decisions long)."""
+    chain: list[int] = []
+    current = case.source_decision_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = (
+            Decision.objects.filter(supersedes_id=current).values_list("pk", flat=True).first()
+        )
+    return chain
 
 
 def case_task_events(ctx: TimelineContext) -> Iterable[Event]:
@@ -473,6 +520,7 @@ def case_task_events(ctx: TimelineContext) -> Iterable[Event]:
     tasks = policy.visible(
         ctx.user, case_tasks(ctx.case).exclude(pk__in=listed).select_related("owner_organisation")
     ).order_by("created_at", "pk")
+    reasons = cancel_reasons(t for t in tasks if t.status == TaskStatus.CANCELLED)
     for task in tasks:
         url = reverse("task_detail", args=[task.pk])
         actor = str(task.owner_organisation)
@@ -505,6 +553,7 @@ def case_task_events(ctx: TimelineContext) -> Iterable[Event]:
                 _("Task cancelled: %(title)s") % {"title": task.title},
                 actor=actor,
                 url=url,
+                detail=reasons.get(task.pk, ""),
                 personal=shown,
             )
 

@@ -44,8 +44,9 @@ from schakel.partners.services import add_group_member, create_user
 from schakel.partners.vocabulary import Function, Role, Sector
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import VICTIM_NAME
+from schakel.signaltable import services as table
 from schakel.tasks.models import Task
-from schakel.tasks.services import cancel_task, complete_task, create_task
+from schakel.tasks.services import cancel_task, complete_task, create_task, reopen_task
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,28 @@ def _victim(case: Case) -> CasePerson:
     return case.people.get(entity__caption__contains=VICTIM_NAME[1])
 
 
+def _care_and_justice_actions(world: World, plan: Plan) -> tuple[PlanAction, PlanAction]:
+    """A care action for the NGO (shelter, due 1 December) and a justice action for the police
+    (safety), added by Carla."""
+    carla = world.users["care_coordinator"]
+    shelter_action = plans.add_action(
+        plan,
+        domain="shelter",
+        description=SHELTER_ACTION,
+        owner_organisation=world.ngo_a,
+        due_date=date(2026, 12, 1),
+        actor=carla,
+    )
+    safety_action = plans.add_action(
+        plan,
+        domain="safety",
+        description=SAFETY_ACTION,
+        owner_organisation=world.police_a,
+        actor=carla,
+    )
+    return shelter_action, safety_action
+
+
 @pytest.fixture
 def story(world: World) -> Story:
     """A case's life, one step an hour: signals, the table's decision, the case, statuses, a
@@ -123,21 +146,7 @@ def story(world: World) -> Story:
     plan = plan_of(case)
     with _at("2026-11-30 13:00"):
         plans.add_objective(plan, "shelter", "Een veilige opvangplek.", actor=carla)
-        shelter_action = plans.add_action(
-            plan,
-            domain="shelter",
-            description=SHELTER_ACTION,
-            owner_organisation=world.ngo_a,
-            due_date=date(2026, 12, 1),
-            actor=carla,
-        )
-        safety_action = plans.add_action(
-            plan,
-            domain="safety",
-            description=SAFETY_ACTION,
-            owner_organisation=world.police_a,
-            actor=carla,
-        )
+        shelter_action, safety_action = _care_and_justice_actions(world, plan)
     with _at("2026-11-30 14:00"):
         complete_task(
             safety_action.task, actor=world.users["police_analyst"], result="Advies gegeven."
@@ -422,7 +431,8 @@ def test_tasks_that_are_no_plan_actions_are_shown_to_the_organisation_that_holds
     token_client = _english(token_client)
     liaison = _liaison_task(story.case)
     reminder = Task.objects.get(title__startswith=REMINDER)
-    assert reminder.owner_organisation == world.municipality_a and not reminder.reference
+    assert reminder.owner_organisation == world.municipality_a
+    assert reminder.reference == story.case.reference  # the task list finds it by the case
     # The liaison desk sees the case once it takes part in the table that it goes to.
     add_group_member(world.table_a, liaison.owner_organisation)
     ivo = User.objects.get(username="ivo")
@@ -547,3 +557,118 @@ def test_a_declined_plan_merge_shows_the_answer_and_its_reason(
         "Plan merge declined: the plans stay apart",
     ]
     assert events[1]["detail"] == "Twee personen." and events[1]["actor"]
+
+
+def test_a_cancelled_action_says_why_to_those_who_see_the_action(
+    world: World, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla, piet = world.users["care_coordinator"], world.users["police_analyst"]
+    case, plan = case_with_plan(world)
+    shelter_action, safety_action = _care_and_justice_actions(world, plan)
+    cancel_task(shelter_action.task, actor=None, reason="Zij woont al bij haar zus.")
+    cancel_task(safety_action.task, actor=None, reason="De dreiging is weg.")
+
+    def cancelled(user: User) -> tuple[dict[str, str], str]:
+        response = token_client(user).get(_api(case))
+        events = response.json()
+        return (
+            {e["description"]: e["detail"] for e in events if "cancelled" in e["description"]},
+            response.content.decode(),
+        )
+
+    # The lead sees both actions, so both reasons.
+    seen, _body = cancelled(carla)
+    assert seen == {
+        "Action cancelled (Shelter)": "Zij woont al bij haar zus.",
+        "Action cancelled (Safety)": "De dreiging is weg.",
+    }
+    # The police see that the care action was cancelled, not why (nor what it was).
+    seen, body = cancelled(piet)
+    assert seen == {
+        "Action cancelled (Shelter)": "",
+        "Action cancelled (Safety)": "De dreiging is weg.",
+    }
+    assert "zus" not in body and SHELTER_ACTION not in body
+
+
+def test_a_cancelled_task_filed_under_the_case_says_why_to_its_organisation(
+    world: World, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    case = open_case(world, [municipality_signal(world), ngo_signal(world)])
+    task = create_task(world.ngo_a, "Nazorg bellen", reference=case.reference, created_by=carla)
+    cancel_task(task, actor=None, reason="Eerst verkeerd.")
+    reopen_task(task, actor=None, reason="Toch nodig.")
+    cancel_task(task, actor=None, reason="Zij is verhuisd.")
+    events = token_client(world.users["ngo_worker"]).get(_api(case)).json()
+    # The reason of the cancellation that stands: the latest.
+    assert [e["detail"] for e in events if e["description"] == "Task cancelled: Nazorg bellen"] == [
+        "Zij is verhuisd."
+    ]
+
+
+def test_the_actions_of_the_decision_that_opened_the_case_are_on_its_timeline(
+    world: World, token_client: TokenClient
+) -> None:
+    token_client = _english(token_client)
+    carla = world.users["care_coordinator"]
+    signals = [municipality_signal(world), ngo_signal(world)]
+    meeting = meeting_of_table_a(world)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        decision = table.record_decision(
+            meeting,
+            [s.pk for s in signals],
+            outcome="open_case",
+            rationale="Meerdere partners zien dezelfde uitbuitingssituatie.",
+            actions=[
+                table.ActionInput(world.police_a, "Adres natrekken", due_date=date(2026, 12, 10)),
+                table.ActionInput(world.ngo_a, "Contact leggen met de cliënte"),
+            ],
+            actor=carla,
+        )
+    case = Case.objects.get(source_decision=decision)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        table.correct_decision(
+            decision,
+            outcome="open_case",
+            rationale="Ook een zorgoverleg.",
+            reason="Een actie vergeten.",
+            actions=[table.ActionInput(world.municipality_a, "Zorgoverleg plannen")],
+            actor=carla,
+        )
+    assert Case.objects.count() == 1
+
+    def tasks(user: User) -> list[str]:
+        events = token_client(user).get(_api(case)).json()
+        return [e["description"] for e in events if e["kind"] == "task"]
+
+    # Each organisation sees the actions the table gave it, the correction's included.
+    assert "Task: Adres natrekken" in tasks(world.users["police_analyst"])
+    assert "Task: Contact leggen met de cliënte" in tasks(world.users["ngo_worker"])
+    assert "Task: Zorgoverleg plannen" in tasks(carla)
+    for user, others in (
+        (world.users["police_analyst"], ("Contact leggen", "Zorgoverleg")),
+        (world.users["ngo_worker"], ("Adres natrekken", "Zorgoverleg")),
+        (carla, ("Adres natrekken", "Contact leggen")),
+    ):
+        assert not [t for t in tasks(user) if any(o in t for o in others)]
+
+
+def test_reminders_made_before_they_were_filed_under_their_case_are_filed_by_the_migration(
+    world: World, story: Story
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    reminder = Task.objects.get(title__startswith=REMINDER)
+    Task.objects.filter(pk=reminder.pk).update(reference="")
+    other = create_task(world.ngo_a, "Los van een zaak", created_by=world.users["ngo_worker"])
+    migration = import_module("schakel.cases.migrations.0007_reminders_filed_under_their_case")
+    migration.file_reminders(apps, None)
+    reminder.refresh_from_db()
+    other.refresh_from_db()
+    assert reminder.reference == story.case.reference and other.reference == ""
+    assert Task.objects.filter(reference=story.case.reference, pk=reminder.pk).exists()

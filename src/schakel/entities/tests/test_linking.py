@@ -482,3 +482,11 @@ def test_the_cycle_collector_is_paused_while_a_run_writes_and_only_then(
     monkeypatch.setattr(linking, "_store", failing)
     assert linking.run_linkage("Person").status == LinkageRun.Status.FAILED
     assert gc.isenabled()
+
+
+def test_the_command_names_the_default_threshold_of_the_engine() -> None:
+    from schakel.entities.linkage import DEFAULT_THRESHOLD
+    from schakel.entities.management.commands.schakel_link import Command
+
+    help_text = " ".join(Command().create_parser("schakel", "link").format_help().split())
+    assert f"match probability (default {DEFAULT_THRESHOLD})" in help_text

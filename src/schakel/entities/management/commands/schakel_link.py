@@ -21,7 +21,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--schema", default="all", choices=[*SCHEMATA, "all"])
-        parser.add_argument("--threshold", type=float, help="match probability (default 0.9)")
+        # Here, not at the top: the engine brings Splink and DuckDB, which only a run needs.
+        from schakel.entities.linkage import DEFAULT_THRESHOLD
+
+        parser.add_argument(
+            "--threshold",
+            type=float,
+            help=f"match probability (default {DEFAULT_THRESHOLD})",
+        )
         parser.add_argument(
             "--in-worker", action="store_true", help="queue the run for `schakel worker`"
         )
