@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
 
 #: Rows per UPDATE statement on PostgreSQL.
@@ -49,12 +50,20 @@ def copy_values(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     return count
 
 
-def copy_text(model: type[Model], columns: Sequence[str], blocks: Iterable[str]) -> None:
+def copy_text(
+    model: type[Model],
+    columns: Sequence[str],
+    blocks: Iterable[str],
+    *,
+    connection: BaseDatabaseWrapper | None = None,
+) -> None:
     """PostgreSQL only: COPY ``blocks`` of lines already in COPY's text format (tab between
     the values of ``columns``, ``\\N`` for NULL, a newline after each row) into ``model``'s
     table. For rows made by another engine in bulk (a linkage run's pairs, made by DuckDB),
-    which would otherwise each become a Python tuple on the way."""
-    connection = connections[router.db_for_write(model)]
+    which would otherwise each become a Python tuple on the way. ``connection``: another
+    thread's connection (shared for the purpose, ``linking.writing_beside``), in its
+    transaction; by default this thread's."""
+    connection = connection or connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         raise ValueError("copy_text needs PostgreSQL; use copy_values")
     quote = connection.ops.quote_name

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from typing import Any
 
 from django.conf import settings as django_settings
 from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
 from django.utils import timezone
 
@@ -318,7 +320,7 @@ def _store(
     lefts = pairs["unique_id_l"].to_numpy(dtype="int64")
     rights = pairs["unique_id_r"].to_numpy(dtype="int64")
     chances = pairs["match_probability"].to_numpy(dtype="float64")
-    left, right, probability = lefts.tolist(), rights.tolist(), chances.tolist()
+    left, right = lefts.tolist(), rights.tolist()
     # The engine's rule: a pair links only at the threshold *and* with identifying evidence
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
@@ -332,25 +334,40 @@ def _store(
         zip(lefts[order].tolist(), rights[order].tolist(), chances[order].tolist(), strict=True)
     )
     in_review = len(linked) - sum(linked)
-    groups, refused = group_mentions(
-        mention_ids,
-        scored + exact_key_pairs(schema),
-        run.threshold,
-        standing_judgements(),
-        born,
-        _corroborated(pairs, left, right) if born is not None else (),
-        _attachable(pairs) if born is not None else (),
-    )
-    changes = write_groups(schema, groups)
-    # The suggestions are written after the entities, with their place in the review queue
-    # worked out from the entities as now written (no second pass over the rows).
-    priority = _priorities(schema, left, right, probability, linked)
-    if connections[router.db_for_write(Suggestion)].vendor == "postgresql":
-        copy_text(Suggestion, SUGGESTION_COLUMNS, _suggestion_rows(pairs, run, priority, text=True))
-    else:
-        copy_values(
-            Suggestion, SUGGESTION_COLUMNS, _suggestion_rows(pairs, run, priority, text=False)
+    # Everything grouping needs from the database, read before the linked pairs are written
+    # beside it on the same connection.
+    exact = exact_key_pairs(schema)
+    judgements = standing_judgements()
+    corroborated = _corroborated(pairs, left, right) if born is not None else ()
+    attachable = _attachable(pairs) if born is not None else ()
+    database = router.db_for_write(Suggestion)
+    # The linked pairs wait for nothing (they are not in the review queue): on PostgreSQL they
+    # are written while grouping runs, which is Python alone. COPY's work is the database
+    # server's and DuckDB's, so the two share the machine's cores instead of taking turns.
+    with writing_beside(
+        lambda connection: _write_suggestions(pairs, run, links, None, connection),
+        database,
+    ):
+        groups, refused = group_mentions(
+            mention_ids,
+            scored + exact,
+            run.threshold,
+            judgements,
+            born,
+            corroborated,
+            attachable,
         )
+    changes = write_groups(schema, groups)
+    # The pairs in review are written after the entities, with their place in the review queue
+    # worked out from the entities as now written (no second pass over the rows).
+    open_at = ~links
+    priority = _priorities(
+        schema,
+        lefts[open_at].tolist(),
+        rights[open_at].tolist(),
+        chances[open_at].tolist(),
+    )
+    _write_suggestions(pairs, run, open_at, priority, connections[database])
     return {
         "records": len(mention_ids),
         "pairs_pruned": pruned,
@@ -417,27 +434,88 @@ def _attachable(pairs: Any) -> list[tuple[int, int, float]]:
     )
 
 
+@contextmanager
+def writing_beside(work: Callable[[Any], None], database: str) -> Iterator[None]:
+    """Run ``work(connection)`` in a thread of its own on this thread's connection to
+    ``database`` (so in its transaction) while the body runs, on PostgreSQL; on SQLite, which
+    runs in this process, first and alone. The body must not use the database: the connection
+    is the thread's until it is done. Leaving waits for the thread and raises its error."""
+    connection = connections[database]
+    if connection.vendor != "postgresql":
+        work(connection)
+        yield
+        return
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(connection)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the calling thread
+            failed.append(exc)
+
+    connection.inc_thread_sharing()
+    thread = threading.Thread(target=run, name="linkage-writer", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        # Also when the body fails: the transaction is not rolled back under the thread.
+        thread.join()
+        connection.dec_thread_sharing()
+    if failed:
+        raise failed[0]
+
+
+def _write_suggestions(
+    pairs: Any,
+    run: LinkageRun,
+    rows: Any,
+    priority: list[float] | None,
+    connection: BaseDatabaseWrapper,
+) -> None:
+    """Store the pairs selected by the boolean array ``rows``, with their place in the review
+    queue (``priority``, one per selected pair; ``None``: 0 for each)."""
+    if connection.vendor == "postgresql":
+        copy_text(
+            Suggestion,
+            SUGGESTION_COLUMNS,
+            _suggestion_rows(pairs, run, priority, rows=rows, text=True),
+            connection=connection,
+        )
+    else:
+        copy_values(
+            Suggestion,
+            SUGGESTION_COLUMNS,
+            _suggestion_rows(pairs, run, priority, rows=rows, text=False),
+        )
+
+
 def _suggestion_rows(
-    pairs: Any, run: LinkageRun, priority: list[float], *, text: bool
+    pairs: Any, run: LinkageRun, priority: list[float] | None, *, rows: Any, text: bool
 ) -> Iterator[Any]:
-    """The pairs as rows of ``SUGGESTION_COLUMNS``, made by DuckDB over the pairs' columns in
-    parallel and handed over in chunks as they are written (three million pairs held as
-    Python rows at once took gigabytes). Each explanation in the compact form of
-    ``explanations``: ``[[level, weight], ...]`` in the run's layout's order. With ``text``,
-    blocks of lines in PostgreSQL's COPY text format (``bulk.copy_text``); otherwise tuples."""
+    """The pairs selected by the boolean array ``rows`` as rows of ``SUGGESTION_COLUMNS``,
+    made by DuckDB over the pairs' columns in parallel and handed over in chunks as they are
+    written (three million pairs held as Python rows at once took gigabytes). Each
+    explanation in the compact form of ``explanations``: ``[[level, weight], ...]`` in the
+    run's layout's order. With ``text``, blocks of lines in PostgreSQL's COPY text format
+    (``bulk.copy_text``); otherwise tuples."""
     import duckdb
+    import numpy
     import pandas
 
-    if pairs.empty:
+    count = int(rows.sum())
+    if pairs.empty or not count:
         return
     frame = pandas.DataFrame(
         {
-            "left_id": pairs["unique_id_l"].astype("int64").to_numpy(),
-            "right_id": pairs["unique_id_r"].astype("int64").to_numpy(),
-            "probability": pairs["match_probability"].astype("float64").to_numpy(),
-            "match_weight": pairs["match_weight"].astype("float64").to_numpy(),
-            "links": _linked(pairs, run.threshold),
-            "priority": pandas.Series(priority, dtype="float64").to_numpy(),
+            "left_id": pairs["unique_id_l"].astype("int64").to_numpy()[rows],
+            "right_id": pairs["unique_id_r"].astype("int64").to_numpy()[rows],
+            "probability": pairs["match_probability"].astype("float64").to_numpy()[rows],
+            "match_weight": pairs["match_weight"].astype("float64").to_numpy()[rows],
+            "links": _linked(pairs, run.threshold)[rows],
+            "priority": numpy.zeros(count, dtype="float64")
+            if priority is None
+            else numpy.asarray(priority, dtype="float64"),
         }
     )
     parts = []
@@ -456,8 +534,8 @@ def _suggestion_rows(
         if levels.isna().any():
             unknown = sorted(set(pairs[name][levels.isna()].astype(str)))[:3]
             raise ValueError(f"{name}: levels not in the run's layout: {unknown}")
-        frame[f"l{index}"] = levels.astype("int64").to_numpy()
-        frame[f"w{index}"] = pairs[f"mw_{name}"].astype("float64").fillna(0.0).to_numpy()
+        frame[f"l{index}"] = levels.astype("int64").to_numpy()[rows]
+        frame[f"w{index}"] = pairs[f"mw_{name}"].astype("float64").fillna(0.0).to_numpy()[rows]
         parts.append(f"json_array(l{index}, round(greatest(least(w{index}, 999), -999), 3))")
     explanation = f"json_array({', '.join(parts)})::VARCHAR"
     typed = (
@@ -497,25 +575,28 @@ PAIR_CHUNK = 50_000
 
 
 def _priorities(
-    schema: str, left: list[int], right: list[int], probability: list[float], linked: list[bool]
+    schema: str, left: list[int], right: list[int], probability: list[float]
 ) -> list[float]:
-    """The review queue's order of the open pairs (0 for the linked ones), with the entities
-    as just written: one read of the schema's mentions instead of one per pair."""
+    """The review queue's order of the open pairs (``left[i]``, ``right[i]``, at
+    ``probability[i]``), with the entities as just written: one read of the schema's mentions
+    instead of one per pair."""
+    if not left:
+        return []
     mentions = list(
         Mention.objects.filter(schema=schema).values_list(
             "pk", "entity_id", "signal_id", "organisation_id"
         )
     )
     entity_of = {pk: entity for pk, entity, _signal, _organisation in mentions}
-    open_at = [index for index, link in enumerate(linked) if not link]
-    ranks = priorities_among(
-        [(probability[i], entity_of.get(left[i]), entity_of.get(right[i])) for i in open_at],
-        ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
+    return list(
+        priorities_among(
+            [
+                (chance, entity_of.get(a), entity_of.get(b))
+                for a, b, chance in zip(left, right, probability, strict=True)
+            ],
+            ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
+        )
     )
-    values = [0.0] * len(linked)
-    for index, rank in zip(open_at, ranks, strict=True):
-        values[index] = rank
-    return values
 
 
 def _finish(

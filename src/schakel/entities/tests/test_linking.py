@@ -404,6 +404,7 @@ def test_a_batch_run_gives_duckdb_the_configured_memory(
 def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
+    import numpy
     import pandas
 
     monkeypatch.setattr(linking, "PAIR_CHUNK", 3)
@@ -424,7 +425,8 @@ def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyP
         }
     )
     priority = [n / 100 for n in range(10)]
-    rows = list(linking._suggestion_rows(pairs, run, priority, text=False))
+    every = numpy.ones(10, dtype=bool)
+    rows = list(linking._suggestion_rows(pairs, run, priority, rows=every, text=False))
     assert len(rows) == 10
     for n, row in enumerate(rows):
         values = dict(zip(linking.SUGGESTION_COLUMNS, row, strict=True))
@@ -438,7 +440,7 @@ def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyP
         {"comparison": "gender", "label": "exact", "weight": 1.235},
     ]
     # The same rows as PostgreSQL's COPY text, in blocks of PAIR_CHUNK lines.
-    blocks = list(linking._suggestion_rows(pairs, run, priority, text=True))
+    blocks = list(linking._suggestion_rows(pairs, run, priority, rows=every, text=True))
     assert [block.count("\n") for block in blocks] == [3, 3, 3, 1]
     first = blocks[0].split("\n")[0].split("\t")
     assert first == [
@@ -453,11 +455,24 @@ def test_pairs_become_rows_with_compact_explanations(monkeypatch: pytest.MonkeyP
         "0.0",
         at.isoformat(),
     ]
+    # A selection of the pairs (the linked ones: a run writes them apart), in review order 0.
+    linked = pairs["linked"].to_numpy()
+    chosen = list(linking._suggestion_rows(pairs, run, None, rows=linked, text=False))
+    assert [(row[0], row[1], row[3], row[8]) for row in chosen] == [
+        (8, 108, 0.9, 0.0),
+        (9, 109, 0.95, 0.0),
+    ]
+    none = numpy.zeros(10, dtype=bool)
+    assert list(linking._suggestion_rows(pairs, run, [], rows=none, text=True)) == []
     pairs.loc[4, "gender"] = "swapped"
     with pytest.raises(ValueError, match="gender: levels not in the run's layout"):
-        list(linking._suggestion_rows(pairs, run, priority, text=False))
+        list(linking._suggestion_rows(pairs, run, priority, rows=every, text=False))
     with pytest.raises(ValueError, match="lack the comparison gender"):
-        list(linking._suggestion_rows(pairs.drop(columns=["gender"]), run, priority, text=True))
+        list(
+            linking._suggestion_rows(
+                pairs.drop(columns=["gender"]), run, priority, rows=every, text=True
+            )
+        )
 
 
 def test_the_cycle_collector_is_paused_while_a_run_writes_and_only_then(
@@ -490,3 +505,68 @@ def test_the_command_names_the_default_threshold_of_the_engine() -> None:
 
     help_text = " ".join(Command().create_parser("schakel", "link").format_help().split())
     assert f"match probability (default {DEFAULT_THRESHOLD})" in help_text
+
+
+def test_a_run_whose_grouping_fails_while_pairs_are_written_leaves_nothing(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the linked pairs are written in a thread while grouping runs: when
+    grouping fails, the run waits for the thread and rolls both back."""
+    before = dict(Mention.objects.values_list("pk", "entity_id"))
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("grouping broke")
+
+    monkeypatch.setattr(linking, "group_mentions", broken)
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.FAILED and "grouping broke" in run.error
+    assert dict(Mention.objects.values_list("pk", "entity_id")) == before
+    assert not Suggestion.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writing_beside_shares_the_callers_transaction() -> None:
+    """The work sees what the caller wrote in its open transaction, and what it writes is
+    rolled back with it."""
+    from django.db import transaction
+
+    from schakel.entities.models import Entity
+
+    seen: dict[str, Any] = {}
+
+    def work(shared: Any) -> None:
+        with shared.cursor() as cursor:
+            cursor.execute("SELECT caption FROM entities_entity WHERE caption = 'ours'")
+            seen["rows"] = cursor.fetchall()
+            cursor.execute(
+                "INSERT INTO entities_entity (schema, caption, created_at) "
+                "SELECT schema, 'theirs', created_at FROM entities_entity "
+                "WHERE caption = 'ours'"
+            )
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Entity.objects.create(schema="Person", caption="ours")
+        with linking.writing_beside(work, "default"):
+            seen["body"] = True
+        assert Entity.objects.filter(caption="theirs").exists()
+        raise RuntimeError("roll back")
+    assert seen == {"rows": [("ours",)], "body": True}
+    assert not Entity.objects.filter(caption__in=["ours", "theirs"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_writing_beside_raises_the_error_of_its_work() -> None:
+    from django.db import transaction
+
+    def work(shared: Any) -> None:
+        raise ValueError("the work broke")
+
+    ran = []
+    with (
+        pytest.raises(ValueError, match="the work broke"),
+        transaction.atomic(),
+        linking.writing_beside(work, "default"),
+    ):
+        ran.append("body")
+    # On PostgreSQL the body ran beside the failing work; on SQLite the work came first.
+    assert ran in (["body"], [])
