@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from django.db import transaction
@@ -158,6 +159,28 @@ class _Groups:
     def groups(self) -> list[list[int]]:
         return [sorted(members) for members in self.members.values()]
 
+    def settle(self, components: Iterable[list[int]]) -> None:
+        """Make each of these components one group at once: components in which joining
+        their pairs one by one would refuse no join (``settled_components``)."""
+        parent, members, forbidden, born = self.parent, self.members, self.forbidden, self.born
+        for component in components:
+            root = component[0]
+            dates: set[str] = set()
+            barred: set[int] = set()
+            for item in component:
+                parent[item] = root
+                if item != root:
+                    del members[item]
+                if item in born:
+                    dates |= born.pop(item)
+                if item in forbidden:
+                    barred |= forbidden.pop(item)
+            members[root] = list(component)
+            if dates:
+                born[root] = dates
+            if barred:
+                forbidden[root] = barred
+
     def attach_undated(self, attachable: Iterable[tuple[int, int, float]]) -> None:
         """Join each group without a date of birth to the dated group that its pairs in
         ``attachable`` (mention, mention, match weight) weigh most for in total, when no other
@@ -202,6 +225,8 @@ def group_mentions(
     born: Mapping[int, str | None] | None = None,
     corroborated: Iterable[Pair] = (),
     attachable: Iterable[tuple[int, int, float]] = (),
+    *,
+    ordered: bool = False,
 ) -> tuple[list[list[int]], list[Pair]]:
     """Groups of mention ids, and the joins refused because an analyst said "not the same".
     ``pairs`` are (mention, mention, match probability); ``born`` the date of birth of each
@@ -209,14 +234,28 @@ def group_mentions(
     unless both its records have a date and it is in ``corroborated`` (see
     ``corroborated_pairs``). With ``born``, a group without any date of birth is then attached
     along ``attachable`` — (mention, mention, match weight) of the scored pairs with
-    identifying evidence — to the dated group they clearly point to (``_Groups.attach_undated``)."""
+    identifying evidence — to the dated group they clearly point to (``_Groups.attach_undated``).
+    ``ordered``: the caller gives only pairs at or above the threshold, most probable first
+    (as a sort by probability that keeps ties in their order would have them)."""
     groups = _Groups(
         mention_ids, judgements.not_same, born, frozenset(_pair(a, b) for a, b in corroborated)
     )
-    for a, b in sorted(judgements.same):
+    same = sorted(judgements.same)
+    strong = (
+        (pairs if isinstance(pairs, list) else list(pairs))
+        if ordered
+        else sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
+    )
+    if len(strong) >= SETTLE_FROM:
+        # Most of a large run's components join without a single refusal: grouped at once;
+        # only the pairs of the others are joined one by one, in their order.
+        settled, still = settled_components(groups, strong, same, judgements.not_same)
+        groups.settle(settled)
+        same = list(compress(same, still[len(strong) :]))
+        strong = list(compress(strong, still))
+    for a, b in same:
         if a in groups.parent and b in groups.parent:
             groups.join(a, b, by_model=False)
-    strong = sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     parent, root, join = groups.parent, groups.root, groups.join
     for a, b, _probability in strong:
         # Most links fall within a group already joined: checked here, without a call.
@@ -225,6 +264,93 @@ def group_mentions(
     if born is not None:
         groups.attach_undated(attachable)
     return groups.groups(), groups.refused
+
+
+#: From this many pairs on, grouping first finds the components that join without a refusal
+#: (``settled_components``) and groups them at once.
+SETTLE_FROM = 1_000
+
+
+def settled_components(
+    groups: _Groups,
+    strong: Sequence[tuple[int, int, float]],
+    same: Sequence[Pair],
+    not_same: Iterable[Pair],
+) -> tuple[list[list[int]], list[bool]]:
+    """The connected components of the mentions along the strong pairs and the "same"
+    judgements, split in two: those in which joining the pairs one by one would refuse no join
+    — no "not the same" pair inside, and every two dates of birth in them may be one date
+    (``same_date``), so that every join of the model is allowed — and the others. Grouping
+    the first at once gives exactly what joining their pairs one by one does. Returns those
+    components (of two or more mentions) and, for each strong pair and then each "same" pair,
+    whether it still has to be joined one by one (its mentions are in another component).
+
+    Components by label propagation over numpy arrays: each label hooked to the smallest it
+    meets, then pointers followed to their roots, until every pair has one label."""
+    import numpy
+    import pandas  # type: ignore[import-untyped]  # ships without type information
+
+    ids = numpy.fromiter(groups.parent, dtype=numpy.int64, count=len(groups.parent))
+    ids.sort()
+    # Dense positions by id (mention ids are a database's sequence: a few million at most).
+    position = numpy.full(int(ids[-1]) + 2, -1, dtype=numpy.int64)
+    position[ids] = numpy.arange(len(ids))
+    beyond = len(position) - 1  # position[beyond] is -1: ids outside the run's
+
+    def positions(values: Any) -> Any:
+        return position[numpy.minimum(values, beyond).clip(min=0)]
+
+    count = len(strong) + len(same)
+    left = numpy.empty(count, dtype=numpy.int64)
+    right = numpy.empty(count, dtype=numpy.int64)
+    left[: len(strong)] = numpy.fromiter((p[0] for p in strong), numpy.int64, len(strong))
+    right[: len(strong)] = numpy.fromiter((p[1] for p in strong), numpy.int64, len(strong))
+    left[len(strong) :] = numpy.fromiter((p[0] for p in same), numpy.int64, len(same))
+    right[len(strong) :] = numpy.fromiter((p[1] for p in same), numpy.int64, len(same))
+    at_left, at_right = positions(left), positions(right)
+    known = (at_left >= 0) & (at_right >= 0)
+    labels = numpy.arange(len(ids))
+    a_known, b_known = at_left[known], at_right[known]
+    while True:
+        a, b = labels[a_known], labels[b_known]
+        differ = a != b
+        if not differ.any():
+            break
+        a, b = a[differ], b[differ]
+        numpy.minimum.at(labels, numpy.maximum(a, b), numpy.minimum(a, b))
+        while not numpy.array_equal(jumped := labels[labels], labels):
+            labels = jumped
+    troubled: set[int] = set()
+    for x, y in not_same:
+        px, py = positions(numpy.array([x, y], dtype=numpy.int64)).tolist()
+        if px >= 0 and py >= 0 and labels[px] == labels[py]:
+            troubled.add(int(labels[px]))
+    if groups.own_date:
+        dated = positions(numpy.fromiter(groups.own_date, numpy.int64, len(groups.own_date)))
+        codes, values = pandas.factorize(
+            numpy.fromiter(groups.own_date.values(), dtype=object, count=len(groups.own_date))
+        )
+        label_date = numpy.unique(labels[dated] * len(values) + codes)
+        label_of_date = label_date // len(values)
+        several = numpy.unique(label_of_date[1:][label_of_date[1:] == label_of_date[:-1]])
+        starts = numpy.searchsorted(label_of_date, several, side="left").tolist()
+        ends = numpy.searchsorted(label_of_date, several, side="right").tolist()
+        for label, start, end in zip(several.tolist(), starts, ends, strict=True):
+            dates = [values[code] for code in (label_date[start:end] % len(values)).tolist()]
+            if not all(same_date(x, y) for x in dates for y in dates if x < y):
+                troubled.add(label)
+    bad = numpy.zeros(len(ids), dtype=bool)
+    bad[list(troubled)] = True
+    still = numpy.zeros(count, dtype=bool)  # pairs of unknown mentions join nothing anyway
+    still[known] = bad[labels[a_known]]
+    # The settled components of two or more mentions, each in ascending id order.
+    settled = ~bad[labels]
+    order = numpy.argsort(labels, kind="stable")
+    order = order[settled[order]]
+    sorted_labels = labels[order]
+    cuts = numpy.flatnonzero(sorted_labels[1:] != sorted_labels[:-1]) + 1
+    members = [part.tolist() for part in numpy.split(ids[order], cuts) if len(part) > 1]
+    return members, still.tolist()
 
 
 #: Comparisons whose agreement ties two person records together beyond their names.

@@ -333,10 +333,14 @@ def _store(
     scored = list(
         zip(lefts[order].tolist(), rights[order].tolist(), chances[order].tolist(), strict=True)
     )
+    # The pairs of an exact key (probability 1) go after the model's pairs at 1, where a sort
+    # by probability that keeps ties in their order puts them: grouping need not sort again.
+    certain = int((chances[order] >= 1.0).sum())
+    exact = exact_key_pairs(schema)
+    scored[certain:certain] = exact
     in_review = len(linked) - sum(linked)
     # Everything grouping needs from the database, read before the linked pairs are written
     # beside it on the same connection.
-    exact = exact_key_pairs(schema)
     judgements = standing_judgements()
     corroborated = _corroborated(pairs, left, right) if born is not None else ()
     attachable = _attachable(pairs) if born is not None else ()
@@ -350,12 +354,13 @@ def _store(
     ):
         groups, refused = group_mentions(
             mention_ids,
-            scored + exact,
+            scored,
             run.threshold,
             judgements,
             born,
             corroborated,
             attachable,
+            ordered=True,
         )
     changes = write_groups(schema, groups)
     # The pairs in review are written after the entities, with their place in the review queue
@@ -373,7 +378,7 @@ def _store(
         "pairs_pruned": pruned,
         "pairs_compared": int(result.counts.pairs_compared),
         "pairs_stored": len(linked),
-        "pairs_linked": len(scored),
+        "pairs_linked": len(scored) - len(exact),
         "in_review": in_review,
         "refused_by_judgements": len(refused),
         "entities": len(groups),

@@ -360,3 +360,53 @@ def test_records_without_a_date_attach_to_a_person_one_after_the_other(world: Wo
         [a, b1, b2, b3, d], pairs, 0.9, standing_judgements(), born, (), attachable
     )
     assert groups == [[a, b1, b2, b3, d]]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_grouping_settled_components_at_once_gives_what_joining_one_by_one_gives(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run groups the components that join without a refusal at once
+    (``settled_components``) and joins only the others pair by pair: random graphs with
+    dates of birth that may or may not be one date, "not the same" and "same" judgements,
+    corroborated pairs and records without a date to attach give the same groups and the
+    same refusals both ways."""
+    import random
+
+    from schakel.entities import clustering
+    from schakel.entities.clustering import StandingJudgements
+
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, 10_000), rng.randint(5, 400))
+    dates = ["1990-01-01", "1990-01-02", "1990-10-01", "1990", "1985-05-05", "2001-12-31"]
+    born = {i: rng.choice(dates) if rng.random() < 0.7 else None for i in ids} if seed % 4 else None
+    people = [ids[n : n + rng.randint(1, 8)] for n in range(0, len(ids), 5)]
+    pairs = [
+        (rng.choice(group), rng.choice(ids if rng.random() < 0.1 else group), rng.random())
+        for group in people
+        for _ in range(rng.randint(0, 12))
+    ]
+    pairs = [(a, b, p) for a, b, p in pairs if a != b]
+    pairs.append((max(ids) + 1, ids[0], 0.99))  # a mention outside the run's
+    # Judgements about two mentions of one person mostly, so that they fall in a component.
+    some = [
+        tuple(rng.sample(group if len(group) > 1 and rng.random() < 0.8 else ids, 2))
+        for group in rng.sample(people, min(len(people), rng.randint(0, 8)))
+    ]
+    judgements = StandingJudgements(
+        same=frozenset((min(a, b), max(a, b)) for a, b in some[: len(some) // 3]),
+        not_same=frozenset((min(a, b), max(a, b)) for a, b in some[len(some) // 3 :]),
+    )
+    corroborated = [(a, b) for a, b, _p in pairs if rng.random() < 0.2]
+    attachable = [(a, b, rng.uniform(-2, 20)) for a, b, _p in pairs if rng.random() < 0.3]
+
+    def grouped(settle_from: int) -> tuple[list[list[int]], list[tuple[int, int]]]:
+        monkeypatch.setattr(clustering, "SETTLE_FROM", settle_from)
+        groups, refused = group_mentions(
+            ids, pairs, 0.5, judgements, born, corroborated, attachable
+        )
+        return sorted(groups), refused
+
+    one_by_one, at_once = grouped(10**9), grouped(0)
+    assert at_once == one_by_one
+    assert sum(len(g) for g in at_once[0]) == len(ids)
