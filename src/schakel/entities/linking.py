@@ -320,7 +320,6 @@ def _store(
     lefts = pairs["unique_id_l"].to_numpy(dtype="int64")
     rights = pairs["unique_id_r"].to_numpy(dtype="int64")
     chances = pairs["match_probability"].to_numpy(dtype="float64")
-    left, right = lefts.tolist(), rights.tolist()
     # The engine's rule: a pair links only at the threshold *and* with identifying evidence
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
@@ -342,7 +341,7 @@ def _store(
     # Everything grouping needs from the database, read before the linked pairs are written
     # beside it on the same connection.
     judgements = standing_judgements()
-    corroborated = _corroborated(pairs, left, right) if born is not None else ()
+    corroborated = _corroborated(pairs, lefts, rights) if born is not None else ()
     attachable = _attachable(pairs) if born is not None else ()
     database = router.db_for_write(Suggestion)
     # The linked pairs wait for nothing (they are not in the review queue): on PostgreSQL they
@@ -403,17 +402,18 @@ SUGGESTION_COLUMNS = (
 )
 
 
-def _corroborated(pairs: Any, left: list[int], right: list[int]) -> list[tuple[int, int]]:
-    """The pairs a corroborating comparison (identity number, address, phone) agrees on."""
+def _corroborated(pairs: Any, left: Any, right: Any) -> list[tuple[int, int]]:
+    """The pairs (of the arrays ``left`` and ``right``) a corroborating comparison (identity
+    number, address, phone) agrees on."""
     agree = None
     for name in CORROBORATING:
         column = f"mw_{name}"
         if column in pairs.columns:
-            positive = pairs[column].astype("float64").fillna(0.0) > 0
+            positive = (pairs[column].astype("float64").fillna(0.0) > 0).to_numpy()
             agree = positive if agree is None else agree | positive
     if agree is None:
         return []
-    return [(a, b) for a, b, yes in zip(left, right, agree.tolist(), strict=True) if yes]
+    return list(zip(left[agree].tolist(), right[agree].tolist(), strict=True))
 
 
 def _attachable(pairs: Any) -> list[tuple[int, int, float]]:
