@@ -321,10 +321,11 @@ def settled_components(
         while not numpy.array_equal(jumped := labels[labels], labels):
             labels = jumped
     troubled: set[int] = set()
-    for x, y in not_same:
-        px, py = positions(numpy.array([x, y], dtype=numpy.int64)).tolist()
-        if px >= 0 and py >= 0 and labels[px] == labels[py]:
-            troubled.add(int(labels[px]))
+    barred = numpy.array(list(not_same), dtype=numpy.int64).reshape(-1, 2)
+    x, y = positions(barred[:, 0]), positions(barred[:, 1])
+    inside = (x >= 0) & (y >= 0)
+    inside[inside] = labels[x[inside]] == labels[y[inside]]
+    troubled.update(labels[x[inside]].tolist())
     if groups.own_date:
         dated = positions(numpy.fromiter(groups.own_date, numpy.int64, len(groups.own_date)))
         codes, values = pandas.factorize(

@@ -593,14 +593,12 @@ def _priorities(
         )
     )
     entity_of = {pk: entity for pk, entity, _signal, _organisation in mentions}
-    return list(
-        priorities_among(
-            [
-                (chance, entity_of.get(a), entity_of.get(b))
-                for a, b, chance in zip(left, right, probability, strict=True)
-            ],
-            ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
-        )
+    return priorities_among(
+        [
+            (chance, entity_of.get(a), entity_of.get(b))
+            for a, b, chance in zip(left, right, probability, strict=True)
+        ],
+        ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
     )
 
 
