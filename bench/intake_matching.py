@@ -45,33 +45,41 @@ sys.path.insert(0, str(BENCH))
 from _django import machine_speed, setup  # noqa: E402 - after the path above
 
 
-def _people(rng: random.Random, count: int) -> list[dict[str, Any]]:
-    """``count`` person mentions already known, as dictionaries of what a partner wrote."""
+def _people(rng: random.Random, count: int) -> list[tuple[int, dict[str, Any]]]:
+    """``count`` person mentions already known: their ids, and what a partner wrote."""
     from schakel.entities.models import Mention
 
     highest = Mention.objects.filter(schema="Person").order_by("-pk").values_list("pk", flat=True)
     top = highest.first() or 0
-    found: list[dict[str, Any]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     while len(found) < count:
         ids = [rng.randrange(1, top + 1) for _ in range(count * 2)]
-        for original in Mention.objects.filter(
+        for pk, original in Mention.objects.filter(
             pk__in=ids, schema="Person", role="possible_victim"
-        ).values_list("original", flat=True):
+        ).values_list("pk", "original"):
             if original.get("family_name") and original.get("date_of_birth"):
-                found.append(original)
+                found.append((pk, original))
     return found[:count]
 
 
-def _variant(rng: random.Random, person: dict[str, Any]) -> dict[str, Any]:
-    """The same person as another partner writes them: a typo or a dropped diacritic."""
+#: How ``_variant`` writes a known person again.
+VARIANTS = ("family name misspelt", "diacritics dropped", "as known")
+
+
+def _variant(rng: random.Random, person: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """The same person as another partner writes them: a typo or a dropped diacritic; and
+    which of the ``VARIANTS`` it is."""
     from schakel.demo.signals import _strip_diacritics, _typo
 
     given, family = person.get("given_names") or "", person["family_name"]
     roll = rng.random()
     if roll < 0.3:
-        family = _typo(rng, family)
+        family, variant = _typo(rng, family), VARIANTS[0]
     elif roll < 0.6:
         given, family = _strip_diacritics(given), _strip_diacritics(family)
+        variant = VARIANTS[1]
+    else:
+        variant = VARIANTS[2]
     body: dict[str, Any] = {
         "role": "possible_victim",
         "given_names": given,
@@ -82,11 +90,21 @@ def _variant(rng: random.Random, person: dict[str, Any]) -> dict[str, Any]:
         body["nationality"] = person["nationality"]
     if person.get("phones"):
         body["phones"] = person["phones"][:1]
-    return body
+    return body, variant
 
 
-def _body(rng: random.Random, people: list[dict[str, Any]], group: int, run: str) -> dict:
-    return {
+def _body(
+    rng: random.Random, people: list[tuple[int, dict[str, Any]]], group: int, run: str
+) -> tuple[dict[str, Any], list[tuple[int, str]]]:
+    """A new signal naming one or two known people, and for each the known mention it was
+    written from with the variant."""
+    chosen = [rng.choice(people) for _ in range(rng.randint(1, 2))]
+    persons, sources = [], []
+    for known, original in chosen:
+        person, variant = _variant(rng, original)
+        persons.append(person)
+        sources.append((known, variant))
+    body = {
         "external_id": f"{run}-{uuid.uuid4().hex[:12]}",
         "description": "Werkt lange dagen in de kas en woont met tien anderen in één huis.",
         "observed_on": "2026-11-20",
@@ -96,8 +114,37 @@ def _body(rng: random.Random, people: list[dict[str, Any]], group: int, run: str
         "tlp": "AMBER",
         "purpose": "signal_table_assessment",
         "sharing_groups": [group],
-        "persons": [_variant(rng, rng.choice(people)) for _ in range(rng.randint(1, 2))],
+        "persons": persons,
     }
+    return body, sources
+
+
+def _found(signal_id: int, sources: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    """For each person of a new signal (in its order), its variant and whether matching right
+    after intake found the known mention it was written from: ``linked`` (the same entity
+    now), ``suggested`` (a pair in the review band with a mention of that entity) or
+    ``missed``."""
+    from django.db.models import Q
+
+    from schakel.entities.models import Mention, Suggestion
+
+    new = list(
+        Mention.objects.filter(signal_id=signal_id, schema="Person")
+        .order_by("source_id")
+        .values_list("pk", "entity_id")
+    )
+    result = []
+    for (mention, entity), (known, variant) in zip(new, sources, strict=True):
+        known_entity = Mention.objects.values_list("entity_id", flat=True).get(pk=known)
+        if entity == known_entity:
+            result.append((variant, "linked"))
+            continue
+        of_known = Mention.objects.filter(entity_id=known_entity).values("pk")
+        paired = Suggestion.objects.filter(
+            Q(left_id=mention, right__in=of_known) | Q(right_id=mention, left__in=of_known)
+        ).exists()
+        result.append((variant, "suggested" if paired else "missed"))
+    return result
 
 
 def _chain() -> tuple[Any, int]:
@@ -160,8 +207,10 @@ def scoring(count: int) -> int:
     user, group = _chain()
     people = _people(rng, count)
     resolving, matching, candidates, scoring_only, writing = [], [], [], [], []
+    found: list[tuple[str, str]] = []
     for _ in range(count):
-        serializer = SignalInputSerializer(data=_body(rng, people, group, "scoring"))
+        body, sources = _body(rng, people, group, "scoring")
+        serializer = SignalInputSerializer(data=body)
         serializer.is_valid(raise_exception=True)
         data, external_id = serializer.signal_input()
         written = create_signal(
@@ -177,12 +226,21 @@ def scoring(count: int) -> int:
         candidates.append(outcome.candidates)
         scoring_only.append(outcome.scoring_seconds * 1000)
         writing.append(outcome.writing_seconds * 1000)
+        found += _found(written.pk, sources)
     print(f"{count} signals, {statistics.mean(candidates):.0f} candidates scored per signal")
     print(f"making the mentions: {_ms(resolving)}")
     print(f"matching (candidates from blocking keys, scored with the model): {_ms(matching)}")
     print(f"  of which finding and scoring the candidates: {_ms(scoring_only)}")
     print(f"  of which writing suggestions and regrouping: {_ms(writing)}")
     print(f"both: {_ms([a + b for a, b in zip(resolving, matching, strict=True)])}")
+    print("the known person found right after intake (linked / suggested / missed):")
+    for variant in (*VARIANTS, "all"):
+        outcomes = [o for v, o in found if variant in (v, "all")]
+        shares = " / ".join(
+            f"{100 * outcomes.count(o) / max(1, len(outcomes)):.1f} %"
+            for o in ("linked", "suggested", "missed")
+        )
+        print(f"  {variant}: {shares} of {len(outcomes)}")
     return 0
 
 
@@ -287,7 +345,7 @@ def visible(seconds: float, rate: float, workers: int, drop_backlog: bool) -> in
                 pause = due - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
-                body = json.dumps(_body(rng, people, group, "visible")).encode()
+                body = json.dumps(_body(rng, people, group, "visible")[0]).encode()
                 link.request(
                     "POST",
                     "/api/v1/signals/",

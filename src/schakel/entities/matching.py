@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -29,8 +29,18 @@ from schakel.rows import insert_rows
 
 log = logging.getLogger(__name__)
 
-#: Keys that find candidates; a date of birth alone is too common to be one.
-CANDIDATE_KEYS = ("name", "name_born", "phone", "email", "identity")
+#: Keys that find candidates; a date of birth alone is too common to be one. One name with
+#: the year of birth finds a record whose other name has a typing error, as the batch run's
+#: blocking rules do.
+CANDIDATE_KEYS = (
+    "name",
+    "name_born",
+    "family_born",
+    "given_born",
+    "phone",
+    "email",
+    "identity",
+)
 MAX_CANDIDATES = 200
 
 
@@ -92,9 +102,10 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
 
 def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
     """For each new person mention, given as (mention id, signal id): the person mentions of
-    other signals sharing a candidate key with it, newest first, at most ``MAX_CANDIDATES``.
-    Two queries for the whole batch, however many mentions it holds: their keys, then every
-    person mention with one of those keys."""
+    other signals sharing a candidate key with it, at most ``MAX_CANDIDATES``: those sharing
+    the most keys first (a namesake born the same year shares one, the same person spelled
+    alike several), then the newest. Two queries for the whole batch, however many mentions
+    it holds: their keys, then every person mention with one of those keys."""
     signal_of = dict(new)
     wanting: dict[tuple[str, str], list[int]] = defaultdict(list)
     for mention_id, kind, value in BlockingKey.objects.filter(
@@ -108,15 +119,15 @@ def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
         value__in=sorted({value for _kind, value in wanting}),
         mention__schema=Schema.PERSON,
     ).values_list("kind", "value", "mention_id", "mention__signal_id")
-    found: dict[int, set[int]] = defaultdict(set)
+    found: dict[int, Counter[int]] = defaultdict(Counter)
     for kind, value, other, other_signal in sharing:
         # The query pairs any kind with any value; only the same key counts.
         for mention_id in wanting.get((kind, value), ()):
             if other_signal != signal_of[mention_id]:
-                found[mention_id].add(other)
+                found[mention_id][other] += 1
     return {
-        mention_id: sorted(others, reverse=True)[:MAX_CANDIDATES]
-        for mention_id, others in found.items()
+        mention_id: sorted(shared, key=lambda other: (-shared[other], -other))[:MAX_CANDIDATES]
+        for mention_id, shared in found.items()
     }
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 from followthemoney import model as ftm_model
 
+from schakel.entities.linkage.records import normalise_name_part
 from schakel.entities.models import BlockingKey, Mention, Relation, RelationSchema, Schema
 from schakel.normalise.names import company_key, name_key
 from schakel.signals.access import category_of_role
@@ -186,6 +187,18 @@ def _finish(mention: Mention, properties: _Properties, caption: str) -> Mention:
     return mention
 
 
+def name_part_keys(given_names: str, family_name: str, year: int) -> list[tuple[str, str]]:
+    """A dated person's keys by one name and the year of birth, as the batch run blocks
+    (``family_name`` or ``given_name`` with the year, docs/linkage.md): a typing error in
+    the other name then still finds the candidate right after intake."""
+    keys = []
+    for kind, part in (("family_born", family_name), ("given_born", given_names)):
+        normalised = normalise_name_part(part)
+        if normalised:
+            keys.append((kind, f"{normalised}|{year}"))
+    return keys
+
+
 def _person(
     signal: Signal, person: PersonMention, identifiers: list[IdentifierMention]
 ) -> tuple[Mention, list[tuple[str, str]]]:
@@ -224,6 +237,7 @@ def _person(
             keys.append(("name_born", f"{key}|{person.date_of_birth.year}"))
     if person.date_of_birth:
         keys.append(("born", born))
+        keys += name_part_keys(person.given_names, person.family_name, person.date_of_birth.year)
     for identifier in identifiers:
         prop = PROPERTY_OF_IDENTIFIER.get(IdentifierKind(identifier.kind))
         if prop is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from typing import Any
@@ -209,6 +210,81 @@ def test_intake_matching_attaches_a_new_report_without_a_date_of_birth(
     new = Mention.objects.get(signal=signal)
     known.refresh_from_db()
     assert new.entity_id == known.entity_id
+
+
+@pytest.mark.parametrize("misspelt", ["family_name", "given_names"])
+def test_intake_matching_finds_a_known_person_whose_other_name_has_a_typing_error(
+    world: World, population: dict[int, int], misspelt: str
+) -> None:
+    """The keys of one name with the year of birth find a known person right after intake
+    when the other name is misspelt, as the batch run's blocking rules do; the full name's
+    keys alone do not."""
+    linking.run_linkage("Person")
+    known, person = _known_person(population)
+    misspelling = _typo(random.Random(3), getattr(person, misspelt))
+    signal = _report(world, replace(person, **{misspelt: misspelling}), "police_analyst")
+    resolve_signals([signal.pk])
+    outcome = match_signals([signal.pk])
+    new = Mention.objects.get(signal=signal)
+    left, right = sorted((known.pk, new.pk))
+    pair = Suggestion.objects.get(left_id=left, right_id=right)
+    assert outcome.candidates >= 1 and pair.probability >= 0.5
+    if pair.links:
+        known.refresh_from_db()
+        assert new.entity_id == known.entity_id
+
+
+def test_candidates_sharing_more_keys_come_before_newer_ones(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beyond ``MAX_CANDIDATES`` a namesake born the same year (one key shared) gives way to
+    the same person written alike (four keys), however much newer the namesake is."""
+    from schakel.entities import matching
+
+    born = date(1991, 5, 6)
+
+    def person(family: str) -> PersonInput:
+        return PersonInput(
+            role="witness", given_names="Ioana", family_name=family, date_of_birth=born
+        )
+
+    same = _report(world, person("Popescu"), "ngo_worker")
+    namesake = _report(world, person("Stoica"), "care_coordinator")
+    new = _report(world, person("Popescu"), "police_analyst")
+    resolve_signals([same.pk, namesake.pk, new.pk])
+    mention = {s.pk: Mention.objects.get(signal=s).pk for s in (same, namesake, new)}
+    monkeypatch.setattr(matching, "MAX_CANDIDATES", 1)
+    assert matching.candidates_among([(mention[new.pk], new.pk)]) == {
+        mention[new.pk]: [mention[same.pk]]
+    }
+    monkeypatch.setattr(matching, "MAX_CANDIDATES", 2)
+    assert matching.candidates_among([(mention[new.pk], new.pk)]) == {
+        mention[new.pk]: [mention[same.pk], mention[namesake.pk]]
+    }
+
+
+def test_the_migration_gives_earlier_mentions_their_keys_by_one_name_and_year(
+    world: World, population: dict[int, int]
+) -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from schakel.entities.models import BlockingKey
+
+    kinds = ("family_born", "given_born")
+    made = set(
+        BlockingKey.objects.filter(kind__in=kinds).values_list("mention_id", "kind", "value")
+    )
+    dated = Mention.objects.filter(pk__in=population).exclude(original__date_of_birth=None)
+    assert len(made) == 2 * dated.count()
+    BlockingKey.objects.filter(kind__in=kinds).delete()
+    migration = import_module("schakel.entities.migrations.0010_keys_by_one_name_and_year")
+    migration.add_keys(apps, None)
+    assert (
+        set(BlockingKey.objects.filter(kind__in=kinds).values_list("mention_id", "kind", "value"))
+        == made
+    )
 
 
 def test_one_job_matches_a_batch_of_signals_together(

@@ -1,0 +1,55 @@
+"""Blocking keys by one name and the year of birth (``family_born``, ``given_born``) for the
+person mentions made before matching after intake looked them up: a dated person whose other
+name has a typing error is then found among the mentions already known, not only by the next
+batch run."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import migrations
+
+KINDS = ("family_born", "given_born")
+BATCH = 5000
+
+
+def add_keys(apps: Any, schema_editor: Any) -> None:
+    from schakel.entities.linkage.records import normalise_name_part
+
+    mention_model = apps.get_model("entities", "Mention")
+    key_model = apps.get_model("entities", "BlockingKey")
+    rows = (
+        mention_model.objects.filter(schema="Person")
+        .order_by("pk")
+        .values_list("pk", "original")
+        .iterator(chunk_size=BATCH)
+    )
+    keys = []
+    for mention_id, original in rows:
+        try:
+            year = date.fromisoformat(str(original.get("date_of_birth") or "")).year
+        except ValueError:
+            continue
+        for kind, part in (
+            ("family_born", original.get("family_name")),
+            ("given_born", original.get("given_names")),
+        ):
+            normalised = normalise_name_part(part or "")
+            if normalised:
+                keys.append(
+                    key_model(mention_id=mention_id, kind=kind, value=f"{normalised}|{year}"[:300])
+                )
+        if len(keys) >= BATCH:
+            key_model.objects.bulk_create(keys)
+            keys = []
+    key_model.objects.bulk_create(keys)
+
+
+def remove_keys(apps: Any, schema_editor: Any) -> None:
+    apps.get_model("entities", "BlockingKey").objects.filter(kind__in=KINDS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("entities", "0009_judgement_suggestion_without_constraint")]
+    operations = [migrations.RunPython(add_keys, remove_keys, elidable=True)]
