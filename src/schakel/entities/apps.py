@@ -10,8 +10,9 @@ class EntitiesConfig(AppConfig):
     verbose_name = _("Entities")
 
     def ready(self) -> None:
-        # Subscribes to committed signals: their mentions are resolved in the worker.
-        from schakel.entities import access, jobs  # noqa: F401
+        # Subscribes to committed signals (their mentions are resolved in the worker) and to
+        # forgotten ones (their mentions go with them).
+        from schakel.entities import access, forgetting, jobs  # noqa: F401
 
         access.register_resources()
         from schakel.entities.views import signal_panel

@@ -30,13 +30,12 @@ from schakel.rows import insert_rows
 log = logging.getLogger(__name__)
 
 #: Keys that find candidates; a date of birth alone is too common to be one. One name with
-#: the year of birth finds a record whose other name has a typing error, as the batch run's
-#: blocking rules do.
+#: the date of birth finds a record whose other name has a typing error.
 CANDIDATE_KEYS = (
     "name",
     "name_born",
-    "family_born",
-    "given_born",
+    "family_dob",
+    "given_dob",
     "phone",
     "email",
     "identity",
@@ -103,9 +102,10 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
 def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
     """For each new person mention, given as (mention id, signal id): the person mentions of
     other signals sharing a candidate key with it, at most ``MAX_CANDIDATES``: those sharing
-    the most keys first (a namesake born the same year shares one, the same person spelled
-    alike several), then the newest. Two queries for the whole batch, however many mentions
-    it holds: their keys, then every person mention with one of those keys."""
+    the most keys first (someone of the same given name born the same day shares one, the
+    same person written alike four), then the newest. Two queries for the whole batch,
+    however many mentions it holds: their keys, then every person mention with one of
+    those keys."""
     signal_of = dict(new)
     wanting: dict[tuple[str, str], list[int]] = defaultdict(list)
     for mention_id, kind, value in BlockingKey.objects.filter(

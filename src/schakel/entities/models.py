@@ -276,8 +276,9 @@ class Judgement(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     reason = models.TextField(_("reason"))
     score = models.FloatField(_("model's probability then"), null=True, blank=True)
+    # Retention deletes a judgement with its mentions, and the withdrawal of it with it.
     withdraws = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="withdrawn_by"
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="withdrawn_by"
     )
     # Without a constraint in the database, like the pairs' own keys: each batch run deletes
     # millions of superseded pairs, and PostgreSQL checked every one against the judgements

@@ -32,6 +32,7 @@ A stated link that a derived one already makes (the employer's ``Employment``) i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from followthemoney import model as ftm_model
@@ -187,15 +188,16 @@ def _finish(mention: Mention, properties: _Properties, caption: str) -> Mention:
     return mention
 
 
-def name_part_keys(given_names: str, family_name: str, year: int) -> list[tuple[str, str]]:
-    """A dated person's keys by one name and the year of birth, as the batch run blocks
-    (``family_name`` or ``given_name`` with the year, docs/linkage.md): a typing error in
-    the other name then still finds the candidate right after intake."""
+def name_part_keys(given_names: str, family_name: str, born: date) -> list[tuple[str, str]]:
+    """A dated person's keys by one name with the date of birth: a typing error in the other
+    name then still finds the candidate right after intake (the batch run blocks on one name
+    with the year, docs/linkage.md; the whole date keeps these keys as selective as a full
+    name)."""
     keys = []
-    for kind, part in (("family_born", family_name), ("given_born", given_names)):
+    for kind, part in (("family_dob", family_name), ("given_dob", given_names)):
         normalised = normalise_name_part(part)
         if normalised:
-            keys.append((kind, f"{normalised}|{year}"))
+            keys.append((kind, f"{normalised}|{born.isoformat()}"))
     return keys
 
 
@@ -237,7 +239,7 @@ def _person(
             keys.append(("name_born", f"{key}|{person.date_of_birth.year}"))
     if person.date_of_birth:
         keys.append(("born", born))
-        keys += name_part_keys(person.given_names, person.family_name, person.date_of_birth.year)
+        keys += name_part_keys(person.given_names, person.family_name, person.date_of_birth)
     for identifier in identifiers:
         prop = PROPERTY_OF_IDENTIFIER.get(IdentifierKind(identifier.kind))
         if prop is None:

@@ -22,3 +22,10 @@ signals_committed = Event()
 #: the write. ``statements`` is the batch's ``schakel.rows.Deferred`` block, or None: a
 #: receiver may hold its INSERTs in it, to be sent with the batch's rows.
 signals_written = Event()
+
+#: Sent *inside* the retention transaction, before expired signals are anonymised or deleted:
+#: ``signals_forgotten.send(sender=Signal, ids=[<signal id>, ...])``. A context above that
+#: copied personal data out of the signals (entities: mentions, keys, pairs, entity names)
+#: removes its copies in the same transaction, so that nothing outlives the signal's own
+#: rows. A failing receiver fails the batch: nothing of it is forgotten half.
+signals_forgotten = Event()

@@ -2,7 +2,8 @@
 above (an open case), and the job that deletes or anonymises what expired.
 
 Contexts above call ``record_outcome`` when the signal table decides, and ``place_hold`` /
-``release_hold`` while they need a signal; signals never import them.
+``release_hold`` while they need a signal; signals never import them. What they copied out of
+a signal they remove when it is told them (``events.signals_forgotten``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.signals import attachments as attachment_store
+from schakel.signals.events import signals_forgotten
 from schakel.signals.models import Attachment, Signal
 from schakel.signals.models import RetentionHold as Hold
 from schakel.signals.rules import retention as policy
@@ -132,6 +134,8 @@ def apply_retention(
         deleted: list[int] = []
         anonymised: list[int] = []
         with transaction.atomic():
+            if not dry_run:
+                signals_forgotten.send(sender=Signal, ids=[signal.pk for signal in batch])
             for signal in batch:
                 if _action_for(signal) == "delete":
                     deleted.append(signal.pk)

@@ -216,9 +216,9 @@ def test_intake_matching_attaches_a_new_report_without_a_date_of_birth(
 def test_intake_matching_finds_a_known_person_whose_other_name_has_a_typing_error(
     world: World, population: dict[int, int], misspelt: str
 ) -> None:
-    """The keys of one name with the year of birth find a known person right after intake
-    when the other name is misspelt, as the batch run's blocking rules do; the full name's
-    keys alone do not."""
+    """The keys of one name with the date of birth find a known person right after intake
+    when the other name is misspelt, as the batch run would; the full name's keys alone do
+    not."""
     linking.run_linkage("Person")
     known, person = _known_person(population)
     misspelling = _typo(random.Random(3), getattr(person, misspelt))
@@ -237,8 +237,8 @@ def test_intake_matching_finds_a_known_person_whose_other_name_has_a_typing_erro
 def test_candidates_sharing_more_keys_come_before_newer_ones(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Beyond ``MAX_CANDIDATES`` a namesake born the same year (one key shared) gives way to
-    the same person written alike (four keys), however much newer the namesake is."""
+    """Beyond ``MAX_CANDIDATES`` another Ioana born the same day (one key shared) gives way to
+    the same person written alike (four keys), however much newer she is."""
     from schakel.entities import matching
 
     born = date(1991, 5, 6)
@@ -263,7 +263,7 @@ def test_candidates_sharing_more_keys_come_before_newer_ones(
     }
 
 
-def test_the_migration_gives_earlier_mentions_their_keys_by_one_name_and_year(
+def test_the_migration_gives_earlier_mentions_their_keys_by_one_name_and_date_of_birth(
     world: World, population: dict[int, int]
 ) -> None:
     from importlib import import_module
@@ -272,14 +272,14 @@ def test_the_migration_gives_earlier_mentions_their_keys_by_one_name_and_year(
 
     from schakel.entities.models import BlockingKey
 
-    kinds = ("family_born", "given_born")
+    kinds = ("family_dob", "given_dob")
     made = set(
         BlockingKey.objects.filter(kind__in=kinds).values_list("mention_id", "kind", "value")
     )
     dated = Mention.objects.filter(pk__in=population).exclude(original__date_of_birth=None)
     assert len(made) == 2 * dated.count()
     BlockingKey.objects.filter(kind__in=kinds).delete()
-    migration = import_module("schakel.entities.migrations.0010_keys_by_one_name_and_year")
+    migration = import_module("schakel.entities.migrations.0010_keys_by_one_name_and_date_of_birth")
     migration.add_keys(apps, None)
     assert (
         set(BlockingKey.objects.filter(kind__in=kinds).values_list("mention_id", "kind", "value"))

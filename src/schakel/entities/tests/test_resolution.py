@@ -52,8 +52,8 @@ def test_each_thing_a_signal_names_becomes_a_mention_with_its_provenance(world: 
     keys = set(BlockingKey.objects.filter(mention=victim).values_list("kind", "value"))
     assert ("phone", "+31612345678") in keys
     assert ("name_born", "ioana popescu|1999") in keys
-    # One name with the year: a typing error in the other name still finds the record.
-    assert {("family_born", "popescu|1999"), ("given_born", "ioana|1999")} <= keys
+    # One name with the date: a typing error in the other name still finds the record.
+    assert {("family_dob", "popescu|1999-03-04"), ("given_dob", "ioana|1999-03-04")} <= keys
 
     links = {
         (r.schema, r.source.role or r.source.schema, r.target.role or r.target.schema)

@@ -1,4 +1,4 @@
-"""Blocking keys by one name and the year of birth (``family_born``, ``given_born``) for the
+"""Blocking keys by one name with the date of birth (``family_dob``, ``given_dob``) for the
 person mentions made before matching after intake looked them up: a dated person whose other
 name has a typing error is then found among the mentions already known, not only by the next
 batch run."""
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db import migrations
 
-KINDS = ("family_born", "given_born")
+KINDS = ("family_dob", "given_dob")
 BATCH = 5000
 
 
@@ -28,17 +28,17 @@ def add_keys(apps: Any, schema_editor: Any) -> None:
     keys = []
     for mention_id, original in rows:
         try:
-            year = date.fromisoformat(str(original.get("date_of_birth") or "")).year
+            born = date.fromisoformat(str(original.get("date_of_birth") or "")).isoformat()
         except ValueError:
             continue
         for kind, part in (
-            ("family_born", original.get("family_name")),
-            ("given_born", original.get("given_names")),
+            ("family_dob", original.get("family_name")),
+            ("given_dob", original.get("given_names")),
         ):
             normalised = normalise_name_part(part or "")
             if normalised:
                 keys.append(
-                    key_model(mention_id=mention_id, kind=kind, value=f"{normalised}|{year}"[:300])
+                    key_model(mention_id=mention_id, kind=kind, value=f"{normalised}|{born}"[:300])
                 )
         if len(keys) >= BATCH:
             key_model.objects.bulk_create(keys)

@@ -1,0 +1,69 @@
+"""Retention reaches the entities: when expired signals are anonymised or deleted, what this
+context copied out of them goes in the same transaction.
+
+A signal's mentions hold what it said (names, dates of birth, numbers, as given and
+normalised), and so do their blocking keys, their pairs with the model's explanation, their
+relations and the judgements on them; an entity's name is a copy of one mention's. All of it
+is removed with the mentions, and each entity that lost mentions is named after one it still
+has, or has no name when none is left. The entity rows themselves stay: a case may refer to
+one, and an old address of an entity that was merged away must keep leading somewhere.
+
+The next batch run regroups the mentions that are left; until then an entity whose mentions
+were joined only through a forgotten one stays together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.dispatch import receiver
+
+from schakel.entities.models import Entity, Mention
+from schakel.signals.events import signals_forgotten
+from schakel.signals.models import Signal
+
+
+@receiver(signals_forgotten, sender=Signal)
+def forget_when_signals_are(sender: type[Signal], ids: list[int], **kwargs: Any) -> None:
+    forget_signals(ids)
+
+
+@transaction.atomic
+def forget_signals(
+    signal_ids: Iterable[int],
+    *,
+    mention_model: type[Mention] = Mention,
+    entity_model: type[Entity] = Entity,
+) -> int:
+    """Remove the mentions of these signals and everything made from them; returns how many
+    mentions went. (A migration passes its own historical models.)"""
+    mentions = mention_model.objects.filter(signal_id__in=list(signal_ids))
+    gone = list(mentions.values_list("entity_id", "caption"))
+    if not gone:
+        return 0
+    entities = {entity for entity, _caption in gone if entity is not None}
+    captions = {caption for _entity, caption in gone if caption}
+    # Django's cascade takes the keys, relations, pairs and judgements along (the pairs have
+    # no constraint in the database, but the same cascade).
+    mentions.delete()
+    # The entities that held these mentions, and any other named after one of them: one that
+    # was merged away keeps the name it had, and it may be a forgotten mention's.
+    first_left = (
+        mention_model.objects.filter(entity=OuterRef("pk")).exclude(caption="").order_by("pk")
+    )
+    named = entity_model.objects.filter(pk__in=entities) | entity_model.objects.filter(
+        caption__in=captions
+    )
+    renamed = []
+    for entity in named.annotate(
+        name=Coalesce(Subquery(first_left.values("caption")[:1]), Value(""))
+    ):
+        if entity.caption != entity.name:
+            entity.caption = entity.name
+            renamed.append(entity)
+    entity_model.objects.bulk_update(renamed, ["caption"], batch_size=500)
+    return len(gone)
