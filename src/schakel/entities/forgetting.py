@@ -8,8 +8,10 @@ is removed with the mentions, and each entity that lost mentions is named after 
 has, or has no name when none is left. The entity rows themselves stay: a case may refer to
 one, and an old address of an entity that was merged away must keep leading somewhere.
 
-The next batch run regroups the mentions that are left; until then an entity whose mentions
-were joined only through a forgotten one stays together.
+People's mentions that are left are grouped again at once, as after a judgement: two
+mentions that were one person only through a forgotten one are two again, with the events
+that announce a split. (Companies, addresses, accounts and vehicles keep their groups until
+the next batch run: they are joined by exact keys as well as by pairs.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from django.db.models import OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
-from schakel.entities.models import Entity, Mention
+from schakel.entities.models import Entity, Mention, Schema
+from schakel.entities.review import resolve_around
 from schakel.signals.events import signals_forgotten
 from schakel.signals.models import Signal
 
@@ -66,4 +69,14 @@ def forget_signals(
             entity.caption = entity.name
             renamed.append(entity)
     entity_model.objects.bulk_update(renamed, ["caption"], batch_size=500)
+    if mention_model is Mention:  # not in a migration: regrouping uses today's models
+        _regroup_people(entities)
     return len(gone)
+
+
+def _regroup_people(entities: set[int]) -> None:
+    one_each: dict[int | None, Mention] = {}
+    for mention in Mention.objects.filter(entity_id__in=entities, schema=Schema.PERSON):
+        one_each.setdefault(mention.entity_id, mention)
+    if one_each:
+        resolve_around(list(one_each.values()))

@@ -13,6 +13,7 @@ from schakel.entities.events import entities_merged, entities_regrouped, entity_
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.review import resolve_around
 from schakel.entities.services import resolve_signals
+from schakel.entities.tests.factories import finished_batch_run
 from schakel.signals.intake import PersonInput
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
@@ -133,13 +134,7 @@ def _lungus(world: World, *born: date | None) -> tuple[list[Mention], LinkageRun
         ibans=[],
     )
     resolve_signals([signal.pk])
-    run = LinkageRun.objects.create(
-        kind=LinkageRun.Kind.BATCH,
-        schema="Person",
-        status=LinkageRun.Status.DONE,
-        threshold=0.99,
-        review_threshold=0.5,
-    )
+    run = finished_batch_run(0.99)
     return list(Mention.objects.filter(signal=signal).order_by("pk")), run
 
 

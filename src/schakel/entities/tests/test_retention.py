@@ -4,10 +4,13 @@ entity names made from it when the signal is anonymised or deleted."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 import time_machine
+from django.test import TestCase
 
+from schakel.entities.events import entity_split
 from schakel.entities.models import (
     BlockingKey,
     Entity,
@@ -16,7 +19,9 @@ from schakel.entities.models import (
     Relation,
     Suggestion,
 )
+from schakel.entities.review import resolve_around
 from schakel.entities.services import resolve_signals, search_entities
+from schakel.entities.tests.factories import finished_batch_run
 from schakel.signals import retention
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import Signal
@@ -168,3 +173,43 @@ def test_the_migration_forgets_what_earlier_anonymisations_left(world: World) ->
     assert (person.caption, orphan.caption) == ("", "")
     # Merged away, it lost its mentions to another: nothing tells where its name came from.
     assert absorbed.caption == "Ana Pop"
+
+
+def test_people_joined_only_through_a_forgotten_mention_are_two_again(world: World) -> None:
+    """Three reports of one name, joined by a batch run along first and second and
+    second and third: when the second signal is anonymised, the first and the third have no
+    evidence left between them, and the entity splits as after a judgement."""
+    people = [
+        _signal(world, author, PersonInput(role="witness", given_names="Ana", family_name="Lungu"))
+        for author in ("care_coordinator", "ngo_worker", "police_analyst")
+    ]
+    resolve_signals([signal.pk for signal in people])
+    first, second, third = (Mention.objects.get(signal=s, schema="Person") for s in people)
+    run = finished_batch_run(0.9)
+    for left, right in ((first, second), (second, third)):
+        Suggestion.objects.create(
+            left=left, right=right, run=run, probability=0.99, match_weight=9, links=True
+        )
+    resolve_around([first, second, third])
+    first.refresh_from_db()
+    assert Mention.objects.filter(entity_id=first.entity_id).count() == 3
+    split: list[tuple[int, list[int]]] = []
+
+    def on_split(sender: Any, original: Entity, parts: list[Entity], **kwargs: Any) -> None:
+        split.append((original.pk, [e.pk for e in parts]))
+
+    entity_split.connect(on_split, sender=Entity)
+    try:
+        with time_machine.travel("2026-02-01", tick=True):
+            retention.record_outcome(people[1], "monitor", since=date(2023, 1, 1))
+        with (
+            time_machine.travel("2026-09-01", tick=True),
+            TestCase.captureOnCommitCallbacks(execute=True),
+        ):
+            assert retention.apply_retention(dry_run=False).anonymised == [people[1].pk]
+    finally:
+        entity_split.disconnect(on_split, sender=Entity)
+    first.refresh_from_db()
+    third.refresh_from_db()
+    assert first.entity_id != third.entity_id
+    assert len(split) == 1 and split[0][0] in (first.entity_id, third.entity_id)
