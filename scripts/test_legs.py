@@ -45,14 +45,16 @@ def main() -> int:
             print(f"CI: chromium not found at {CHROMIUM}; browser tests cannot run.")
             return 1
         print(f"NOTE: chromium not found at {CHROMIUM}: browser tests are skipped.")
-    sqlite_args = extra or ["-n", "2", "--dist", "loadfile"]
-    if run("SQLite", sqlite_args, base_env) != 0:
+    # Two workers, a test file to each at a time: each worker has a database of its own
+    # (pytest-django adds the worker's name to the test database's).
+    parallel = extra or ["-n", "2", "--dist", "loadfile"]
+    if run("SQLite", parallel, base_env) != 0:
         failures.append("SQLite")
 
     problem = postgres_reachable(PG_URL)
     if problem is None:
         env = {**base_env, "SCHAKEL_TEST_DATABASE_URL": PG_URL}
-        if run("PostgreSQL", ["-m", "not browser", *extra], env) != 0:
+        if run("PostgreSQL", ["-m", "not browser", *parallel], env) != 0:
             failures.append("PostgreSQL")
     elif CI:
         print(f"CI: PostgreSQL at {PG_URL} is not reachable ({problem}).")
