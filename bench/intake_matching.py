@@ -43,6 +43,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
 from _django import machine_speed, setup  # noqa: E402 - after the path above
+from linkage_large import _identities  # noqa: E402
 
 
 def _people(rng: random.Random, count: int) -> list[tuple[int, dict[str, Any]]]:
@@ -119,6 +120,28 @@ def _body(
     return body, sources
 
 
+def _pairs_with_others(
+    signal_id: int, sources: list[tuple[int, str]], identity: dict[int, str]
+) -> list[tuple[bool, bool]]:
+    """For each pair matching after intake made for the new signal's people: whether it
+    links (or is only suggested), and whether its other mention is someone else by the
+    generator's truth (the new person is the one their known mention is)."""
+    from django.db.models import Q
+
+    from schakel.entities.models import Mention, Suggestion
+
+    new = Mention.objects.filter(signal_id=signal_id, schema="Person").order_by("source_id")
+    result = []
+    for mention, (known, _variant) in zip(new.values_list("pk", flat=True), sources, strict=True):
+        for left, right, links in Suggestion.objects.filter(
+            Q(left_id=mention) | Q(right_id=mention)
+        ).values_list("left_id", "right_id", "links"):
+            other = right if left == mention else left
+            if other in identity:  # not another new signal's person
+                result.append((links, identity[other] != identity[known]))
+    return result
+
+
 def _found(signal_id: int, sources: list[tuple[int, str]]) -> list[tuple[str, str]]:
     """For each person of a new signal (in its order), its variant and whether matching right
     after intake found the known mention it was written from: ``linked`` (the same entity
@@ -192,7 +215,7 @@ def _ms(samples: list[float]) -> str:
     return f"p50 {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
 
 
-def scoring(count: int) -> int:
+def scoring(count: int, truth: Path | None = None) -> int:
     machine = setup()
     from schakel.entities.matching import match_signals
     from schakel.entities.services import resolve_signals
@@ -208,6 +231,8 @@ def scoring(count: int) -> int:
     people = _people(rng, count)
     resolving, matching, candidates, scoring_only, writing = [], [], [], [], []
     found: list[tuple[str, str]] = []
+    pairs: list[tuple[bool, bool]] = []
+    identity = _identities(truth) if truth is not None else {}
     for _ in range(count):
         body, sources = _body(rng, people, group, "scoring")
         serializer = SignalInputSerializer(data=body)
@@ -227,6 +252,8 @@ def scoring(count: int) -> int:
         scoring_only.append(outcome.scoring_seconds * 1000)
         writing.append(outcome.writing_seconds * 1000)
         found += _found(written.pk, sources)
+        if identity:
+            pairs += _pairs_with_others(written.pk, sources, identity)
     print(f"{count} signals, {statistics.mean(candidates):.0f} candidates scored per signal")
     print(f"making the mentions: {_ms(resolving)}")
     print(f"matching (candidates from blocking keys, scored with the model): {_ms(matching)}")
@@ -241,6 +268,10 @@ def scoring(count: int) -> int:
             for o in ("linked", "suggested", "missed")
         )
         print(f"  {variant}: {shares} of {len(outcomes)}")
+    if identity:
+        for links, kind in ((True, "linked"), (False, "suggested")):
+            made = [wrong for linking, wrong in pairs if linking == links]
+            print(f"pairs {kind} with someone else: {sum(made)} of {len(made)} (by the truth)")
     return 0
 
 
@@ -408,6 +439,11 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     score = commands.add_parser("scoring")
     score.add_argument("--signals", type=int, default=300)
+    score.add_argument(
+        "--truth",
+        type=Path,
+        help="the demo's demo-truth.jsonl: also count the pairs made with someone else",
+    )
     seen = commands.add_parser("visible")
     seen.add_argument("--seconds", type=float, default=60)
     seen.add_argument("--rate", type=float, default=50)
@@ -418,7 +454,7 @@ def main() -> int:
         raise SystemExit("set SCHAKEL_BENCH_DATABASE_URL to the large demo's database")
     print(machine_speed())
     if args.command == "scoring":
-        return scoring(args.signals)
+        return scoring(args.signals, args.truth)
     return visible(args.seconds, args.rate, args.workers, args.drop_backlog)
 
 
