@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import shutil
 import threading
 import time
 from collections import defaultdict
@@ -188,16 +189,17 @@ def run_linkage(
         durations = {"reading": round(time.monotonic() - started, 3)}
         if len(records) < 2:
             return _finish(run, {"records": len(records)}, durations, {})
-        result = linkage.link(
-            records,
-            KIND_OF_SCHEMA[Schema(schema)],  # type: ignore[arg-type]
-            threshold=chosen,
-            duckdb_path=str(_duckdb_path()),
-            progress=progress,
-            memory_mb=django_settings.SCHAKEL_LINKAGE_MEMORY_MB,
-            # The entities are grouped here, along the pairs and the judgements.
-            cluster=False,
-        )
+        with _scratch_store() as store:
+            result = linkage.link(
+                records,
+                KIND_OF_SCHEMA[Schema(schema)],  # type: ignore[arg-type]
+                threshold=chosen,
+                duckdb_path=str(store),
+                progress=progress,
+                memory_mb=django_settings.SCHAKEL_LINKAGE_MEMORY_MB,
+                # The entities are grouped here, along the pairs and the judgements.
+                cluster=False,
+            )
         durations.update(result.durations)
         writing = time.monotonic()
         report("writing", 0.0)
@@ -278,13 +280,28 @@ def supersede(run: LinkageRun) -> int:
     return deleted
 
 
-def _duckdb_path() -> Path:
-    # The DuckDB store belongs to the process running linkage (worker or command line).
+@contextmanager
+def _scratch_store() -> Iterator[Path]:
+    """The DuckDB store of one run, removed when the engine is done with it, whatever
+    happened. It belongs to the process running linkage (worker or command line); the
+    database holds the results. Removed, not emptied: dropping DuckDB's tables leaves their
+    blocks in the file, with the names and dates of birth of every record compared, and
+    retention must be able to reach everything that holds them."""
     folder = Path(django_settings.DATA_DIR) / "linkage"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "linkage.duckdb"
-    path.unlink(missing_ok=True)  # a scratch store per run: the database holds the results
-    return path
+    _remove_store(path)  # one a killed run left behind
+    try:
+        yield path
+    finally:
+        _remove_store(path)
+
+
+def _remove_store(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    path.with_name(path.name + ".wal").unlink(missing_ok=True)
+    # Where DuckDB spills what does not fit in its memory limit.
+    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
 
 
 def exact_key_pairs(schema: str) -> list[tuple[int, int, float]]:

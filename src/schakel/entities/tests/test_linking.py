@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -410,6 +411,38 @@ def test_a_run_that_fails_half_way_leaves_the_entities(
     assert "out of memory" in run.error
     assert dict(Mention.objects.values_list("pk", "entity_id")) == before
     assert not Suggestion.objects.exists()
+
+
+def test_the_duckdb_store_is_removed_when_the_engine_is_done_or_fails(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Dropping DuckDB's tables leaves their blocks, with every name compared, in the file:
+    the store goes after each run, so that what retention removes lives nowhere else."""
+    from schakel.entities import linkage
+
+    engine = linkage.link
+    used: list[Path] = []
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        store = Path(kwargs["duckdb_path"])
+        result = engine(*args, **kwargs)
+        assert store.exists() and store.stat().st_size > 0
+        used.append(store)
+        return result
+
+    monkeypatch.setattr(linkage, "link", watched)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
+    (store,) = used
+    assert not store.exists()
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        Path(kwargs["duckdb_path"]).write_bytes(b"Oksana Melnyk")
+        Path(kwargs["duckdb_path"] + ".wal").write_bytes(b"Oksana Melnyk")
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(linkage, "link", failing)
+    assert linking.run_linkage("Person").status == LinkageRun.Status.FAILED
+    assert not store.exists() and not store.with_name(store.name + ".wal").exists()
 
 
 def test_a_failed_run_leaves_the_previous_runs_pairs_open_and_in_place(
