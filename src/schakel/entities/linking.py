@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import shutil
+import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -282,26 +284,49 @@ def supersede(run: LinkageRun) -> int:
 
 @contextmanager
 def _scratch_store() -> Iterator[Path]:
-    """The DuckDB store of one run, removed when the engine is done with it, whatever
-    happened. It belongs to the process running linkage (worker or command line); the
-    database holds the results. Removed, not emptied: dropping DuckDB's tables leaves their
-    blocks in the file, with the names and dates of birth of every record compared, and
-    retention must be able to reach everything that holds them."""
+    """The DuckDB store of one run, in a folder of its own, removed when the engine is done
+    with it, whatever happened. It belongs to the process running linkage (worker or command
+    line); the database holds the results. A folder per run, so that two runs at once (the
+    worker's and one from the command line) never share a file. Removed, not emptied:
+    dropping DuckDB's tables leaves their blocks in the file, with the names and dates of
+    birth of every record compared, and retention must be able to reach everything that
+    holds them."""
     folder = Path(django_settings.DATA_DIR) / "linkage"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "linkage.duckdb"
-    _remove_store(path)  # one a killed run left behind
+    _remove_abandoned_stores(folder)
+    own = Path(tempfile.mkdtemp(prefix=f"run-{os.getpid()}-", dir=folder))
     try:
-        yield path
+        yield own / "linkage.duckdb"
     finally:
-        _remove_store(path)
+        # With its write-ahead log, and the folder DuckDB spills to beyond its memory limit.
+        shutil.rmtree(own, ignore_errors=True)
 
 
-def _remove_store(path: Path) -> None:
-    path.unlink(missing_ok=True)
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
-    # Where DuckDB spills what does not fit in its memory limit.
-    shutil.rmtree(path.with_name(path.name + ".tmp"), ignore_errors=True)
+def _remove_abandoned_stores(folder: Path) -> None:
+    """The stores of runs whose process is gone (killed before it could remove them), and
+    the single store earlier versions kept in the folder itself."""
+    for leftover in folder.glob("linkage.duckdb*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    for store in folder.glob("run-*-*"):
+        try:
+            pid = int(store.name.split("-")[1])
+        except ValueError:
+            continue
+        if not _process_alive(pid):
+            shutil.rmtree(store, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def exact_key_pairs(schema: str) -> list[tuple[int, int, float]]:

@@ -3,6 +3,7 @@ model, judgements surviving a re-run, and a failed run leaving everything as it 
 
 from __future__ import annotations
 
+import os
 import random
 from collections import defaultdict
 from dataclasses import replace
@@ -417,7 +418,10 @@ def test_the_duckdb_store_is_removed_when_the_engine_is_done_or_fails(
     world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Dropping DuckDB's tables leaves their blocks, with every name compared, in the file:
-    the store goes after each run, so that what retention removes lives nowhere else."""
+    the store goes after each run, so that what retention removes lives nowhere else. Each run
+    has a folder of its own: two runs at once never share a file."""
+    from django.conf import settings
+
     from schakel.entities import linkage
 
     engine = linkage.link
@@ -430,10 +434,18 @@ def test_the_duckdb_store_is_removed_when_the_engine_is_done_or_fails(
         used.append(store)
         return result
 
+    folder = Path(settings.DATA_DIR) / "linkage"
+    folder.mkdir(parents=True, exist_ok=True)
+    # What runs left behind: the single store of earlier versions, a store of a process that
+    # is gone (a killed run), and one of a process still running, which stays.
+    (folder / "linkage.duckdb").write_bytes(b"Oksana Melnyk")
+    (folder / "run-999999999-x").mkdir()
+    (folder / f"run-{os.getpid()}-y").mkdir()
     monkeypatch.setattr(linkage, "link", watched)
     assert linking.run_linkage("Person").status == LinkageRun.Status.DONE
     (store,) = used
-    assert not store.exists()
+    assert store.parent.parent == folder and not store.parent.exists()
+    assert sorted(p.name for p in folder.iterdir()) == [f"run-{os.getpid()}-y"]
 
     def failing(*args: Any, **kwargs: Any) -> Any:
         Path(kwargs["duckdb_path"]).write_bytes(b"Oksana Melnyk")
@@ -443,6 +455,16 @@ def test_the_duckdb_store_is_removed_when_the_engine_is_done_or_fails(
     monkeypatch.setattr(linkage, "link", failing)
     assert linking.run_linkage("Person").status == LinkageRun.Status.FAILED
     assert not store.exists() and not store.with_name(store.name + ".wal").exists()
+
+
+def test_two_runs_at_once_have_stores_of_their_own() -> None:
+    """The worker's run and one from the command line at the same time: DuckDB locks a
+    store's write-ahead log for one process, so a shared file failed the second run."""
+    with linking._scratch_store() as first, linking._scratch_store() as second:
+        assert first != second
+        first.write_bytes(b"a")
+        second.write_bytes(b"b")
+    assert not first.parent.exists() and not second.parent.exists()
 
 
 def test_a_failed_run_leaves_the_previous_runs_pairs_open_and_in_place(
