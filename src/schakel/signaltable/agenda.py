@@ -39,8 +39,12 @@ BAND_ORDER = {Band.URGENT.value: 0, Band.DISCUSS.value: 1, Band.MONITOR.value: 2
 
 
 def undecided(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
-    """The signals without any table decision (a corrected decision is still a decision)."""
-    return queryset.filter(~Exists(DecisionSignal.objects.filter(signal=OuterRef("pk"))))
+    """The signals without any table decision (a corrected decision is still a decision)
+    that still hold what they said: one that waited past its retention date was anonymised,
+    and nothing is left to decide on."""
+    return queryset.filter(
+        ~Exists(DecisionSignal.objects.filter(signal=OuterRef("pk"))), anonymised_at__isnull=True
+    )
 
 
 def proposed_signals(group: SharingGroup, user: Any) -> QuerySet[Signal]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 import time_machine
 
+from schakel.signals import retention
+from schakel.signals.models import Signal
 from schakel.signaltable.agenda import present_bundles, propose_agenda, proposed_signals
 from schakel.signaltable.bundling import Link
+from schakel.signaltable.services import open_signals_of
 from schakel.signaltable.tests.helpers import URGENT_INDICATORS, distinct_signal, street
 from schakel.testing.personas import World
 
@@ -33,6 +37,18 @@ def test_the_agenda_holds_only_discuss_and_urgent_signals_shared_with_the_table(
     assert not_shared.band == "discuss"
     assert set(proposed_signals(world.table_a, carla)) == {discuss, urgent}
     assert not proposed_signals(world.table_b, world.users["outsider"]).exists()
+
+
+def test_a_signal_anonymised_while_it_waited_for_a_decision_leaves_the_agenda(
+    world: World,
+) -> None:
+    carla = world.users["care_coordinator"]
+    waiting = distinct_signal(carla, groups=[world.table_a])
+    expired = distinct_signal(carla, groups=[world.table_a])
+    Signal.objects.filter(pk=expired.pk).update(retention_until=date(2026, 1, 1))
+    assert retention.apply_retention(dry_run=False).anonymised == [expired.pk]
+    assert set(proposed_signals(world.table_a, carla)) == {waiting}
+    assert list(open_signals_of(carla)) == [waiting]
 
 
 def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World) -> None:
