@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Value
+from django.db.models import Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
@@ -75,8 +75,13 @@ def forget_signals(
 
 
 def _regroup_people(entities: set[int]) -> None:
-    one_each: dict[int | None, Mention] = {}
-    for mention in Mention.objects.filter(entity_id__in=entities, schema=Schema.PERSON):
-        one_each.setdefault(mention.entity_id, mention)
+    # One mention of each entity names it; regrouping reads the rest itself.
+    first = (
+        Mention.objects.filter(entity_id__in=entities, schema=Schema.PERSON)
+        .values("entity_id")
+        .annotate(first=Min("pk"))
+        .values_list("first", flat=True)
+    )
+    one_each = list(Mention.objects.filter(pk__in=list(first)))
     if one_each:
-        resolve_around(list(one_each.values()))
+        resolve_around(one_each)

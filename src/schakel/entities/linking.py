@@ -366,7 +366,7 @@ def _store(
     # (name, date of birth, identity number); a shared address or phone alone never joins
     # two people.
     links = _linked(pairs, run.threshold)
-    linked = links.tolist()
+    open_at = ~links
     # Grouping joins along the links alone (a pair that does not link never joins; see
     # ``clustering.joining_probability``), most probable first: sorted here, once, by numpy.
     order = numpy.argsort(-chances, kind="stable")
@@ -379,7 +379,7 @@ def _store(
     certain = int((chances[order] >= 1.0).sum())
     exact = exact_key_pairs(schema)
     scored[certain:certain] = exact
-    in_review = len(linked) - sum(linked)
+    in_review = int(open_at.sum())
     # Everything grouping needs from the database, read before the linked pairs are written
     # beside it on the same connection.
     judgements = standing_judgements()
@@ -406,7 +406,6 @@ def _store(
     changes = write_groups(schema, groups)
     # The pairs in review are written after the entities, with their place in the review queue
     # worked out from the entities as now written (no second pass over the rows).
-    open_at = ~links
     priority = _priorities(
         schema,
         lefts[open_at].tolist(),
@@ -418,7 +417,7 @@ def _store(
         "records": len(mention_ids),
         "pairs_pruned": pruned,
         "pairs_compared": int(result.counts.pairs_compared),
-        "pairs_stored": len(linked),
+        "pairs_stored": len(links),
         "pairs_linked": len(scored) - len(exact),
         "in_review": in_review,
         "refused_by_judgements": len(refused),

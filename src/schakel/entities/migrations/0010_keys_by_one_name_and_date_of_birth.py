@@ -15,7 +15,7 @@ BATCH = 5000
 
 
 def add_keys(apps: Any, schema_editor: Any) -> None:
-    from schakel.entities.linkage.records import normalise_name_part
+    from schakel.entities.projection import name_part_keys
 
     mention_model = apps.get_model("entities", "Mention")
     key_model = apps.get_model("entities", "BlockingKey")
@@ -28,18 +28,15 @@ def add_keys(apps: Any, schema_editor: Any) -> None:
     keys = []
     for mention_id, original in rows:
         try:
-            born = date.fromisoformat(str(original.get("date_of_birth") or "")).isoformat()
+            born = date.fromisoformat(str(original.get("date_of_birth") or ""))
         except ValueError:
             continue
-        for kind, part in (
-            ("family_dob", original.get("family_name")),
-            ("given_dob", original.get("given_names")),
-        ):
-            normalised = normalise_name_part(part or "")
-            if normalised:
-                keys.append(
-                    key_model(mention_id=mention_id, kind=kind, value=f"{normalised}|{born}"[:300])
-                )
+        keys += [
+            key_model(mention_id=mention_id, kind=kind, value=value[:300])
+            for kind, value in name_part_keys(
+                original.get("given_names") or "", original.get("family_name") or "", born
+            )
+        ]
         if len(keys) >= BATCH:
             key_model.objects.bulk_create(keys)
             keys = []
