@@ -6,7 +6,9 @@ join may break, so a judgement always overrides the model and holds in every lat
 person's group without any date of birth that no pair links is then attached to the one dated
 group its scored pairs point to, when that group clearly leads (``ATTACH_MARGIN``).
 Each resulting group keeps the entity that already holds most of its mentions (ids stay
-stable from run to run); merges and splits are announced as events after commit.
+stable from run to run); merges and splits are announced as events after commit. Mentions
+that share an exact key (``services.EXACT_KEYS``) are joined at probability 1, in every run
+and every regrouping alike (``exact_key_pairs``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from django.db import transaction
 
 from schakel.bulk import update_column
 from schakel.entities.events import entities_merged, entities_regrouped, entity_split
-from schakel.entities.models import Entity, Judgement, Mention
+from schakel.entities.models import BlockingKey, Entity, Judgement, Mention, Schema
+from schakel.entities.services import EXACT_KEYS
 
 Pair = tuple[int, int]
 
@@ -62,6 +65,52 @@ def standing_judgements(mention_ids: Iterable[int] | None = None) -> StandingJud
         same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.SAME),
         not_same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.NOT_SAME),
     )
+
+
+def exact_key_pairs(
+    schema: str,
+    among: Iterable[int] | None = None,
+    apart: frozenset[Pair] = frozenset(),
+) -> list[tuple[int, int, float]]:
+    """Mentions that share their schema's exact key (an IBAN, a plate, a Dutch postcode with
+    house number) are the same whatever the model says of their spelling: pairs at
+    probability 1 (of the mentions ``among``, or all). ``apart``: the pairs an analyst judged
+    not the same (``StandingJudgements.not_same``)."""
+    kind = EXACT_KEYS.get(Schema(schema))
+    if kind is None:
+        return []
+    keys = BlockingKey.objects.filter(kind=kind, mention__schema=schema)
+    if among is not None:
+        keys = keys.filter(mention_id__in=list(among))
+    holders: dict[str, list[int]] = defaultdict(list)
+    for value, mention in keys.order_by("value", "mention_id").values_list("value", "mention_id"):
+        holders[value].append(mention)
+    return [pair for each in holders.values() for pair in key_pairs(each, apart)]
+
+
+def sharing_exact_keys(schema: str, mention_ids: Iterable[int]) -> set[int]:
+    """The mentions that share an exact key with these (themselves included)."""
+    kind = EXACT_KEYS.get(Schema(schema))
+    if kind is None:
+        return set()
+    keys = BlockingKey.objects.filter(kind=kind, mention__schema=schema)
+    held = keys.filter(mention_id__in=list(mention_ids)).values("value")
+    return set(keys.filter(value__in=held).values_list("mention_id", flat=True))
+
+
+def key_pairs(holders: list[int], apart: frozenset[Pair]) -> list[tuple[int, int, float]]:
+    """Pairs that join the holders of one exact key, at most one per holder: each to the
+    earliest other holder not judged apart from it. Chaining every holder to the first one
+    would leave the rest apart once an analyst split that first one off."""
+    first, *others = holders
+    if not apart:
+        return [(first, other, 1.0) for other in others]
+    pairs: dict[tuple[int, int], None] = {}
+    for holder in holders:
+        partner = next((o for o in holders if o != holder and _pair(holder, o) not in apart), None)
+        if partner is not None:
+            pairs.setdefault(_pair(holder, partner))
+    return [(left, right, 1.0) for left, right in pairs]
 
 
 def compatible(left: Iterable[str], right: Iterable[str]) -> bool:

@@ -8,14 +8,15 @@ is removed with the mentions, and each entity that lost mentions is named after 
 has, or has no name when none is left. The entity rows themselves stay: a case may refer to
 one, and an old address of an entity that was merged away must keep leading somewhere.
 
-People's mentions that are left are grouped again at once, as after a judgement: two
-mentions that were one person only through a forgotten one are two again, with the events
-that announce a split. (Companies, addresses, accounts and vehicles keep their groups until
-the next batch run: they are joined by exact keys as well as by pairs.)
+The mentions that are left are grouped again at once, as after a judgement: two mentions
+that were one person, company or address only through a forgotten one are two again, with
+the events that announce a split. (Accounts and vehicles are their IBAN and plate: what is
+left of them stays together.)
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,7 +25,7 @@ from django.db.models import Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 
-from schakel.entities.models import Entity, Mention, Schema
+from schakel.entities.models import Entity, Mention
 from schakel.entities.review import resolve_around
 from schakel.signals.events import signals_forgotten
 from schakel.signals.models import Signal
@@ -70,18 +71,21 @@ def forget_signals(
             renamed.append(entity)
     entity_model.objects.bulk_update(renamed, ["caption"], batch_size=500)
     if mention_model is Mention:  # not in a migration: regrouping uses today's models
-        _regroup_people(entities)
+        _regroup(entities)
     return len(gone)
 
 
-def _regroup_people(entities: set[int]) -> None:
-    # One mention of each entity names it; regrouping reads the rest itself.
+def _regroup(entities: set[int]) -> None:
+    # One mention of each entity names it; regrouping reads the rest itself, one schema at a
+    # time.
     first = (
-        Mention.objects.filter(entity_id__in=entities, schema=Schema.PERSON)
+        Mention.objects.filter(entity_id__in=entities)
         .values("entity_id")
         .annotate(first=Min("pk"))
         .values_list("first", flat=True)
     )
-    one_each = list(Mention.objects.filter(pk__in=list(first)))
-    if one_each:
-        resolve_around(one_each)
+    by_schema: dict[str, list[Mention]] = defaultdict(list)
+    for mention in Mention.objects.filter(pk__in=list(first)).order_by("pk"):
+        by_schema[mention.schema].append(mention)
+    for mentions in by_schema.values():
+        resolve_around(mentions)

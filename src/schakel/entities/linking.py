@@ -20,7 +20,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +34,7 @@ from django.utils import timezone
 from schakel.bulk import copy_text, copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
+    exact_key_pairs,
     group_mentions,
     standing_judgements,
     write_groups,
@@ -46,7 +46,6 @@ from schakel.entities.linkage.records import (
     normalise_postcode,
 )
 from schakel.entities.models import (
-    BlockingKey,
     Judgement,
     LinkageRun,
     Mention,
@@ -329,24 +328,6 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def exact_key_pairs(schema: str) -> list[tuple[int, int, float]]:
-    """Mentions that share their schema's exact key (a Dutch postcode with house number) are
-    the same whatever the model says of their spelling: pairs at probability 1, chained."""
-    from schakel.entities.services import EXACT_KEYS
-
-    kind = EXACT_KEYS.get(Schema(schema))
-    if kind is None:
-        return []
-    holders: dict[str, list[int]] = defaultdict(list)
-    for value, mention in (
-        BlockingKey.objects.filter(kind=kind, mention__schema=schema)
-        .order_by("value", "mention_id")
-        .values_list("value", "mention_id")
-    ):
-        holders[value].append(mention)
-    return [(first, other, 1.0) for first, *others in holders.values() for other in others]
-
-
 @transaction.atomic
 def _store(
     run: LinkageRun,
@@ -377,12 +358,12 @@ def _store(
     # The pairs of an exact key (probability 1) go after the model's pairs at 1, where a sort
     # by probability that keeps ties in their order puts them: grouping need not sort again.
     certain = int((chances[order] >= 1.0).sum())
-    exact = exact_key_pairs(schema)
-    scored[certain:certain] = exact
-    in_review = int(open_at.sum())
     # Everything grouping needs from the database, read before the linked pairs are written
     # beside it on the same connection.
     judgements = standing_judgements()
+    exact = exact_key_pairs(schema, apart=judgements.not_same)
+    scored[certain:certain] = exact
+    in_review = int(open_at.sum())
     corroborated = _corroborated(pairs, lefts, rights) if born is not None else ()
     attachable = _attachable(pairs) if born is not None else ()
     database = router.db_for_write(Suggestion)

@@ -24,8 +24,10 @@ from schakel.entities.clustering import (
     attachable_pairs,
     corroborated_pairs,
     dates_of_birth,
+    exact_key_pairs,
     group_mentions,
     joining_probability,
+    sharing_exact_keys,
     standing_judgements,
     write_groups,
 )
@@ -190,13 +192,17 @@ def withdraw(user: Any, judgement: Judgement, *, reason: str, request: Any = Non
 
 
 def resolve_around(mentions: list[Mention]) -> Changes:
-    """Group again the mentions of the entities these mentions belong to, with the scored
-    pairs of the latest batch run among them and every standing judgement."""
+    """Group again the mentions of the entities these mentions belong to (all of one schema),
+    with the scored pairs of the latest batch run among them, their exact keys and every
+    standing judgement."""
     schema = mentions[0].schema
     entity_ids = {m.entity_id for m in mentions if m.entity_id is not None}
     component = set(
         Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True)
     ) | {m.pk for m in mentions}
+    # With every mention of their exact keys (an IBAN, a plate, a Dutch postcode with house
+    # number), though a judgement has put one apart: the key may join it to the rest again.
+    component |= sharing_exact_keys(schema, component)
     # The run's threshold and start only, not its saved model.
     run = (
         LinkageRun.objects.filter(
@@ -226,11 +232,15 @@ def resolve_around(mentions: list[Mention]) -> Changes:
         for left, right, probability, links, _explanation, _weight in rows
     ]
     person = schema == Schema.PERSON
+    judgements = standing_judgements(component)
+    # An IBAN, a plate, a Dutch postcode with house number: what joins them in a batch run
+    # joins them here too (the run does not store these pairs).
+    pairs += exact_key_pairs(schema, among=component, apart=judgements.not_same)
     groups, _refused = group_mentions(
         component,
         pairs,
         threshold,
-        standing_judgements(component),
+        judgements,
         dates_of_birth(component) if person else None,
         corroborated_pairs((a, b, e) for a, b, _p, _l, e, _w in rows) if person else (),
         attachable_pairs((a, b, e, w) for a, b, _p, _l, e, w in rows) if person else (),

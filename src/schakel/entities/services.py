@@ -8,6 +8,7 @@ matching after intake) joins them.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -97,16 +98,20 @@ def _give_entities(mentions: list[Mention]) -> None:
     by_kind: dict[tuple[str, str], set[str]] = {}
     for schema, kind, value in wanted:
         by_kind.setdefault((schema, kind), set()).add(value)
-    # One query per kind of key (IBAN, plate, address), not one per value.
+    # One query per kind of key (IBAN, plate, address), not one per value. Where an analyst
+    # split a key's records, the entity that holds most of them (the earliest of equals).
     known: dict[tuple[str, str, str], int] = {}
     for (schema, kind), values in by_kind.items():
+        held: dict[str, Counter[int]] = defaultdict(Counter)
         for value, entity_id in (
             BlockingKey.objects.filter(kind=kind, value__in=values, mention__schema=schema)
             .exclude(mention__entity__isnull=True)
             .order_by("pk")
             .values_list("value", "mention__entity_id")
         ):
-            known.setdefault((schema, kind, value), entity_id)
+            held[value][entity_id] += 1
+        for value, entities in held.items():
+            known[(schema, kind, value)] = entities.most_common(1)[0][0]
     new_for_key: dict[tuple[str, str, str], Entity] = {}
     new: list[Entity] = []
     for mention in mentions:

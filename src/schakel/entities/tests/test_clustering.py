@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-from schakel.entities.clustering import group_mentions, standing_judgements, write_groups
+from schakel.entities.clustering import (
+    group_mentions,
+    key_pairs,
+    standing_judgements,
+    write_groups,
+)
 from schakel.entities.events import entities_merged, entities_regrouped, entity_split
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.review import resolve_around
@@ -69,6 +74,27 @@ def test_not_the_same_holds_against_the_model_and_same_joins_without_it(world: W
     # b-c would put a and c together: refused; c-d joined by the analyst at probability 0.
     assert sorted(groups) == [[a, b], [c, d]]
     assert refused == [(b, c)]
+
+
+@pytest.mark.parametrize("apart", [0, 1, 2, 3], ids=["first", "second", "third", "last"])
+def test_the_holders_of_one_exact_key_stay_together_when_one_is_judged_apart(
+    world: World, apart: int
+) -> None:
+    """A batch run joins the records of one IBAN, plate or Dutch address along pairs of its
+    exact key; one that an analyst put apart goes, the rest stay one (chained to the first
+    holder, they all fell apart when the first was the one)."""
+    holders = _people(world, "A", "B", "C", "D")
+    for other in holders:
+        if other != holders[apart]:
+            _judge(world, holders[apart], other, Judgement.Verdict.NOT_SAME)
+    judgements = standing_judgements()
+    pairs = key_pairs(holders, judgements.not_same)
+    assert len(pairs) <= len(holders)
+    groups, _refused = group_mentions(holders, pairs, 0.9, judgements)
+    rest = [h for h in holders if h != holders[apart]]
+    assert sorted(groups) == sorted([rest, [holders[apart]]])
+    # Without a judgement, one chain: a pair fewer than holders.
+    assert key_pairs(holders, frozenset()) == [(holders[0], h, 1.0) for h in holders[1:]]
 
 
 def test_a_record_without_a_date_of_birth_does_not_bridge_two_dates(world: World) -> None:

@@ -23,7 +23,7 @@ from schakel.entities.review import resolve_around
 from schakel.entities.services import resolve_signals, search_entities
 from schakel.entities.tests.factories import finished_batch_run
 from schakel.signals import retention
-from schakel.signals.intake import PersonInput
+from schakel.signals.intake import AddressInput, CompanyInput, PersonInput
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
@@ -175,17 +175,48 @@ def test_the_migration_forgets_what_earlier_anonymisations_left(world: World) ->
     assert absorbed.caption == "Ana Pop"
 
 
-def test_people_joined_only_through_a_forgotten_mention_are_two_again(world: World) -> None:
+#: Three reports of one person, company or address, each as one partner wrote it (the
+#: addresses' spellings give each its own exact key).
+REPORTED = {
+    "Person": [{"persons": [PersonInput(role="witness", given_names="Ana", family_name="Lungu")]}]
+    * 3,
+    "Company": [{"companies": [CompanyInput(name="Schoonmaakbedrijf Lungu")]}] * 3,
+    "Address": [
+        {"addresses": [AddressInput(street=street, house_number="12", city=city)]}
+        for street, city in (
+            ("Ginnekenweg", "Breda"),
+            ("Ginnekenwg", "Breda"),
+            ("Ginnekenweg", "Breeda"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize("schema", sorted(REPORTED))
+def test_records_joined_only_through_a_forgotten_mention_are_two_again(
+    world: World, schema: str
+) -> None:
     """Three reports of one name, joined by a batch run along first and second and
     second and third: when the second signal is anonymised, the first and the third have no
-    evidence left between them, and the entity splits as after a judgement."""
-    people = [
-        _signal(world, author, PersonInput(role="witness", given_names="Ana", family_name="Lungu"))
-        for author in ("care_coordinator", "ngo_worker", "police_analyst")
-    ]
-    resolve_signals([signal.pk for signal in people])
-    first, second, third = (Mention.objects.get(signal=s, schema="Person") for s in people)
-    run = finished_batch_run(0.9)
+    evidence left between them, and the entity splits as after a judgement — people,
+    companies and addresses alike."""
+    reports = []
+    for author, values in zip(
+        ("care_coordinator", "ngo_worker", "police_analyst"), REPORTED[schema], strict=True
+    ):
+        with time_machine.travel("2026-01-10 10:00", tick=True):
+            reports.append(
+                make_signal(
+                    world.users[author],
+                    groups=[world.table_a],
+                    **{"persons": [], "companies": [], "addresses": [], **values},
+                    ibans=[],
+                    observed_on=date(2026, 1, 5),
+                )
+            )
+    resolve_signals([signal.pk for signal in reports])
+    first, second, third = (Mention.objects.get(signal=s, schema=schema) for s in reports)
+    run = finished_batch_run(0.9, schema)
     for left, right in ((first, second), (second, third)):
         Suggestion.objects.create(
             left=left, right=right, run=run, probability=0.99, match_weight=9, links=True
@@ -201,12 +232,12 @@ def test_people_joined_only_through_a_forgotten_mention_are_two_again(world: Wor
     entity_split.connect(on_split, sender=Entity)
     try:
         with time_machine.travel("2026-02-01", tick=True):
-            retention.record_outcome(people[1], "monitor", since=date(2023, 1, 1))
+            retention.record_outcome(reports[1], "monitor", since=date(2023, 1, 1))
         with (
             time_machine.travel("2026-09-01", tick=True),
             TestCase.captureOnCommitCallbacks(execute=True),
         ):
-            assert retention.apply_retention(dry_run=False).anonymised == [people[1].pk]
+            assert retention.apply_retention(dry_run=False).anonymised == [reports[1].pk]
     finally:
         entity_split.disconnect(on_split, sender=Entity)
     first.refresh_from_db()

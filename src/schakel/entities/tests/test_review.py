@@ -15,7 +15,7 @@ from schakel.entities import review
 from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
 from schakel.partners.models import User
-from schakel.signals.intake import PersonInput
+from schakel.signals.intake import AddressInput, PersonInput
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
 
@@ -190,6 +190,71 @@ def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
     review.withdraw(world.users["police_analyst"], judgement, reason="Wrong file opened.")
     assert _entity_of(a) == _entity_of(b)
     assert list(Judgement.objects.values_list("verdict", flat=True)) == ["not_same", "withdrawn"]
+
+
+#: One thing three partners report with the same exact key, as each would write it.
+SAME_KEY = {
+    "BankAccount": [
+        {"ibans": [iban]}
+        for iban in ("NL91ABNA0417164300", "nl91 abna 0417 1643 00", "NL91 ABNA 0417 1643 00")
+    ],
+    "Vehicle": [{"plates": [plate]} for plate in ("GH-123-K", "gh123k", "GH 123 K")],
+    "Address": [
+        {"addresses": [AddressInput(street=street, house_number="12a", postcode=postcode)]}
+        for street, postcode in (
+            ("Ginnekenweg", "4818 JA"),
+            ("Ginnekenwg.", "4818ja"),
+            ("Ginneken weg", "4818 JA"),
+        )
+    ],
+}
+
+
+@pytest.mark.parametrize("split", [0, 1, 2], ids=["first", "middle", "last"])
+@pytest.mark.parametrize("schema", sorted(SAME_KEY))
+def test_splitting_one_record_off_an_exact_key_keeps_the_rest_together(
+    world: World, signed_in: SignIn, schema: str, split: int
+) -> None:
+    """An IBAN, a plate or a Dutch postcode with house number joins its records without a
+    scored pair: an analyst who splits one of them off leaves the others one entity (it used
+    to leave every record an entity of its own), and the next run keeps it so."""
+    signals = [
+        make_signal(
+            world.users[author],
+            groups=[world.table_a],
+            **{"persons": [], "companies": [], "addresses": [], "ibans": [], **values},
+        )
+        for author, values in zip(
+            ("care_coordinator", "ngo_worker", "police_analyst"), SAME_KEY[schema], strict=True
+        )
+    ]
+    resolve_signals([s.pk for s in signals])
+    records = list(Mention.objects.filter(schema=schema).order_by("pk"))
+    assert len(records) == 3
+    (entity,) = {r.entity_id for r in records}
+
+    client = signed_in(world.users["police_analyst"])
+    response = client.post(
+        reverse("entity_split", args=[entity]),
+        {"mention": records[split].pk, "reason": "The partner typed another client's number."},
+    )
+    assert response.status_code == 302
+    rest = [r for i, r in enumerate(records) if i != split]
+    assert _entity_of(rest[0]) == _entity_of(rest[1])
+    assert _entity_of(records[split]) != _entity_of(rest[0])
+
+    # Grouping again (as a run, a later judgement or forgetting does) keeps to both.
+    review.resolve_around(records)
+    assert _entity_of(rest[0]) == _entity_of(rest[1]) != _entity_of(records[split])
+
+    # A fourth report of the key joins the two, not the one put apart.
+    fourth = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        **{"persons": [], "companies": [], "addresses": [], "ibans": [], **SAME_KEY[schema][0]},
+    )
+    resolve_signals([fourth.pk])
+    assert _entity_of(Mention.objects.get(signal=fourth, schema=schema)) == _entity_of(rest[0])
 
 
 def test_the_entity_page_explains_why_its_records_are_one(
