@@ -16,16 +16,16 @@ left of them stays together.)
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.dispatch import receiver
 
-from schakel.entities.models import Entity, Mention
+from schakel.entities.models import Entity, LinkageRun, Mention, Schema, TermFrequency
 from schakel.entities.review import resolve_around
 from schakel.signals.events import signals_forgotten
 from schakel.signals.models import Signal
@@ -51,6 +51,8 @@ def forget_signals(
         return 0
     entities = {entity for entity, _caption in gone if entity is not None}
     captions = {caption for _entity, caption in gone if caption}
+    if mention_model is Mention:  # not in a migration: term frequencies came later
+        _off_term_frequencies(mentions.filter(schema=Schema.PERSON).values_list("pk", flat=True))
     # Django's cascade takes the keys, relations, pairs and judgements along (the pairs have
     # no constraint in the database, but the same cascade).
     mentions.delete()
@@ -73,6 +75,39 @@ def forget_signals(
     if mention_model is Mention:  # not in a migration: regrouping uses today's models
         _regroup(entities)
     return len(gone)
+
+
+def _off_term_frequencies(person_mentions: Iterable[int]) -> None:
+    """Take the forgotten people's records off the batch run's term frequencies: each value
+    they held counts one record fewer, a value fewer than two records hold goes (it would
+    name someone), and the run's totals shrink with them."""
+    runs = list(
+        LinkageRun.objects.filter(
+            pk__in=TermFrequency.objects.values("run_id").distinct()
+        ).order_by("pk")
+    )
+    if not runs:
+        return
+    from schakel.entities.linkage import clean_record
+    from schakel.entities.linking import person_records
+
+    records = [clean_record("person", r) for r in person_records(list(person_mentions))]
+    for run in runs:
+        # By column and by how many of the forgotten held the value: a few statements.
+        held: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for column in run.term_frequency_totals:
+            counts = Counter(str(r[column]) for r in records if r.get(column) is not None)
+            for value, count in counts.items():
+                held[(column, count)].append(value)
+            run.term_frequency_totals[column] = max(
+                run.term_frequency_totals[column] - sum(counts.values()), 0
+            )
+        for (column, count), values in held.items():
+            TermFrequency.objects.filter(run=run, column=column, value__in=values).update(
+                records=Greatest(F("records") - count, 0)
+            )
+        TermFrequency.objects.filter(run=run, records__lt=2).delete()
+        run.save(update_fields=["term_frequency_totals"])
 
 
 def _regroup(entities: set[int]) -> None:

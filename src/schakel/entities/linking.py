@@ -53,6 +53,7 @@ from schakel.entities.models import (
     RelationSchema,
     Schema,
     Suggestion,
+    TermFrequency,
 )
 from schakel.entities.review import priorities_among
 
@@ -394,6 +395,7 @@ def _store(
         chances[open_at].tolist(),
     )
     _write_suggestions(pairs, run, open_at, priority, connections[database])
+    frequencies = _store_term_frequencies(run, result) if schema == Schema.PERSON else 0
     return {
         "records": len(mention_ids),
         "pairs_pruned": pruned,
@@ -407,7 +409,24 @@ def _store(
         "mentions_moved": changes.moved_mentions,
         "merges": len(changes.merges),
         "splits": len(changes.splits),
+        "term_frequencies": frequencies,
     }
+
+
+def _store_term_frequencies(run: LinkageRun, result: Any) -> int:
+    """The run's term frequencies of the values at least two records held, for matching
+    after intake (``TermFrequency``), in place of the earlier runs'. Returns how many."""
+    TermFrequency.objects.exclude(run=run).delete()
+    totals: dict[str, int] = result.term_frequency_totals
+    rows = (
+        (run.pk, column, value, held)
+        for column, shares in result.term_frequencies.items()
+        for value, share in shares.items()
+        if (held := round(share * totals[column])) >= 2
+    )
+    stored = copy_values(TermFrequency, ("run_id", "column", "value", "records"), rows)
+    LinkageRun.objects.filter(pk=run.pk).update(term_frequency_totals=totals)
+    return stored
 
 
 SUGGESTION_COLUMNS = (

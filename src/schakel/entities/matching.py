@@ -16,13 +16,22 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from schakel.entities.explanations import compact, layout_of
 from schakel.entities.linking import KIND_OF_SCHEMA, person_records
-from schakel.entities.models import BlockingKey, LinkageRun, Mention, Schema, Suggestion
+from schakel.entities.models import (
+    BlockingKey,
+    LinkageRun,
+    Mention,
+    Schema,
+    Suggestion,
+    TermFrequency,
+)
 from schakel.entities.review import priorities, resolve_around
 from schakel.entities.services import RESOLVE_BATCH, resolve_new_mentions
 from schakel.rows import insert_rows
@@ -131,6 +140,43 @@ def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
     }
 
 
+def with_term_frequencies(run: LinkageRun, records: dict[int, dict[str, Any]]) -> None:
+    """Give each person record, as ``tf_<column>``, the share of the batch run's records
+    that held its value in each column the run weighed by frequency (``TermFrequency``): a
+    name or phone number many records share counts for less, as it did in the run. A value
+    the run saw once or never has the share of one record. Records of a run from before
+    the frequencies were kept get none: the levels' average weights apply."""
+    from schakel.entities import linkage
+
+    totals: dict[str, int] = run.term_frequency_totals
+    if not totals or not records:
+        return
+    cleaned = {key: linkage.clean_record("person", record) for key, record in records.items()}
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for record in cleaned.values():
+        for column in totals:
+            if record.get(column) is not None:
+                wanted[column].add(str(record[column]))
+    condition = Q()
+    for column, values in sorted(wanted.items()):
+        condition |= Q(column=column, value__in=sorted(values))
+    held = (
+        {
+            (column, value): count
+            for column, value, count in TermFrequency.objects.filter(
+                condition, run=run
+            ).values_list("column", "value", "records")
+        }
+        if wanted
+        else {}
+    )
+    for key, record in records.items():
+        for column, total in totals.items():
+            value = cleaned[key].get(column)
+            if value is not None and total:
+                record[f"tf_{column}"] = held.get((column, str(value)), 1) / total
+
+
 def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     """Match new person mentions against what is known; safe to run again."""
     outcome = MatchOutcome()
@@ -166,6 +212,7 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         r["unique_id"]: r
         for r in person_records({*found, *(c for others in found.values() for c in others)})
     }
+    with_term_frequencies(run, records)
     paired: set[tuple[int, int]] = set()
     for mention_id, _signal_id in ids:
         outcome.mentions += 1

@@ -205,12 +205,39 @@ class LinkageRun(models.Model):
     counts = models.JSONField(default=dict)
     durations = models.JSONField(default=dict)
     error = models.TextField(blank=True)
+    # For each column with a term-frequency adjustment, how many of the run's records had a
+    # value in it (a batch run of people; ``TermFrequency``).
+    term_frequency_totals = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-started_at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.schema} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TermFrequency(models.Model):
+    """How many records of a batch run of people held a value (a name part, an address, a
+    phone number) of a column whose exact level weighs a common value less than a rare one,
+    for the values at least two records held. Matching after intake scores with them as the
+    run did; a value held once has the share of one record (``LinkageRun.term_frequency_totals``).
+    Only the latest run's are kept. The values are personal data: retention takes the records
+    of a forgotten signal off the counts, and a value held by fewer than two goes."""
+
+    run = models.ForeignKey(LinkageRun, on_delete=models.CASCADE, related_name="+")
+    column = models.CharField(max_length=32)
+    value = models.TextField()
+    records = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "column", "value"], name="entities_term_frequency_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.records}"
 
 
 class Suggestion(models.Model):

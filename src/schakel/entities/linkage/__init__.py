@@ -11,13 +11,15 @@ Public surface (import from ``schakel.entities.linkage``):
   at ``threshold``. Run it in the worker or the command line only (DuckDB allows one writing
   process per file; web processes never open it).
 * ``LinkageResult`` (``clusters``, ``pairs`` with their explanation, ``model``, ``counts``,
-  ``durations``, ``term_frequencies``, ``explain(left, right)``) and ``LinkageCounts``.
+  ``durations``, ``term_frequencies`` and ``term_frequency_totals``, ``explain(left,
+  right)``) and ``LinkageCounts``.
 * ``score(model, record, candidates) -> list[ScoredCandidate]`` — one record against
   candidates with a saved model, in Python without DuckDB (matching right after intake);
   ``ScoredCandidate`` (probability, weights, ``links(threshold)``) and ``ComparisonWeight``
   explain each score; ``ModelMismatch`` when a model predates the current comparisons.
 * Records: ``Kind``, ``PersonRecord``, ``CompanyRecord``, ``AddressRecord``, ``COLUMNS``,
-  and the normalisers ``normalise_name_part``, ``normalise_postcode``, ``normalise_code``.
+  ``clean_record`` (a record as linkage compares it), and the normalisers
+  ``normalise_name_part``, ``normalise_postcode``, ``normalise_code``.
 * ``DEFAULT_THRESHOLD`` and ``REVIEW_THRESHOLD`` (match probabilities).
 
 Internal but readable: ``settings`` (comparisons, blocking rules and training plan per kind —
@@ -40,6 +42,7 @@ from schakel.entities.linkage.records import (
     CompanyRecord,
     Kind,
     PersonRecord,
+    clean_record,
     normalise_code,
     normalise_name_part,
     normalise_postcode,
@@ -65,6 +68,7 @@ __all__ = [
     "ModelMismatch",
     "PersonRecord",
     "ScoredCandidate",
+    "clean_record",
     "kind_of_model",
     "link",
     "normalise_code",

@@ -79,7 +79,9 @@ class LinkageResult:
     ``scoring.score`` and for loading into a Splink linker; it holds no values of records.
     ``term_frequencies`` maps each column with a term-frequency adjustment to the share of
     records holding each value: a list of names and addresses, so personal data, to be kept
-    with the mentions rather than with the model. ``durations`` are seconds per phase.
+    with the mentions rather than with the model; ``term_frequency_totals`` the number of
+    records with a value in that column (a share times it is the number of records holding
+    the value). ``durations`` are seconds per phase.
     """
 
     kind: Kind
@@ -91,6 +93,7 @@ class LinkageResult:
     counts: LinkageCounts
     durations: dict[str, float]
     term_frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    term_frequency_totals: dict[str, int] = field(default_factory=dict)
 
     def explain(self, left: int, right: int) -> tuple[ComparisonWeight, ...]:
         """The weight of each comparison for a pair in ``pairs`` (either order)."""
@@ -238,6 +241,9 @@ def _run(
         ),
         durations=clock.durations,
         term_frequencies=frequencies,
+        term_frequency_totals={
+            column: table.num_rows - table.column(column).null_count for column in frequencies
+        },
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 from schakel.entities import linking
 from schakel.entities.explanations import expand
 from schakel.entities.matching import match_signals
-from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion, TermFrequency
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import Signal
@@ -368,6 +368,39 @@ def test_intake_matching_waits_for_a_batch_run_when_the_saved_model_is_from_othe
     assert match_signals([signal.pk]).joined >= 1
     known.refresh_from_db()
     assert Mention.objects.get(signal=signal).entity_id == known.entity_id
+
+
+def test_intake_matching_weighs_a_shared_value_as_the_batch_run_did(
+    world: World, population: dict[int, int]
+) -> None:
+    """The run weighs an exact family name, given name or phone number by how many records
+    share it; scoring after intake does the same with the frequencies the run kept (it used
+    the levels' average weights, so a common name counted as much as a rare one)."""
+    from schakel.entities import linkage
+    from schakel.entities.matching import with_term_frequencies
+
+    run = linking.run_linkage("Person")
+    kept = TermFrequency.objects.filter(run=run)
+    assert run.counts["term_frequencies"] == kept.count() > 0
+    assert not kept.filter(records__lt=2).exists()  # a value one record holds is not kept
+    assert {"given_name", "family_name", "phone"} <= set(run.term_frequency_totals)
+    linked = list(Suggestion.objects.filter(run=run, links=True))
+    records = {
+        r["unique_id"]: r
+        for r in linking.person_records({m for s in linked for m in (s.left_id, s.right_id)})
+    }
+    plain = {
+        s.pk: linkage.score(run.model, records[s.left_id], [records[s.right_id]])[0] for s in linked
+    }
+    with_term_frequencies(run, records)
+    for pair in linked:
+        (scored,) = linkage.score(run.model, records[pair.left_id], [records[pair.right_id]])
+        assert scored.match_weight == pytest.approx(pair.match_weight, abs=1e-6)
+    assert sum(abs(plain[s.pk].match_weight - s.match_weight) > 0.5 for s in linked) > 10
+
+    # A second run keeps its own frequencies, not the first one's as well.
+    second = linking.run_linkage("Person")
+    assert set(TermFrequency.objects.values_list("run", flat=True)) == {second.pk}
 
 
 def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) -> None:

@@ -18,6 +18,7 @@ from schakel.entities.models import (
     Mention,
     Relation,
     Suggestion,
+    TermFrequency,
 )
 from schakel.entities.review import resolve_around
 from schakel.entities.services import resolve_signals, search_entities
@@ -123,6 +124,47 @@ def test_an_anonymised_or_deleted_signal_leaves_no_trace_in_the_entities(world: 
     # The suspect the kept signal names is still known, by that signal alone.
     found = search_entities(world.users["police_analyst"], "Dragomir")
     assert [m.signal_id for _entity, mentions in found for m in mentions] == [kept.pk]
+
+
+def test_the_people_of_a_forgotten_signal_leave_the_term_frequencies(world: World) -> None:
+    """A batch run keeps how many records held each name and phone number that at least two
+    held; a forgotten signal's people are taken off those counts, and a value fewer than
+    two records hold goes: it would name someone."""
+    from schakel.entities.linkage import clean_record, normalise_name_part
+
+    forgotten = _signal(world, "care_coordinator", VICTIM, SUSPECT)
+    kept = _signal(world, "police_analyst", SUSPECT)
+    resolve_signals([forgotten.pk, kept.pk])
+
+    def value(column: str, person: PersonInput) -> str:
+        # As the run has it: the name as linkage compares it (lower case, in Latin letters).
+        name = {"given_name": person.given_names, "family_name": person.family_name}[column]
+        return str(clean_record("person", {column: normalise_name_part(name)})[column])
+
+    run = finished_batch_run(0.9)
+    run.term_frequency_totals = {"given_name": 40, "family_name": 40}
+    run.save()
+    for column, person, records in (
+        ("family_name", VICTIM, 2),  # Melnyk: this signal's and one other
+        ("family_name", SUSPECT, 3),  # Dragomir: both signals' and one other
+        ("given_name", SUSPECT, 5),
+    ):
+        TermFrequency.objects.create(
+            run=run, column=column, value=value(column, person), records=records
+        )
+
+    with time_machine.travel("2026-02-01", tick=True):
+        retention.record_outcome(forgotten, "monitor", since=date(2023, 1, 1))
+    with time_machine.travel("2026-09-01", tick=True):
+        assert retention.apply_retention(dry_run=False).anonymised == [forgotten.pk]
+
+    left = {(f.column, f.value): f.records for f in TermFrequency.objects.filter(run=run)}
+    assert left == {
+        ("family_name", value("family_name", SUSPECT)): 2,
+        ("given_name", value("given_name", SUSPECT)): 4,
+    }
+    run.refresh_from_db()
+    assert run.term_frequency_totals == {"given_name": 38, "family_name": 38}
 
 
 def test_a_dry_run_leaves_the_entities_alone(world: World) -> None:
