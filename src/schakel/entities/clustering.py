@@ -515,13 +515,13 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
                 assignment[mention] = new_entity.pk
 
     moved: dict[int, list[int]] = defaultdict(list)
-    went_to: dict[int, set[int]] = defaultdict(set)  # entity before -> entities after
+    went_to: dict[int, Counter[int]] = defaultdict(Counter)  # before -> after: mentions
     for mention, entity_id in assignment.items():
         before = current.get(mention)
         if before != entity_id:
             moved[entity_id].append(mention)
             if before is not None:
-                went_to[before].add(entity_id)
+                went_to[before][entity_id] += 1
     _move_mentions(
         [(entity_id, mention) for entity_id, mentions in moved.items() for mention in mentions]
     )
@@ -537,13 +537,21 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
         )
     still_held |= held_outside & set(went_to)
     absorbed: dict[int, list[int]] = defaultdict(list)
+    scattered: list[tuple[int, int]] = []  # (part that took most, entity left empty)
     for before, after in sorted(went_to.items()):
         if before in still_held:
             changes.splits.append((before, sorted(after)))
+        elif len(after) == 1:
+            absorbed[next(iter(after))].append(before)
         else:
-            absorbed[min(after)].append(before)
-    _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones])
+            # Its mentions went to several entities and none stayed: a split, not a merge
+            # ("every mention of the absorbed now belongs to the kept" would be untrue); its
+            # id leads on to the part that took most of them.
+            changes.splits.append((before, sorted(after)))
+            scattered.append((max(after, key=lambda e: (after[e], -e)), before))
+    _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones] + scattered)
     changes.merges = sorted(absorbed.items())
+    _rename_after_splits([before for before, _after in changes.splits if before in still_held])
     # A kept entity that an earlier run had merged away is an entity again.
     merged_before = Entity.objects.filter(merged_into__isnull=False)
     if whole:
@@ -554,6 +562,27 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     merged_before.update(merged_into=None)
     transaction.on_commit(lambda: _announce(changes))
     return changes
+
+
+def _rename_after_splits(entities: list[int]) -> None:
+    """An entity that kept some of its mentions is named after one it still holds: the
+    record it was named after may be the one split off."""
+    if not entities:
+        return
+    captions: dict[int, list[str]] = defaultdict(list)
+    for entity, caption in (
+        Mention.objects.filter(entity_id__in=entities)
+        .order_by("pk")
+        .values_list("entity_id", "caption")
+    ):
+        captions[entity].append(caption)
+    renamed = []
+    for entity in Entity.objects.filter(pk__in=entities).only("pk", "caption"):
+        held = [c for c in captions.get(entity.pk, []) if c]
+        if held and entity.caption not in held:
+            entity.caption = held[0]
+            renamed.append(entity)
+    Entity.objects.bulk_update(renamed, ["caption"], batch_size=500)
 
 
 def _move_mentions(assignments: list[tuple[int, int]]) -> None:

@@ -55,7 +55,7 @@ from schakel.entities.models import (
     Suggestion,
     TermFrequency,
 )
-from schakel.entities.review import priorities_among
+from schakel.entities.review import priorities_among, resolve_around
 
 log = logging.getLogger(__name__)
 
@@ -270,16 +270,38 @@ def supersede(run: LinkageRun) -> int:
     judgements = quote(Judgement._meta.db_table)
     pk = f"{suggestions}.{column(Suggestion, 'id')}"
     runs = ", ".join(["%s"] * len(earlier))
+    # Only pairs made before this run began: matching after intake goes on while a run works,
+    # and the pairs it finds meanwhile are of mentions this run never read.
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {suggestions} WHERE {column(Suggestion, 'run')} IN ({runs}) "  # noqa: S608 - names from the models
+            f"AND {column(Suggestion, 'created_at')} < %s "
             f"AND NOT EXISTS (SELECT 1 FROM {judgements} j "
             f"WHERE j.{column(Judgement, 'suggestion')} = {pk})",
-            earlier,
+            [*earlier, run.started_at],
         )
         deleted = int(cursor.rowcount)
-    Suggestion.objects.filter(run__in=earlier, is_open=True).update(is_open=False)
+    Suggestion.objects.filter(run__in=earlier, is_open=True, created_at__lt=run.started_at).update(
+        is_open=False
+    )
     return deleted
+
+
+def _regroup_the_late(run: LinkageRun) -> None:
+    """Regroup around the pairs matching after intake found while ``run`` worked: their new
+    mentions were not among the run's records and kept the entities matching gave them, which
+    the run may have merged away or split."""
+    late = list(
+        Suggestion.objects.filter(
+            run__kind=LinkageRun.Kind.INTAKE,
+            run__schema=run.schema,
+            created_at__gte=run.started_at,
+            links=True,
+        ).values_list("left_id", "right_id")
+    )
+    if late:
+        mentions = Mention.objects.in_bulk({m for pair in late for m in pair})
+        resolve_around(list(mentions.values()))
 
 
 @contextmanager
@@ -395,6 +417,7 @@ def _store(
         chances[open_at].tolist(),
     )
     _write_suggestions(pairs, run, open_at, priority, connections[database])
+    _regroup_the_late(run)
     frequencies = _store_term_frequencies(run, result) if schema == Schema.PERSON else 0
     return {
         "records": len(mention_ids),

@@ -132,6 +132,20 @@ def judge(
     request: Any = None,
 ) -> tuple[Judgement, Changes]:
     """Record a judgement on two mentions and apply it to their entities at once."""
+    judgement = _record(user, left, right, verdict, reason, suggestion, request)
+    return judgement, resolve_around([left, right])
+
+
+def _record(
+    user: Any,
+    left: Mention,
+    right: Mention,
+    verdict: str,
+    reason: str,
+    suggestion: Suggestion | None,
+    request: Any,
+) -> Judgement:
+    """A judgement recorded and audited, not yet applied to the entities."""
     if not _may_judge(user, left, right, suggestion):
         raise NotFound()
     if verdict not in {
@@ -166,7 +180,7 @@ def judge(
         actor=user,
         details={"verdict": verdict, "mentions": sorted([left.pk, right.pk])},
     )
-    return judgement, resolve_around([left, right])
+    return judgement
 
 
 @transaction.atomic
@@ -196,7 +210,12 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     with the scored pairs of the latest batch run among them, their exact keys and every
     standing judgement."""
     schema = mentions[0].schema
-    entity_ids = {m.entity_id for m in mentions if m.entity_id is not None}
+    # Their entities as they are now: a caller's objects may predate an earlier regrouping.
+    entity_ids = set(
+        Mention.objects.filter(pk__in=[m.pk for m in mentions], entity__isnull=False).values_list(
+            "entity_id", flat=True
+        )
+    )
     component = set(
         Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True)
     ) | {m.pk for m in mentions}
@@ -215,8 +234,9 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     threshold = run[0] if run is not None else 1.0
     scored = Suggestion.objects.filter(left_id__in=component, right_id__in=component)
     if run is not None:
-        # The latest batch run's pairs, and those matching after intake found since.
-        scored = scored.filter(run__started_at__gte=run[1])
+        # The latest batch run's pairs, and those matching after intake found since (also
+        # while the run worked, under the intake run of the model before it).
+        scored = scored.filter(Q(run__started_at__gte=run[1]) | Q(created_at__gte=run[1]))
     found = list(
         scored.values_list(
             "left_id", "right_id", "probability", "links", "explanation", "match_weight", "run_id"
@@ -260,16 +280,13 @@ def split_off(
     ]
     if mention.entity_id != entity.pk or not others:
         raise NotFound()
-    made = []
     with transaction.atomic():
-        for other in others:
-            judgement, _changes = judge(
-                user,
-                mention,
-                other,
-                Judgement.Verdict.NOT_SAME,
-                reason=reason,
-                request=request,
-            )
-            made.append(judgement)
+        made = [
+            _record(user, mention, other, Judgement.Verdict.NOT_SAME, reason, None, request)
+            for other in others
+        ]
+        # Applied once, when every judgement stands: applied one by one, the first regrouping
+        # (with only "not the same as B" standing) could keep the split record with C and move
+        # B out, and the next one, no longer seeing B, split C off as well.
+        resolve_around([mention, *others])
     return made

@@ -268,6 +268,50 @@ def test_writing_groups_keeps_ids_and_announces_merges_and_splits(
         entities_regrouped.disconnect(on_regrouped)
 
 
+def test_an_entity_whose_mentions_go_to_two_others_is_announced_split(world: World) -> None:
+    """E's two mentions go one to F and one to G, and E holds none: that is a split of E
+    (a merge would say every mention of E is now F's, and a case following E would lose the
+    one in G); E's id leads on to one of the parts."""
+    from django.test import TestCase
+
+    e1, e2, f1, f2, g1, g2 = _people(world, "E", "E", "F", "F", "G", "G")
+    write_groups("Person", [[e1, e2], [f1, f2], [g1, g2]])
+    entity_e, entity_f, entity_g = _entities([e1, f1, g1])
+    heard: list[tuple[str, int, list[int]]] = []
+
+    def on_merge(sender: Any, kept: Entity, absorbed: list[Entity], **kwargs: Any) -> None:
+        heard.append(("merged", kept.pk, [e.pk for e in absorbed]))
+
+    def on_split(sender: Any, original: Entity, parts: list[Entity], **kwargs: Any) -> None:
+        heard.append(("split", original.pk, [e.pk for e in parts]))
+
+    entities_merged.connect(on_merge)
+    entity_split.connect(on_split)
+    try:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            changes = write_groups("Person", [[e1, f1, f2], [e2, g1, g2]])
+    finally:
+        entities_merged.disconnect(on_merge)
+        entity_split.disconnect(on_split)
+    assert _entities([e1, e2]) == [entity_f, entity_g]
+    assert heard == [("split", entity_e, sorted([entity_f, entity_g]))]
+    assert changes.merges == []
+    assert Entity.objects.get(pk=entity_e).merged_into_id in {entity_f, entity_g}
+
+
+def test_an_entity_is_named_after_a_mention_it_still_holds_after_a_split(world: World) -> None:
+    a, b, c = _people(world, "Marius", "Mario", "Mario")
+    write_groups("Person", [[a, b, c]])
+    (entity,) = set(_entities([a, b, c]))
+    Entity.objects.filter(pk=entity).update(caption=Mention.objects.get(pk=a).caption)
+    write_groups("Person", [[a], [b, c]])
+    assert _entities([b, c]) == [entity, entity] != _entities([a, a])
+    assert Entity.objects.get(pk=entity).caption == Mention.objects.get(pk=b).caption
+    # Named after a mention it still holds, it keeps its name.
+    write_groups("Person", [[a], [b], [c]])
+    assert Entity.objects.get(pk=entity).caption == Mention.objects.get(pk=b).caption
+
+
 def test_a_failing_write_leaves_the_entities_as_they_were(
     world: World, monkeypatch: pytest.MonkeyPatch, reading: str
 ) -> None:

@@ -403,6 +403,43 @@ def test_intake_matching_weighs_a_shared_value_as_the_batch_run_did(
     assert set(TermFrequency.objects.values_list("run", flat=True)) == {second.pk}
 
 
+def test_a_report_matched_while_a_batch_run_works_keeps_its_pair(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signals keep coming while a batch run works (minutes at a million mentions): matching
+    after intake joins them with the model before it. The run never read those mentions, so
+    it must not delete their pairs as its predecessor's (it did: the next regrouping then
+    split the new report off its person, without a trace of why it had been joined)."""
+    from schakel.entities import linkage
+    from schakel.entities.review import resolve_around
+
+    linking.run_linkage("Person")
+    # Matching after that run began its record of pairs before the next run starts.
+    _known, before = _known_person_reported_again(world, population)
+    assert match_signals([before.pk]).joined >= 1
+    engine = linkage.link
+    during: dict[str, Mention] = {}
+
+    def intake_goes_on(*args: Any, **kwargs: Any) -> Any:
+        known, signal = _known_person_reported_again(world, population)
+        assert match_signals([signal.pk]).joined >= 1
+        during["new"], during["known"] = Mention.objects.get(signal=signal), known
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(linkage, "link", intake_goes_on)
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.DONE
+    new, known = during["new"], during["known"]
+    resolve_around([known])  # as a judgement or the next matching nearby would
+    new.refresh_from_db()
+    known.refresh_from_db()
+    assert new.entity_id == known.entity_id
+    found = Suggestion.objects.filter(left=new, links=True) | Suggestion.objects.filter(
+        right=new, links=True
+    )
+    assert found.exists()
+
+
 def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) -> None:
     linking.run_linkage("Person")
     joined = Suggestion.objects.filter(links=True).first()

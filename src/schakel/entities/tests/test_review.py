@@ -192,6 +192,36 @@ def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
     assert list(Judgement.objects.values_list("verdict", flat=True)) == ["not_same", "withdrawn"]
 
 
+@pytest.mark.parametrize("split", [0, 1, 2], ids=["first", "middle", "last"])
+def test_splitting_one_person_off_keeps_the_rest_together(
+    world: World, run: LinkageRun, signed_in: SignIn, split: int
+) -> None:
+    """Three records the model joins, each pair at 0.99: splitting one off leaves the other
+    two one person, in the entity they had. (Applied one judgement at a time, the first
+    regrouping kept the split record with one of the others and the second split that one
+    off too: three entities, the split record keeping the id.)"""
+    records = [
+        _suspect(world, "Marius"),
+        _suspect(world, "Mario", author="police_analyst"),
+        _suspect(world, "Mario", author="ngo_worker"),
+    ]
+    for left, right in ((0, 1), (0, 2), (1, 2)):
+        _suggest(run, records[left], records[right], 0.99)
+    review.resolve_around(records)
+    entity = _entity_of(records[0])
+    assert {_entity_of(r) for r in records} == {entity}
+
+    response = signed_in(world.users["police_analyst"]).post(
+        reverse("entity_split", args=[entity]),
+        {"mention": records[split].pk, "reason": "Another man of the same family."},
+    )
+    assert response.status_code == 302
+    rest = [r for i, r in enumerate(records) if i != split]
+    assert _entity_of(rest[0]) == _entity_of(rest[1]) == entity
+    assert _entity_of(records[split]) != entity
+    assert Judgement.objects.filter(verdict="not_same").count() == 2
+
+
 #: One thing three partners report with the same exact key, as each would write it.
 SAME_KEY = {
     "BankAccount": [
