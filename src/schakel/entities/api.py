@@ -77,7 +77,7 @@ class EntitySerializer(serializers.Serializer[Any]):
 def entity_detail(request: Request, pk: int) -> Response:
     entity, mentions = get_entity_for_user(request.user, pk)
     view = present_entity(request.user, entity, mentions, request=request)
-    audit.record_read(request, "entities.mention", [m.pk for m in mentions], purpose="entity")
+    audit.record_read(request, "entities.mention", view.shown_mention_ids, purpose="entity")
     return Response(EntitySerializer(view).data)
 
 
@@ -131,12 +131,13 @@ def entity_search(request: Request) -> Response:
 def entity_export_ftm(request: Request) -> HttpResponse:
     stream = io.StringIO()
     written = write_jsonl(request.user, stream)
+    # One entry for the export, listing every mention whose values it handed over.
     audit.record_change(
         request,
         "export_ftm",
-        "entities.entity",
-        [],
+        "entities.mention",
+        written.mention_ids,
         purpose="export",
-        details={"entities": written},
+        details={"entities": written.entities},
     )
     return HttpResponse(stream.getvalue(), content_type="application/x-ndjson; charset=utf-8")

@@ -570,12 +570,12 @@ def _rename_after_splits(entities: list[int]) -> None:
     if not entities:
         return
     captions: dict[int, list[str]] = defaultdict(list)
-    for entity, caption in (
+    for entity_id, caption in (
         Mention.objects.filter(entity_id__in=entities)
         .order_by("pk")
         .values_list("entity_id", "caption")
     ):
-        captions[entity].append(caption)
+        captions[entity_id].append(caption)
     renamed = []
     for entity in Entity.objects.filter(pk__in=entities).only("pk", "caption"):
         held = [c for c in captions.get(entity.pk, []) if c]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from followthemoney import model as ftm_model
 from followthemoney.proxy import EntityProxy
 
 from schakel.entities.models import Entity, Mention, Relation, RelationSchema, Schema
-from schakel.entities.services import mentions_shown_to, visible_entities
+from schakel.entities.services import SIGNAL_ACCESS, mentions_shown_to, visible_entities
 
 #: Per link schema: the properties its source and target mentions fill.
 LINK_PROPERTIES = {
@@ -31,13 +32,18 @@ LINK_PROPERTIES = {
 CHUNK = 500
 
 
-def export_proxies(user: Any) -> Iterator[EntityProxy]:
-    """Every entity ``user`` may see, then the links among them."""
-    shown: dict[int, Mention] = {}  # mention id -> mention, for the links
+def export_proxies(user: Any, *, shown: dict[int, Mention] | None = None) -> Iterator[EntityProxy]:
+    """Every entity ``user`` may see, then the links among them. ``shown``, when given, is
+    filled with the mentions whose values the export holds (by id), for the audit."""
+    shown = {} if shown is None else shown  # mention id -> mention, for the links
     entity_ids = visible_entities(user).order_by("pk").values_list("pk", flat=True).iterator()
     while chunk := [pk for _, pk in zip(range(CHUNK), entity_ids, strict=False)]:
         mentions: dict[int, list[Mention]] = {}
-        candidates = Mention.objects.filter(entity_id__in=chunk).select_related("signal")
+        candidates = (
+            Mention.objects.filter(entity_id__in=chunk)
+            .select_related("signal")
+            .prefetch_related(*SIGNAL_ACCESS)
+        )
         for mention in mentions_shown_to(user, candidates.order_by("pk")):
             mentions.setdefault(mention.entity_id or 0, []).append(mention)
             shown[mention.pk] = mention
@@ -82,11 +88,21 @@ def _links(shown: dict[int, Mention]) -> Iterator[EntityProxy]:
         yield proxy
 
 
-def write_jsonl(user: Any, stream: IO[str]) -> int:
-    """Write the export to ``stream``, one FtM entity per line; returns the number written.
-    Fragments of one entity (a person's address link) are merged into one line."""
+@dataclass(frozen=True)
+class Written:
+    """What an export handed over: how many FtM entities, from which mentions."""
+
+    entities: int
+    mention_ids: list[int]
+
+
+def write_jsonl(user: Any, stream: IO[str]) -> Written:
+    """Write the export to ``stream``, one FtM entity per line; returns how many were written
+    and the mentions whose values they hold (to audit as shown). Fragments of one entity (a
+    person's address link) are merged into one line."""
     merged: dict[str, EntityProxy] = {}
-    for proxy in export_proxies(user):
+    shown: dict[int, Mention] = {}
+    for proxy in export_proxies(user, shown=shown):
         assert proxy.id is not None
         if proxy.id in merged:
             merged[proxy.id].merge(proxy)
@@ -94,4 +110,4 @@ def write_jsonl(user: Any, stream: IO[str]) -> int:
             merged[proxy.id] = proxy
     for proxy in merged.values():
         stream.write(json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
-    return len(merged)
+    return Written(entities=len(merged), mention_ids=sorted(shown))

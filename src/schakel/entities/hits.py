@@ -53,7 +53,7 @@ def appearances(
         m
         for m in entity.mentions.select_related(
             "signal__owner_organisation", "organisation"
-        ).prefetch_related("signal__sharing_groups__chair_organisation")
+        ).prefetch_related("signal__sharing_groups__chair_organisation", "signal__recipients")
         if m.pk not in skip
     ]
     shown = list(mentions_shown_to(user, others))

@@ -10,6 +10,7 @@ from followthemoney import model as ftm_model
 
 from schakel.entities.hits import Appearances, Hit, appearances
 from schakel.entities.models import Entity, Mention, Relation, RelationSchema
+from schakel.entities.projection import MIXED_SCRIPTS
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Link:
     # The link's own FollowTheMoney properties: a payment's amount, currency, date and
     # purpose, a family tie's relationship.
     properties: dict[str, list[str]] = field(default_factory=dict)
+    # The other end's mentions (the user may see each in full) that state this link: its
+    # caption is theirs, so showing the link shows their data and is audited with them.
+    other_mentions: tuple[Mention, ...] = ()
 
     def first(self, name: str) -> str:
         values = self.properties.get(name) or [""]
@@ -64,6 +68,25 @@ class EntityView:
     evidence: list[Evidence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     flags: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def invalid_flags(self) -> list[dict[str, str]]:
+        """Values kept as given that their type refuses."""
+        return [f for f in self.flags if f.get("problem") != MIXED_SCRIPTS]
+
+    @property
+    def mixed_script_flags(self) -> list[dict[str, str]]:
+        """Names, streets and cities kept as given with a word in more than one script."""
+        return [f for f in self.flags if f.get("problem") == MIXED_SCRIPTS]
+
+    @property
+    def shown_mention_ids(self) -> list[int]:
+        """Every mention whose data the view shows: the entity's own and its links' other
+        ends (a linked person's name). What the pages and the API audit."""
+        ids = dict.fromkeys(m.pk for m in self.mentions)
+        for link in self.links:
+            ids.update(dict.fromkeys(m.pk for m in link.other_mentions))
+        return list(ids)
 
     @property
     def organisations(self) -> list[str]:
@@ -109,22 +132,22 @@ def _caption(mentions: list[Mention]) -> str:
 
 
 def _links(user: Any, mentions: list[Mention]) -> list[Link]:
-    from schakel.entities.services import mentions_shown_to
+    from schakel.entities.services import SIGNAL_ACCESS, mentions_shown_to
 
     ids = [m.pk for m in mentions]
     relations = list(
-        Relation.objects.filter(source_id__in=ids).select_related(
-            "target__signal", "target__entity"
-        )
+        Relation.objects.filter(source_id__in=ids)
+        .select_related("target__signal", "target__entity")
+        .prefetch_related(*(f"target__{path}" for path in SIGNAL_ACCESS))
     ) + list(
-        Relation.objects.filter(target_id__in=ids).select_related(
-            "source__signal", "source__entity"
-        )
+        Relation.objects.filter(target_id__in=ids)
+        .select_related("source__signal", "source__entity")
+        .prefetch_related(*(f"source__{path}" for path in SIGNAL_ACCESS))
     )
     ends = [r.target if r.source_id in ids else r.source for r in relations]
+    # A link shows its other end's name: only where the user may see that mention in full.
     shown = {m.pk for m in mentions_shown_to(user, ends)}
-    links: list[Link] = []
-    seen: set[tuple[str, int, bool, int]] = set()
+    grouped: dict[tuple[str, int, bool, int], tuple[Relation, Mention, list[Mention]]] = {}
     for relation, other in zip(relations, ends, strict=True):
         if other.pk not in shown or other.entity is None:
             continue
@@ -132,21 +155,24 @@ def _links(user: Any, mentions: list[Mention]) -> list[Link]:
         # The same link stated in several signals is shown once; every payment is its own.
         own = relation.pk if relation.schema == RelationSchema.PAYMENT else 0
         key = (relation.schema, other.entity_id or 0, outgoing, own)
-        if key in seen:
-            continue
-        seen.add(key)
-        links.append(
-            Link(
-                schema=relation.schema,
-                label=str(RelationSchema(relation.schema).label),
-                role=relation.role,
-                other=other.entity,
-                other_caption=other.caption,
-                outgoing=outgoing,
-                properties=dict(relation.properties),
-            )
+        if key in grouped:
+            grouped[key][2].append(other)
+        else:
+            grouped[key] = (relation, other, [other])
+    return [
+        Link(
+            schema=relation.schema,
+            label=str(RelationSchema(relation.schema).label),
+            role=relation.role,
+            other=other.entity,
+            other_caption=other.caption,
+            outgoing=outgoing,
+            properties=dict(relation.properties),
+            other_mentions=tuple(others),
         )
-    return links
+        for (_schema, _entity, outgoing, _own), (relation, other, others) in grouped.items()
+        if other.entity is not None
+    ]
 
 
 def _evidence(mentions: list[Mention]) -> list[Evidence]:

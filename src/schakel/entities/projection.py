@@ -5,7 +5,9 @@ that matching after intake looks up, and the links between them within the signa
 
 Values that are not valid for their type (a date that cannot be, a phone number that cannot
 be parsed) are kept as given, with a flag; they are never dropped and never fail the
-projection.
+projection. So are names (of people and companies) and streets and cities with a word in
+more than one script ("Ioana" typed with Cyrillic letters for "ana"), a sign of a typing or
+transliteration slip that also hides the name from matching on its spelling.
 
 Links made from one signal (documented in docs/linkage.md):
 
@@ -36,6 +38,7 @@ from datetime import date
 from typing import Any
 
 from followthemoney import model as ftm_model
+from rigour.text.scripts import text_scripts
 
 from schakel.entities.linkage.records import normalise_name_part
 from schakel.entities.models import BlockingKey, Mention, Relation, RelationSchema, Schema
@@ -136,9 +139,27 @@ class ProjectedSignal:
         ]
 
 
+#: Scripts that are written together within one word by design: Japanese mixes Han with
+#: Hiragana and Katakana, Korean Hangul with Han. Counted as one for "mixed scripts".
+EAST_ASIAN_SCRIPTS = frozenset({"Han", "Hiragana", "Katakana", "Hangul"})
+MIXED_SCRIPTS = "mixed scripts"
+
+
+def has_mixed_scripts(text: str) -> bool:
+    """Whether a word of ``text`` has letters of more than one script. Digits, punctuation
+    and combining marks belong to no script ("O'Brien", "12a", "Ștefan" are Latin); words in
+    different scripts side by side ("Іван Petrov") are not mixed."""
+    for word in text.split():
+        scripts = text_scripts(word)
+        if len(scripts) > 1 and not scripts <= EAST_ASIAN_SCRIPTS:
+            return True
+    return False
+
+
 class _Properties:
     """FollowTheMoney properties of one mention, cleaned by their types, with flags for the
-    values their type refuses (kept as given in the mention's ``original``)."""
+    values their type refuses (kept as given in the mention's ``original``) and for names
+    in mixed scripts (kept, and flagged)."""
 
     def __init__(self, schema: str) -> None:
         found = ftm_model.get(schema)
@@ -147,7 +168,8 @@ class _Properties:
         self.values: dict[str, list[str]] = {}
         self.flags: list[dict[str, str]] = []
 
-    def add(self, name: str, raw: Any) -> str | None:
+    def add(self, name: str, raw: Any, *, check_scripts: bool = False) -> str | None:
+        """Add a value; ``check_scripts`` for a name, street or city given as typed."""
         if raw in (None, ""):
             return None
         prop = self.schema.get(name)
@@ -158,6 +180,8 @@ class _Properties:
                 {"property": name, "value": str(raw), "problem": f"not a valid {prop.type.name}"}
             )
             return None
+        if check_scripts and has_mixed_scripts(str(raw)):
+            self.flags.append({"property": name, "value": str(raw), "problem": MIXED_SCRIPTS})
         if cleaned not in self.values.setdefault(name, []):
             self.values[name].append(cleaned)
         return str(cleaned)
@@ -224,10 +248,11 @@ def _person(
         },
     )
     mention.category = category_of_role(person.role)
+    # The full name is flagged through its parts, not twice.
     props.add("name", full)
-    props.add("firstName", person.given_names.strip())
-    props.add("lastName", person.family_name.strip())
-    props.add("alias", person.alias.strip())
+    props.add("firstName", person.given_names.strip(), check_scripts=True)
+    props.add("lastName", person.family_name.strip(), check_scripts=True)
+    props.add("alias", person.alias.strip(), check_scripts=True)
     props.add("birthDate", born)
     props.add("gender", GENDERS.get(person.gender))
     props.add("nationality", person.nationality)
@@ -263,7 +288,7 @@ def _company(
         company.role,
         {"name": company.name, "registration_number": company.registration_number},
     )
-    props.add("name", company.name.strip())
+    props.add("name", company.name.strip(), check_scripts=True)
     props.add("registrationNumber", company.registration_number.strip())
     keys: list[tuple[str, str]] = []
     key = company_key(company.name)
@@ -301,9 +326,9 @@ def _address(signal: Signal, address: AddressMention) -> tuple[Mention, list[tup
         },
     )
     props.add("full", full)
-    props.add("street", street)
+    props.add("street", street, check_scripts=True)
     props.add("postalCode", address.postcode.strip())
-    props.add("city", address.city.strip())
+    props.add("city", address.city.strip(), check_scripts=True)
     props.add("country", address.country)
     keys = [("address", address.address_key)] if address.address_key else []
     return _finish(mention, props, full), keys

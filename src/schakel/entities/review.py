@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from django.db import transaction
@@ -33,8 +34,11 @@ from schakel.entities.clustering import (
 )
 from schakel.entities.explanations import expand, expand_all, layouts
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Schema, Suggestion
-from schakel.entities.services import mentions_shown_to
+from schakel.entities.services import SIGNAL_ACCESS, mentions_shown_to
 from schakel.errors import InvalidInput, NotFound
+
+#: Open pairs read at a time while the queue is filled.
+QUEUE_CHUNK = 200
 
 
 def uncertainty(probability: float) -> float:
@@ -100,13 +104,23 @@ def review_queue(user: Any, *, limit: int = 25) -> list[QueueItem]:
     the user may see in full."""
     suggestions = policy.visible(user, Suggestion.objects.filter(is_open=True), action="judge")
     chosen: list[Suggestion] = []
-    batch = suggestions.select_related("left__signal", "right__signal").order_by("-priority", "pk")
-    for suggestion in batch.iterator(chunk_size=200):
-        shown = {m.pk for m in mentions_shown_to(user, [suggestion.left, suggestion.right])}
-        if {suggestion.left_id, suggestion.right_id} <= shown:
-            chosen.append(suggestion)
-            if len(chosen) >= limit:
-                break
+    batch = (
+        suggestions.select_related("left__signal", "right__signal")
+        .prefetch_related(
+            *(f"{side}__{path}" for side in ("left", "right") for path in SIGNAL_ACCESS)
+        )
+        .order_by("-priority", "pk")
+    )
+    # A chunk at a time: its signals' sharing read together, each signal decided once.
+    rows = batch.iterator(chunk_size=QUEUE_CHUNK)
+    while chunk := list(islice(rows, QUEUE_CHUNK)):
+        shown = {
+            m.pk for m in mentions_shown_to(user, [m for s in chunk for m in (s.left, s.right)])
+        }
+        chosen += [s for s in chunk if {s.left_id, s.right_id} <= shown]
+        if len(chosen) >= limit:
+            break
+    chosen = chosen[:limit]
     parts = expand_all(chosen)
     return [QueueItem(s, s.left, s.right, parts[s.pk]) for s in chosen]
 

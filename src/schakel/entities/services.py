@@ -155,25 +155,31 @@ def visible_entities(user: Any) -> QuerySet[Entity]:
 def mentions_shown_to(user: Any, mentions: Iterable[Mention]) -> Iterator[Mention]:
     """The mentions whose values ``user`` may see in full: their signal is visible and the
     matrix grants the mention's category (care, justice, general) in full. One policy
-    decision per signal."""
+    decision per signal; the decision reads the signal's sharing groups and recipients, so
+    callers prefetch them (``SIGNAL_ACCESS``) or pay two queries per signal."""
     levels: dict[int, dict[str, Level]] = {}
     for mention in mentions:
         if mention.signal_id not in levels:
-            signal = mention.signal
-            levels[mention.signal_id] = (
-                policy.decide(user, "view", signal).levels
-                if policy.can(user, "view", signal)
-                else {}
-            )
+            # ``policy.can(user, "view", signal)`` is this decision's ``allows()``: deciding
+            # once gives the same answer for half the work.
+            decision = policy.decide(user, "view", mention.signal)
+            levels[mention.signal_id] = decision.levels if decision.allows() else {}
         if levels[mention.signal_id].get(mention.category, Level.NONE) is Level.FULL:
             yield mention
+
+
+#: What ``mentions_shown_to`` reads of each mention's signal, to prefetch on a queryset of
+#: mentions (``.prefetch_related(*SIGNAL_ACCESS)``).
+SIGNAL_ACCESS = ("signal__sharing_groups", "signal__recipients")
 
 
 def shown_mentions(user: Any, entity: Entity) -> list[Mention]:
     return list(
         mentions_shown_to(
             user,
-            entity.mentions.select_related("signal", "organisation").order_by("stated_at", "pk"),
+            entity.mentions.select_related("signal", "organisation")
+            .prefetch_related(*SIGNAL_ACCESS)
+            .order_by("stated_at", "pk"),
         )
     )
 
@@ -203,15 +209,28 @@ def search_entities(user: Any, query: str) -> list[tuple[Entity, list[Mention]]]
     signals = visible_signals(user).values("pk")
     candidates = (
         Mention.objects.filter(condition, signal__in=signals, entity__isnull=False)
-        .select_related("signal", "organisation")
+        .select_related("signal")
+        .prefetch_related(*SIGNAL_ACCESS)
         .distinct()
         .order_by("entity_id", "pk")[:1000]
     )
-    by_entity: dict[int, list[Mention]] = {}
+    # Found only through a mention the user may see (a hidden spelling must not find the
+    # entity), but shown with every mention of it they may see: "Records" counts them all.
+    found: dict[int, None] = {}
     for mention in mentions_shown_to(user, candidates):
+        found.setdefault(mention.entity_id or 0)
+    entity_ids = list(found)[:200]
+    every = (
+        Mention.objects.filter(entity_id__in=entity_ids, signal__in=signals)
+        .select_related("signal", "organisation")
+        .prefetch_related(*SIGNAL_ACCESS)
+        .order_by("entity_id", "pk")
+    )
+    by_entity: dict[int, list[Mention]] = {}
+    for mention in mentions_shown_to(user, every):
         by_entity.setdefault(mention.entity_id or 0, []).append(mention)
-    entities = Entity.objects.in_bulk(list(by_entity)[:200])
-    return [(entities[pk], by_entity[pk]) for pk in sorted(entities)]
+    entities = Entity.objects.in_bulk(entity_ids)
+    return [(entities[pk], by_entity[pk]) for pk in sorted(entities) if pk in by_entity]
 
 
 def _normalised_identifiers(text: str) -> set[str]:

@@ -26,7 +26,7 @@ from schakel.signals.models import Signal
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entity, mentions = get_entity_for_user(request.user, pk)
     view = present_entity(request.user, entity, mentions, request=request)
-    audit.record_read(request, "entities.mention", [m.pk for m in mentions], purpose="entity")
+    audit.record_read(request, "entities.mention", view.shown_mention_ids, purpose="entity")
     return render(
         request,
         "entities/entity_detail.html",

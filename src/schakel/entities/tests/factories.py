@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from schakel.entities.models import LinkageRun
+from schakel.entities.models import LinkageRun, Mention
+from schakel.entities.services import resolve_signals
+from schakel.signals.intake import PersonInput
+from schakel.signals.tests.factories import make_signal
+from schakel.testing.personas import World
 
 
 def finished_batch_run(threshold: float, schema: str = "Person") -> LinkageRun:
@@ -15,3 +19,19 @@ def finished_batch_run(threshold: float, schema: str = "Person") -> LinkageRun:
         threshold=threshold,
         review_threshold=0.5,
     )
+
+
+def suspect_mention(
+    world: World, given: str, family: str = "Dragomir", author: str = "care_coordinator"
+) -> Mention:
+    """The mention of a suspect named in a signal of its own (table A), resolved."""
+    signal = make_signal(
+        world.users[author],
+        groups=[world.table_a],
+        persons=[PersonInput(role="suspect", given_names=given, family_name=family)],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    return Mention.objects.get(signal=signal)

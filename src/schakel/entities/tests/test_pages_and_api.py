@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from schakel.audit.models import AuditEntry
 from schakel.entities.models import Entity, Mention
 from schakel.entities.services import resolve_signals
+from schakel.entities.tests.factories import suspect_mention
 from schakel.partners.models import User
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import Signal
@@ -26,6 +27,8 @@ from schakel.web.api_auth import issue_api_token
 pytestmark = pytest.mark.django_db
 SignIn = Callable[[User], Client]
 HIDDEN_SUSPECT = "Kowalczyk"
+#: "Ioana" typed with Cyrillic letters for "ana": two scripts in one word.
+MIXED_SCRIPTS_NAME = "Io\u0430\u043d\u0430"
 
 
 @pytest.fixture(autouse=True)
@@ -208,3 +211,162 @@ def test_the_api_exports_followthemoney_lines(
     schemata = {ftm_model.get_proxy(json.loads(line)).schema.name for line in lines}
     assert {"Person", "Address", "BankAccount", "UnknownLink"} <= schemata
     assert AuditEntry.objects.filter(action="export_ftm").count() == 1
+
+
+def test_the_api_export_audits_every_mention_it_hands_over(
+    world: World, shared: Signal, unshared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    """The export hands over every name, phone and IBAN the user may see: its one audit
+    entry lists each of those mentions, and none the user may not see."""
+    response = api(world.users["care_coordinator"]).get(reverse("v1:api_entity_export_ftm"))
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="export_ftm")
+    assert entry.object_type == "entities.mention"
+    assert entry.purpose == "export"
+    assert entry.object_ids == sorted(
+        Mention.objects.filter(signal=shared).values_list("pk", flat=True)
+    )
+    assert entry.details == {"entities": len(response.content.decode().splitlines())}
+    hidden = Mention.objects.get(signal=unshared, schema="BankAccount")
+    assert hidden.pk not in entry.object_ids
+
+
+def test_search_counts_every_record_of_the_entity_the_user_may_see(
+    world: World, signed_in: SignIn, api: Callable[[User], APIClient]
+) -> None:
+    """An entity found through one of its spellings is shown with all its records the user
+    may see, not only those whose spelling matched: the "Records" column and the API's
+    ``records`` count both, and the audit lists both."""
+    from schakel.entities import review
+    from schakel.entities.models import LinkageRun, Suggestion
+    from schakel.entities.services import search_entities
+
+    a, b = (
+        suspect_mention(world, "Marius", "Dragomir"),
+        suspect_mention(world, "Marius", "Dragomira"),
+    )
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH,
+        schema="Person",
+        status=LinkageRun.Status.DONE,
+        threshold=0.9,
+        review_threshold=0.3,
+    )
+    a.refresh_from_db()
+    b.refresh_from_db()
+    Suggestion.objects.create(
+        left=a,
+        right=b,
+        run=run,
+        probability=0.99,
+        match_weight=1.5,
+        links=True,
+        explanation=[{"comparison": "family_name", "label": "similar", "weight": 4.2}],
+        priority=review.priority(0.99, a.entity, b.entity),
+    )
+    review.resolve_around([a, b])
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.entity_id == b.entity_id
+
+    user = world.users["care_coordinator"]
+    ((entity, mentions),) = search_entities(user, "Dragomira")
+    assert entity.pk == a.entity_id
+    assert sorted(m.pk for m in mentions) == sorted([a.pk, b.pk])
+
+    page = signed_in(user).get(reverse("entity_search"), {"q": "Dragomira"}).content.decode()
+    assert '<td class="utrecht-table__cell">2</td>' in _results(page)
+    body = api(user).get(reverse("v1:api_entity_search"), {"q": "Dragomira"}).json()
+    assert [r["records"] for r in body["results"]] == [2]
+    for entry in AuditEntry.objects.filter(action="read", purpose="entity_search"):
+        assert sorted(entry.object_ids["entities.mention"]) == sorted([a.pk, b.pk])
+
+
+def test_search_still_finds_nothing_through_a_spelling_the_user_may_not_see(
+    world: World,
+) -> None:
+    """Counting every record does not widen what a search finds: an entity whose only
+    matching spelling is in a record the user may not see is not found through it, and
+    where it is found the hidden record is not counted."""
+    from schakel.entities.services import search_entities
+
+    seen = suspect_mention(world, "Adam", "Nowak")
+    hidden = suspect_mention(world, "Adam", HIDDEN_SUSPECT, author="police_analyst")
+    hidden.signal.sharing_groups.clear()
+    Mention.objects.filter(pk=hidden.pk).update(entity=seen.entity_id)
+
+    user = world.users["care_coordinator"]
+    assert search_entities(user, HIDDEN_SUSPECT) == []
+    ((entity, mentions),) = search_entities(user, "Nowak")
+    assert entity.pk == seen.entity_id
+    assert [m.pk for m in mentions] == [seen.pk]
+
+
+def _queries(make_request: Callable[[], object]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_request()  # warm-up: sessions, the viewer, caches
+    with CaptureQueriesContext(connection) as captured:
+        response = make_request()
+    assert getattr(response, "status_code", None) == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("where", ["page", "api", "search"])
+def test_the_entity_views_cost_the_same_queries_for_two_signals_as_for_six(
+    world: World, signed_in: SignIn, api: Callable[[User], APIClient], where: str
+) -> None:
+    """The access decision per signal reads its sharing groups and recipients: prefetched
+    for all signals at once, and decided once per signal, not twice."""
+    user = world.users["care_coordinator"]
+    counts = []
+    for signals in (2, 6):
+        made = [make_signal(user, groups=[world.table_a]) for _ in range(signals)]
+        resolve_signals([s.pk for s in made])
+        account = _entity(made[0], "BankAccount")
+        address = _entity(made[0], "Address", "observed_at")
+        assert account.mentions.count() >= signals and address.mentions.count() >= signals
+        if where == "page":
+            client = signed_in(user)
+            count = sum(
+                _queries(lambda e=entity, c=client: c.get(reverse("entity_detail", args=[e.pk])))
+                for entity in (account, address)  # the address: links to each signal's victim
+            )
+        elif where == "api":
+            token = api(user)
+            count = sum(
+                _queries(lambda e=entity, c=token: c.get(reverse("v1:api_entity_detail", args=[e])))
+                for entity in (account.pk, address.pk)
+            )
+        else:
+            client = signed_in(user)
+            count = _queries(
+                lambda c=client: c.get(reverse("entity_search"), {"q": "NL91ABNA0417164300"})
+            )
+        counts.append(count)
+        cache.clear()  # the API's rate limit counts in the process's cache
+    assert counts[0] == counts[1], counts
+
+
+def test_the_entity_page_shows_a_name_in_mixed_scripts_apart_from_invalid_values(
+    world: World, signed_in: SignIn
+) -> None:
+    """A mixed-script flag is shown where the other validation flags are, but not as a
+    value that is "not valid for its type"."""
+    signal = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        persons=[
+            PersonInput(role="witness", given_names=MIXED_SCRIPTS_NAME, family_name="Popescu")
+        ],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    entity = _entity(signal, "Person", "witness")
+    page = _get(signed_in(world.users["care_coordinator"]), "entity_detail", entity.pk)
+    flagged = page.split('data-testid="mixed-scripts"', 1)[1].split("</p>", 1)[0]
+    assert f"firstName “{MIXED_SCRIPTS_NAME}”" in flagged
+    assert 'data-testid="invalid-values"' not in page

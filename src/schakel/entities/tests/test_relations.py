@@ -217,3 +217,48 @@ def test_making_mentions_costs_the_same_queries_for_one_signal_as_for_many(
     assert len(second.captured_queries) == len(first.captured_queries), [
         q["sql"][:200] for q in second.captured_queries
     ]
+
+
+def test_the_entity_page_and_api_audit_the_linked_names_they_show(
+    world: World, signed_in: SignIn
+) -> None:
+    """A link shows the name of the mention at its other end (the suspect's partner, his
+    company, the address): the one read entry of the page and of the API lists those
+    mentions beside the entity's own. A link to a mention the user may not see in full is
+    neither shown nor audited."""
+    from schakel.audit.models import AuditEntry
+
+    signal = _resolved(world)
+    suspect = Mention.objects.get(signal=signal, role="suspect")
+    victim = Mention.objects.get(signal=signal, role="possible_victim")
+    company = Mention.objects.get(signal=signal, schema="Company")
+    assert suspect.entity is not None
+    url = reverse("entity_detail", args=[suspect.entity.pk])
+    api_url = reverse("v1:api_entity_detail", args=[suspect.entity.pk])
+
+    def read_ids() -> list[int]:
+        entry = AuditEntry.objects.filter(action="read", purpose="entity").latest("position")
+        return list(entry.object_ids["entities.mention"])
+
+    cache.clear()  # the API's rate limit counts in the process's cache
+    owner = signed_in(world.users["care_coordinator"]).get(url).content.decode()
+    assert VICTIM_NAME[1] in owner
+    assert {suspect.pk, victim.pk, company.pk} <= set(read_ids())
+    client = APIClient()
+    client.credentials(
+        HTTP_AUTHORIZATION=f"Token {issue_api_token(world.users['care_coordinator'])}"
+    )
+    names = {link["name"] for link in client.get(api_url).json()["links"]}
+    assert " ".join(VICTIM_NAME) in names
+    assert {suspect.pk, victim.pk, company.pk} <= set(read_ids())
+
+    # The police may see the suspect (justice) but not his partner (care): no link to her,
+    # and no audit of her record.
+    police = signed_in(world.users["police_analyst"]).get(url).content.decode()
+    assert VICTIM_NAME[1] not in police
+    assert company.pk in read_ids() and victim.pk not in read_ids()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issue_api_token(world.users['police_analyst'])}")
+    text = client.get(api_url).content.decode()
+    assert VICTIM_NAME[1] not in text
+    assert company.pk in read_ids() and victim.pk not in read_ids()
+    cache.clear()

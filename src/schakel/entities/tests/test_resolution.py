@@ -20,6 +20,8 @@ from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
+#: "Ioana" typed with Cyrillic letters for "ana": two scripts in one word.
+MIXED_SCRIPTS_NAME = "Io\u0430\u043d\u0430"
 
 
 def _signal(world: World, author: str = "care_coordinator", **overrides: object) -> Signal:
@@ -246,3 +248,93 @@ def test_a_job_takes_along_no_more_than_a_batch(
     resolve_signal_mentions.call([first.pk])
     assert set(Mention.objects.values_list("signal_id", flat=True)) == {first.pk, second.pk}
     assert queued.get(args_kwargs__args=[[third.pk]]).status == TaskResultStatus.READY
+
+
+def test_schakel_export_ftm_audits_every_mention_it_writes(world: World, tmp_path: object) -> None:
+    """The command's one audit entry lists every mention whose values the file holds, for
+    the user it exported for; the possible victim the police may not see is not among
+    them."""
+    from pathlib import Path
+
+    from schakel.audit.models import AuditEntry
+
+    signal = _signal(world)
+    resolve_signals([signal.pk])
+    police = world.users["police_analyst"]
+    target = Path(str(tmp_path)) / "export.ftm.json"
+    call_command("schakel_export", "ftm", f"--user={police.username}", f"--output={target}")
+
+    entry = AuditEntry.objects.get(action="export_ftm")
+    assert entry.actor_id == police.pk and entry.purpose == "export"
+    assert entry.object_type == "entities.mention"
+    victim = Mention.objects.get(signal=signal, role="possible_victim")
+    shown = Mention.objects.filter(signal=signal).exclude(pk=victim.pk)
+    assert entry.object_ids == sorted(shown.values_list("pk", flat=True))
+
+
+def _named(world: World, **person: str) -> Mention:
+    signal = _signal(
+        world,
+        persons=[PersonInput(role="witness", **person)],
+        companies=[],
+        addresses=[],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    return Mention.objects.get(signal=signal)
+
+
+def test_a_name_in_mixed_scripts_is_kept_with_a_flag(world: World) -> None:
+    """A name mixing Latin and Cyrillic letters in one word (a typing or transliteration
+    slip) is kept as given, and flagged."""
+    mention = _named(world, given_names=MIXED_SCRIPTS_NAME, family_name="Popescu")
+    assert mention.original["given_names"] == MIXED_SCRIPTS_NAME
+    assert mention.properties["firstName"] == [MIXED_SCRIPTS_NAME]
+    assert mention.flags == [
+        {"property": "firstName", "value": MIXED_SCRIPTS_NAME, "problem": "mixed scripts"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("given_names", "family_name"),
+    [
+        ("Иоана", "Попеску"),  # all Cyrillic
+        ("Ștefania", "Nguyễn-Łódź"),  # Latin with diacritics
+        ("Seán", "O'Brien"),  # an apostrophe is no script
+        ("Іван", "Petrov"),  # two words, each in one script
+        ("花子", "山田はな"),  # Japanese: Han with Hiragana, by design
+    ],
+)
+def test_a_name_in_one_script_per_word_is_not_flagged(
+    world: World, given_names: str, family_name: str
+) -> None:
+    mention = _named(world, given_names=given_names, family_name=family_name)
+    assert mention.flags == []
+
+
+def test_company_names_streets_and_cities_in_mixed_scripts_are_flagged(world: World) -> None:
+    from schakel.signals.intake import AddressInput
+
+    signal = _signal(
+        world,
+        persons=[],
+        # Each with one Cyrillic letter that looks Latin: U+0430 (a) or U+0435 (e).
+        companies=[CompanyInput(name="Gl\u0430ns B.V.")],
+        addresses=[
+            AddressInput(
+                street="Ginnek\u0435nweg", house_number="12", postcode="4818 JA", city="Br\u0435da"
+            )
+        ],
+        ibans=[],
+    )
+    resolve_signals([signal.pk])
+    flags = {
+        (m.schema, f["property"], f["problem"])
+        for m in Mention.objects.filter(signal=signal)
+        for f in m.flags
+    }
+    assert flags == {
+        ("Company", "name", "mixed scripts"),
+        ("Address", "street", "mixed scripts"),
+        ("Address", "city", "mixed scripts"),
+    }

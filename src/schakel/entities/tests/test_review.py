@@ -14,28 +14,14 @@ from schakel.audit.models import AuditEntry
 from schakel.entities import review
 from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
+from schakel.entities.tests.factories import suspect_mention
 from schakel.partners.models import User
-from schakel.signals.intake import AddressInput, PersonInput
+from schakel.signals.intake import AddressInput
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
 SignIn = Callable[[User], Client]
-
-
-def _suspect(
-    world: World, given: str, family: str = "Dragomir", author: str = "care_coordinator"
-) -> Mention:
-    signal = make_signal(
-        world.users[author],
-        groups=[world.table_a],
-        persons=[PersonInput(role="suspect", given_names=given, family_name=family)],
-        companies=[],
-        addresses=[],
-        ibans=[],
-    )
-    resolve_signals([signal.pk])
-    return Mention.objects.get(signal=signal)
 
 
 @pytest.fixture
@@ -72,8 +58,8 @@ def _entity_of(mention: Mention) -> int | None:
 def test_the_queue_puts_the_most_uncertain_and_weighty_pair_first(
     world: World, run: LinkageRun, signed_in: SignIn
 ) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "M.", author="police_analyst")
-    c, d = _suspect(world, "Ion", "Popa"), _suspect(world, "Ioan", "Popa")
+    a, b = suspect_mention(world, "Marius"), suspect_mention(world, "M.", author="police_analyst")
+    c, d = suspect_mention(world, "Ion", "Popa"), suspect_mention(world, "Ioan", "Popa")
     sure = _suggest(run, c, d, 0.85)  # one partner, nearly sure
     unsure = _suggest(run, a, b, 0.5)  # two partners, a coin toss
     assert unsure.priority > sure.priority
@@ -85,8 +71,33 @@ def test_the_queue_puts_the_most_uncertain_and_weighty_pair_first(
     assert 'data-testid="explanation"' in html and "family_name" in html
 
 
+def test_the_queue_reads_a_chunk_of_pairs_with_a_few_queries(
+    world: World, run: LinkageRun, signed_in: SignIn
+) -> None:
+    """Filling the queue reads the open pairs a chunk at a time, with their signals' sharing,
+    whatever the number of pairs the analyst may not judge (it asked four queries a pair)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(world.users["police_analyst"])
+    victims: list[Mention] = []
+    counts = []
+    for wanted in (3, 12):
+        while len(victims) < wanted:
+            signal = make_signal(world.users["care_coordinator"], groups=[world.table_a])
+            resolve_signals([signal.pk])
+            victims.append(Mention.objects.get(signal=signal, role="possible_victim"))
+            if len(victims) > 1:
+                _suggest(run, victims[-2], victims[-1], 0.5)
+        client.get(reverse("entity_review"))
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("entity_review")).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
 def test_it_checks_access(world: World, run: LinkageRun, signed_in: SignIn) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "Mario")
+    a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Mario")
     suggestion = _suggest(run, a, b, 0.6)
     # The outsider is a care coordinator elsewhere: a queue of their own, without this pair.
     outsider = signed_in(world.users["outsider"])
@@ -130,7 +141,7 @@ def test_a_pair_the_analyst_cannot_see_in_full_is_neither_shown_nor_judged(
 def test_judging_same_joins_the_entities_at_once_and_is_audited(
     world: World, run: LinkageRun, signed_in: SignIn
 ) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "Marious")
+    a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Marious")
     suggestion = _suggest(run, a, b, 0.55)
     assert _entity_of(a) != _entity_of(b)
     client = signed_in(world.users["police_analyst"])
@@ -154,7 +165,7 @@ def test_judging_same_joins_the_entities_at_once_and_is_audited(
 
 
 def test_a_judgement_needs_a_reason(world: World, run: LinkageRun, signed_in: SignIn) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "Marious")
+    a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Marious")
     suggestion = _suggest(run, a, b, 0.55)
     client = signed_in(world.users["police_analyst"])
     client.post(reverse("entity_review_judge", args=[suggestion.pk]), {"verdict": "same"})
@@ -165,7 +176,10 @@ def test_a_judgement_needs_a_reason(world: World, run: LinkageRun, signed_in: Si
 def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
     world: World, run: LinkageRun, signed_in: SignIn
 ) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "Marius", author="police_analyst")
+    a, b = (
+        suspect_mention(world, "Marius"),
+        suspect_mention(world, "Marius", author="police_analyst"),
+    )
     _suggest(run, a, b, 0.99)
     review.resolve_around([a, b])  # the model joins them
     entity = _entity_of(a)
@@ -201,9 +215,9 @@ def test_splitting_one_person_off_keeps_the_rest_together(
     regrouping kept the split record with one of the others and the second split that one
     off too: three entities, the split record keeping the id.)"""
     records = [
-        _suspect(world, "Marius"),
-        _suspect(world, "Mario", author="police_analyst"),
-        _suspect(world, "Mario", author="ngo_worker"),
+        suspect_mention(world, "Marius"),
+        suspect_mention(world, "Mario", author="police_analyst"),
+        suspect_mention(world, "Mario", author="ngo_worker"),
     ]
     for left, right in ((0, 1), (0, 2), (1, 2)):
         _suggest(run, records[left], records[right], 0.99)
@@ -290,7 +304,10 @@ def test_splitting_one_record_off_an_exact_key_keeps_the_rest_together(
 def test_the_entity_page_explains_why_its_records_are_one(
     world: World, run: LinkageRun, signed_in: SignIn
 ) -> None:
-    a, b = _suspect(world, "Marius"), _suspect(world, "Marius", author="police_analyst")
+    a, b = (
+        suspect_mention(world, "Marius"),
+        suspect_mention(world, "Marius", author="police_analyst"),
+    )
     _suggest(run, a, b, 0.995)
     review.resolve_around([a, b])
     entity = _entity_of(a)

@@ -30,14 +30,15 @@ class Command(BaseCommand):
                 written = write_jsonl(user, stream)
         else:
             written = write_jsonl(user, sys.stdout)
-        # The export shows personal data: audited like a page that shows it.
+        # The export shows personal data: audited like a page that shows it, with every
+        # mention whose values it holds.
         audit.record_change(
             None,
             "export_ftm",
-            "entities.entity",
-            [],
+            "entities.mention",
+            written.mention_ids,
             actor=user,
             purpose="export",
-            details={"entities": written},
+            details={"entities": written.entities},
         )
-        self.stderr.write(f"{written} FollowTheMoney entities written.")
+        self.stderr.write(f"{written.entities} FollowTheMoney entities written.")
