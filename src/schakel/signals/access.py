@@ -3,11 +3,13 @@ general details (the matrix grants a level per category)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from schakel.access import policy
+from schakel.access.matrix import Level, current
 from schakel.access.policy import Relation, Viewer
 from schakel.signals.models import SharingDefaults, Signal
 
@@ -26,6 +28,20 @@ def category_of_role(role: str) -> str:
     if role in JUSTICE_ROLES:
         return "justice"
     return "general"
+
+
+def seeing_general_details_in_full(user: Any, queryset: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signals of ``queryset`` whose general details (the description, companies,
+    addresses) ``user`` sees in full, not redacted: for a search in what they hold.
+
+    The policy's own list filter, asked of only the matrix's rules that grant the general
+    details in full. A viewer gets the highest level any of their matching rules grants, so a
+    signal passes exactly when ``policy.decide(user, "view", signal).is_full("general")``:
+    the same rules, not a second reading of them.
+    """
+    matrix = current()
+    granting = tuple(rule for rule in matrix.rules if rule.levels.get("general") is Level.FULL)
+    return policy.visible(user, queryset, matrix=replace(matrix, rules=granting))
 
 
 def _ids(manager: Any) -> set[int]:

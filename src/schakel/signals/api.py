@@ -8,7 +8,7 @@ place are *hits* (what kind of thing is there, and whom to contact).
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db import IntegrityError
@@ -673,7 +673,13 @@ def _refuse_known_external_id(user: User, external_id: str) -> None:
         raise DuplicateExternalId(existing.reference if visible else None)
 
 
+#: The first and last moments Python can hold in UTC.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def _moment(raw: str) -> datetime | None:
+    """The moment ``raw`` names, in UTC; ``None`` when it names none."""
     try:
         moment = parse_datetime(raw)
         if moment is None:
@@ -681,6 +687,14 @@ def _moment(raw: str) -> datetime | None:
             moment = datetime.combine(day, time.min) if day is not None else None
     except ValueError:
         return None
-    if moment is not None and timezone.is_naive(moment):
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    return moment
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # A valid date and time that falls before year 1 or after year 9999 in UTC (the first
+        # day in a zone east of UTC, the last in one west of it). No signal is received that
+        # early or that late: the first or last moment UTC can hold filters alike.
+        return _EARLIEST if moment.year == 1 else _LATEST

@@ -21,6 +21,7 @@ from schakel.signals.intake import (
     PersonInput,
     RelationInput,
     SignalInput,
+    row_ids,
 )
 from schakel.signals.models import RelationKind, Tlp
 from schakel.signals.rules.indicators import catalogue
@@ -54,6 +55,24 @@ class LazyChoiceField(forms.ChoiceField):
         super().__init__(
             *args, choices=lambda: _vocabulary_choices(vocabulary, blank=blank), **kwargs
         )
+
+
+# The stubs make the field generic; Django's class takes no subscript at runtime.
+class RowsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """A choice of stored rows (sharing groups, organisations) that refuses a value no row can
+    have as an invalid choice before asking the database. Django's own field passes any
+    number to its query, and SQLite fails on one over 64 bits (OverflowError, a 500)."""
+
+    def clean(self, value: Any) -> Any:
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for pk in self.prepare_value(value):
+                if not row_ids([pk]):
+                    raise forms.ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": pk},
+                    )
+        return super().clean(value)
 
 
 #: The few signs a front-desk worker is asked about, in plain language; the full form offers
@@ -192,13 +211,13 @@ class SignalForm(forms.Form):
     )
     purpose = LazyChoiceField("purposes", label=_("Purpose of sharing"), blank=False)
     legal_basis = forms.ChoiceField(label=_("Legal basis"), required=False)
-    sharing_groups = forms.ModelMultipleChoiceField(
+    sharing_groups = RowsChoiceField(
         label=_("Share with"),
         required=False,
         queryset=SharingGroup.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
-    recipients = forms.ModelMultipleChoiceField(
+    recipients = RowsChoiceField(
         label=_("Named recipients (TLP:RED)"),
         required=False,
         queryset=Organisation.objects.filter(is_active=True).order_by("name"),
@@ -692,6 +711,7 @@ class SharingDefaultsForm(forms.ModelForm):  # type: ignore[type-arg]
 
         model = SharingDefaults
         fields = ["tlp", "purpose", "sharing_groups"]
+        field_classes = {"sharing_groups": RowsChoiceField}
         widgets = {"sharing_groups": forms.CheckboxSelectMultiple}
 
     def __init__(self, *args: Any, owner: Organisation, **kwargs: Any) -> None:

@@ -5,6 +5,7 @@ response and an import report can all name each one; nothing is written while an
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
@@ -40,6 +41,25 @@ from schakel.signals.rules.triage import TriageFacts
 from schakel.signals.rules.vocabulary import current as vocabularies
 
 MAX_DESCRIPTION = 20_000
+#: The largest id a stored row can have: a signed 64-bit integer, the range of Django's
+#: ``BigAutoField`` (``web.api_input.MAX_ROW_ID`` says the same for the API's input). A larger
+#: number names no row, and a database driver may refuse it in a query (SQLite raises
+#: OverflowError) instead of finding nothing.
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_ids(values: Iterable[object]) -> list[int]:
+    """The values that can be ids of stored rows, as ints, in their order: ints and texts of
+    ASCII digits from 1 to ``MAX_ROW_ID``. Anything else names no row and is left out, so
+    that a lookup by these ids finds nothing for it rather than failing (``"²".isdigit()`` is
+    true and ``int("٣")`` is 3: only ASCII digits are taken)."""
+    found = []
+    for value in values:
+        if isinstance(value, str) and value.isascii() and value.isdecimal():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
+            found.append(value)
+    return found
 
 
 @dataclass
@@ -249,11 +269,14 @@ def validate_signal(
         problems.add("observed_on", _("The date of observation lies in the future."))
 
     # No query for empty lists: bulk import validates many rows without groups or recipients.
+    # Ids no row can have are not looked up: they count as not found, and are named below.
     group_ids, recipient_ids = tuple(set(data.sharing_group_ids)), tuple(set(data.recipient_ids))
+    known_group_ids = tuple(row_ids(group_ids))
+    known_recipient_ids = tuple(row_ids(recipient_ids))
     found_municipality, found_groups, found_recipients = fetch_together(
         (_MUNICIPALITY, [data.municipality, _MUNICIPALITY_KIND]) if data.municipality else None,
-        (_GROUPS_OF_MEMBER, [group_ids, owner.pk]) if group_ids else None,
-        (_ACTIVE_ORGANISATIONS, [recipient_ids, True]) if recipient_ids else None,
+        (_GROUPS_OF_MEMBER, [known_group_ids, owner.pk]) if known_group_ids else None,
+        (_ACTIVE_ORGANISATIONS, [known_recipient_ids, True]) if known_recipient_ids else None,
     )
     municipality = _first(found_municipality, Region)
     groups = _each(found_groups, SharingGroup)

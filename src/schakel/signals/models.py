@@ -197,6 +197,17 @@ class BandDecision(AppendOnly):
     def __str__(self) -> str:
         return f"{self.band or '-'} by {self.decided_by_id}"
 
+    @classmethod
+    def forget_reasons(cls, signal: Signal) -> list[int]:
+        """Retention's one change to stored decisions, when it anonymises ``signal``: each
+        decision keeps its band, who and when, and loses its reason (free text, which often
+        names the person). A queryset update, past ``save``'s refusal on purpose; nothing but
+        retention may call it. Returns the ids of the decisions whose reason went."""
+        named = cls.objects.filter(signal=signal).exclude(reason="")
+        ids = list(named.values_list("pk", flat=True))
+        cls.objects.filter(pk__in=ids).update(reason="")
+        return ids
+
 
 class PersonMention(models.Model):
     """A person as one signal describes them. Resolved to entities by the entities context."""

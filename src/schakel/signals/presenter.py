@@ -13,7 +13,7 @@ from typing import Any
 from schakel.access import policy
 from schakel.access.matrix import Level
 from schakel.signals.access import category_of_role
-from schakel.signals.models import Signal
+from schakel.signals.models import BandDecision, Signal
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,18 @@ class Hit:
     what: str  # e.g. "person:possible_victim", "identifiers", "description"
     contact_organisation: str
     contact_email: str
+
+
+@dataclass(frozen=True)
+class OverruleView:
+    """A person's decision on the band, as one viewer may see it. The band is for everyone
+    who sees the signal; the reason is free text that may name people, and who decided is a
+    person: both only for viewers who see the general details in full, as the description
+    (``None`` otherwise)."""
+
+    band: str  # the band's label
+    reason: str | None = None
+    decided_by: Any = None
 
 
 @dataclass
@@ -40,6 +52,7 @@ class SignalView:
     description: str | None = None
     submitter: Any = None
     reliability: tuple[str, str] | None = None
+    overrule: OverruleView | None = None
     personal_ids: dict[str, list[int]] = field(default_factory=dict)
 
     @property
@@ -47,8 +60,11 @@ class SignalView:
         return bool(self.hits)
 
 
-def present(user: Any, signal: Signal) -> SignalView:
-    """The signal as ``user`` may see it. Call only for signals ``can(user, 'view')``."""
+def present(user: Any, signal: Signal, *, overrule: BandDecision | None = None) -> SignalView:
+    """The signal as ``user`` may see it. Call only for signals ``can(user, 'view')``.
+
+    ``overrule``: the signal's current decision on the band (``services.current_overrule``),
+    for a page that shows it; its reason and decider count as personal data shown."""
     decision = policy.decide(user, "view", signal)
     levels = decision.levels
     owner = signal.owner_organisation
@@ -60,6 +76,15 @@ def present(user: Any, signal: Signal) -> SignalView:
     def hit(what: str) -> None:
         view.hits.append(Hit(what, owner.name, owner.email))
 
+    shown_overrules: list[int] = []
+    if overrule is not None:
+        if full("general"):
+            view.overrule = OverruleView(
+                overrule.get_band_display(), overrule.reason, overrule.decided_by
+            )
+            shown_overrules.append(overrule.pk)
+        else:
+            view.overrule = OverruleView(overrule.get_band_display())
     if full("general"):
         view.description = signal.description
         view.addresses = list(signal.addresses.all())
@@ -102,6 +127,7 @@ def present(user: Any, signal: Signal) -> SignalView:
         "signals.addressmention": [a.pk for a in view.addresses],
         "signals.relationmention": [r.pk for r in view.relations],
         "signals.paymentmention": [p.pk for p in view.payments],
+        "signals.banddecision": shown_overrules,
     }
     return view
 

@@ -19,8 +19,9 @@ from django.utils import timezone
 
 from schakel.audit import services as audit
 from schakel.signals import attachments as attachment_store
+from schakel.signals.bulk.rows import CONTENT_KEY_PREFIX
 from schakel.signals.events import signals_forgotten
-from schakel.signals.models import Attachment, Signal
+from schakel.signals.models import Attachment, BandDecision, Signal
 from schakel.signals.models import RetentionHold as Hold
 from schakel.signals.rules import retention as policy
 
@@ -88,7 +89,9 @@ def _action_for(signal: Signal) -> str:
     return outcome.action if outcome is not None else "anonymise"
 
 
-def _anonymise(signal: Signal) -> None:
+def _anonymise(signal: Signal) -> list[int]:
+    """Remove what may identify someone; keep the facts (dates, place, indicators, bands).
+    Returns the ids of the band decisions whose reason went."""
     files = list(signal.attachments.all())
     # Relations and payments name persons, companies and accounts: they go with them.
     signal.relations.all().delete()
@@ -100,9 +103,17 @@ def _anonymise(signal: Signal) -> None:
     signal.attachments.all().delete()
     signal.description = ""
     signal.submitted_by = None
+    # A row imported without its own id is known by a hash of its cells, names and numbers
+    # included: unsalted, it confirms a guessed row. It goes; the import stays idempotent
+    # for what is kept (a file imported again after this writes the row anew, as new). A
+    # partner's own external_id stays: it is their record's number, not its content.
+    if signal.source_key.startswith(CONTENT_KEY_PREFIX):
+        signal.source_key = ""
     signal.anonymised_at = timezone.now()
-    signal.save(update_fields=["description", "submitted_by", "anonymised_at"])
+    signal.save(update_fields=["description", "submitted_by", "source_key", "anonymised_at"])
+    reasons = BandDecision.forget_reasons(signal)
     _remove_unused_files(files)
+    return reasons
 
 
 def _remove_unused_files(files: list[Attachment]) -> None:
@@ -133,6 +144,7 @@ def apply_retention(
     for batch in batches(expired(today)):
         deleted: list[int] = []
         anonymised: list[int] = []
+        reasons: list[int] = []
         with transaction.atomic():
             if not dry_run:
                 signals_forgotten.send(sender=Signal, ids=[signal.pk for signal in batch])
@@ -146,7 +158,7 @@ def apply_retention(
                 else:
                     anonymised.append(signal.pk)
                     if not dry_run:
-                        _anonymise(signal)
+                        reasons += _anonymise(signal)
             run.deleted += deleted
             run.anonymised += anonymised
             if not dry_run:
@@ -154,6 +166,10 @@ def apply_retention(
                     audit.record_change(None, "retention_delete", "signals.signal", deleted)
                 if anonymised:
                     audit.record_change(None, "retention_anonymise", "signals.signal", anonymised)
+                if reasons:
+                    audit.record_change(
+                        None, "retention_anonymise", "signals.banddecision", reasons
+                    )
         if progress is not None:
             progress(len(batch))
     return run

@@ -12,6 +12,7 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.errors import InvalidInput, NotAllowed
 from schakel.partners.models import User
+from schakel.signals.access import seeing_general_details_in_full
 from schakel.signals.events import signal_committed
 from schakel.signals.intake import VICTIM_ROLES, SignalInput, person_is_minor, validate_signal
 from schakel.signals.models import Band, BandDecision, Signal, TriageRecord
@@ -145,12 +146,14 @@ def visible_signals(user: User) -> QuerySet[Signal]:
 
 
 def search_signals(user: User, query: str) -> QuerySet[Signal]:
-    """Signals the user may see whose description or identifiers match ``query``.
+    """Signals the user may see whose description, names or identifiers match ``query``.
 
     Identifiers are compared on their normalised form, so a phone number, IBAN, e-mail
-    address or plate is found however it was typed; a name is compared on its name key.
-    What matched may lie in details the user may not see: the result then shows only that
-    the signal exists and whom to contact (hit / no-hit), never the value.
+    address or plate is found however it was typed, and a name on its name key (the whole
+    name); the value may lie in details the user may not see: the result then shows only
+    that the signal exists and whom to contact (hit / no-hit), never the value. Words of the
+    description are searched only in the signals whose general details the user sees in
+    full: a part of a hidden text, tried letter by letter, would spell the text out.
     """
     from django.db.models import Q
 
@@ -164,7 +167,7 @@ def search_signals(user: User, query: str) -> QuerySet[Signal]:
     query = query.strip()
     if not query:
         return visible_signals(user).none()
-    condition = Q(description__icontains=query) | Q(reference__iexact=query)
+    exact = Q(reference__iexact=query)
     keys = {
         k for k in (phone_search_key(query), iban_search_key(query), email_search_key(query)) if k
     }
@@ -172,9 +175,11 @@ def search_signals(user: User, query: str) -> QuerySet[Signal]:
     if compact:
         keys.add(compact)  # plates and identity numbers are stored compact and upper-case
     if keys:
-        condition |= Q(identifiers__normalised__in=sorted(keys))
+        exact |= Q(identifiers__normalised__in=sorted(keys))
     key = name_key(query)
     if key:
-        condition |= Q(persons__name_key=key) | Q(companies__name_key=key)
-    matching = Signal.objects.filter(condition).values("pk")
+        exact |= Q(persons__name_key=key) | Q(companies__name_key=key)
+    in_words = Q(description__icontains=query)
+    readable = seeing_general_details_in_full(user, Signal.objects.all()).values("pk")
+    matching = Signal.objects.filter(exact | (in_words & Q(pk__in=readable))).values("pk")
     return visible_signals(user).filter(pk__in=matching)

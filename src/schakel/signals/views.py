@@ -22,7 +22,7 @@ from schakel.partners.services import region_contacts_for
 from schakel.partners.vocabulary import Role
 from schakel.signals import attachments, forms, panels, services
 from schakel.signals.bulk.access import may_import
-from schakel.signals.intake import PersonInput, SignalInput
+from schakel.signals.intake import PersonInput, SignalInput, row_ids
 from schakel.signals.models import Band, Channel, SharingDefaults, Signal, Tlp
 from schakel.signals.presenter import present
 from schakel.signals.rules import triage
@@ -150,7 +150,8 @@ def signal_create(request: HttpRequest) -> HttpResponse:
             purpose=form["purpose"].value() or "signal_table_assessment",
             groups=_selected_groups(form, owner),
             recipients=policy.visible(
-                request.user, Organisation.objects.filter(pk__in=form["recipients"].value() or [])
+                request.user,
+                Organisation.objects.filter(pk__in=row_ids(form["recipients"].value() or [])),
             ),
         )
     return render(
@@ -169,8 +170,9 @@ def signal_create(request: HttpRequest) -> HttpResponse:
 
 
 def _selected_groups(form: forms.SignalForm, owner: Organisation) -> list[SharingGroup]:
+    # The raw value, as typed (it may not be valid): what names no group is left out.
     value = form["sharing_groups"].value() or []
-    ids = [getattr(v, "pk", v) for v in value]
+    ids = row_ids(getattr(v, "pk", v) for v in value)
     return list(SharingGroup.objects.filter(pk__in=ids, members=owner))
 
 
@@ -180,11 +182,13 @@ def sharing_preview(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     owner = user.organisation
     assert owner is not None
+    # Values that name no group or organisation are left out: the form names them.
     groups = SharingGroup.objects.filter(
-        pk__in=request.GET.getlist("sharing_groups"), members=owner
+        pk__in=row_ids(request.GET.getlist("sharing_groups")), members=owner
     )
     recipients = policy.visible(
-        request.user, Organisation.objects.filter(pk__in=request.GET.getlist("recipients"))
+        request.user,
+        Organisation.objects.filter(pk__in=row_ids(request.GET.getlist("recipients"))),
     )
     tlp = request.GET.get("tlp", Tlp.AMBER)
     audience = who_will_see(
@@ -288,7 +292,7 @@ def signal_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "owner_organisation", "municipality", "submitted_by"
     ).prefetch_related("sharing_groups", "recipients")
     signal = get_visible_or_404(request.user, queryset, reference=reference)
-    view = present(request.user, signal)
+    view = present(request.user, signal, overrule=services.current_overrule(signal))
     for object_type, ids in view.personal_ids.items():
         audit.record_read(request, object_type, ids, purpose=signal.purpose)
     audit.record_read(request, "signals.signal", [signal.pk], purpose=signal.purpose)
@@ -310,8 +314,6 @@ def signal_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "triage_record": record,
             "language": language,
             "indicators": indicators,
-            "overrule": services.current_overrule(signal),
-            "band_history": signal.band_decisions.select_related("decided_by"),
             "can_change": policy.can(request.user, "change", signal),
             "can_retriage": policy.can(request.user, "retriage", signal),
             "bands": Band.choices,

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from schakel.partners.models import Organisation
+from schakel.signals.intake import row_ids
 from schakel.signaltable.models import Meeting, Outcome
 from schakel.signaltable.services import ActionInput
 
@@ -80,10 +81,12 @@ class DecisionForm(forms.Form):
 
     def clean_signals(self) -> list[int]:
         raw: str = self.cleaned_data["signals"]
-        try:
-            ids = [int(part) for part in raw.split(",") if part.strip()]
-        except ValueError:
-            raise forms.ValidationError(_("Unknown signals.")) from None
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        # Only what can be a signal's id goes on to the query (SQLite fails on an integer over
+        # 64 bits, and int() takes non-ASCII digits).
+        ids = row_ids(parts)
+        if len(ids) != len(parts):
+            raise forms.ValidationError(_("Unknown signals."))
         if not ids:
             raise forms.ValidationError(_("Choose the signals the decision is about."))
         return ids

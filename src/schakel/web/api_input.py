@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+#: The largest id a stored row can have: a signed 64-bit integer, the range of Django's
+#: ``BigAutoField``. A larger id names nothing, and a database driver may refuse it in a query
+#: (SQLite raises OverflowError) rather than find nothing: the API refuses it as input.
+MAX_ROW_ID = 2**63 - 1
+
 #: The bound fields of each input serializer class, per value of ``partial``.
 _SHARED_FIELDS: dict[tuple[type, bool], Any] = {}
 
@@ -120,6 +125,8 @@ def items(
 
 
 def id_list(**kwargs: Any) -> serializers.ListField:
+    """An optional list of ids of stored rows: whole numbers from 1 to ``MAX_ROW_ID``."""
     kwargs.setdefault("required", False)
     kwargs.setdefault("default", list)
-    return serializers.ListField(child=StrictIntegerField(min_value=1), **kwargs)
+    child = StrictIntegerField(min_value=1, max_value=MAX_ROW_ID)
+    return serializers.ListField(child=child, **kwargs)

@@ -13,6 +13,7 @@ from schakel.errors import InvalidInput
 from schakel.partners.models import Organisation, SharingGroup
 from schakel.signals.bulk.reading import check_size
 from schakel.signals.bulk.rows import ImportDefaults
+from schakel.signals.forms import RowsChoiceField
 from schakel.signals.models import Tlp
 from schakel.signals.rules.vocabulary import current as vocabularies
 from schakel.signals.sharing import defaults_for
@@ -35,7 +36,7 @@ class ImportForm(forms.Form):
         label=_("Purpose of sharing"),
         help_text=_("For rows whose purpose column is empty."),
     )
-    sharing_groups = forms.ModelMultipleChoiceField(
+    sharing_groups = RowsChoiceField(
         label=_("Share with"),
         queryset=SharingGroup.objects.none(),
         required=False,

@@ -19,7 +19,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from schakel.signals.bulk.columns import BY_NAME, COLUMNS, LIST_SEPARATOR, Kind, Place
-from schakel.signals.intake import AddressInput, CompanyInput, PersonInput, SignalInput
+from schakel.signals.intake import (
+    MAX_ROW_ID,
+    AddressInput,
+    CompanyInput,
+    PersonInput,
+    SignalInput,
+)
 from schakel.signals.models import Tlp
 
 #: A source key made from a row's content starts with this; an ``external_id`` is used as is.
@@ -208,7 +214,13 @@ class RowParser:
         if "sharing_groups" in cells:
             group_ids = []
             for item in split_list(cells["sharing_groups"]):
-                group_id = int(item) if item.isdigit() else self.groups_by_name.get(item.casefold())
+                # A number is a group's id (ASCII digits only: "²".isdigit() is true, and int()
+                # fails on it); one no row can have is an unknown group, as an unknown name is.
+                group_id: int | None
+                if item.isascii() and item.isdecimal():
+                    group_id = int(item) if 0 < int(item) <= MAX_ROW_ID else None
+                else:
+                    group_id = self.groups_by_name.get(item.casefold())
                 if group_id is None:
                     problems.append(
                         (

@@ -20,6 +20,7 @@ from schakel.access import policy
 from schakel.access.matrix import MATRIX_PATH
 from schakel.access.policy import Viewer
 from schakel.partners.vocabulary import Role, Sector
+from schakel.signals.access import seeing_general_details_in_full
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
@@ -184,3 +185,19 @@ def test_the_role_categories_use_codes_of_the_vocabulary() -> None:
     from schakel.signals.rules.vocabulary import current
 
     assert current().codes("person_roles") >= (CARE_ROLES | JUSTICE_ROLES)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(viewer=viewers)
+def test_the_filter_of_signals_seen_in_full_agrees_with_the_matrix(
+    signals: list[Signal], viewer: Viewer
+) -> None:
+    """Search looks in a description only where the viewer sees it: the signals whose general
+    details the matrix gives them in full, and no other."""
+    in_full = set(seeing_general_details_in_full(viewer, Signal.objects.all()))
+    for signal in signals:
+        expected = expected_levels(viewer, signal)["general"] == LEVELS["full"]
+        assert (signal in in_full) == expected, (signal.tlp, signal.purpose)
+        assert policy.decide(viewer, "view", signal).is_full("general") == expected

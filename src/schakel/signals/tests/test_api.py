@@ -433,3 +433,33 @@ def test_the_receipt_is_what_its_serializer_describes(
         )
         assert receipt_for(signal, url, external_id) == described
     assert response.json() == receipt_for(signal, url, "crm-4711")
+
+
+#: One more than the largest id a database row can have (a signed 64-bit integer).
+TOO_LARGE_ID = 2**63
+
+
+def test_an_id_too_large_for_the_database_is_refused_by_name(
+    world: World, token_client: TokenClient
+) -> None:
+    """An id beyond 64 bits names no row; it is refused beside the field, not a 500 from the
+    database driver that cannot pass it in a query."""
+    client = token_client(world.users["care_coordinator"])
+    groups = client.post(URL, body(world, sharing_groups=[TOO_LARGE_ID]), format="json")
+    assert groups.status_code == 400, groups.content
+    assert "sharing_groups[0]" in _fields(groups)
+    recipients = client.post(
+        URL,
+        body(world, external_id="crm-4712", tlp="RED", recipients=[TOO_LARGE_ID]),
+        format="json",
+    )
+    assert recipients.status_code == 400, recipients.content
+    assert "recipients[0]" in _fields(recipients)
+    assert Signal.objects.count() == 0
+
+    created = client.post(URL, body(world, external_id="crm-4713"), format="json")
+    assert created.status_code == 201
+    patched = client.patch(created.json()["url"], {"sharing_groups": [TOO_LARGE_ID]}, format="json")
+    assert patched.status_code == 400, patched.content
+    assert "sharing_groups[0]" in _fields(patched)
+    assert list(Signal.objects.get().sharing_groups.all()) == [world.table_a]

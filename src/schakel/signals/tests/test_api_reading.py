@@ -106,6 +106,27 @@ def test_a_bad_filter_is_named(world: World, token_client: TokenClient) -> None:
     assert {e["field"] for e in response.json()["errors"]} == {"band", "owner", "received_after"}
 
 
+@pytest.mark.parametrize(
+    ("received_after", "listed"),
+    [
+        ("0001-01-01", True),
+        ("0001-01-01T00:00:00+14:00", True),
+        ("9999-12-31", False),
+        ("9999-12-31T23:59:59-12:00", False),
+    ],
+)
+def test_a_moment_beyond_what_utc_can_hold_filters_as_the_first_or_last(
+    world: World, amber: Signal, token_client: TokenClient, received_after: str, listed: bool
+) -> None:
+    """A valid date at the edge of the calendar may fall before year 1 or after year 9999 once
+    it is in UTC (as the database compares it): it lists everything or nothing, never a 500."""
+    response = token_client(world.users["police_analyst"]).get(
+        "/api/v1/signals/", {"received_after": received_after}
+    )
+    assert response.status_code == 200, response.content
+    assert _references(response) == ([amber.reference] if listed else [])
+
+
 def test_the_owner_sees_everything_and_the_read_is_audited_once(
     world: World, amber: Signal, token_client: TokenClient
 ) -> None:

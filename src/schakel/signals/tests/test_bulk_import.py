@@ -544,3 +544,16 @@ def test_a_row_imported_before_is_skipped_unchecked_even_if_it_changed(world: Wo
     assert changed.ok, changed.problems
     assert [(s.row, s.reference) for s in changed.skipped] == [(2, first.created[0][1])]
     assert [row for row, _reference in changed.created] == [3]
+
+
+@pytest.mark.parametrize("cell", ["²", "٣", "99999999999999999999", str(2**63), "0"])
+def test_a_sharing_group_number_no_group_can_have_is_named_as_unknown(
+    world: World, cell: str
+) -> None:
+    """A cell of digits is a group's id only in ASCII digits and within the database's range
+    of ids: "²" is a digit to ``str.isdigit`` but not to ``int``, and an id over 64 bits cannot
+    be looked up (SQLite raises OverflowError). Either is an unknown group on its column."""
+    outcome = run_import(world, csv_file([row(sharing_groups=cell)]))
+    assert outcome.status == "refused"
+    assert problems_of(outcome) == [(2, "sharing_groups")]
+    assert not Signal.objects.exists()

@@ -220,3 +220,23 @@ def test_the_job_runs_through_the_worker() -> None:
         }
         assert Signal.objects.count() == 3
         assert client.get(progress)["Location"] == reverse("signal_import_result", args=[job.pk])
+
+
+def test_a_default_sharing_group_no_group_can_have_is_refused_on_upload(
+    world: World, signed_in: SignIn
+) -> None:
+    """An id beyond the database's range is an invalid choice beside the field, not a 500
+    from the query that would look it up (SQLite refuses integers over 64 bits)."""
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        reverse("signal_import"),
+        {
+            "file": SimpleUploadedFile("s.csv", csv_file([row()])),
+            "tlp": "AMBER",
+            "purpose": "signal_table_assessment",
+            "sharing_groups": [str(2**63)],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["sharing_groups"]
+    assert not ImportJob.objects.exists()

@@ -253,3 +253,20 @@ def test_each_persons_identifiers_point_at_that_person(world: World) -> None:
         ("NL91ABNA0417164300", None),
     }
     assert all(p.signal_id == signal.pk for p in signal.persons.all())
+
+
+@pytest.mark.parametrize("too_large", [2**63, 10**20])
+def test_ids_beyond_what_a_database_holds_are_unknown_groups_and_recipients(
+    world: World, too_large: int
+) -> None:
+    """The intake is the check for every channel: an id that cannot name a stored row gets the
+    message of an unknown group or recipient, and never reaches the query (SQLite refuses
+    integers over 64 bits with an OverflowError)."""
+    carla = world.users["care_coordinator"]
+    with pytest.raises(InvalidFields) as groups:
+        make_signal(carla, sharing_group_ids=[world.table_a.pk, too_large])
+    assert set(groups.value.problems) == {"sharing_group_ids"}
+    with pytest.raises(InvalidFields) as recipients:
+        make_signal(carla, tlp="RED", recipient_ids=[world.police_a.pk, too_large, 0, -1])
+    assert set(recipients.value.problems) == {"recipient_ids"}
+    assert not Signal.objects.exists()

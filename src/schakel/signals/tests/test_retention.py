@@ -11,9 +11,19 @@ from django.core.management import call_command
 
 from schakel.audit.models import AuditEntry
 from schakel.signals import attachments, retention
-from schakel.signals.models import IdentifierMention, PersonMention, Signal, SignalIndicator
+from schakel.signals import services as signal_services
+from schakel.signals.bulk.rows import content_key
+from schakel.signals.models import (
+    BandDecision,
+    Channel,
+    IdentifierMention,
+    PersonMention,
+    Signal,
+    SignalIndicator,
+)
 from schakel.signals.rules.retention import add_months, load
-from schakel.signals.tests.factories import make_signal
+from schakel.signals.services import create_signal
+from schakel.signals.tests.factories import make_signal, signal_input
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +93,56 @@ def test_the_command_is_a_dry_run_unless_told(
         assert Signal.objects.get(pk=signal.pk).anonymised_at is None
         call_command("schakel_retention", apply=True)
     assert Signal.objects.get(pk=signal.pk).anonymised_at is not None
+
+
+def test_anonymisation_removes_free_text_that_names_people(world: World) -> None:
+    """A reason for overruling the band is free text that names the person, on an
+    append-only record: anonymisation empties it, deliberately and audited, and keeps the
+    band and when it was decided."""
+    carla = world.users["care_coordinator"]
+    with time_machine.travel("2026-01-10 10:00", tick=True):
+        signal = make_signal(carla, observed_on=date(2026, 1, 5))
+        decision = signal_services.overrule_band(
+            signal, "urgent", reason="Ioana Popescu is pas 15.", actor=carla
+        )
+        retention.record_outcome(signal, "monitor", since=date(2023, 1, 1))
+    with time_machine.travel("2026-09-01", tick=True):
+        done = retention.apply_retention(dry_run=False)
+    assert done.anonymised == [signal.pk]
+    reasons = list(BandDecision.objects.filter(signal=signal).values_list("reason", flat=True))
+    assert not any("Popescu" in r for r in reasons)
+    kept = BandDecision.objects.get(pk=decision.pk)
+    assert (kept.band, kept.decided_at) == ("urgent", decision.decided_at)
+    assert Signal.objects.get(pk=signal.pk).band == "urgent"
+    entry = AuditEntry.objects.get(action="retention_anonymise", object_type="signals.banddecision")
+    assert entry.object_ids == [decision.pk]
+
+
+def test_anonymisation_drops_the_content_key_of_an_imported_row_and_keeps_an_own_id(
+    world: World,
+) -> None:
+    """A row imported without an external_id is known by an unsalted hash of its cells, names
+    included, which confirms a guessed row: it goes with the rest. While a signal is kept, its
+    key makes a second import of the file skip the row; a partner's own id stays."""
+    carla = world.users["care_coordinator"]
+    content = content_key({"description": "x", "victim_family_name": "Popescu"})
+    with time_machine.travel("2026-01-10 10:00", tick=True):
+        imported = create_signal(
+            signal_input(observed_on=date(2026, 1, 5)),
+            submitted_by=carla,
+            channel=Channel.BULK,
+            source_key=content,
+        )
+        own_id = create_signal(
+            signal_input(observed_on=date(2026, 1, 5)),
+            submitted_by=carla,
+            channel=Channel.API,
+            source_key="crm-4711",
+        )
+        for signal in (imported, own_id):
+            retention.record_outcome(signal, "monitor", since=date(2023, 1, 1))
+    with time_machine.travel("2026-09-01", tick=True):
+        done = retention.apply_retention(dry_run=False)
+    assert sorted(done.anonymised) == sorted([imported.pk, own_id.pk])
+    assert Signal.objects.get(pk=imported.pk).source_key == ""
+    assert Signal.objects.get(pk=own_id.pk).source_key == "crm-4711"

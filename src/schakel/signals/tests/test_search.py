@@ -60,3 +60,38 @@ def test_the_signal_list_searches(world: World, signed_in: Callable[[User], Clie
         reverse("signal_list"), {"q": "06 1234 5678"}
     )
     assert signal.reference in page.content.decode()
+
+
+#: A description as partners write them: it names people.
+NAMING = "Ioana Popescu werkt in de nagelstudio van Marius."
+
+
+def test_search_does_not_let_a_redacted_viewer_probe_the_hidden_description(
+    world: World,
+) -> None:
+    """The NGO sees a TLP:GREEN signal of its table redacted: had its words been searched,
+    a part of the hidden description tried letter by letter would spell it out."""
+    carla, noor = world.users["care_coordinator"], world.users["ngo_worker"]
+    signal = make_signal(carla, groups=[world.table_a], tlp="GREEN", description=NAMING)
+    assert list(search_signals(noor, signal.reference)) == [signal]  # the NGO does see it
+    probes = ("Ioana", "Ioanb", "van Marius", "van Mariut", "nagelstudio", "Popesc")
+    hits = [q for q in probes if search_signals(noor, q).exists()]
+    assert hits == []
+
+
+def test_an_identifier_still_finds_a_signal_seen_redacted(world: World) -> None:
+    """Identifiers, and a whole name on its name key, are searched on their exact normalised
+    value, as designed: the redacted viewer learns only that a signal holds it, and whom to
+    ask (hit / no-hit)."""
+    carla, noor = world.users["care_coordinator"], world.users["ngo_worker"]
+    signal = make_signal(carla, groups=[world.table_a], tlp="GREEN", description=NAMING)
+    assert list(search_signals(noor, "06-12 34 56 78")) == [signal]
+    assert list(search_signals(noor, "popescu, IOANA")) == [signal]
+
+
+def test_those_who_see_the_description_find_the_signal_by_its_words(world: World) -> None:
+    carla, piet = world.users["care_coordinator"], world.users["police_analyst"]
+    signal = make_signal(carla, groups=[world.table_a], tlp="GREEN", description=NAMING)
+    for user in (carla, piet):  # the owner, and the police at the table (general in full)
+        for query in ("van Marius", "ioana popescu", "nagelstudio glans"):
+            assert list(search_signals(user, query)) == [signal], (user, query)

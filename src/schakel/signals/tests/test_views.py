@@ -12,6 +12,7 @@ from django.urls import reverse
 from schakel.audit.models import AuditEntry
 from schakel.partners.models import User
 from schakel.signals.models import Signal
+from schakel.signals.services import overrule_band
 from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME, make_signal
 from schakel.testing.personas import World
 
@@ -136,6 +137,50 @@ def test_the_full_form_saves_a_signal_and_shows_problems_per_field(
     assert signal.channel == "full_form" and signal.persons.get().family_name == "Nowak"
 
 
+#: Values of a group or organisation field that name no row: not a number, digits that are
+#: not ASCII, and numbers beyond the database's ids (SQLite raises OverflowError for them).
+NOT_AN_ID = ["abc", "²", "-1", str(2**63), "99999999999999999999"]
+
+
+@pytest.mark.parametrize("value", NOT_AN_ID)
+def test_the_full_form_names_a_group_or_recipient_that_is_not_an_id(
+    world: World, signed_in: SignIn, value: str
+) -> None:
+    """The form shows its error beside the field; the "who will see what" panel drawn beside
+    it leaves the value out instead of failing on it."""
+    client = signed_in(world.users["care_coordinator"])
+    base = {
+        **ONE_ROW_EACH,
+        "description": "Man slaapt in de bedrijfshal.",
+        "tlp": "RED",
+        "purpose": "signal_table_assessment",
+    }
+    for field in ("sharing_groups", "recipients"):
+        response = client.post(reverse("signal_create"), {**base, field: [value]})
+        assert response.status_code == 200, (field, response.status_code)
+        assert response.context["form"].errors[field], field
+        assert 'data-testid="audience"' in response.content.decode()
+    assert not Signal.objects.exists()
+
+
+@pytest.mark.parametrize("value", NOT_AN_ID)
+def test_the_sharing_preview_leaves_out_what_is_not_an_id(
+    world: World, signed_in: SignIn, value: str
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    for field in ("sharing_groups", "recipients"):
+        response = client.get(
+            reverse("signal_sharing_preview"),
+            {field: [value, str(world.table_a.pk)], "tlp": "AMBER"},
+        )
+        assert response.status_code == 200, (field, response.status_code)
+    with_group = client.get(
+        reverse("signal_sharing_preview"),
+        {"sharing_groups": [value, str(world.table_a.pk)], "tlp": "AMBER"},
+    )
+    assert "Politie Zeeland-West-Brabant" in with_group.content.decode()
+
+
 def test_the_short_form_gives_a_receipt_with_the_regions_contacts(
     world: World, signed_in: SignIn
 ) -> None:
@@ -182,6 +227,42 @@ def test_a_person_overrules_the_band_on_the_page(
     assert "Escalated by phone." in _page(client, amber)
 
 
+#: A reason for overruling the band as people write one: it names the person.
+OVERRULE_REASON = "Ioana Popescu is pas 15 en slaapt in de studio."
+
+
+def test_overrule_reason_is_not_shown_to_a_viewer_who_sees_the_signal_redacted(
+    world: World, signed_in: SignIn
+) -> None:
+    """The reason is free text that may name people, and who decided is a person: shown only
+    where the signal's general details are (the description), else only the band."""
+    carla, noor = world.users["care_coordinator"], world.users["ngo_worker"]
+    arie = world.users["org_admin"]  # a colleague of the submitter decides
+    signal = make_signal(carla, groups=[world.table_a], tlp="GREEN")
+    overrule_band(signal, "urgent", reason=OVERRULE_REASON, actor=arie)
+    page = _page(signed_in(noor), signal)
+    assert "paspoorten" not in page  # the description is hidden from the NGO...
+    assert "Popescu" not in page  # ...and so must the overrule reason be
+    assert "Arie" not in page and "Beheer" not in page  # nor who decided
+    assert 'data-testid="overrule"' in page  # that a person decided, and what, is shown
+    read = AuditEntry.objects.filter(action="read").order_by("-position").first()
+    assert read is not None and "signals.banddecision" not in read.object_ids
+
+
+def test_the_owner_sees_the_overrule_reason_and_its_display_is_audited(
+    world: World, signed_in: SignIn
+) -> None:
+    carla, arie = world.users["care_coordinator"], world.users["org_admin"]
+    signal = make_signal(carla, groups=[world.table_a], tlp="GREEN")
+    decision = overrule_band(signal, "urgent", reason=OVERRULE_REASON, actor=arie)
+    page = _page(signed_in(carla), signal)
+    assert OVERRULE_REASON in page and str(arie) in page
+    read = AuditEntry.objects.filter(action="read").order_by("-position").first()
+    assert read is not None
+    assert read.object_ids["signals.banddecision"] == [decision.pk]
+    assert read.object_ids["signals.signal"] == [signal.pk]
+
+
 def test_sharing_defaults_apply_to_new_signals_and_only_coordinators_change_them(
     world: World, signed_in: SignIn
 ) -> None:
@@ -206,6 +287,18 @@ def test_sharing_defaults_apply_to_new_signals_and_only_coordinators_change_them
         "care_referral",
         0,
     )
+
+
+def test_a_default_sharing_group_no_group_can_have_is_refused(
+    world: World, signed_in: SignIn
+) -> None:
+    carla = signed_in(world.users["care_coordinator"])
+    response = carla.post(
+        reverse("signal_sharing_defaults"),
+        {"tlp": "AMBER", "purpose": "care_referral", "sharing_groups": [str(2**63)]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["sharing_groups"]
 
 
 def test_the_guidance_page_shows_the_regions_contacts(world: World, signed_in: SignIn) -> None:

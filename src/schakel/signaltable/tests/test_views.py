@@ -201,6 +201,28 @@ def test_a_decision_with_problems_shows_the_bundle_and_the_form_again(
     assert not Decision.objects.exists()
 
 
+@pytest.mark.parametrize("bad", ["abc", "²", "٣", "-1", str(2**63), "99999999999999999999"])
+def test_a_decision_on_a_value_that_is_no_signal_id_is_refused(
+    world: World, meeting: Meeting, signed_in: SignIn, bad: str
+) -> None:
+    """Only ASCII digits within the database's ids are looked up: int() takes "٣", and SQLite
+    fails on an integer over 64 bits. The rest are unknown signals, and nothing is decided."""
+    a, _ = _pair(world)
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        reverse("signaltable_decide", args=[meeting.pk]),
+        {
+            "signals": f"{a.pk},{bad}",
+            "outcome": Outcome.NO_ACTION,
+            "rationale": "Geen aanwijzingen.",
+            "actions-TOTAL_FORMS": "0",
+            "actions-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302  # back to the meeting, with the form's message
+    assert not Decision.objects.exists()
+
+
 def test_a_member_who_does_not_chair_cannot_decide_or_plan(
     world: World, meeting: Meeting, signed_in: SignIn
 ) -> None:
