@@ -1,5 +1,6 @@
 """An urgent signal alerts its region's contacts at once: in-app and by e-mail, through the
-worker, audited. The alert names the reference and the reporting organisation only."""
+worker, audited. The alert names the reference and the reporting organisation only; a
+TLP:RED signal alerts only the contacts among its named recipients."""
 
 from __future__ import annotations
 
@@ -11,22 +12,31 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.jobs.backend import enqueue_held
 from schakel.jobs.tasks import send_email
 from schakel.notifications.services import notify
 from schakel.partners.models import Region, RegionContact
 from schakel.signals.events import signals_written
-from schakel.signals.models import Band, Signal
+from schakel.signals.models import Band, Signal, Tlp
 
 
 def contacts_for(signal: Signal) -> list[RegionContact]:
-    """The contacts of the police region where it was seen (else the reporter's region)."""
+    """The contacts of the police region where it was seen (else the reporter's region). For
+    a TLP:RED signal only those with an account that may see it (its named recipients): RED
+    is for its recipients' eyes only, and even its reference and reporter would tell others
+    that it exists."""
     place: Region | None = signal.municipality or signal.owner_organisation.region
     region = place.police_region() if place is not None else None
     if region is None:
         return []
-    return list(RegionContact.objects.filter(region=region).select_related("user"))
+    contacts = list(RegionContact.objects.filter(region=region).select_related("user"))
+    if signal.tlp == Tlp.RED:
+        contacts = [
+            c for c in contacts if c.user is not None and policy.can(c.user, "view", signal)
+        ]
+    return contacts
 
 
 #: Ahead of every other job: an urgent signal's alert goes "at once", not after the queue

@@ -122,17 +122,24 @@ def _remove_unused_files(files: list[Attachment]) -> None:
             attachment_store.path_for(attachment).unlink(missing_ok=True)
 
 
-def batches(queryset: QuerySet[Signal], size: int = 500) -> Iterator[list[Signal]]:
+def batches(queryset: QuerySet[Signal], size: int = 500) -> Iterator[list[int]]:
+    """The ids of ``queryset``, ``size`` at a time."""
     ids = list(queryset.values_list("pk", flat=True))
     for start in range(0, len(ids), size):
-        yield list(Signal.objects.filter(pk__in=ids[start : start + size]))
+        yield ids[start : start + size]
 
 
 def apply_retention(
-    *, today: date | None = None, dry_run: bool = True, progress: Any = None
+    *,
+    today: date | None = None,
+    dry_run: bool = True,
+    progress: Any = None,
+    batch_size: int = 500,
 ) -> RetentionRun:
     """Delete or anonymise what expired and is not held. Safe to run again: what was done
-    is not found a second time. A dry run changes nothing and reports what would happen."""
+    is not found a second time. A dry run changes nothing and reports what would happen.
+    Each batch is read again in its own transaction, locked: a hold placed (a case opened)
+    or an anonymisation done by another run since the list was made is respected."""
     today = today or timezone.localdate()
     run = RetentionRun()
     run.held = (
@@ -141,11 +148,12 @@ def apply_retention(
         .distinct()
         .count()
     )
-    for batch in batches(expired(today)):
+    for ids in batches(expired(today), batch_size):
         deleted: list[int] = []
         anonymised: list[int] = []
         reasons: list[int] = []
         with transaction.atomic():
+            batch = list(expired(today).filter(pk__in=ids).select_for_update(of=("self",)))
             if not dry_run:
                 signals_forgotten.send(sender=Signal, ids=[signal.pk for signal in batch])
             for signal in batch:
@@ -171,5 +179,5 @@ def apply_retention(
                         None, "retention_anonymise", "signals.banddecision", reasons
                     )
         if progress is not None:
-            progress(len(batch))
+            progress(len(ids))
     return run

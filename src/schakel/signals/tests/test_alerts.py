@@ -42,6 +42,27 @@ def test_an_urgent_signal_alerts_the_regions_contacts_through_the_worker(
     assert entry.object_ids == [signal.pk] and entry.details["users"] == [carla.pk]
 
 
+def test_a_red_signal_alerts_only_the_contacts_among_its_recipients(
+    live_world: World, mailoutbox: list[object]
+) -> None:
+    """TLP:RED is for its named recipients only: a contact who may not see it learns
+    nothing of it, not even its reference, and a contact without an account gets no e-mail
+    (nothing says they are a recipient)."""
+    urgent = {"indicator_ids": ["ilo.physical_and_sexual_violence"], "tlp": "RED"}
+    police = live_world.users["police_analyst"]
+    hidden = make_signal(police, recipient_ids=[live_world.ngo_a.pk], **urgent)
+    shared = make_signal(police, recipient_ids=[live_world.municipality_a.pk], **urgent)
+    assert hidden.band == shared.band == "urgent"
+    call_command("schakel_worker", batch=True)
+    carla = live_world.users["care_coordinator"]  # the region's contact, of the municipality
+    assert [n.source_id for n in Notification.objects.filter(recipient=carla)] == [str(shared.pk)]
+    assert hidden.reference not in "".join(
+        f"{message.subject} {message.body}" for message in mailoutbox
+    )
+    assert [address for message in mailoutbox for address in message.to] == ["carla@example.test"]
+    assert [e.object_ids for e in AuditEntry.objects.filter(action="alert_urgent")] == [[shared.pk]]
+
+
 def test_the_alert_is_sent_once_however_often_the_job_runs(live_world: World) -> None:
     signal = make_signal(
         live_world.users["police_analyst"], indicator_ids=["ilo.physical_and_sexual_violence"]

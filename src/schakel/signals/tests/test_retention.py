@@ -83,6 +83,24 @@ def test_the_job_deletes_or_anonymises_what_expired_and_spares_what_is_held(worl
         assert retention.apply_retention().deleted == [keep.pk]
 
 
+def test_a_hold_placed_while_the_job_runs_spares_the_signal(world: World) -> None:
+    """The job lists what expired, then works through it batch by batch: a case opened on a
+    signal of a later batch meanwhile holds it (the batch used to be read again by id only,
+    so the held signal went all the same)."""
+    first, second = _signal(world), _signal(world)
+    with time_machine.travel("2026-02-01", tick=True):
+        for signal in (first, second):
+            retention.record_outcome(signal, "no_action")
+
+    def a_case_opens(done: int) -> None:
+        retention.place_hold(second, "case:7", "case opened during the run")
+
+    with time_machine.travel("2026-09-01", tick=True):
+        run = retention.apply_retention(dry_run=False, progress=a_case_opens, batch_size=1)
+    assert run.deleted == [first.pk]
+    assert Signal.objects.filter(pk=second.pk, anonymised_at__isnull=True).exists()
+
+
 def test_the_command_is_a_dry_run_unless_told(
     world: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
