@@ -213,7 +213,13 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
         for r in person_records({*found, *(c for others in found.values() for c in others)})
     }
     with_term_frequencies(run, records)
-    paired: set[tuple[int, int]] = set()
+    # Pairs already scored (this matching run before, on a retry): scored once, not twice.
+    mine = [m for m, _signal in ids]
+    paired: set[tuple[int, int]] = set(
+        (Suggestion.objects.filter(left_id__in=mine) | Suggestion.objects.filter(right_id__in=mine))
+        .filter(run__started_at__gte=run.started_at)
+        .values_list("left_id", "right_id")
+    )
     for mention_id, _signal_id in ids:
         outcome.mentions += 1
         candidate_ids = [c for c in found.get(mention_id, ()) if c in records]

@@ -308,6 +308,10 @@ def test_one_job_matches_a_batch_of_signals_together(
     between = Suggestion.objects.filter(left=new[0], right=new[1])
     assert between.count() == 1 and between.get().links
     assert Suggestion.objects.filter(left=known, right__in=new).count() == 2
+    # Matching them again (as its docstring promises, safe) scores no pair a second time.
+    stored = Suggestion.objects.count()
+    match_signals([first.pk, second.pk])
+    assert Suggestion.objects.count() == stored
 
 
 def test_a_failed_match_leaves_no_mentions_behind_and_the_retry_does_it_all(
