@@ -11,6 +11,7 @@ from followthemoney import model as ftm_model
 from schakel.entities.hits import Appearances, Hit, appearances
 from schakel.entities.models import Entity, Mention, Relation, RelationSchema
 from schakel.entities.projection import MIXED_SCRIPTS
+from schakel.entities.review import JudgementEntry, judgements_about
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,9 @@ class EntityView:
     evidence: list[Evidence] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     flags: list[dict[str, str]] = field(default_factory=list)
+    # Analysts' judgements on its records, withdrawn ones too (``review.judgements_about``):
+    # filled for the page only (``with_judgements``).
+    judgements: list[JudgementEntry] = field(default_factory=list)
 
     @property
     def invalid_flags(self) -> list[dict[str, str]]:
@@ -86,6 +90,10 @@ class EntityView:
         ids = dict.fromkeys(m.pk for m in self.mentions)
         for link in self.links:
             ids.update(dict.fromkeys(m.pk for m in link.other_mentions))
+        for entry in self.judgements:
+            # A judgement names its two records: one may be of another entity now (split off).
+            judgement = entry.judgement
+            ids.update(dict.fromkeys((judgement.left_id, judgement.right_id)))
         return list(ids)
 
     @property
@@ -101,9 +109,15 @@ class EntityView:
 
 
 def present_entity(
-    user: Any, entity: Entity, mentions: list[Mention], *, request: Any = None
+    user: Any,
+    entity: Entity,
+    mentions: list[Mention],
+    *,
+    request: Any = None,
+    with_judgements: bool = False,
 ) -> EntityView:
-    """``mentions`` are those the user may see in full (``get_entity_for_user``)."""
+    """``mentions`` are those the user may see in full (``get_entity_for_user``).
+    ``with_judgements``: also the judgements on them the user may see."""
     schema = ftm_model.get(entity.schema)
     view = EntityView(entity, caption=_caption(mentions), mentions=mentions)
     by_value: dict[tuple[str, str], list[Mention]] = {}
@@ -118,6 +132,8 @@ def present_entity(
         view.values.append(Value(prop, label, value, tuple(sources)))
     view.links = _links(user, mentions)
     view.evidence = _evidence(mentions)
+    if with_judgements:
+        view.judgements = judgements_about(user, mentions)
     found_elsewhere: Appearances = appearances(
         user, entity, besides=[m.pk for m in mentions], request=request
     )
@@ -185,7 +201,10 @@ def _evidence(mentions: list[Mention]) -> list[Evidence]:
     ids = list(by_id)
     found: list[Evidence] = []
     for judgement in (
-        Judgement.objects.filter(left_id__in=ids, right_id__in=ids, verdict="same")
+        # A withdrawn one is no reason any more (the page lists it, as withdrawn, apart).
+        Judgement.objects.filter(
+            left_id__in=ids, right_id__in=ids, verdict="same", withdrawn_by__isnull=True
+        )
         .select_related("judged_by")
         .order_by("-judged_at")[:50]
     ):

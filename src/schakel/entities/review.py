@@ -15,7 +15,7 @@ from itertools import islice
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from schakel.access import policy
@@ -35,7 +35,8 @@ from schakel.entities.clustering import (
 from schakel.entities.explanations import expand, expand_all, layouts
 from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Schema, Suggestion
 from schakel.entities.services import SIGNAL_ACCESS, mentions_shown_to
-from schakel.errors import InvalidInput, NotFound
+from schakel.errors import Conflict, InvalidInput, NotFound
+from schakel.signals.intake import MAX_ROW_ID
 
 #: Open pairs read at a time while the queue is filled.
 QUEUE_CHUNK = 200
@@ -199,9 +200,16 @@ def _record(
 
 @transaction.atomic
 def withdraw(user: Any, judgement: Judgement, *, reason: str, request: Any = None) -> Judgement:
-    """Withdraw a judgement: a new record; the entities follow the model again."""
+    """Withdraw a judgement: a new record; the entities follow the model again. A judgement
+    is withdrawn once, and a withdrawal is not itself withdrawn (judge the pair again)."""
     if not _may_judge(user, judgement.left, judgement.right, None):
         raise NotFound()
+    if judgement.verdict == Judgement.Verdict.WITHDRAWN:
+        raise Conflict(_("This is a withdrawal; it cannot be withdrawn itself."))
+    # Locked, so that two analysts withdrawing it at the same moment make one withdrawal.
+    list(Judgement.objects.select_for_update().filter(pk=judgement.pk).values_list("pk"))
+    if Judgement.objects.filter(withdraws=judgement).exists():
+        raise Conflict(_("This judgement was withdrawn already."))
     if not reason.strip():
         raise InvalidInput(_("Say why: a judgement needs a reason."), field="reason")
     withdrawal = Judgement.objects.create(
@@ -217,6 +225,79 @@ def withdraw(user: Any, judgement: Judgement, *, reason: str, request: Any = Non
     )
     resolve_around([judgement.left, judgement.right])
     return withdrawal
+
+
+@dataclass(frozen=True)
+class JudgementEntry:
+    """A judgement on two mentions, with its withdrawal (who, when, why) if it was withdrawn:
+    the history stays readable, and only a standing judgement is withdrawn."""
+
+    judgement: Judgement
+    withdrawal: Judgement | None
+
+    @property
+    def standing(self) -> bool:
+        return self.withdrawal is None
+
+    @property
+    def withdrawable(self) -> bool:
+        """Standing, and a judgement rather than a withdrawal (``withdraw`` refuses both)."""
+        return self.standing and self.judgement.verdict != Judgement.Verdict.WITHDRAWN
+
+
+def _with_their_records(judgements: QuerySet[Judgement]) -> QuerySet[Judgement]:
+    """With what showing a judgement reads: who judged, and each mention's signal (with its
+    sharing, for the access decision), organisation and entity."""
+    return judgements.select_related(
+        "judged_by__organisation",
+        *(f"{side}__{to}" for side in ("left", "right") for to in ("signal", "organisation")),
+        "left__entity",
+        "right__entity",
+    ).prefetch_related(*(f"{side}__{path}" for side in ("left", "right") for path in SIGNAL_ACCESS))
+
+
+def _withdrawals(judgement_ids: list[int]) -> dict[int, Judgement]:
+    """The withdrawal of each of these judgements that has one (the first, should a race
+    before the lock in ``withdraw`` have made two)."""
+    found: dict[int, Judgement] = {}
+    for withdrawal in (
+        Judgement.objects.filter(withdraws_id__in=judgement_ids)
+        .select_related("judged_by__organisation")
+        .order_by("judged_at", "pk")
+    ):
+        assert withdrawal.withdraws_id is not None
+        found.setdefault(withdrawal.withdraws_id, withdrawal)
+    return found
+
+
+def judgements_about(user: Any, mentions: Iterable[Mention]) -> list[JudgementEntry]:
+    """The judgements on these mentions (with each other, or with any other mention), newest
+    first, each with its withdrawal: only those whose two mentions the user may see in full,
+    so that neither a hidden record nor the reason given about it is shown. A withdrawal is
+    not listed apart: it is shown with the judgement it withdraws."""
+    ids = [m.pk for m in mentions]
+    found = list(
+        _with_their_records(
+            Judgement.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids)).exclude(
+                verdict=Judgement.Verdict.WITHDRAWN
+            )
+        ).order_by("-judged_at", "-pk")
+    )
+    shown = {m.pk for m in mentions_shown_to(user, [m for j in found for m in (j.left, j.right)])}
+    found = [j for j in found if {j.left_id, j.right_id} <= shown]
+    withdrawals = _withdrawals([j.pk for j in found])
+    return [JudgementEntry(j, withdrawals.get(j.pk)) for j in found]
+
+
+def get_judgement_for_user(user: Any, pk: Any) -> JudgementEntry:
+    """The judgement ``pk`` with its withdrawal, for a user who may judge its two mentions
+    (the review right, and both mentions in full); NotFound otherwise, whether it exists or
+    not."""
+    ours = str(pk).isdigit() and 0 < int(pk) <= MAX_ROW_ID
+    judgement = _with_their_records(Judgement.objects.filter(pk=pk)).first() if ours else None
+    if judgement is None or not _may_judge(user, judgement.left, judgement.right, None):
+        raise NotFound()
+    return JudgementEntry(judgement, _withdrawals([judgement.pk]).get(judgement.pk))
 
 
 def resolve_around(mentions: list[Mention]) -> Changes:

@@ -10,4 +10,7 @@ urlpatterns = [
     path("<int:pk>/split/", views.entity_split, name="entity_split"),
     path("review/", views.review_queue, name="entity_review"),
     path("review/<int:pk>/", views.review_judge, name="entity_review_judge"),
+    path(
+        "judgements/<int:pk>/withdraw/", views.judgement_withdraw, name="entity_judgement_withdraw"
+    ),
 ]

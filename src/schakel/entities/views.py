@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from schakel.audit import services as audit
 from schakel.entities import review
@@ -18,19 +18,20 @@ from schakel.entities.hits import appearances
 from schakel.entities.models import Judgement, Mention, Suggestion
 from schakel.entities.presenter import present_entity
 from schakel.entities.services import get_entity_for_user, mentions_shown_to, search_entities
-from schakel.errors import InvalidInput, NotFound
+from schakel.errors import Conflict, InvalidInput, NotFound
 from schakel.signals.models import Signal
 
 
 @login_required
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entity, mentions = get_entity_for_user(request.user, pk)
-    view = present_entity(request.user, entity, mentions, request=request)
+    view = present_entity(request.user, entity, mentions, request=request, with_judgements=True)
     audit.record_read(request, "entities.mention", view.shown_mention_ids, purpose="entity")
+    may_review = review.may_review(request.user)
     return render(
         request,
         "entities/entity_detail.html",
-        {"view": view, "may_split": len(mentions) > 1 and review.may_review(request.user)},
+        {"view": view, "may_split": len(mentions) > 1 and may_review, "may_withdraw": may_review},
     )
 
 
@@ -53,6 +54,57 @@ def entity_split(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(request, _("Recorded: not the same. The entity was split."))
     mention.refresh_from_db(fields=["entity"])
     return redirect("entity_detail", pk=mention.entity_id or entity.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def judgement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """Withdraw a judgement (a new record; the entities follow the model again at once). The
+    entity page posts here; the page itself asks again, and shows what was wrong."""
+    try:
+        entry = review.get_judgement_for_user(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    judgement = entry.judgement
+    problem = conflict = ""
+    status = 200
+    if request.method == "POST":
+        try:
+            review.withdraw(
+                request.user, judgement, reason=request.POST.get("reason", ""), request=request
+            )
+        except NotFound:
+            raise Http404 from None
+        except Conflict as exc:
+            conflict, status = str(exc.message), 409
+            entry = review.get_judgement_for_user(request.user, pk)
+        except InvalidInput as exc:
+            problem = str(exc.message)
+        else:
+            messages.success(
+                request, _("The judgement was withdrawn. The records are grouped again.")
+            )
+            judgement.left.refresh_from_db(fields=["entity"])
+            judgement.right.refresh_from_db(fields=["entity"])
+            entity = judgement.left.entity_id or judgement.right.entity_id
+            return redirect("entity_detail", pk=entity) if entity else redirect("entity_search")
+    audit.record_read(
+        request,
+        "entities.mention",
+        [judgement.left_id, judgement.right_id],
+        purpose="linkage_review",
+    )
+    return render(
+        request,
+        "entities/judgement_withdraw.html",
+        {
+            "entry": entry,
+            "problem": problem,
+            "conflict": conflict,
+            "reason": request.POST.get("reason", ""),
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -41,7 +41,7 @@ from schakel.cases.models import (
     TransferHold,
 )
 from schakel.cases.vocabulary import RequestKind
-from schakel.entities.models import Entity, Mention, Suggestion
+from schakel.entities.models import Entity, Judgement, Mention, Suggestion
 from schakel.imports.models import ImportJob
 from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
 from schakel.partners.services import create_user
@@ -285,6 +285,8 @@ FILLS: dict[str, Fill] = {
     "entity_detail": Fill({"pk"}, _by(_entities)),
     "entity_split": Fill({"pk"}, _by(_entities)),
     "entity_review_judge": Fill({"pk"}, _by(lambda: _some(Suggestion.objects.all()))),
+    # A standing judgement and a withdrawal.
+    "entity_judgement_withdraw": Fill({"pk"}, _by(lambda: _some(Judgement.objects.all()))),
     # The API (v1, and the paths of before v1 where they exist)
     "organisation-detail": Fill({"pk"}, _by(lambda: _some(Organisation.objects.all()))),
     "regioncontact-detail": Fill({"pk"}, _by(lambda: RegionContact.objects.all())),
@@ -340,7 +342,8 @@ FILLS: dict[str, Fill] = {
 
 def _complete_the_demo() -> None:
     """What the small demo does not make: an attachment, an import, a proposed plan merge and
-    split (its secured lines hold consents and messages already)."""
+    split (its secured lines hold consents and messages already), an analyst's judgement on a
+    pair and the withdrawal of another."""
     signal = Signal.objects.order_by("pk").first()
     assert signal is not None
     owner = User.objects.filter(organisation=signal.owner_organisation).first()
@@ -360,6 +363,26 @@ def _complete_the_demo() -> None:
     merge.plans.set(plans)
     choice = PlanSplitChoice.objects.create(plan=plans[0], original_id=plans[0].entity_id)
     choice.options.set([plans[0].entity_id, plans[1].entity_id])
+    pairs = list(Suggestion.objects.order_by("pk")[:2])
+    assert pairs and owner is not None, "the walk needs a pair to judge, and a judge"
+    judged = [
+        Judgement.objects.create(
+            left_id=pair.left_id,
+            right_id=pair.right_id,
+            verdict=Judgement.Verdict.NOT_SAME,
+            reason="Different fathers' names.",
+            judged_by=owner,
+        )
+        for pair in pairs
+    ]
+    Judgement.objects.create(
+        left_id=judged[-1].left_id,
+        right_id=judged[-1].right_id,
+        verdict=Judgement.Verdict.WITHDRAWN,
+        reason="Wrong file opened.",
+        withdraws=judged[-1],
+        judged_by=owner,
+    )
 
 
 def _outsiders() -> list[User]:

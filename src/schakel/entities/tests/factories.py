@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from schakel.entities.models import LinkageRun, Mention
+from schakel.entities.models import LinkageRun, Mention, Suggestion
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
 from schakel.signals.tests.factories import make_signal
@@ -35,3 +35,22 @@ def suspect_mention(
     )
     resolve_signals([signal.pk])
     return Mention.objects.get(signal=signal)
+
+
+def suggest(run: LinkageRun, left: Mention, right: Mention, probability: float) -> Suggestion:
+    """The pair ``run`` scored at ``probability`` (linked from the run's threshold), with an
+    explanation and the queue's priority, as a run writes it."""
+    from schakel.entities import review
+
+    left.refresh_from_db()
+    right.refresh_from_db()
+    return Suggestion.objects.create(
+        left=left,
+        right=right,
+        run=run,
+        probability=probability,
+        match_weight=1.5,
+        links=probability >= run.threshold,
+        explanation=[{"comparison": "family_name", "label": "exact", "weight": 4.2}],
+        priority=review.priority(probability, left.entity, right.entity),
+    )
