@@ -309,18 +309,16 @@ class AddressForm(forms.Form):
     )
 
 
-#: What makes a person or company form count as filled in (the rest is ignored).
-PERSON_FIELDS = (
-    "role",
-    "given_names",
-    "family_name",
-    "alias",
-    "date_of_birth",
-    "age_band",
-    "phone",
-    "email",
-    "identity_number",
-)
+#: A person, company or address form counts as filled in when any of its fields is: what was
+#: typed is then kept or refused by ``validate_signal`` (a person without a role, a company
+#: without a name, an address without a street, postcode or city), never dropped.
+PERSON_FIELDS = tuple(PersonForm.base_fields)
+COMPANY_FIELDS = tuple(CompanyForm.base_fields)
+ADDRESS_FIELDS = tuple(AddressForm.base_fields)
+
+
+def is_filled(cleaned_data: dict[str, Any], fields: tuple[str, ...]) -> bool:
+    return any(cleaned_data.get(name) for name in fields)
 
 
 class Parties:
@@ -349,7 +347,7 @@ class Parties:
             name = value(f"companies-{index}-name")
             label = _("Company %(n)d") % {"n": index + 1}
             self.companies.append((f"company-{index}", f"{label}: {name}" if name else str(label)))
-            if name:
+            if any(value(f"companies-{index}-{k}") for k in COMPANY_FIELDS):
                 self.filled.add(f"company-{index}")
 
 
@@ -522,11 +520,13 @@ def tie_formsets(data: Any, parties: Parties) -> tuple[Any, Any]:
 
 
 def _person(data: dict[str, Any]) -> PersonInput | None:
-    if not any(data.get(k) for k in PERSON_FIELDS):
+    if not is_filled(data, PERSON_FIELDS):
         return None
+    # A kind of document without its number is passed on too: the validator asks for the
+    # number instead of the kind being dropped.
     identity = (
-        [(data["identity_kind"] or "other", data["identity_number"])]
-        if data.get("identity_number")
+        [(data.get("identity_kind") or "other", data.get("identity_number") or "")]
+        if data.get("identity_number") or data.get("identity_kind")
         else []
     )
     return PersonInput(
@@ -553,6 +553,7 @@ class FormRows:
 
     persons: list[int] = field(default_factory=list)
     companies: list[int] = field(default_factory=list)
+    addresses: list[int] = field(default_factory=list)
     relations: list[int] = field(default_factory=list)
     payments: list[int] = field(default_factory=list)
 
@@ -577,13 +578,28 @@ def full_form_input(
             rows.persons.append(index)
     company_inputs: list[CompanyInput] = []
     for index, company_form in enumerate(companies.forms):
-        if company_form.cleaned_data.get("name"):
+        company = company_form.cleaned_data
+        if is_filled(company, COMPANY_FIELDS):
             rows.companies.append(index)
             company_inputs.append(
                 CompanyInput(
-                    name=company_form.cleaned_data["name"],
-                    registration_number=company_form.cleaned_data["registration_number"],
-                    role=company_form.cleaned_data["role"],
+                    name=company.get("name") or "",
+                    registration_number=company.get("registration_number") or "",
+                    role=company.get("role") or "",
+                )
+            )
+    address_inputs: list[AddressInput] = []
+    for index, address_form in enumerate(addresses.forms):
+        address = address_form.cleaned_data
+        if is_filled(address, ADDRESS_FIELDS):
+            rows.addresses.append(index)
+            address_inputs.append(
+                AddressInput(
+                    street=address.get("street") or "",
+                    house_number=address.get("house_number") or "",
+                    postcode=address.get("postcode") or "",
+                    city=address.get("city") or "",
+                    is_place_of_observation=bool(address.get("is_place_of_observation")),
                 )
             )
     person_at = {f"person-{f}": i for i, f in enumerate(rows.persons)}
@@ -618,17 +634,7 @@ def full_form_input(
         reporter_withheld=data["reporter_withheld"],
         persons=person_inputs,
         companies=company_inputs,
-        addresses=[
-            AddressInput(
-                street=a.cleaned_data["street"],
-                house_number=a.cleaned_data["house_number"],
-                postcode=a.cleaned_data["postcode"],
-                city=a.cleaned_data["city"],
-                is_place_of_observation=a.cleaned_data["is_place_of_observation"],
-            )
-            for a in addresses.forms
-            if any(a.cleaned_data.get(k) for k in ("street", "postcode", "city"))
-        ],
+        addresses=address_inputs,
         phones=_lines(data["phones"]),
         emails=_lines(data["emails"]),
         ibans=_lines(data["ibans"]),
@@ -687,16 +693,22 @@ def put_problems_on_forms(
             elif field in {"phones", "emails"}:
                 field = field[:-1]
         elif base == "companies" and companies is not None and index is not None:
-            at = rows.companies[index] if index < len(rows.companies) else index
-            target, field = companies.forms[at], rest or None
+            if index < len(rows.companies):
+                target, field = companies.forms[rows.companies[index]], rest or None
         elif base in ("relations", "payments") and index is not None:
             formset, made = (
                 (relations, rows.relations) if base == "relations" else (payments, rows.payments)
             )
             if formset is not None and index < len(made):
                 target, field = formset.forms[made[index]], TIE_FIELDS.get(rest, rest) or None
-        elif base == "addresses" and addresses is not None and index is not None:
-            target, field = addresses.forms[index], rest or None
+        elif (
+            base == "addresses"
+            and addresses is not None
+            and index is not None
+            and index < len(rows.addresses)
+        ):
+            # By the form the address came from: empty forms before it are left out.
+            target, field = addresses.forms[rows.addresses[index]], rest or None
         if field not in target.fields:
             field = None
         for message in messages:

@@ -249,10 +249,20 @@ def _first(rows: list[tuple[Model | None, ...]], model: type[M]) -> M | None:
 
 
 def validate_signal(
-    data: SignalInput, *, owner: Organisation, channel: str, today: date | None = None
+    data: SignalInput,
+    *,
+    owner: Organisation,
+    channel: str,
+    today: date | None = None,
+    stored: bool = False,
 ) -> CleanSignal:
     """Check everything; raise InvalidFields naming every wrong field, or return the clean
-    signal with its normalised keys."""
+    signal with its normalised keys.
+
+    ``stored``: the persons, companies and addresses are those of a stored signal, checked
+    again for an update that cannot change them. Rules added for them since (an address
+    needs a street, postcode or city) then do not apply: a signal stored before a rule must
+    not become impossible to update for something its editor cannot change."""
     today = today or timezone.localdate()
     problems = _Problems()
     if channel not in _CHANNELS:
@@ -354,6 +364,14 @@ def validate_signal(
     address_keys: list[str | None] = []
     for index, address in enumerate(data.addresses):
         _check_lengths(problems, f"addresses[{index}]", AddressMention, address)
+        if not stored and not (
+            address.street.strip() or address.postcode.strip() or address.city.strip()
+        ):
+            # A house number alone (or a country, or "this is where it was seen") names no
+            # place: refused, so that the submitter completes or removes it.
+            problems.add(
+                f"addresses[{index}].street", _("An address needs a street, postcode or city.")
+            )
         if address.postcode.strip() and (address.country or "NL").upper() == "NL":
             # address_key falls back to street and city for a bad postcode; a typed postcode
             # that is not one is still an error the submitter should see.

@@ -153,7 +153,9 @@ def update_signal(
     if not changed:
         return []
     proposed = dataclasses.replace(current, **{field: changes[field] for field in changed})
-    clean = validate_signal(proposed, owner=locked.owner_organisation, channel=locked.channel)
+    clean = validate_signal(
+        proposed, owner=locked.owner_organisation, channel=locked.channel, stored=True
+    )
 
     locked.description = proposed.description.strip()
     locked.forms_of_exploitation = sorted(set(proposed.forms_of_exploitation))

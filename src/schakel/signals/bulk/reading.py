@@ -3,7 +3,16 @@ BOM, Windows-1252; delimiter ``,``, ``;`` or tab) or XLSX (the first sheet).
 
 What comes out is text per template column and the row number a spreadsheet shows (the
 header is row 1). Problems with the file as a whole (too large, unreadable, unknown columns)
-raise ``InvalidInput`` naming what is wrong; problems in a cell are the validator's business.
+raise ``InvalidInput`` naming what is wrong; problems in a cell are the validator's business,
+except for XLSX cells that hold no value to read (a formula whose value the program that
+wrote the file did not store, an error such as ``#N/A``): the table lists those by row and
+column (``Table.unreadable``), and the row is refused with them.
+
+How XLSX cells become text (``docs/import.md`` says the same to people): a date cell is its
+date (``YYYY-MM-DD``); a date-and-time cell is written ``YYYY-MM-DD hh:mm:ss``, which a date
+column reads as its date (the signal holds dates, not times of day); a number is written
+with the digits Excel shows, never with a trailing ``.0`` or binary noise (Excel itself keeps
+15 significant digits: a longer number must be typed as text); formulas are never evaluated.
 """
 
 from __future__ import annotations
@@ -11,14 +20,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import math
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from schakel.errors import InvalidInput
 from schakel.signals.bulk.columns import BY_NAME
@@ -41,6 +54,8 @@ class Table:
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     encoding: str = ""
     delimiter: str = ""
+    #: Cells with no value to read, by row number and column: why each cannot be read.
+    unreadable: dict[int, dict[str, str | Promise]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -151,30 +166,126 @@ def _read_xlsx(data: bytes) -> Table:
         # read_only streams the sheet; data_only reads stored values and never a formula.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise file_problem(
-            _("The file cannot be read as an Excel workbook (.xlsx). Save it again and retry.")
-        ) from None
+        raise _not_a_workbook() from None
+    unreadable: dict[int, dict[int, str | Promise]] = {}
+
+    def records() -> Iterator[list[str]]:
+        for number, values in enumerate(_sheet_values(workbook), start=1):
+            texts = []
+            for position, value in enumerate(values):
+                if isinstance(value, _Unreadable):
+                    unreadable.setdefault(number, {})[position] = value.message
+                    texts.append("")
+                else:
+                    texts.append(_cell_text(value))
+            yield texts
+
     try:
-        sheet = workbook.worksheets[0]
-        rows = ([_cell_text(value) for value in row] for row in sheet.iter_rows(values_only=True))
-        return _table("xlsx", rows)
+        return _table("xlsx", records(), unreadable=unreadable)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, SyntaxError):
+        # SyntaxError: xml.etree's ParseError, for a sheet that is not well-formed XML.
+        raise _not_a_workbook() from None
     finally:
         workbook.close()
 
 
+def _not_a_workbook() -> InvalidInput:
+    return file_problem(
+        _("The file cannot be read as an Excel workbook (.xlsx). Save it again and retry.")
+    )
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """An XLSX cell without a value to read, and why."""
+
+    message: str | Promise
+
+
+FORMULA_WITHOUT_VALUE = _Unreadable(
+    gettext_lazy(
+        "This cell holds a formula without its value: the program that saved the file did "
+        "not calculate it, and formulas are never calculated here. Open the file in Excel "
+        "or LibreOffice and save it again, or type the value instead of the formula."
+    )
+)
+
+
+def _sheet_values(workbook: Any) -> Iterator[list[Any]]:
+    """The values of the first sheet's rows, from row 1 and column A (a row or cell the
+    file leaves out is empty), with an ``_Unreadable`` for a cell that holds no value to
+    read. openpyxl's ``data_only`` reading gives None both for an empty cell and for a
+    formula whose value was not stored, so the cells are read with its sheet parser, which
+    sees the difference."""
+    sheet = workbook.worksheets[0]
+    parser = _parser_class()(
+        sheet._get_source(),
+        sheet._shared_strings,
+        data_only=True,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+    try:
+        expected = 1
+        for number, cells in parser.parse():
+            for _missing in range(expected, number):
+                yield []
+            expected = number + 1
+            values: list[Any] = [None] * max((cell["column"] for cell in cells), default=0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield values
+    finally:
+        parser.source.close()
+
+
+@cache
+def _parser_class() -> Callable[..., Any]:
+    from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+    class CellParser(WorkSheetParser):
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell: dict[str, Any] = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None and _without_value(element):
+                cell["value"] = FORMULA_WITHOUT_VALUE
+            elif cell["data_type"] == "e":
+                cell["value"] = _Unreadable(
+                    gettext_lazy(
+                        "This cell holds the spreadsheet error %(error)s instead of a value."
+                    )
+                    % {"error": cell["value"]}
+                )
+            return cell
+
+    def _without_value(element: Any) -> bool:
+        # Excel stores a formula's value beside it; an empty text as <v></v> in a cell of
+        # type "str". A program that does not calculate stores no <v>, or an empty one
+        # (openpyxl writes <v />) in a cell of another type: a number is never empty.
+        value = element.find(VALUE_TAG)
+        return value is None or (not value.text and element.get("t") != "str")
+
+    return CellParser
+
+
 def _cell_text(value: Any) -> str:
-    """A spreadsheet cell as the text a CSV would hold. Dates become YYYY-MM-DD; whole numbers
-    lose Excel's ".0"; nothing is ever evaluated."""
+    """A spreadsheet cell as the text a CSV would hold (see the module's docstring); nothing
+    is ever evaluated."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+        moment: datetime = value.replace(tzinfo=None)
+        return moment.date().isoformat() if moment.time() == time(0) else moment.isoformat(" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        # The shortest text that reads back as the same number: the digits Excel wrote (it
+        # writes at most 17 significant digits and shows 15), never binary noise such as
+        # 1234567890123450112 for 1.23456789012345E+18, nor 12345.0 for 12345.
+        text = format(Decimal(repr(value)), "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
     return str(value)
 
 
@@ -183,13 +294,21 @@ def normalise_header(name: str) -> str:
 
 
 def _table(
-    kind: str, records: Iterable[list[str]], *, encoding: str = "", delimiter: str = ""
+    kind: str,
+    records: Iterable[list[str]],
+    *,
+    encoding: str = "",
+    delimiter: str = "",
+    unreadable: dict[int, dict[int, str | Promise]] | None = None,
 ) -> Table:
+    """The table of ``records``; ``unreadable``: the cells without a value to read by row
+    number and position, filled in by the time ``records`` yields their row."""
+    unreadable = {} if unreadable is None else unreadable
     iterator: Iterator[list[str]] = iter(records)
     header: list[str] | None = None
     header_number = 0
     for number, record in enumerate(iterator, start=1):
-        if any(cell.strip() for cell in record):
+        if any(cell.strip() for cell in record) or number in unreadable:
             header, header_number = record, number
             break
     if header is None:
@@ -199,8 +318,17 @@ def _table(
     table = Table(kind, [n for n in names if n], encoding=encoding, delimiter=delimiter)
     positions = [i for i, n in enumerate(names) if n]
     width = len(names)
+    if header_number in unreadable:
+        raise file_problem(
+            _("The name of column %(column)d is not a value that can be read: %(problem)s")
+            % {
+                "column": min(unreadable[header_number]) + 1,
+                "problem": next(iter(unreadable[header_number].values())),
+            }
+        )
     for number, record in enumerate(iterator, start=header_number + 1):
-        if not any(cell.strip() for cell in record):
+        bad = unreadable.get(number, {})
+        if not bad and not any(cell.strip() for cell in record):
             continue  # an empty line, e.g. at the end of the file
         if len(table.rows) >= MAX_ROWS:
             raise file_problem(
@@ -209,7 +337,9 @@ def _table(
             )
         if len(record) < width:
             record = record + [""] * (width - len(record))
-        elif len(record) > width and any(cell.strip() for cell in record[width:]):
+        elif len(record) > width and (
+            any(cell.strip() for cell in record[width:]) or any(i >= width for i in bad)
+        ):
             raise file_problem(
                 _(
                     "Row %(row)d has more values than the header has columns; check the "
@@ -217,13 +347,15 @@ def _table(
                 )
                 % {"row": number}
             )
-        unnamed = [i for i, n in enumerate(names) if not n and record[i].strip()]
+        unnamed = [i for i, n in enumerate(names) if not n and (record[i].strip() or i in bad)]
         if unnamed:
             raise file_problem(
                 _("Row %(row)d has a value in a column without a name (column %(column)d).")
                 % {"row": number, "column": unnamed[0] + 1}
             )
         table.rows.append((number, [record[i] for i in positions]))
+        if bad:
+            table.unreadable[number] = {names[i]: message for i, message in bad.items()}
     return table
 
 

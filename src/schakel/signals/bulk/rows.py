@@ -31,8 +31,11 @@ from schakel.signals.models import Tlp
 #: A source key made from a row's content starts with this; an ``external_id`` is used as is.
 CONTENT_KEY_PREFIX = "sha256:"
 
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DUTCH_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+# A date may come with a time of day, as a date-and-time cell of a workbook is read (and as
+# Excel writes one to CSV): the date is taken, as the signal holds no time of day.
+_TIME = r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.\d{1,6})?)?)?"
+_ISO_DATE = re.compile(rf"^(\d{{4}})-(\d{{1,2}})-(\d{{1,2}}){_TIME}$")
+_DUTCH_DATE = re.compile(rf"^(\d{{1,2}})[-/.](\d{{1,2}})[-/.](\d{{4}}){_TIME}$")
 _YES = frozenset({"ja", "j", "yes", "y", "1", "true", "waar", "x"})
 _NO = frozenset({"nee", "n", "no", "0", "false", "onwaar", ""})
 _TLP_SPELLINGS = {
@@ -68,17 +71,23 @@ class ParsedRow:
 
 
 def parse_date(text: str) -> date | None:
-    """YYYY-MM-DD or DD-MM-YYYY (also with / or .); None for anything else."""
-    match = _ISO_DATE.match(text)
+    """YYYY-MM-DD or DD-MM-YYYY (also with / or .), optionally with a time of day (hh:mm or
+    hh:mm:ss), which is left out; None for anything else."""
+    iso = _ISO_DATE.match(text)
+    match = iso or _DUTCH_DATE.match(text)
+    if match is None or not _is_time_of_day(match):
+        return None
+    year, month, day = (match[1], match[2], match[3]) if iso else (match[3], match[2], match[1])
     try:
-        if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        match = _DUTCH_DATE.match(text)
-        if match:
-            return date(int(match[3]), int(match[2]), int(match[1]))
+        return date(int(year), int(month), int(day))
     except ValueError:
         return None
-    return None
+
+
+def _is_time_of_day(match: re.Match[str]) -> bool:
+    if match["hour"] is None:
+        return True
+    return int(match["hour"]) < 24 and int(match["minute"]) < 60 and int(match["second"] or 0) < 60
 
 
 def split_list(text: str) -> list[str]:
@@ -132,22 +141,28 @@ _POSITIONS = {column.name: position for position, column in enumerate(COLUMNS)}
 
 class RowParser:
     """Turns the rows of one file into ``ParsedRow``s. ``groups_by_name`` maps a sharing
-    group's name, case folded, to its id (names are resolved once per file)."""
+    group's name, case folded, to its id (names are resolved once per file);
+    ``unreadable``: the file's cells without a value to read (``Table.unreadable``), each a
+    problem of its row."""
 
     def __init__(
         self,
         columns: Sequence[str],
         defaults: ImportDefaults,
         groups_by_name: Mapping[str, int],
+        unreadable: Mapping[int, Mapping[str, str | Promise]] | None = None,
     ) -> None:
         self.columns = list(columns)
         self.defaults = defaults
         self.groups_by_name = groups_by_name
+        self.unreadable = unreadable or {}
         self.lengths = {c.name: c.max_length for c in COLUMNS if c.max_length}
 
     def parse(self, number: int, values: Sequence[str]) -> ParsedRow:
         cells = cells_of(self.columns, values)
-        problems: list[tuple[Place, str | Promise]] = []
+        problems: list[tuple[Place, str | Promise]] = [
+            (Place(name), message) for name, message in self.unreadable.get(number, {}).items()
+        ]
         for name, value in cells.items():
             limit = self.lengths.get(name)
             if limit is not None and len(value) > limit:

@@ -266,7 +266,7 @@ def _import_beside_checking(table: Table, outcome: ImportOutcome, run: _Run) -> 
     process writes batch *n*, all in one transaction: once a row has a problem, nothing more
     is written, the rest is still checked (every problem is reported), and the transaction
     is rolled back — as it is for a dry run."""
-    parser = RowParser(table.columns, run.defaults, groups_by_name())
+    parser = RowParser(table.columns, run.defaults, groups_by_name(), table.unreadable)
     checker = RowChecker(run.owner, today=run.today)
     connection = connections[router.db_for_write(Signal)]
     context = WritingContext(

@@ -70,8 +70,36 @@ def template_xlsx() -> bytes:
                 code_rows(),
                 widths=[28, 40, 70],
             ),
+            Sheet(_("how cells are read"), [_("how cells are read")], notes(), widths=[120]),
         ]
     )
+
+
+def notes() -> list[tuple[str]]:
+    """How the cells of a workbook are read: what Excel's types become (``reading``)."""
+    return [
+        (
+            _(
+                "Dates: a date cell is read as its date. A cell with a date and a time of day "
+                "is read as its date; the time is not kept (a signal holds dates only)."
+            ),
+        ),
+        (
+            _(
+                "Numbers: Excel keeps at most 15 digits of a number; longer numbers (ids, "
+                "account or document numbers) lose their last digits as soon as they are "
+                "typed. The columns of this template are text cells: type such numbers "
+                "there, or type an apostrophe before them."
+            ),
+        ),
+        (
+            _(
+                "Formulas are never calculated here: the value Excel stored beside a formula "
+                "is read. A formula without a stored value, or a cell with an error such as "
+                "#N/A, is refused with its row and column."
+            ),
+        ),
+    ]
 
 
 def template_file(kind: str) -> bytes:

@@ -336,7 +336,7 @@ def check_rows(
     today: date | None = None,
 ) -> CheckedRows:
     """Convert and validate every row; nothing is written."""
-    parser = RowParser(table.columns, defaults, groups_by_name())
+    parser = RowParser(table.columns, defaults, groups_by_name(), table.unreadable)
     checker = RowChecker(owner, today=today)
     result = CheckedRows(total=len(table))
     parsed = [parser.parse(number, cells) for number, cells in table.rows]

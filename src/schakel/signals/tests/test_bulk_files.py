@@ -154,7 +154,8 @@ def test_the_csv_template_is_the_header_of_every_column() -> None:
 
 def test_the_xlsx_template_explains_each_column_and_lists_the_codes() -> None:
     workbook = load_workbook(io.BytesIO(template_xlsx()))
-    signals, columns, codes = workbook.worksheets
+    signals, columns, codes, notes = workbook.worksheets
+    assert any("15 digits" in str(row[0]) for row in notes.iter_rows(values_only=True))
     assert [c.value for c in signals[1]] == list(NAMES)
     assert [row[0] for row in columns.iter_rows(min_row=2, values_only=True)] == list(NAMES)
     listed = {(row[0], row[1]) for row in codes.iter_rows(min_row=2, values_only=True)}

@@ -557,3 +557,107 @@ def test_a_sharing_group_number_no_group_can_have_is_named_as_unknown(
     assert outcome.status == "refused"
     assert problems_of(outcome) == [(2, "sharing_groups")]
     assert not Signal.objects.exists()
+
+
+def _with_cached_values(
+    data: bytes, values: Mapping[str, str], types: Mapping[str, str] | None = None
+) -> bytes:
+    """The workbook ``data`` with a cached value stored for the formula cell at each
+    coordinate, as Excel stores one (openpyxl stores none), of type "str" or as in ``types``
+    (e.g. "e" for an error value)."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = content.decode("utf-8")
+                for coordinate, value in values.items():
+                    kind = (types or {}).get(coordinate, "str")
+                    text = re.sub(
+                        rf'<c r="{coordinate}"([^>]*)><f>(.*?)</f><v\s*/>',
+                        rf'<c r="{coordinate}"\1 t="{kind}"><f>\2</f><v>{value}</v>',
+                        text,
+                    )
+                content = text.encode("utf-8")
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_a_date_cell_with_a_time_of_day_is_read_as_its_date(world: World) -> None:
+    typed: dict[str, object] = {
+        **GOOD_ROW,
+        "observed_on": datetime(2026, 11, 20, 14, 30),
+        "victim_date_of_birth": datetime(1999, 3, 4, 0, 0, 1),
+    }
+    outcome = run_import(world, xlsx_file([typed]), file_name="signals.xlsx")
+    assert outcome.ok, outcome.problems
+    signal = Signal.objects.get()
+    assert signal.observed_on == date(2026, 11, 20)
+    assert signal.persons.get(role="possible_victim").date_of_birth == date(1999, 3, 4)
+    # A CSV saved from such a cell holds the same date and time: read the same way.
+    again = run_import(world, csv_file([row(external_id="HL-2", observed_on="20-11-2026 14:30")]))
+    assert again.ok, again.problems
+    assert Signal.objects.get(source_key="HL-2").observed_on == date(2026, 11, 20)
+    bad = run_import(world, csv_file([row(external_id="HL-3", observed_on="2026-11-20 25:00")]))
+    assert problems_of(bad) == [(2, "observed_on")]
+
+
+def test_a_formula_without_a_stored_value_is_a_problem_of_its_row_and_column(
+    world: World,
+) -> None:
+    rows: list[dict[str, object]] = [
+        {**GOOD_ROW, "external_id": "HL-1"},
+        {**GOOD_ROW, "external_id": "HL-2", "victim_family_name": '=UPPER("popescu")'},
+        {**GOOD_ROW, "external_id": "HL-3", "description": '=IF(TRUE,"Acht mensen","")'},
+    ]
+    lone = {"external_id": '=A2&"-bis"'}  # nothing else on its row: not an empty row
+    outcome = run_import(world, xlsx_file([*rows, lone]), file_name="signals.xlsx")
+    assert outcome.status == "refused" and Signal.objects.count() == 0
+    formulas = [(p.row, p.column) for p in outcome.problems if "formula" in p.message]
+    assert formulas == [(3, "victim_family_name"), (4, "description"), (5, "external_id")]
+    # With the values Excel stores beside its formulas, the file is imported: the stored
+    # value is read, the formula never evaluated.
+    names = list(GOOD_ROW)
+    letter = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    computed = _with_cached_values(
+        xlsx_file(rows),
+        {
+            f"{letter[names.index('victim_family_name')]}3": "POPESCU",
+            f"{letter[names.index('description')]}4": "Acht mensen",
+        },
+    )
+    imported = run_import(world, computed, file_name="signals.xlsx")
+    assert imported.ok, imported.problems
+    victim = Signal.objects.get(source_key="HL-2").persons.get(role="possible_victim")
+    assert victim.family_name == "POPESCU"
+    assert Signal.objects.get(source_key="HL-3").description == "Acht mensen"
+
+
+def test_a_number_typed_in_a_text_column_reads_as_its_digits(world: World) -> None:
+    typed: list[dict[str, object]] = [
+        {**GOOD_ROW, "external_id": 12345.0},
+        # Excel holds 15 significant digits: 1234567890123456789 typed as a number is
+        # stored as 1.23456789012345E+18 and shown as 1234567890123450000.
+        {**GOOD_ROW, "external_id": 1.23456789012345e18, "description": "Tweede."},
+    ]
+    outcome = run_import(world, xlsx_file(typed), file_name="signals.xlsx")
+    assert outcome.ok, outcome.problems
+    assert sorted(Signal.objects.values_list("source_key", flat=True)) == [
+        "12345",
+        "1234567890123450000",
+    ]
+    again = run_import(world, xlsx_file(typed), file_name="signals.xlsx")
+    assert again.ok and not again.created and len(again.skipped) == 2
+
+
+def test_a_formula_with_an_empty_text_value_is_empty_and_an_error_value_is_a_problem() -> None:
+    data = xlsx_file([{"external_id": "HL-1", "description": '=IF(TRUE,"","x")', "tags": "=NA()"}])
+    stored = _with_cached_values(data, {"B2": "", "C2": "#N/A"}, {"C2": "e"})
+    table = reading.read_table(stored)
+    assert table.rows == [(2, ["HL-1", "", ""])]
+    assert list(table.unreadable) == [2] and list(table.unreadable[2]) == ["tags"]
+    assert "#N/A" in str(table.unreadable[2]["tags"])

@@ -270,3 +270,37 @@ def test_ids_beyond_what_a_database_holds_are_unknown_groups_and_recipients(
         make_signal(carla, tlp="RED", recipient_ids=[world.police_a.pk, too_large, 0, -1])
     assert set(recipients.value.problems) == {"recipient_ids"}
     assert not Signal.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    [{"house_number": "12"}, {"country": "BE"}, {"is_place_of_observation": True}, {}],
+)
+def test_an_address_without_street_postcode_or_city_is_refused_on_every_channel(
+    world: World, address: dict[str, object]
+) -> None:
+    from schakel.signals.intake import AddressInput
+
+    for channel in ("full_form", "api", "bulk"):
+        with pytest.raises(InvalidFields) as exc:
+            make_signal(
+                world.users["care_coordinator"],
+                channel=channel,
+                addresses=[AddressInput(**address)],  # type: ignore[arg-type]
+            )
+        assert set(exc.value.problems) == {"addresses[0].street"}
+    assert not Signal.objects.exists()
+
+
+def test_a_stored_address_without_street_postcode_or_city_does_not_block_an_update(
+    world: World,
+) -> None:
+    from schakel.signals.updates import update_signal
+
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla, groups=[world.table_a])
+    # Stored before the rule (the API and bulk import took a house number alone).
+    signal.addresses.update(street="", postcode="", city="")
+    assert update_signal(signal, {"description": "Nu met meer details."}, actor=carla) == [
+        "description"
+    ]

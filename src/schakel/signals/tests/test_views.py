@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import time_machine
@@ -393,3 +394,90 @@ def test_the_full_form_takes_every_field_of_a_signal(world: World, signed_in: Si
         "12a",
         True,
     )
+
+
+#: A valid full form with one empty row of persons, companies and addresses.
+VALID_FULL_FORM = {
+    **ONE_ROW_EACH,
+    "description": "Man slaapt in de bedrijfshal.",
+    "tlp": "AMBER",
+    "purpose": "signal_table_assessment",
+    "indicator_ids": ["labour.lives_at_workplace"],
+}
+
+
+@pytest.mark.parametrize(
+    ("typed", "formset", "field", "message"),
+    [
+        ({"addresses-0-house_number": "12"}, "addresses", "street", "street, postcode or city"),
+        ({"addresses-0-is_place_of_observation": "on"}, "addresses", "street", "street"),
+        ({"persons-0-nationality": "RO"}, "persons", "role", "role"),
+        ({"persons-0-gender": "female"}, "persons", "role", "role"),
+        ({"persons-0-languages": "ro"}, "persons", "role", "role"),
+        ({"persons-0-migration_status": "eu_citizen"}, "persons", "role", "role"),
+        ({"persons-0-identity_kind": "passport"}, "persons", "role", "role"),
+        (
+            {"persons-0-role": "possible_victim", "persons-0-identity_kind": "passport"},
+            "persons",
+            "identity_number",
+            "passport number",
+        ),
+        ({"companies-0-registration_number": "12345678"}, "companies", "name", "name"),
+        ({"companies-0-role": "employer"}, "companies", "name", "name"),
+    ],
+)
+def test_the_full_form_refuses_a_partly_filled_row_on_its_field_instead_of_dropping_it(
+    world: World,
+    signed_in: SignIn,
+    settings: Any,
+    typed: dict[str, str],
+    formset: str,
+    field: str,
+    message: str,
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        reverse("signal_create"), {**VALID_FULL_FORM, **typed}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 200 and Signal.objects.count() == 0
+    errors = response.context[formset].forms[0].errors
+    assert message in " ".join(errors.get(field, [])), dict(errors)
+
+
+def test_the_full_form_keeps_a_person_with_only_a_role_and_gender(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    typed = {"persons-0-role": "possible_victim", "persons-0-gender": "female"}
+    saved = client.post(reverse("signal_create"), {**VALID_FULL_FORM, **typed})
+    assert saved.status_code == 302
+    person = Signal.objects.get().persons.get()
+    assert (person.role, person.gender) == ("possible_victim", "female")
+
+
+def test_problems_land_on_the_row_the_user_filled_after_an_empty_row(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    typed = {
+        **{f"{prefix}-TOTAL_FORMS": "2" for prefix in ("persons", "companies", "addresses")},
+        "persons-1-role": "possible_victim",
+        "persons-1-phone": "123",
+        "companies-1-name": "Nagelstudio Glans B.V.",
+        "companies-1-registration_number": "1234",
+        "addresses-1-street": "Ginnekenweg",
+        "addresses-1-house_number": "12a",
+        "addresses-1-postcode": "4818 J",
+        "addresses-1-city": "Breda",
+    }
+    response = client.post(reverse("signal_create"), {**VALID_FULL_FORM, **typed})
+    assert response.status_code == 200 and Signal.objects.count() == 0
+    for formset, field in (
+        ("persons", "phone"),
+        ("companies", "registration_number"),
+        ("addresses", "postcode"),
+    ):
+        first, second = response.context[formset].forms
+        assert not first.errors, (formset, dict(first.errors))
+        assert second.errors.get(field), (formset, dict(second.errors))
