@@ -367,11 +367,17 @@ def test_intake_matching_waits_for_a_batch_run_when_the_saved_model_is_from_othe
     assert (outcome.mentions, outcome.joined) == (0, 0)
     assert "waits for a batch run" in caplog.text
     assert not LinkageRun.objects.filter(kind=LinkageRun.Kind.INTAKE).exists()
-    # The next batch run trains a model of the current comparisons, and matching resumes.
+    # The next batch run trains a model of the current comparisons and joins the report
+    # itself (it was among its records; matching it again scores nothing twice), and
+    # matching resumes for what comes after.
     linking.run_linkage("Person")
-    assert match_signals([signal.pk]).joined >= 1
     known.refresh_from_db()
     assert Mention.objects.get(signal=signal).entity_id == known.entity_id
+    assert match_signals([signal.pk]).joined == 0
+    later_known, later = _known_person_reported_again(world, population)
+    assert match_signals([later.pk]).joined >= 1
+    later_known.refresh_from_db()
+    assert Mention.objects.get(signal=later).entity_id == later_known.entity_id
 
 
 def test_intake_matching_weighs_a_shared_value_as_the_batch_run_did(
