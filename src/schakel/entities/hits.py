@@ -5,6 +5,8 @@ them see (the values, the signal, who said it and when) or only that it exists: 
 counted per sharing group (or per organisation for signals shared with no group), with
 whom to contact. A hit carries no value, no reference and no id of what it counts, so the
 hidden data never reaches a page or an API answer. No other mention at all is a *no-hit*.
+A TLP:RED signal's mentions are shown to its named recipients as the matrix allows and are
+no hit for anyone else: RED reveals nothing, not even that it exists.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from schakel.audit import services as audit
 from schakel.entities.models import Entity, Mention
 from schakel.entities.services import mentions_shown_to
+from schakel.signals.models import Tlp
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,9 @@ def appearances(
     ]
     shown = list(mentions_shown_to(user, others))
     shown_ids = {m.pk for m in shown}
-    hidden = [m for m in others if m.pk not in shown_ids]
+    # A TLP:RED signal is for its named recipients only: to anyone else not even a hit says
+    # that it exists.
+    hidden = [m for m in others if m.pk not in shown_ids and m.signal.tlp != Tlp.RED]
     result = Appearances(entity, shown=shown, hits=_count(hidden))
     if hidden:
         audit.record_read(request, "entities.hit", [m.pk for m in hidden], purpose="hit")

@@ -126,6 +126,33 @@ def test_elsewhere_is_a_hit_without_the_hidden_data(
     assert 'data-testid="no-hit"' in police
 
 
+def test_a_red_signal_is_no_hit_for_those_it_was_not_given_to(
+    world: World, shared: Signal, signed_in: SignIn
+) -> None:
+    """The police's TLP:RED signal names the same bank account and goes to the NGO alone:
+    the coordinator learns nothing of it, not even a hit (it was counted as one)."""
+    red = make_signal(
+        world.users["police_analyst"],
+        groups=[],
+        tlp="RED",
+        recipient_ids=[world.ngo_a.pk],
+        persons=[PersonInput(role="suspect", given_names="Adam", family_name=HIDDEN_SUSPECT)],
+        companies=[],
+        addresses=[],
+    )
+    resolve_signals([red.pk])
+    account = _entity(shared, "BankAccount")
+    assert _entity(red, "BankAccount") == account
+    client = signed_in(world.users["care_coordinator"])
+    for page in (
+        _get(client, "entity_detail", account.pk),
+        _get(client, "signal_detail", shared.reference),
+    ):
+        assert 'data-testid="hit"' not in page and 'data-testid="no-hit"' in page
+        assert world.police_a.name not in page.split('data-testid="no-hit"', 1)[1][:400]
+    assert not AuditEntry.objects.filter(object_type__contains="entities.hit").exists()
+
+
 def test_the_signal_page_says_no_hit_when_nothing_else_is_known(
     world: World, shared: Signal, signed_in: SignIn
 ) -> None:
