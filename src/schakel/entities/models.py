@@ -321,6 +321,10 @@ class Judgement(models.Model):
     )
     judged_by = models.ForeignKey("partners.User", on_delete=models.PROTECT, related_name="+")
     judged_at = models.DateTimeField(default=timezone.now)
+    # Shared by the "not the same" judgements one split made (``review.split_off``), so that
+    # the split is withdrawn as it was made: withdrawing one of them alone leaves the record
+    # apart while the others stand. Empty for a judgement made on its own.
+    split = models.UUIDField(null=True, blank=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["judged_at", "pk"]

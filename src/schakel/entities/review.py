@@ -8,6 +8,7 @@ once on the two entities involved, and every later run keeps to it (``clustering
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -159,8 +160,10 @@ def _record(
     reason: str,
     suggestion: Suggestion | None,
     request: Any,
+    split: uuid.UUID | None = None,
 ) -> Judgement:
-    """A judgement recorded and audited, not yet applied to the entities."""
+    """A judgement recorded and audited, not yet applied to the entities. ``split``: the key
+    the judgements of one split share."""
     if not _may_judge(user, left, right, suggestion):
         raise NotFound()
     if verdict not in {
@@ -181,6 +184,7 @@ def _record(
         score=suggestion.probability if suggestion else None,
         suggestion=suggestion,
         judged_by=user,
+        split=split,
     )
     if suggestion is not None:
         Suggestion.objects.filter(pk=suggestion.pk).update(is_open=False)
@@ -201,30 +205,80 @@ def _record(
 @transaction.atomic
 def withdraw(user: Any, judgement: Judgement, *, reason: str, request: Any = None) -> Judgement:
     """Withdraw a judgement: a new record; the entities follow the model again. A judgement
-    is withdrawn once, and a withdrawal is not itself withdrawn (judge the pair again)."""
+    is withdrawn once, and a withdrawal is not itself withdrawn (judge the pair again).
+    Withdrawn alone, one judgement of a split does not make the records one entity again
+    while the others stand (``withdraw_split`` withdraws them together)."""
+    (withdrawal,) = _withdraw_together(user, judgement, [judgement], reason, request)
+    return withdrawal
+
+
+@transaction.atomic
+def withdraw_split(
+    user: Any, judgement: Judgement, *, reason: str, request: Any = None
+) -> list[Judgement]:
+    """Withdraw the split ``judgement`` was made in: a withdrawal of each of its standing
+    judgements whose two records the user may see in full (the others stay, unseen), and
+    the records grouped again once, as ``split_off`` applied them. A judgement made on its
+    own is withdrawn alone."""
+    return _withdraw_together(user, judgement, _split_of(user, judgement), reason, request)
+
+
+def _split_of(user: Any, judgement: Judgement) -> list[Judgement]:
+    """The judgements of the split ``judgement`` was made in (itself among them) whose two
+    records the user may see in full; just ``judgement`` if it was made on its own."""
+    if judgement.split is None or judgement.verdict != Judgement.Verdict.NOT_SAME:
+        return [judgement]
+    made = list(
+        _with_their_records(
+            Judgement.objects.filter(split=judgement.split, verdict=Judgement.Verdict.NOT_SAME)
+        ).order_by("pk")
+    )
+    shown = {m.pk for m in mentions_shown_to(user, [m for j in made for m in (j.left, j.right)])}
+    return [j for j in made if {j.left_id, j.right_id} <= shown or j.pk == judgement.pk]
+
+
+def _withdraw_together(
+    user: Any, judgement: Judgement, together: list[Judgement], reason: str, request: Any
+) -> list[Judgement]:
+    """Withdraw ``judgement`` and the standing ones of ``together`` (judgements it was made
+    with), each a new audited record, and group their records again once."""
     if not _may_judge(user, judgement.left, judgement.right, None):
         raise NotFound()
     if judgement.verdict == Judgement.Verdict.WITHDRAWN:
         raise Conflict(_("This is a withdrawal; it cannot be withdrawn itself."))
-    # Locked, so that two analysts withdrawing it at the same moment make one withdrawal.
-    list(Judgement.objects.select_for_update().filter(pk=judgement.pk).values_list("pk"))
-    if Judgement.objects.filter(withdraws=judgement).exists():
+    # Locked, so that two analysts withdrawing them at the same moment make one withdrawal.
+    ids = [j.pk for j in together]
+    list(Judgement.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    withdrawn = set(
+        Judgement.objects.filter(withdraws_id__in=ids).values_list("withdraws_id", flat=True)
+    )
+    if judgement.pk in withdrawn:
         raise Conflict(_("This judgement was withdrawn already."))
     if not reason.strip():
         raise InvalidInput(_("Say why: a judgement needs a reason."), field="reason")
-    withdrawal = Judgement.objects.create(
-        left=judgement.left,
-        right=judgement.right,
-        verdict=Judgement.Verdict.WITHDRAWN,
-        reason=reason.strip(),
-        withdraws=judgement,
-        judged_by=user,
-    )
-    audit.record_change(
-        request, "judge_withdraw", "entities.judgement", [withdrawal.pk], actor=user
-    )
-    resolve_around([judgement.left, judgement.right])
-    return withdrawal
+    standing = [j for j in together if j.pk not in withdrawn]
+    withdrawals = []
+    for withdrawn_now in standing:
+        withdrawal = Judgement.objects.create(
+            left=withdrawn_now.left,
+            right=withdrawn_now.right,
+            verdict=Judgement.Verdict.WITHDRAWN,
+            reason=reason.strip(),
+            withdraws=withdrawn_now,
+            judged_by=user,
+        )
+        audit.record_change(
+            request,
+            "judge_withdraw",
+            "entities.judgement",
+            [withdrawal.pk],
+            actor=user,
+            details={"split": str(judgement.split)} if len(standing) > 1 else None,
+        )
+        withdrawals.append(withdrawal)
+    # Applied once, when none of them stands any more (as ``split_off`` applies them).
+    resolve_around([m for j in standing for m in (j.left, j.right)])
+    return withdrawals
 
 
 @dataclass(frozen=True)
@@ -234,6 +288,10 @@ class JudgementEntry:
 
     judgement: Judgement
     withdrawal: Judgement | None
+    # The other standing judgements of the split it was made in, as far as the user may see
+    # both records of each: while they stand, withdrawing this one alone does not make the
+    # records one entity again (it may join the split record to this one's other record alone).
+    split_standing: tuple[Judgement, ...] = ()
 
     @property
     def standing(self) -> bool:
@@ -243,6 +301,16 @@ class JudgementEntry:
     def withdrawable(self) -> bool:
         """Standing, and a judgement rather than a withdrawal (``withdraw`` refuses both)."""
         return self.standing and self.judgement.verdict != Judgement.Verdict.WITHDRAWN
+
+    @property
+    def split_withdrawable(self) -> bool:
+        """Withdrawable, and made in a split with others that still stand."""
+        return self.withdrawable and bool(self.split_standing)
+
+    @property
+    def split_judgements(self) -> tuple[Judgement, ...]:
+        """The judgements ``withdraw_split`` would withdraw (this one first)."""
+        return (self.judgement, *self.split_standing)
 
 
 def _with_their_records(judgements: QuerySet[Judgement]) -> QuerySet[Judgement]:
@@ -286,7 +354,35 @@ def judgements_about(user: Any, mentions: Iterable[Mention]) -> list[JudgementEn
     shown = {m.pk for m in mentions_shown_to(user, [m for j in found for m in (j.left, j.right)])}
     found = [j for j in found if {j.left_id, j.right_id} <= shown]
     withdrawals = _withdrawals([j.pk for j in found])
-    return [JudgementEntry(j, withdrawals.get(j.pk)) for j in found]
+    splits = _standing_in_splits(user, {j.split for j in found if j.split is not None})
+    return [JudgementEntry(j, withdrawals.get(j.pk), _others_in_split(j, splits)) for j in found]
+
+
+def _standing_in_splits(user: Any, keys: set[uuid.UUID]) -> dict[uuid.UUID, list[Judgement]]:
+    """The standing judgements of these splits whose two records the user may see in full."""
+    if not keys:
+        return {}
+    made = list(
+        _with_their_records(
+            Judgement.objects.filter(
+                split__in=keys, verdict=Judgement.Verdict.NOT_SAME, withdrawn_by__isnull=True
+            )
+        ).order_by("pk")
+    )
+    shown = {m.pk for m in mentions_shown_to(user, [m for j in made for m in (j.left, j.right)])}
+    found: dict[uuid.UUID, list[Judgement]] = defaultdict(list)
+    for judgement in made:
+        if judgement.split is not None and {judgement.left_id, judgement.right_id} <= shown:
+            found[judgement.split].append(judgement)
+    return found
+
+
+def _others_in_split(
+    judgement: Judgement, splits: dict[uuid.UUID, list[Judgement]]
+) -> tuple[Judgement, ...]:
+    if judgement.split is None:
+        return ()
+    return tuple(j for j in splits.get(judgement.split, []) if j.pk != judgement.pk)
 
 
 def get_judgement_for_user(user: Any, pk: Any) -> JudgementEntry:
@@ -297,7 +393,12 @@ def get_judgement_for_user(user: Any, pk: Any) -> JudgementEntry:
     judgement = _with_their_records(Judgement.objects.filter(pk=pk)).first() if ours else None
     if judgement is None or not _may_judge(user, judgement.left, judgement.right, None):
         raise NotFound()
-    return JudgementEntry(judgement, _withdrawals([judgement.pk]).get(judgement.pk))
+    splits = _standing_in_splits(user, {judgement.split} if judgement.split else set())
+    return JudgementEntry(
+        judgement,
+        _withdrawals([judgement.pk]).get(judgement.pk),
+        _others_in_split(judgement, splits),
+    )
 
 
 def resolve_around(mentions: list[Mention]) -> Changes:
@@ -375,9 +476,11 @@ def split_off(
     ]
     if mention.entity_id != entity.pk or not others:
         raise NotFound()
+    # One key for the split's judgements: it is withdrawn as it was made (``withdraw_split``).
+    split = uuid.uuid4()
     with transaction.atomic():
         made = [
-            _record(user, mention, other, Judgement.Verdict.NOT_SAME, reason, None, request)
+            _record(user, mention, other, Judgement.Verdict.NOT_SAME, reason, None, request, split)
             for other in others
         ]
         # Applied once, when every judgement stands: applied one by one, the first regrouping

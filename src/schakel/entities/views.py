@@ -60,7 +60,9 @@ def entity_split(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def judgement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """Withdraw a judgement (a new record; the entities follow the model again at once). The
-    entity page posts here; the page itself asks again, and shows what was wrong."""
+    entity page posts here; the page itself asks again, and shows what was wrong. A judgement
+    made in one split with others that stand is withdrawn with them (``scope=split``, what the
+    page offers first) or alone (``scope=one``, what a post without a scope means)."""
     try:
         entry = review.get_judgement_for_user(request.user, pk)
     except NotFound:
@@ -68,11 +70,14 @@ def judgement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     judgement = entry.judgement
     problem = conflict = ""
     status = 200
+    scope = request.POST.get("scope", "one")
     if request.method == "POST":
+        reason = request.POST.get("reason", "")
         try:
-            review.withdraw(
-                request.user, judgement, reason=request.POST.get("reason", ""), request=request
-            )
+            if scope == "split":
+                review.withdraw_split(request.user, judgement, reason=reason, request=request)
+            else:
+                review.withdraw(request.user, judgement, reason=reason, request=request)
         except NotFound:
             raise Http404 from None
         except Conflict as exc:
@@ -82,16 +87,21 @@ def judgement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             problem = str(exc.message)
         else:
             messages.success(
-                request, _("The judgement was withdrawn. The records are grouped again.")
+                request,
+                _("The split was withdrawn. The records are grouped again.")
+                if scope == "split" and entry.split_withdrawable
+                else _("The judgement was withdrawn. The records are grouped again."),
             )
             judgement.left.refresh_from_db(fields=["entity"])
             judgement.right.refresh_from_db(fields=["entity"])
             entity = judgement.left.entity_id or judgement.right.entity_id
             return redirect("entity_detail", pk=entity) if entity else redirect("entity_search")
+    shown = entry.split_judgements if entry.split_withdrawable else (judgement,)
     audit.record_read(
         request,
         "entities.mention",
-        [judgement.left_id, judgement.right_id],
+        # With the records of the split it was made in, where the page lists them.
+        list(dict.fromkeys(m for j in shown for m in (j.left_id, j.right_id))),
         purpose="linkage_review",
     )
     return render(
@@ -102,6 +112,7 @@ def judgement_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
             "problem": problem,
             "conflict": conflict,
             "reason": request.POST.get("reason", ""),
+            "scope": scope if request.method == "POST" else "split",
         },
         status=status,
     )
