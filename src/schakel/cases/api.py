@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import pagination, parsers, serializers, viewsets
+from rest_framework import pagination, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,7 +34,7 @@ from schakel.cases.vocabulary import (
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.partners.models import Region, SharingGroup, User
 from schakel.signals.models import Signal, Tlp
-from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api import V1_NAMESPACE, JSONParser, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, id_list, text, text_list
 
 MAX_SIGNALS = 500
@@ -190,7 +190,7 @@ class CaseViewSet(viewsets.GenericViewSet[Case]):
     """Cases under the access policy: lists filter in the query, a case the user may not
     see is 404, and its detail shows only what the presenter allows."""
 
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     pagination_class = CasePagination
     serializer_class = CaseSummarySerializer
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
-from rest_framework import parsers, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.request import Request
@@ -22,7 +22,7 @@ from schakel.cases.models import Plan, PlanMerge, PlanSplitChoice
 from schakel.entities.models import Entity
 from schakel.entities.services import visible_entities
 from schakel.partners.models import User
-from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api import V1_NAMESPACE, JSONParser, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
 
 # --- What a client sends -------------------------------------------------------------------
@@ -170,7 +170,7 @@ def _split_data(request: Request, choice: PlanSplitChoice) -> dict[str, Any]:
 
 
 class PlanMergeViewSet(viewsets.GenericViewSet[PlanMerge]):
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     serializer_class = PlanMergeSerializer
     queryset = PlanMerge.objects.all()
 
@@ -226,7 +226,7 @@ class PlanMergeViewSet(viewsets.GenericViewSet[PlanMerge]):
 
 
 class PlanSplitViewSet(viewsets.GenericViewSet[PlanSplitChoice]):
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     serializer_class = PlanSplitSerializer
     queryset = PlanSplitChoice.objects.all()
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import pagination, parsers, serializers, viewsets
+from rest_framework import pagination, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,7 @@ from schakel.cases.models import Case, Handover
 from schakel.cases.vocabulary import HandoverStatus
 from schakel.errors import InvalidFields
 from schakel.partners.models import Organisation, Region, User
-from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api import V1_NAMESPACE, JSONParser, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
 
 # --- What a client sends -------------------------------------------------------------------
@@ -129,7 +129,7 @@ class HandoverViewSet(viewsets.GenericViewSet[Handover]):
     """Handovers under the access policy: the list filters in the query, a handover the user
     may not see is 404."""
 
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     pagination_class = HandoverPagination
     serializer_class = HandoverSerializer
 

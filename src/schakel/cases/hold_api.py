@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import pagination, parsers, serializers, viewsets
+from rest_framework import pagination, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,7 +25,7 @@ from schakel.cases.hold_views import hold_queryset
 from schakel.cases.models import TransferHold
 from schakel.errors import InvalidFields
 from schakel.partners.models import User
-from schakel.web.api import error
+from schakel.web.api import JSONParser, error
 from schakel.web.api_input import StrictSerializer, text
 
 
@@ -89,7 +89,7 @@ class TransferHoldPagination(pagination.LimitOffsetPagination):
 
 
 class TransferHoldViewSet(viewsets.GenericViewSet[TransferHold]):
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     pagination_class = TransferHoldPagination
     serializer_class = TransferHoldSerializer
 

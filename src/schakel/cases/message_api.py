@@ -14,7 +14,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import parsers, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,7 +27,7 @@ from schakel.cases.models import Case, CaseMessage, Consent
 from schakel.cases.vocabulary import WRITTEN_MESSAGE_KINDS, MessageKind, htcds_consent
 from schakel.errors import InvalidFields
 from schakel.partners.models import Organisation, User
-from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api import V1_NAMESPACE, JSONParser, error
 from schakel.web.api_input import (
     StrictBooleanField,
     StrictIntegerField,
@@ -172,7 +172,7 @@ def _case(pk: str) -> Case:
 
 
 class _LineViewSet(viewsets.GenericViewSet[Any]):
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     pagination_class = None
 
     def _user(self) -> User:

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import parsers, serializers, viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +28,7 @@ from schakel.cases.vocabulary import PlanStatus, RequestKind
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
 from schakel.tasks.models import Priority
-from schakel.web.api import error
+from schakel.web.api import JSONParser, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
 
 # --- What a client sends -------------------------------------------------------------------
@@ -258,7 +258,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     """The plans a case carries, as far as the user may see them; 404 for a plan (or case)
     the user may not see, 403 for a change they may not make."""
 
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     serializer_class = PlanSummarySerializer
     pagination_class = None
 
@@ -446,7 +446,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
 class PlanRequestViewSet(viewsets.GenericViewSet[PlanRequest]):
     """A request as its recipient and the case team see it; the recipient answers."""
 
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     serializer_class = PlanRequestSerializer
 
     def _user(self) -> User:

@@ -19,7 +19,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import pagination, parsers, serializers, viewsets
+from rest_framework import pagination, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,7 +41,7 @@ from schakel.signals.intake import (
 from schakel.signals.models import Band, Channel, Signal, Tlp, TriageRecord
 from schakel.signals.presenter import SignalView, present
 from schakel.web import idempotency
-from schakel.web.api import V1_NAMESPACE, error
+from schakel.web.api import V1_NAMESPACE, JSONParser, error
 from schakel.web.api_input import (
     StrictBooleanField,
     StrictCharField,
@@ -505,7 +505,7 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
 
     lookup_field = "reference"
     lookup_value_regex = "[^/]+"
-    parser_classes = [parsers.JSONParser]
+    parser_classes = [JSONParser]
     pagination_class = SignalPagination
     serializer_class = SignalSummarySerializer
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schakel.access import policy
@@ -108,7 +109,9 @@ def retriage_signal(signal: Signal, *, actor: User, request: Any = None) -> Tria
     if not policy.can(actor, "retriage", signal):
         raise NotAllowed()
     victims = [p for p in signal.persons.all() if p.role in VICTIM_ROLES]
-    on = signal.observed_on or signal.received_at.date()
+    # The day as intake saw it: the local date of receipt (in UTC, a signal received just
+    # after midnight fell on the day before, and a person turning 18 that day was a minor).
+    on = signal.observed_on or timezone.localdate(signal.received_at)
     facts = triage.TriageFacts(
         indicator_ids=frozenset(signal.indicator_set.values_list("indicator_id", flat=True)),
         forms=frozenset(signal.forms_of_exploitation),

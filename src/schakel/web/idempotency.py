@@ -156,7 +156,9 @@ def fingerprint_of(request: Request) -> str:
         ensure_ascii=False,
         default=str,
     )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    # A lone surrogate ("\ud800") is not UTF-8: kept as it is, for validation to refuse by
+    # its field, where encoding failed first (a 500).
+    return hashlib.sha256(canonical.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def _plain(data: Any) -> Any:

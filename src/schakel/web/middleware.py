@@ -1,5 +1,5 @@
-"""Request ids (one per request, echoed in a header and used by the audit log) and the API's
-version header."""
+"""Request ids (one per request, echoed in a header and used by the audit log), the API's
+version header, and the refusal of addresses that hold a NUL character."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
 
 from schakel.web.api import API_PREFIX, API_VERSION
 
@@ -42,3 +43,26 @@ class ApiVersionMiddleware:
         if request.path.startswith(API_PREFIX):
             response["API-Version"] = API_VERSION
         return response
+
+
+class NulCharacterMiddleware:
+    """A NUL character in the address or its query (``%00``) is refused with a 400 before any
+    view runs: PostgreSQL cannot hold one in a text value and fails the query it reaches (a
+    500), where SQLite quietly finds nothing. Request bodies are checked by the forms' and
+    serializers' own validators."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            message = _("The address holds a character that is not allowed (NUL).")
+            if request.path.startswith(API_PREFIX):
+                return JsonResponse(
+                    {"errors": [{"code": "invalid", "message": message}]}, status=400
+                )
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
