@@ -322,7 +322,8 @@ def test_withdrawing_one_judgement_of_a_split_leaves_the_record_apart(
     client = signed_in(world.users["police_analyst"])
     html = client.get(_withdraw_url(made[0])).content.decode()
     warning = html.split('data-testid="split-warning"')[1].split("</p>")[0]
-    assert "will not make the records one entity again while the others stand" in warning
+    # In the user's language (the personas read Dutch).
+    assert "niet weer één entiteit zolang de andere blijven staan" in warning
     assert 'name="scope" value="one"' in html
 
     response = client.post(_withdraw_url(made[0]), {"scope": "one", "reason": "Wrong pair."})
