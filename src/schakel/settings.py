@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # Before any view or redirect, in the language the request asked for.
     "schakel.web.middleware.NulCharacterMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    # Django's, but never redirecting an API address to add its trailing slash.
+    "schakel.web.middleware.ApiAwareCommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -238,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # 401, 404, 415 and 429 are answered around every view: documented in one place.
+        "schakel.web.openapi.add_plumbing_errors",
+    ],
 }
 
 _EMAIL_BACKENDS = {

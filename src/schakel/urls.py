@@ -14,6 +14,11 @@ from schakel import api_urls
 from schakel.web import views as web_views
 from schakel.web.api import V1_NAMESPACE
 
+# Under /api/ an unknown address or a server error is answered in the API's JSON error shape;
+# the pages keep Django's HTML answers.
+handler404 = "schakel.web.views.page_not_found"
+handler500 = "schakel.web.views.server_error"
+
 # The API, version 1, and the unversioned paths kept for the clients of before v1. Each has
 # its own OpenAPI document describing exactly its own paths.
 API_V1 = [path("api/v1/", include("schakel.api_urls", namespace=V1_NAMESPACE))]

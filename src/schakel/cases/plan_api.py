@@ -252,6 +252,8 @@ def _request_data(record: PlanRequest) -> dict[str, Any]:
 
 # --- Endpoints -------------------------------------------------------------------------------
 
+NO_PLAN = "No such plan (or case), or not yours to see."
+
 
 @extend_schema(parameters=[OpenApiParameter("case_pk", int, OpenApiParameter.PATH)])
 class PlanViewSet(viewsets.GenericViewSet[Plan]):
@@ -305,7 +307,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
 
     @extend_schema(
         summary="One plan, as far as the user may see it",
-        responses={200: PlanDetailSerializer, 404: error("No such plan, or not yours to see.")},
+        responses={200: PlanDetailSerializer, 404: error(NO_PLAN)},
     )
     def retrieve(self, request: Request, case_pk: str, pk: str) -> Response:
         return self._detail(request, self._plan(pk))
@@ -313,7 +315,12 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     @extend_schema(
         summary="Add an objective",
         request=ObjectiveInputSerializer,
-        responses={201: PlanDetailSerializer, 400: error("Bad input."), 403: error("Not yours.")},
+        responses={
+            201: PlanDetailSerializer,
+            400: error("Bad input."),
+            403: error("Not yours."),
+            404: error(NO_PLAN),
+        },
     )
     @action(detail=True, methods=["post"])
     def objectives(self, request: Request, case_pk: str, pk: str) -> Response:
@@ -327,7 +334,12 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     @extend_schema(
         summary="Add an action: a task on the owner organisation's task list",
         request=ActionInputSerializer,
-        responses={201: PlanDetailSerializer, 400: error("Bad input."), 403: error("Not yours.")},
+        responses={
+            201: PlanDetailSerializer,
+            400: error("Bad input."),
+            403: error("Not yours."),
+            404: error(NO_PLAN),
+        },
     )
     @action(detail=True, methods=["post"])
     def actions(self, request: Request, case_pk: str, pk: str) -> Response:
@@ -369,7 +381,12 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
     @extend_schema(
         summary="Record a periodic review",
         request=ReviewInputSerializer,
-        responses={201: PlanDetailSerializer, 400: error("Bad input."), 403: error("Not yours.")},
+        responses={
+            201: PlanDetailSerializer,
+            400: error("Bad input."),
+            403: error("Not yours."),
+            404: error(NO_PLAN),
+        },
     )
     @action(detail=True, methods=["post"])
     def reviews(self, request: Request, case_pk: str, pk: str) -> Response:
@@ -394,6 +411,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             200: PlanDetailSerializer,
             400: error("Not possible now; a blocking condition is named as the field."),
             403: error("Not yours."),
+            404: error(NO_PLAN),
         },
     )
     @action(detail=True, methods=["post"])
@@ -413,6 +431,7 @@ class PlanViewSet(viewsets.GenericViewSet[Plan]):
             201: PlanRequestSerializer,
             400: error("Bad input."),
             403: error("Not yours."),
+            404: error(NO_PLAN),
             409: error("A request of this kind is already open."),
         },
     )
@@ -488,6 +507,7 @@ class PlanRequestViewSet(viewsets.GenericViewSet[PlanRequest]):
             200: PlanRequestSerializer,
             400: error("Bad input."),
             403: error("Not yours to answer."),
+            404: error("No such request, or not yours."),
             409: error("Already answered."),
         },
     )

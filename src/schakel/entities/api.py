@@ -18,6 +18,7 @@ from schakel.entities.ftm import write_jsonl
 from schakel.entities.models import Mention
 from schakel.entities.presenter import EntityView, present_entity
 from schakel.entities.services import get_entity_for_user, search_entities
+from schakel.web.api import error
 
 
 class SourceSerializer(serializers.Serializer[Any]):
@@ -71,7 +72,10 @@ class EntitySerializer(serializers.Serializer[Any]):
     summary="One entity, as far as the user may see it",
     description="Values with their sources; for records the user may not see, only hits "
     "(how many, where, whom to contact).",
-    responses={200: EntitySerializer},
+    responses={
+        200: EntitySerializer,
+        404: error("No such entity, or none of its records is yours to see."),
+    },
 )
 @api_view(["GET"])
 def entity_detail(request: Request, pk: int) -> Response:

@@ -630,6 +630,7 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
             400: error("Bad input, or a field that cannot be changed."),
             403: error("You may see the signal but not change it."),
             404: error("No such signal, or not yours to see."),
+            409: error("The signal was anonymised; it can no longer be changed."),
         },
     )
     def partial_update(self, request: Request, reference: str) -> Response:

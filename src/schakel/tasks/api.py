@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -15,6 +16,7 @@ from schakel.errors import InvalidInput
 from schakel.partners.models import User
 from schakel.tasks import services
 from schakel.tasks.models import Task
+from schakel.web.api import error
 
 
 class TaskSerializer(serializers.ModelSerializer[Task]):
@@ -68,6 +70,16 @@ class TaskNoteSerializer(serializers.Serializer[Any]):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+#: What starting, completing and cancelling a task answer.
+TASK_ACTION_RESPONSES = {
+    200: TaskSerializer,
+    400: error("Bad input (cancelling needs a reason)."),
+    403: error("You may see the task but not change it."),
+    404: error("No such task, or not yours to see."),
+    409: error("The task's status does not allow this now."),
+}
+
+
 class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
     """Our organisation's tasks. Filters: ?status=open|in_progress|done|cancelled|all,
     ?due=overdue|today|week|none, ?mine=true, ?reference=Z-00012 (a case)."""
@@ -118,14 +130,17 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
             task = services.cancel_task(task, actor=user, reason=text, request=request)
         return Response(TaskSerializer(task).data)
 
+    @extend_schema(responses=TASK_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], serializer_class=TaskNoteSerializer)
     def start(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, "start")
 
+    @extend_schema(responses=TASK_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], serializer_class=TaskNoteSerializer)
     def complete(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, "complete")
 
+    @extend_schema(responses=TASK_ACTION_RESPONSES)
     @action(detail=True, methods=["post"], serializer_class=TaskNoteSerializer)
     def cancel(self, request: Request, pk: str | None = None) -> Response:
         return self._act(request, "cancel")

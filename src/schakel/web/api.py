@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import exceptions, parsers, serializers
@@ -32,6 +32,11 @@ API_VERSION = "1"
 API_PREFIX = "/api/"
 #: The URL namespace of version 1 (``schakel.urls``): reverse("v1:signal-detail", ...).
 V1_NAMESPACE = "v1"
+
+
+def is_api_path(request: HttpRequest) -> bool:
+    """Is the request addressed to the API (any version), whether or not a view answers it?"""
+    return request.path_info.startswith(API_PREFIX)
 
 
 def is_v1(request: HttpRequest | None) -> bool:
@@ -71,6 +76,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE before reading it; say so
         # as the API does, rather than with Django's bare 400 page.
         exc = RequestTooLarge()
+    elif isinstance(exc, Http404):
+        # get_object_or_404's message names the model ("No Task matches the given query."),
+        # in English whatever the client asked: say what every other endpoint says.
+        exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
     if response is None or not is_v1(context.get("request")):
         return response

@@ -8,9 +8,10 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.middleware.common import CommonMiddleware
 from django.utils.translation import gettext as _
 
-from schakel.web.api import API_PREFIX, API_VERSION
+from schakel.web.api import API_PREFIX, API_VERSION, is_api_path
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -66,3 +67,18 @@ class NulCharacterMiddleware:
                 )
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class ApiAwareCommonMiddleware(CommonMiddleware):
+    """Django's CommonMiddleware, without the trailing-slash redirect under /api/.
+
+    A 301 from ``POST /api/v1/signals`` to ``/api/v1/signals/`` is followed by HTTP clients as
+    a GET: the client sees the list with 200 and believes its signal was handed in. The API
+    answers 404 instead, naming the address with the slash (``web.views.page_not_found``);
+    the pages keep the redirect.
+    """
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if is_api_path(request):
+            return False
+        return bool(super().should_redirect_with_slash(request))

@@ -463,3 +463,19 @@ def test_an_id_too_large_for_the_database_is_refused_by_name(
     assert patched.status_code == 400, patched.content
     assert "sharing_groups[0]" in _fields(patched)
     assert list(Signal.objects.get().sharing_groups.all()) == [world.table_a]
+
+
+def test_a_post_without_the_trailing_slash_is_refused_not_redirected(
+    world: World, token_client: TokenClient
+) -> None:
+    # A redirect would be followed as a GET by most clients: they would see the list with
+    # 200 and believe the signal was handed in.
+    client = token_client(world.users["care_coordinator"])
+    response = client.post(URL.rstrip("/"), body(world), format="json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    [problem] = response.json()["errors"]
+    assert problem["code"] == "not_found" and URL in problem["message"]
+    assert not Signal.objects.exists()
+    assert client.get(URL.rstrip("/")).status_code == 404
+    assert client.post(URL, body(world), format="json").status_code == 201

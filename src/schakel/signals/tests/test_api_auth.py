@@ -6,14 +6,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.test import APIClient
@@ -115,6 +116,65 @@ def test_pages_outside_the_api_have_no_version_header(world: World, client: Clie
     assert not client.get(reverse("login")).has_header("API-Version")
 
 
+def test_an_unknown_api_address_answers_404_in_the_api_error_shape(world: World) -> None:
+    response = with_token(issue_api_token(world.users["care_coordinator"])).get(
+        "/api/v1/signal/", headers={"Accept-Language": "nl"}
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response["API-Version"] == "1"
+    assert response.json() == {"errors": [{"code": "not_found", "message": "Niet gevonden."}]}
+
+
+def test_pages_outside_the_api_keep_the_html_404_and_the_slash_redirect(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and missing["Content-Type"].startswith("text/html")
+    redirect = client.get("/tasks")
+    assert redirect.status_code == 301 and redirect["Location"] == "/tasks/"
+
+
+@pytest.mark.parametrize(
+    ("path", "api"), [("/api/v1/signals/", True), ("/api/me/", True), ("/tasks/", False)]
+)
+def test_a_server_error_in_the_api_answers_json_and_on_pages_html(path: str, api: bool) -> None:
+    handler = get_resolver().resolve_error_handler(500)
+    response = handler(RequestFactory().get(path))
+    assert response.status_code == 500
+    if api:
+        assert response["Content-Type"] == "application/json"
+        assert json.loads(response.content)["errors"][0]["code"] == "server_error"
+    else:
+        assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/signals/S-0000-000000/",
+        "/api/v1/cases/999999/",
+        "/api/v1/entities/999999/",
+        "/api/v1/tasks/999999/",
+        "/api/v1/users/999999/",
+        "/api/v1/organisations/999999/",
+        "/api/v1/sharing-groups/999999/",
+        "/api/v1/region-contacts/999999/",
+        "/api/tasks/999999/",
+    ],
+)
+def test_not_found_says_the_same_translated_words_everywhere(world: World, path: str) -> None:
+    # Never the model's name, and in the language asked for.
+    response = with_token(issue_api_token(world.users["care_coordinator"])).get(
+        path, headers={"Accept-Language": "nl"}
+    )
+    assert response.status_code == 404
+    data = response.json()
+    message = data["errors"][0]["message"] if "errors" in data else data["detail"]
+    assert message == "Niet gevonden."
+
+
 def test_the_unversioned_paths_of_before_v1_keep_working(world: World) -> None:
     client = with_token(issue_api_token(world.users["care_coordinator"]))
     assert client.get("/api/me/").json() == client.get("/api/v1/me/").json()
@@ -205,3 +265,46 @@ def test_a_superuser_without_an_organisation_may_use_a_token(world: World) -> No
     root = User.objects.create_superuser("root", "root@example.test", "not-used-here")
     user, _token = UserTokenAuthentication().authenticate_credentials(issue_api_token(root))
     assert user == root and user.organisation is None and user.is_superuser is True
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "post", "put", "patch", "delete"}:
+                yield path, method, operation
+
+
+def test_the_openapi_document_lists_the_errors_every_operation_can_answer(world: World) -> None:
+    document = (
+        with_token(issue_api_token(world.users["care_coordinator"]))
+        .get("/api/v1/openapi.json")
+        .json()
+    )
+    errors = {"$ref": "#/components/schemas/Errors"}
+    missing = []
+    for path, method, operation in _operations(document):
+        expected = {"401", "429"}
+        if "{" in path:
+            expected.add("404")
+        if "requestBody" in operation:
+            expected.add("415")
+        responses = operation["responses"]
+        missing += [f"{method} {path} {code}" for code in sorted(expected - set(responses))]
+        for code in expected & set(responses):
+            assert responses[code]["content"]["application/json"]["schema"] == errors
+    assert missing == []
+    patch = document["paths"]["/api/v1/signals/{reference}/"]["patch"]["responses"]
+    assert "409" in patch
+    throttled = document["paths"]["/api/v1/signals/"]["get"]["responses"]["429"]
+    assert "Retry-After" in throttled["headers"]
+
+
+def test_the_document_of_before_v1_names_its_errors_without_the_v1_shape(world: World) -> None:
+    document = (
+        with_token(issue_api_token(world.users["care_coordinator"])).get("/api/schema/?format=json")
+    ).json()
+    for _path, _method, operation in _operations(document):
+        assert {"401", "429"} <= set(operation["responses"])
+        for code, answer in operation["responses"].items():
+            if code.startswith("4"):
+                assert "content" not in answer, (_path, code)
