@@ -22,6 +22,12 @@ Public API (import from ``schakel.normalise``):
   str | None``.
 * ``normalise_identity_number(kind, raw, country=None) -> str`` for the kinds in
   ``IDENTITY_KINDS`` (bsn, passport, id_card, residence_permit, kvk, vat, other).
+* ``website_key(raw) -> str`` (trimmed, lower case, no trailing slash).
+* ``is_country_code(code) -> bool``: an ISO 3166-1 alpha-2 code (or XK, Kosovo), any case.
+* ``NAME_KEY_LENGTH``, ``ADDRESS_KEY_LENGTH`` and ``IDENTIFIER_KEY_LENGTH``: the longest
+  name or company key, address key and normalised identifier the functions return (the
+  columns that store them are that long). A longer key is returned as its beginning and a
+  SHA-256 digest of the whole, so equal keys stay equal (``keys.bounded_key``).
 
 ``normalise_*`` functions validate and raise; ``*_key`` functions of free text (names,
 addresses) never raise; ``*_search_key`` functions return ``None`` instead of raising.
@@ -30,21 +36,28 @@ addresses) never raise; ``*_search_key`` functions return ``None`` instead of ra
 from __future__ import annotations
 
 from schakel.normalise.addresses import address_key, postcode_key, split_house_number
+from schakel.normalise.countries import is_country_code
 from schakel.normalise.emails import email_search_key, normalise_email
 from schakel.normalise.errors import NormalisationError
 from schakel.normalise.ibans import iban_search_key, normalise_iban
 from schakel.normalise.identity import IDENTITY_KINDS, normalise_identity_number
+from schakel.normalise.keys import ADDRESS_KEY_LENGTH, IDENTIFIER_KEY_LENGTH, NAME_KEY_LENGTH
 from schakel.normalise.names import company_key, name_key
 from schakel.normalise.phones import normalise_phone, phone_search_key
 from schakel.normalise.plates import normalise_plate
+from schakel.normalise.websites import website_key
 
 __all__ = [
+    "ADDRESS_KEY_LENGTH",
+    "IDENTIFIER_KEY_LENGTH",
     "IDENTITY_KINDS",
+    "NAME_KEY_LENGTH",
     "NormalisationError",
     "address_key",
     "company_key",
     "email_search_key",
     "iban_search_key",
+    "is_country_code",
     "name_key",
     "normalise_email",
     "normalise_iban",
@@ -54,4 +67,5 @@ __all__ = [
     "phone_search_key",
     "postcode_key",
     "split_house_number",
+    "website_key",
 ]

@@ -9,7 +9,8 @@ not expanded: "Kerkstr." and "Kerkstraat" give different fallback keys.
 
 ``address_key`` never raises: it builds a key from what is usable and returns ``None`` when
 too little is known to tell one address from another. Validate fields with
-``postcode_key`` and ``split_house_number`` where they are entered.
+``postcode_key`` and ``split_house_number`` where they are entered. A key longer than
+``ADDRESS_KEY_LENGTH`` is shortened to its beginning and a digest (``keys.bounded_key``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.nl import postcode as dutch_postcode
 
 from schakel.normalise.errors import NormalisationError
+from schakel.normalise.keys import ADDRESS_KEY_LENGTH, bounded_key
 from schakel.normalise.names import name_tokens
 
 _HOUSE_NUMBER = re.compile(r"^\s*0*(?P<number>[0-9]+)(?P<addition>.*)$", re.DOTALL)
@@ -106,4 +108,5 @@ def address_key(
     city_words = " ".join(name_tokens(city))
     if not street_words or not city_words:
         return None
-    return f"{country_code}:{street_words}:{house}:{city_words}"
+    # Street and city spelled out in Latin letters can outgrow the column (Щ is "shch").
+    return bounded_key(f"{country_code}:{street_words}:{house}:{city_words}", ADDRESS_KEY_LENGTH)

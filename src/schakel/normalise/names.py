@@ -22,7 +22,10 @@ How the key is made, and why:
   ``Jan de Vries`` with ``Jan Vries``; a wrong bundle merges two people's files, a missed
   one is found by linkage later, so exact keys err on the side of keeping words.
 
-An empty key (a name without letters or digits) means "no key": never bundle on it.
+An empty key (a name without letters or digits) means "no key": never bundle on it. A key
+longer than ``NAME_KEY_LENGTH`` (the length of the columns that store it) is shortened to
+its beginning and a digest of the whole (``keys.bounded_key``), so that it is stored and
+still compared exactly.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import re
 import unicodedata
 
 from rigour.text.translit import ascii_text
+
+from schakel.normalise.keys import NAME_KEY_LENGTH, bounded_key, is_bounded_name_key
 
 # Bulgarian spells ъ as a vowel; the transliterator would drop it as a Russian hard sign.
 _BEFORE_TRANSLITERATION = str.maketrans({"ъ": "а", "Ъ": "А"})
@@ -45,8 +50,11 @@ def name_tokens(raw: str) -> list[str]:
 
 
 def name_key(raw: str) -> str:
-    """The bundling key of a person's name: words normalised and sorted."""
-    return " ".join(sorted(name_tokens(raw)))
+    """The bundling key of a person's name: words normalised and sorted, at most
+    ``NAME_KEY_LENGTH`` characters."""
+    if is_bounded_name_key(raw):
+        return raw  # already a key: name_key(name_key(x)) == name_key(x) for long names too
+    return bounded_key(" ".join(sorted(name_tokens(raw))), NAME_KEY_LENGTH)
 
 
 # Legal forms of the countries we see most, as people write them. They are removed only at
@@ -82,4 +90,4 @@ def company_key(raw: str) -> str:
     ``name_key`` this is not idempotent (sorting can put "n" and "v" last, which then read
     as N.V.): make keys from names, never from keys.
     """
-    return " ".join(sorted(_strip_legal_forms(name_tokens(raw))))
+    return bounded_key(" ".join(sorted(_strip_legal_forms(name_tokens(raw)))), NAME_KEY_LENGTH)

@@ -21,6 +21,7 @@ from schakel.normalise import (
     NormalisationError,
     address_key,
     company_key,
+    is_country_code,
     name_key,
     normalise_email,
     normalise_iban,
@@ -28,6 +29,7 @@ from schakel.normalise import (
     normalise_phone,
     normalise_plate,
     postcode_key,
+    website_key,
 )
 from schakel.partners.models import Organisation, Region, SharingGroup, SharingGroupMembership
 from schakel.partners.vocabulary import RegionKind
@@ -261,8 +263,9 @@ def validate_signal(
 
     ``stored``: the persons, companies and addresses are those of a stored signal, checked
     again for an update that cannot change them. Rules added for them since (an address
-    needs a street, postcode or city) then do not apply: a signal stored before a rule must
-    not become impossible to update for something its editor cannot change."""
+    needs a street, postcode or city; a nationality is a known country code) then do not
+    apply: a signal stored before a rule must not become impossible to update for something
+    its editor cannot change."""
     today = today or timezone.localdate()
     problems = _Problems()
     if channel not in _CHANNELS:
@@ -344,7 +347,8 @@ def validate_signal(
         )
 
     persons = [
-        _clean_person(problems, f"persons[{i}]", p, data, today) for i, p in enumerate(data.persons)
+        _clean_person(problems, f"persons[{i}]", p, data, today, stored=stored)
+        for i, p in enumerate(data.persons)
     ]
 
     company_keys = []
@@ -412,7 +416,7 @@ def validate_signal(
         if len(website) > 500:
             problems.add(f"websites[{index}]", _("This address is too long."))
         else:
-            identifiers.append(("website", "", website, website.lower().rstrip("/")))
+            identifiers.append(("website", "", website, website_key(website)))
 
     validate_relations(
         problems.add, data.relations, persons=len(data.persons), companies=len(data.companies)
@@ -450,7 +454,13 @@ def validate_signal(
 
 
 def _clean_person(
-    problems: _Problems, path: str, person: PersonInput, data: SignalInput, today: date
+    problems: _Problems,
+    path: str,
+    person: PersonInput,
+    data: SignalInput,
+    today: date,
+    *,
+    stored: bool = False,
 ) -> CleanPerson:
     _check_lengths(problems, path, PersonMention, person)
     _check_code(problems, f"{path}.role", "person_roles", person.role)
@@ -461,6 +471,14 @@ def _clean_person(
     _check_code(problems, f"{path}.migration_status", "migration_status", person.migration_status)
     if person.nationality and (len(person.nationality) != 2 or not person.nationality.isalpha()):
         problems.add(f"{path}.nationality", _("Use a two-letter country code, e.g. RO or NG."))
+    elif person.nationality and not stored and not is_country_code(person.nationality):
+        # Any two letters were accepted before ("ÅÅ", "QQ"): a stored one must not stop an
+        # update that cannot change it (see ``stored`` in validate_signal).
+        problems.add(
+            f"{path}.nationality",
+            _("Unknown country code “%(code)s”: use a two-letter code such as RO or NG.")
+            % {"code": person.nationality},
+        )
     if data.identity_withheld and (
         person.named
         or person.date_of_birth

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from schakel.appendonly import AppendOnly
+from schakel.normalise import ADDRESS_KEY_LENGTH, IDENTIFIER_KEY_LENGTH, NAME_KEY_LENGTH
 
 
 class Tlp(models.TextChoices):
@@ -217,7 +218,7 @@ class PersonMention(models.Model):
     given_names = models.CharField(_("given names"), max_length=200, blank=True)
     family_name = models.CharField(_("family name"), max_length=200, blank=True)
     alias = models.CharField(_("alias or nickname"), max_length=200, blank=True)
-    name_key = models.CharField(max_length=400, blank=True)
+    name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     age_band = models.CharField(_("age"), max_length=16, blank=True)
     gender = models.CharField(_("gender"), max_length=16, blank=True)
@@ -236,7 +237,7 @@ class PersonMention(models.Model):
 class CompanyMention(models.Model):
     signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="companies")
     name = models.CharField(_("name"), max_length=300)
-    name_key = models.CharField(max_length=400, blank=True)
+    name_key = models.CharField(max_length=NAME_KEY_LENGTH, blank=True)
     registration_number = models.CharField(_("KvK number"), max_length=16, blank=True)
     role = models.CharField(_("role"), max_length=32, blank=True)
 
@@ -255,7 +256,7 @@ class AddressMention(models.Model):
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     city = models.CharField(_("place"), max_length=120, blank=True)
     country = models.CharField(_("country"), max_length=2, default="NL")
-    address_key = models.CharField(max_length=300, blank=True)
+    address_key = models.CharField(max_length=ADDRESS_KEY_LENGTH, blank=True)
     is_place_of_observation = models.BooleanField(_("where it was seen"), default=False)
 
     class Meta:
@@ -286,7 +287,7 @@ class IdentifierMention(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=IdentifierKind.choices)
     subkind = models.CharField(_("type"), max_length=32, blank=True)
     value = models.CharField(_("as given"), max_length=500)
-    normalised = models.CharField(max_length=500)
+    normalised = models.CharField(max_length=IDENTIFIER_KEY_LENGTH)
     person = models.ForeignKey(
         PersonMention, on_delete=models.CASCADE, null=True, blank=True, related_name="identifiers"
     )

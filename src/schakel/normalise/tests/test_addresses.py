@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schakel.normalise import (
+    ADDRESS_KEY_LENGTH,
     NormalisationError,
     address_key,
     postcode_key,
@@ -126,3 +127,11 @@ def test_it_falls_back_to_street_number_and_city() -> None:
 )
 def test_it_has_no_key_when_too_little_is_known(parts: dict[str, str]) -> None:
     assert address_key(**parts) is None
+
+
+def test_an_address_key_longer_than_its_column_is_kept_to_it() -> None:
+    street, city = "a" * 200, "b" * 120  # each fits its column; with country and number not
+    key = address_key(street=street, house_number="5", city=city, country="DE")
+    assert key is not None and len(key) == ADDRESS_KEY_LENGTH and key.startswith("DE:aaa")
+    assert address_key(street=street.upper(), house_number="5", city=city, country="de") == key
+    assert address_key(street=street, house_number="6", city=city, country="DE") != key

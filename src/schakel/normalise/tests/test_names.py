@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from schakel.normalise import company_key, name_key
+from schakel.normalise import NAME_KEY_LENGTH, company_key, name_key
 
 words = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=12)
 combining_marks = st.sampled_from(["\u0301", "\u0300", "\u0302", "\u0306", "\u0308", "\u0327"])
@@ -118,3 +118,17 @@ def test_it_keeps_a_legal_form_that_is_not_at_the_end_or_is_all_there_is() -> No
     assert company_key("BV Jansen") == "bv jansen"
     assert company_key("B.V.") == "b v"
     assert company_key("Stichting Hulp") == "hulp stichting"
+
+
+def test_a_key_longer_than_its_column_is_kept_to_it_and_still_compared_exactly() -> None:
+    # 400 letters as typed; "shch" each in Latin letters.
+    long = "Щ" * 200 + " " + "Щ" * 200
+    key = name_key(long)
+
+    assert len(key) == NAME_KEY_LENGTH and key.startswith("shchshch")
+    assert name_key(long.lower()) == key == name_key(long.replace(" ", ", "))
+    assert name_key(key) == key  # a key is its own key, long ones too
+    assert name_key("Щ" * 199 + "Ж " + "Щ" * 200) != key  # differs past the part kept
+    assert len(company_key("Щ" * 300)) == NAME_KEY_LENGTH
+    assert company_key("Щ" * 300) == company_key("Щ" * 300 + " B.V.")
+    assert name_key("Ioana Popescu") == "ioana popescu"  # a key that fits is unchanged

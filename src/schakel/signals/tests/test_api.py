@@ -19,7 +19,15 @@ from schakel.audit.models import AuditEntry
 from schakel.jobs.services import PERIODIC_JOBS
 from schakel.partners.models import User
 from schakel.signals.api import ReceiptSerializer, receipt_for
-from schakel.signals.models import Signal
+from schakel.signals.models import (
+    AddressMention,
+    CompanyMention,
+    IdentifierMention,
+    PersonMention,
+    Signal,
+)
+from schakel.signals.services import search_signals
+from schakel.signaltable.bundling import ExactKeyBundler
 from schakel.testing.personas import World
 from schakel.web.api_auth import issue_api_token
 from schakel.web.idempotency import forget_expired_keys
@@ -479,3 +487,86 @@ def test_a_post_without_the_trailing_slash_is_refused_not_redirected(
     assert not Signal.objects.exists()
     assert client.get(URL.rstrip("/")).status_code == 404
     assert client.post(URL, body(world), format="json").status_code == 201
+
+
+#: Fits its column as typed, but Щ is "shch" in Latin letters: the name's key is four times as
+#: long. The street and city fit theirs, the address key (with country and number) does not;
+#: "İ" is two characters in lower case.
+LONG_NAME = "Щ" * 200
+LONG_COMPANY = "Щ" * 300
+LONG_ADDRESS = {"street": "a" * 200, "house_number": "5", "city": "b" * 120, "country": "DE"}
+LONG_WEBSITE = "https://advertenties.example/" + "İ" * 470
+
+
+def _long(world: World, external_id: str, given_names: str = LONG_NAME) -> dict[str, Any]:
+    return body(
+        world,
+        external_id=external_id,
+        persons=[
+            {
+                "role": "possible_victim",
+                "given_names": given_names,
+                "family_name": LONG_NAME,
+                "date_of_birth": "1999-03-04",
+            }
+        ],
+        companies=[{"name": LONG_COMPANY}],
+        addresses=[LONG_ADDRESS],
+        websites=[LONG_WEBSITE],
+    )
+
+
+def test_long_foreign_names_and_addresses_are_stored_with_keys_that_fit_their_columns(
+    world: World, token_client: TokenClient
+) -> None:
+    """PostgreSQL refuses a value longer than its column (SQLite stores it): a key that
+    outgrows its column is kept to it, never a 500."""
+    response = token_client(world.users["care_coordinator"]).post(
+        URL, _long(world, "crm-1"), format="json"
+    )
+    assert response.status_code == 201, response.content
+    for model, column in (
+        (PersonMention, "name_key"),
+        (CompanyMention, "name_key"),
+        (AddressMention, "address_key"),
+        (IdentifierMention, "normalised"),
+    ):
+        limit = model._meta.get_field(column).max_length
+        keys = list(model.objects.values_list(column, flat=True))
+        assert keys and all(0 < len(key) <= limit for key in keys), (model, column)
+
+
+def test_signals_with_the_same_long_name_are_found_and_bundled_together(
+    world: World, token_client: TokenClient
+) -> None:
+    carla = world.users["care_coordinator"]
+    client = token_client(carla)
+    first, second, other = (
+        client.post(URL, values, format="json")
+        for values in (
+            _long(world, "crm-1"),
+            _long(world, "crm-2"),
+            # A name that differs only at its end, past the part a bounded key keeps.
+            _long(world, "crm-3", given_names=LONG_NAME[:-1] + "Ж"),
+        )
+    )
+    assert (first.status_code, second.status_code, other.status_code) == (201, 201, 201)
+    same = {Signal.objects.get(reference=r.json()["reference"]) for r in (first, second)}
+    differs = Signal.objects.get(reference=other.json()["reference"])
+
+    assert set(search_signals(carla, f"{LONG_NAME} {LONG_NAME}")) == same
+    assert set(search_signals(carla, LONG_COMPANY)) == {*same, differs}
+    links = ExactKeyBundler().links([s.pk for s in (*same, differs)])
+    linked = {(link.kind, frozenset({link.signal_a, link.signal_b})) for link in links}
+    assert ("person", frozenset(s.pk for s in same)) in linked
+    assert not any(kind == "person" and differs.pk in pair for kind, pair in linked)
+    assert ("address", frozenset(s.pk for s in same)) in linked
+
+
+def test_an_unknown_nationality_is_refused_by_name(world: World, token_client: TokenClient) -> None:
+    values = body(world)
+    values["persons"][0]["nationality"] = "ÅÅ"
+    response = token_client(world.users["care_coordinator"]).post(URL, values, format="json")
+    assert response.status_code == 400, response.content
+    assert _fields(response) == {"persons[0].nationality": "invalid"}
+    assert Signal.objects.count() == 0

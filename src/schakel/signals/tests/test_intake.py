@@ -304,3 +304,41 @@ def test_a_stored_address_without_street_postcode_or_city_does_not_block_an_upda
     assert update_signal(signal, {"description": "Nu met meer details."}, actor=carla) == [
         "description"
     ]
+
+
+@pytest.mark.parametrize("nationality", ["ÅÅ", "QQ", "ZZ"])
+def test_a_nationality_must_be_a_country_code(world: World, nationality: str) -> None:
+    carla = world.users["care_coordinator"]
+    for channel in ("full_form", "api", "bulk"):
+        with pytest.raises(InvalidFields) as exc:
+            make_signal(
+                carla,
+                channel=channel,
+                persons=[PersonInput(role="possible_victim", nationality=nationality)],
+            )
+        assert set(exc.value.problems) == {"persons[0].nationality"}
+        assert nationality in str(exc.value.problems["persons[0].nationality"][0])
+    assert not Signal.objects.exists()
+
+
+def test_a_nationality_is_any_iso_country_code_or_kosovo_in_any_case(world: World) -> None:
+    signal = make_signal(
+        world.users["care_coordinator"],
+        persons=[
+            PersonInput(role="possible_victim", nationality="ro"),
+            PersonInput(role="possible_victim", nationality="XK"),
+        ],
+    )
+    assert [p.nationality for p in signal.persons.all()] == ["RO", "XK"]
+
+
+def test_a_stored_nationality_that_is_no_country_does_not_block_an_update(world: World) -> None:
+    from schakel.signals.updates import update_signal
+
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla, groups=[world.table_a])
+    # Stored before the rule (intake took any two letters).
+    signal.persons.update(nationality="QQ")
+    assert update_signal(signal, {"description": "Nu met meer details."}, actor=carla) == [
+        "description"
+    ]
