@@ -217,9 +217,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # JSON nested too deeply for Python's parser is a 400, not a 500 (``schakel.web.api``).
+    # JSON nested too deeply for Python's parser is a 400, not a 500 (``schakel.web.parsers``).
     "DEFAULT_PARSER_CLASSES": [
-        "schakel.web.api.JSONParser",
+        "schakel.web.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

@@ -34,8 +34,9 @@ from schakel.cases.vocabulary import (
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.partners.models import Region, SharingGroup, User
 from schakel.signals.models import Signal, Tlp
-from schakel.web.api import V1_NAMESPACE, JSONParser, error
+from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, id_list, text, text_list
+from schakel.web.parsers import JSONParser
 
 MAX_SIGNALS = 500
 

@@ -22,8 +22,9 @@ from schakel.cases.models import Plan, PlanMerge, PlanSplitChoice
 from schakel.entities.models import Entity
 from schakel.entities.services import visible_entities
 from schakel.partners.models import User
-from schakel.web.api import V1_NAMESPACE, JSONParser, error
+from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
+from schakel.web.parsers import JSONParser
 
 # --- What a client sends -------------------------------------------------------------------
 

@@ -25,8 +25,9 @@ from schakel.cases.models import Case, Handover
 from schakel.cases.vocabulary import HandoverStatus
 from schakel.errors import InvalidFields
 from schakel.partners.models import Organisation, Region, User
-from schakel.web.api import V1_NAMESPACE, JSONParser, error
+from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
+from schakel.web.parsers import JSONParser
 
 # --- What a client sends -------------------------------------------------------------------
 

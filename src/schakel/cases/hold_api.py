@@ -25,8 +25,9 @@ from schakel.cases.hold_views import hold_queryset
 from schakel.cases.models import TransferHold
 from schakel.errors import InvalidFields
 from schakel.partners.models import User
-from schakel.web.api import JSONParser, error
+from schakel.web.api import error
 from schakel.web.api_input import StrictSerializer, text
+from schakel.web.parsers import JSONParser
 
 
 class AgreeInputSerializer(StrictSerializer):

@@ -27,7 +27,7 @@ from schakel.cases.models import Case, CaseMessage, Consent
 from schakel.cases.vocabulary import WRITTEN_MESSAGE_KINDS, MessageKind, htcds_consent
 from schakel.errors import InvalidFields
 from schakel.partners.models import Organisation, User
-from schakel.web.api import V1_NAMESPACE, JSONParser, error
+from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import (
     StrictBooleanField,
     StrictIntegerField,
@@ -36,6 +36,7 @@ from schakel.web.api_input import (
     text,
     text_list,
 )
+from schakel.web.parsers import JSONParser
 
 # --- What a client sends -------------------------------------------------------------------
 

@@ -28,8 +28,9 @@ from schakel.cases.vocabulary import PlanStatus, RequestKind
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
 from schakel.tasks.models import Priority
-from schakel.web.api import JSONParser, error
+from schakel.web.api import error
 from schakel.web.api_input import StrictIntegerField, StrictSerializer, text
+from schakel.web.parsers import JSONParser
 
 # --- What a client sends -------------------------------------------------------------------
 

@@ -41,7 +41,7 @@ from schakel.signals.intake import (
 from schakel.signals.models import Band, Channel, Signal, Tlp, TriageRecord
 from schakel.signals.presenter import SignalView, present
 from schakel.web import idempotency
-from schakel.web.api import V1_NAMESPACE, JSONParser, error
+from schakel.web.api import V1_NAMESPACE, error
 from schakel.web.api_input import (
     StrictBooleanField,
     StrictCharField,
@@ -52,6 +52,7 @@ from schakel.web.api_input import (
     text,
     text_list,
 )
+from schakel.web.parsers import JSONParser
 
 #: At most this many persons, companies, addresses or values in one list of a signal.
 MAX_ITEMS = 100

@@ -20,7 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
-from rest_framework import exceptions, parsers, serializers
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -118,15 +118,3 @@ def flatten_errors(detail: Any, path: str = "") -> Iterator[dict[str, str]]:
             problem["field"] = path
         problem["message"] = str(detail)
         yield problem
-
-
-class JSONParser(parsers.JSONParser):
-    """Django REST framework's JSON parser, but a body nested too deeply for Python's parser
-    (``[[[[...]]]]`` a few thousand levels: ten kilobytes) is a 400 like any other malformed
-    JSON, not a 500 from the recursion limit."""
-
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
-        try:
-            return super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            raise exceptions.ParseError(_("JSON parse error: nested too deeply.")) from None

@@ -146,6 +146,34 @@ def test_it_hashes_passwords_with_argon2() -> None:
     assert schakel_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
+def test_the_application_loads_in_a_fresh_process_as_gunicorn_loads_it() -> None:
+    """gunicorn imports ``schakel.wsgi`` first, in a process of its own: the modules load in
+    another order than in the test suite. (A parser named in the REST framework's settings,
+    defined in a module that imports its views, made every worker fail on a circular import
+    while the suite passed.)"""
+    script = (
+        "from schakel.wsgi import application\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"
+        "from rest_framework.settings import api_settings\n"
+        "print([p.__module__ for p in api_settings.DEFAULT_PARSER_CLASSES][0])\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="schakel.settings", SCHAKEL_DATA_DIR=os.environ["SCHAKEL_DATA_DIR"]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "schakel.web.parsers"
+
+
 def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
     """``schakel serve``'s gunicorn settings: after a worker loaded the application, the URL
     configuration with its view modules is loaded too, and all of it is frozen out of the
