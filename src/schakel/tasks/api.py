@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -100,6 +101,15 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
             reference=params.get("reference") or None,
         )
 
+    @extend_schema(
+        responses={
+            201: TaskSerializer,
+            400: error("Bad input: each problem names its field."),
+        }
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer: Any) -> None:
         user: User = self.request.user  # type: ignore[assignment]
         if user.organisation is None:
@@ -127,6 +137,9 @@ class TaskViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Task]):
         elif name == "complete":
             task = services.complete_task(task, actor=user, result=text, request=request)
         elif name == "cancel":
+            if not text.strip():
+                # The service names its own argument (``reason``); this API takes ``note``.
+                raise InvalidInput(_("Say why the task is cancelled."), field="note")
             task = services.cancel_task(task, actor=user, reason=text, request=request)
         return Response(TaskSerializer(task).data)
 

@@ -65,6 +65,23 @@ def test_the_api_refuses_bad_input_naming_the_field(world: World, signed_in: Sig
     assert set(response.json()) >= {"title", "priority"}
 
 
+def test_cancelling_over_the_api_without_a_reason_names_the_field_it_sent(
+    world: World, task: Task, signed_in: SignIn
+) -> None:
+    """The API takes the reason as ``note``; its error named ``reason``, a field the client
+    never sent."""
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        f"/api/v1/tasks/{task.pk}/cancel/", {"note": " "}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert [problem["field"] for problem in response.json()["errors"]] == ["note"]
+    task.refresh_from_db()
+    assert task.status != Status.CANCELLED
+    document = client.get("/api/v1/openapi.json").json()
+    assert "400" in document["paths"]["/api/v1/tasks/"]["post"]["responses"]
+
+
 def test_it_checks_access(world: World, task: Task, signed_in: SignIn) -> None:
     outsider = signed_in(world.users["outsider"])
     assert outsider.get(reverse("task_detail", args=[task.pk])).status_code == 404
