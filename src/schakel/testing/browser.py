@@ -58,3 +58,19 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def live_world(transactional_db: None) -> World:
     return build_world()
+
+
+def page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
+    """A page of its own, in English, signed in as the persona ``key`` of ``world``."""
+    from django.test import Client
+
+    from schakel.testing.personas import login
+
+    client = login(Client(), world.users[key])
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page

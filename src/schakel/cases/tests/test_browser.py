@@ -7,12 +7,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from schakel.cases import persons
 from schakel.cases.models import Case, CasePerson
 from schakel.cases.tests.helpers import municipality_signal, ngo_signal, open_case
-from schakel.testing.personas import World, login
+from schakel.testing.browser import page_as
+from schakel.testing.personas import World
 from schakel.web.tests import test_browser
 
 pytestmark = pytest.mark.browser
@@ -36,17 +36,6 @@ def case_with_possible_victim(world: World) -> tuple[Case, CasePerson]:
         actor=world.users["care_coordinator"],
     )
     return case, victim
-
-
-def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
-    client = login(Client(), world.users[key])
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
 
 
 def test_the_case_pages_pass_axe_and_work_by_keyboard(
@@ -180,7 +169,7 @@ def _check_pages_of_personas(
 ) -> None:
     """Each persona's pages answer 200 with no serious axe violation; then the keyboard."""
     for persona, urls in pages.items():
-        page = _page_as(browser, live_server, world, persona)
+        page = page_as(browser, live_server, world, persona)
         for url in urls:
             response = page.goto(url)
             assert response is not None and response.status == 200, (persona, url)

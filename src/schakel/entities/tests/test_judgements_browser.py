@@ -11,6 +11,7 @@ import pytest
 from schakel.entities import review
 from schakel.entities.models import Judgement, Mention
 from schakel.entities.tests.factories import finished_batch_run, suggest, suspect_mention
+from schakel.testing.browser import page_as
 from schakel.testing.personas import World
 from schakel.web.tests import test_browser
 
@@ -18,21 +19,6 @@ pytestmark = pytest.mark.browser
 # The browser and the committed world come from the test plugin (schakel.testing.browser).
 _serious_violations = test_browser._serious_violations
 _check_keyboard = test_browser._check_keyboard
-
-
-def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
-    from django.test import Client
-
-    from schakel.testing.personas import login
-
-    client = login(Client(), world.users[key])
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
 
 
 def test_a_split_and_its_withdrawal_pass_axe_and_work_by_keyboard(
@@ -54,7 +40,7 @@ def test_a_split_and_its_withdrawal_pass_axe_and_work_by_keyboard(
     made = review.split_off(analyst, records[0].entity, records[0], reason="Another man.")
     records[0].refresh_from_db()
 
-    page = _page_as(browser, live_server, live_world, "police_analyst")
+    page = page_as(browser, live_server, live_world, "police_analyst")
     page.goto(f"/entities/{records[0].entity_id}/")
     assert page.get_by_test_id("split-note").count() == 2
     assert _serious_violations(page) == []

@@ -12,9 +12,9 @@ from django.urls import reverse
 
 from schakel.audit.models import AuditEntry
 from schakel.entities import review
-from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion
+from schakel.entities.models import Judgement, LinkageRun, Mention
 from schakel.entities.services import resolve_signals
-from schakel.entities.tests.factories import suspect_mention
+from schakel.entities.tests.factories import suggest, suspect_mention
 from schakel.partners.models import User
 from schakel.signals.intake import AddressInput
 from schakel.signals.tests.factories import make_signal
@@ -35,21 +35,6 @@ def run() -> LinkageRun:
     )
 
 
-def _suggest(run: LinkageRun, left: Mention, right: Mention, probability: float) -> Suggestion:
-    left.refresh_from_db()
-    right.refresh_from_db()
-    return Suggestion.objects.create(
-        left=left,
-        right=right,
-        run=run,
-        probability=probability,
-        match_weight=1.5,
-        links=probability >= run.threshold,
-        explanation=[{"comparison": "family_name", "label": "exact", "weight": 4.2}],
-        priority=review.priority(probability, left.entity, right.entity),
-    )
-
-
 def _entity_of(mention: Mention) -> int | None:
     mention.refresh_from_db(fields=["entity"])
     return mention.entity_id
@@ -60,8 +45,8 @@ def test_the_queue_puts_the_most_uncertain_and_weighty_pair_first(
 ) -> None:
     a, b = suspect_mention(world, "Marius"), suspect_mention(world, "M.", author="police_analyst")
     c, d = suspect_mention(world, "Ion", "Popa"), suspect_mention(world, "Ioan", "Popa")
-    sure = _suggest(run, c, d, 0.85)  # one partner, nearly sure
-    unsure = _suggest(run, a, b, 0.5)  # two partners, a coin toss
+    sure = suggest(run, c, d, 0.85)  # one partner, nearly sure
+    unsure = suggest(run, a, b, 0.5)  # two partners, a coin toss
     assert unsure.priority > sure.priority
 
     page = signed_in(world.users["police_analyst"]).get(reverse("entity_review"))
@@ -88,7 +73,7 @@ def test_the_queue_reads_a_chunk_of_pairs_with_a_few_queries(
             resolve_signals([signal.pk])
             victims.append(Mention.objects.get(signal=signal, role="possible_victim"))
             if len(victims) > 1:
-                _suggest(run, victims[-2], victims[-1], 0.5)
+                suggest(run, victims[-2], victims[-1], 0.5)
         client.get(reverse("entity_review"))
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("entity_review")).status_code == 200
@@ -98,7 +83,7 @@ def test_the_queue_reads_a_chunk_of_pairs_with_a_few_queries(
 
 def test_it_checks_access(world: World, run: LinkageRun, signed_in: SignIn) -> None:
     a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Mario")
-    suggestion = _suggest(run, a, b, 0.6)
+    suggestion = suggest(run, a, b, 0.6)
     # The outsider is a care coordinator elsewhere: a queue of their own, without this pair.
     outsider = signed_in(world.users["outsider"])
     page = outsider.get(reverse("entity_review")).content.decode()
@@ -123,7 +108,7 @@ def test_a_pair_the_analyst_cannot_see_in_full_is_neither_shown_nor_judged(
         signal = make_signal(world.users["care_coordinator"], groups=[world.table_a])
         resolve_signals([signal.pk])
         victims.append(Mention.objects.get(signal=signal, role="possible_victim"))
-    suggestion = _suggest(run, victims[0], victims[1], 0.5)
+    suggestion = suggest(run, victims[0], victims[1], 0.5)
     police = signed_in(world.users["police_analyst"])
     html = police.get(reverse("entity_review")).content.decode()
     assert "Popescu" not in html and 'data-testid="queue-empty"' in html
@@ -142,7 +127,7 @@ def test_judging_same_joins_the_entities_at_once_and_is_audited(
     world: World, run: LinkageRun, signed_in: SignIn
 ) -> None:
     a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Marious")
-    suggestion = _suggest(run, a, b, 0.55)
+    suggestion = suggest(run, a, b, 0.55)
     assert _entity_of(a) != _entity_of(b)
     client = signed_in(world.users["police_analyst"])
     response = client.post(
@@ -166,7 +151,7 @@ def test_judging_same_joins_the_entities_at_once_and_is_audited(
 
 def test_a_judgement_needs_a_reason(world: World, run: LinkageRun, signed_in: SignIn) -> None:
     a, b = suspect_mention(world, "Marius"), suspect_mention(world, "Marious")
-    suggestion = _suggest(run, a, b, 0.55)
+    suggestion = suggest(run, a, b, 0.55)
     client = signed_in(world.users["police_analyst"])
     client.post(reverse("entity_review_judge", args=[suggestion.pk]), {"verdict": "same"})
     assert not Judgement.objects.exists()
@@ -180,7 +165,7 @@ def test_not_the_same_splits_and_holds_against_the_model_until_withdrawn(
         suspect_mention(world, "Marius"),
         suspect_mention(world, "Marius", author="police_analyst"),
     )
-    _suggest(run, a, b, 0.99)
+    suggest(run, a, b, 0.99)
     review.resolve_around([a, b])  # the model joins them
     entity = _entity_of(a)
     assert entity == _entity_of(b)
@@ -220,7 +205,7 @@ def test_splitting_one_person_off_keeps_the_rest_together(
         suspect_mention(world, "Mario", author="ngo_worker"),
     ]
     for left, right in ((0, 1), (0, 2), (1, 2)):
-        _suggest(run, records[left], records[right], 0.99)
+        suggest(run, records[left], records[right], 0.99)
     review.resolve_around(records)
     entity = _entity_of(records[0])
     assert {_entity_of(r) for r in records} == {entity}
@@ -308,7 +293,7 @@ def test_the_entity_page_explains_why_its_records_are_one(
         suspect_mention(world, "Marius"),
         suspect_mention(world, "Marius", author="police_analyst"),
     )
-    _suggest(run, a, b, 0.995)
+    suggest(run, a, b, 0.995)
     review.resolve_around([a, b])
     entity = _entity_of(a)
     page = signed_in(world.users["police_analyst"]).get(reverse("entity_detail", args=[entity]))

@@ -11,6 +11,7 @@ from schakel.signals.models import PaymentMention, RelationMention
 from schakel.signals.services import create_signal
 from schakel.signals.tests.factories import PURPOSE, SUSPECT_NAME, VICTIM_NAME
 from schakel.signals.tests.factories import signal_input_with_ties as tied
+from schakel.testing.browser import page_as
 from schakel.testing.personas import World
 from schakel.web.tests import test_browser
 
@@ -19,25 +20,10 @@ pytestmark = pytest.mark.browser
 _serious_violations = test_browser._serious_violations
 
 
-def _page_as(browser: Any, live_server: Any, world: World, key: str) -> Any:
-    from django.test import Client
-
-    from schakel.testing.personas import login
-
-    client = login(Client(), world.users[key])
-    context = browser.new_context(base_url=live_server.url, locale="en-GB")
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    return page
-
-
 def test_relations_and_payments_are_entered_on_the_full_form(
     live_world: World, browser: Any, live_server: Any
 ) -> None:
-    page = _page_as(browser, live_server, live_world, "care_coordinator")
+    page = page_as(browser, live_server, live_world, "care_coordinator")
     page.goto("/signals/new/")
     page.get_by_label("What was seen").fill("Zij werkt in de studio van haar vriend.")
     page.locator("#id_persons-0-role").select_option("possible_victim")
@@ -79,7 +65,7 @@ def test_a_signal_with_relations_passes_axe_for_owner_and_police(
         channel="full_form",
     )
     for key in ("care_coordinator", "police_analyst"):
-        page = _page_as(browser, live_server, live_world, key)
+        page = page_as(browser, live_server, live_world, key)
         page.goto(f"/signals/{signal.reference}/")
         assert page.get_by_test_id("payments").is_visible()
         assert _serious_violations(page) == [], key

@@ -146,6 +146,23 @@ def test_it_hashes_passwords_with_argon2() -> None:
     assert schakel_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 
 
+def _fresh_process(script: str) -> subprocess.CompletedProcess[str]:
+    """``script`` run by this Python in a process of its own, with the project's settings and
+    this run's data directory and no other of its variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="schakel.settings", SCHAKEL_DATA_DIR=os.environ["SCHAKEL_DATA_DIR"]
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_the_application_loads_in_a_fresh_process_as_gunicorn_loads_it() -> None:
     """gunicorn imports ``schakel.wsgi`` first, in a process of its own: the modules load in
     another order than in the test suite. (A parser named in the REST framework's settings,
@@ -158,18 +175,7 @@ def test_the_application_loads_in_a_fresh_process_as_gunicorn_loads_it() -> None
         "from rest_framework.settings import api_settings\n"
         "print([p.__module__ for p in api_settings.DEFAULT_PARSER_CLASSES][0])\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="schakel.settings", SCHAKEL_DATA_DIR=os.environ["SCHAKEL_DATA_DIR"]
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _fresh_process(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "schakel.web.parsers"
 
@@ -188,18 +194,7 @@ def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
         "assert 'schakel.signals.views' in sys.modules\n"
         "print(before, gc.get_freeze_count(), len(gc.get_objects()))\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCHAKEL_")}
-    env.update(
-        DJANGO_SETTINGS_MODULE="schakel.settings", SCHAKEL_DATA_DIR=os.environ["SCHAKEL_DATA_DIR"]
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = _fresh_process(script)
     assert done.returncode == 0, done.stderr
     before, frozen, in_view = (int(n) for n in done.stdout.split())
     assert before == 0 and frozen > 100_000 and in_view < frozen // 20
