@@ -421,6 +421,7 @@ def _store(
     frequencies = _store_term_frequencies(run, result) if schema == Schema.PERSON else 0
     return {
         "records": len(mention_ids),
+        "distinct_records": int(result.counts.distinct_records),
         "pairs_pruned": pruned,
         "pairs_compared": int(result.counts.pairs_compared),
         "pairs_stored": len(links),

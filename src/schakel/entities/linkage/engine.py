@@ -11,6 +11,13 @@ rules generate are scored, and records are clustered (connected components) over
 that link: at or above the threshold, with identifying evidence for the match (see
 ``KindSettings.identifying``). Pairs from ``REVIEW_THRESHOLD`` up that do not link are kept
 for review.
+
+Records that agree on every column the model reads are scored once (``collapse``, the
+default): partners report the same person the same way again and again, and every such copy
+would be blocked, compared and scored against every record its original meets. Training
+still sees every record, and the term frequencies are those of every record, so each pair of
+the result carries exactly what Splink's ``predict`` on all records gives it (a test holds
+the two equal); only the work of comparing copies is saved.
 """
 
 from __future__ import annotations
@@ -31,7 +38,9 @@ import numpy
 # are Any here.
 import pandas  # type: ignore[import-untyped]
 import pyarrow  # type: ignore[import-untyped]
-from splink import DuckDBAPI, Linker
+from splink import DuckDBAPI, Linker, block_on
+from splink.blocking_rule_library import CustomRule
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 from schakel.entities.linkage.records import (
     COLUMNS,
@@ -41,7 +50,7 @@ from schakel.entities.linkage.records import (
     clean_record,
 )
 from schakel.entities.linkage.scoring import ComparisonWeight
-from schakel.entities.linkage.settings import SETTINGS, KindSettings
+from schakel.entities.linkage.settings import SETTINGS, Block, KindSettings
 from schakel.entities.linkage.training import train
 
 logger = logging.getLogger(__name__)
@@ -56,7 +65,11 @@ Progress = Callable[[str, float], None]
 
 @dataclass(frozen=True, slots=True)
 class LinkageCounts:
+    """``distinct_records``: the records that differ in some column the model reads (the
+    rest are copies, scored through their first); ``pairs_compared``: the comparisons made."""
+
     records: int
+    distinct_records: int
     pairs_compared: int
     pairs_above_threshold: int
     pairs_in_review: int
@@ -144,6 +157,7 @@ def link(
     seed: int = 1,
     memory_mb: int | None = None,
     cluster: bool = True,
+    collapse: bool = True,
 ) -> LinkageResult:
     """Train a model on ``records`` without labels, score their pairs and cluster them at
     ``threshold`` (match probability). See the module documentation for the steps.
@@ -151,7 +165,9 @@ def link(
     ``memory_mb`` caps DuckDB's memory; beyond it a store in ``duckdb_path`` spills to disk
     (by default DuckDB takes up to 80 % of the machine's memory before it does).
     ``cluster=False`` leaves Splink's clustering out (``clusters`` is empty): for a caller that
-    groups the pairs itself, as Schakel's batch run does with the analysts' judgements."""
+    groups the pairs itself, as Schakel's batch run does with the analysts' judgements.
+    ``collapse=False`` scores every record with Splink's own ``predict``, copies included:
+    the same pairs, more work (the plain-Splink reference of the benchmarks)."""
     if not 0.0 < threshold < 1.0:
         raise ValueError("threshold is a match probability between 0 and 1.")
     settings = SETTINGS[kind]
@@ -162,7 +178,9 @@ def link(
     try:
         if memory_mb is not None:
             connection.execute(f"SET memory_limit = '{int(memory_mb)}MB'").fetchall()
-        return _run(connection, table, settings, threshold, seed, clock, cluster=cluster)
+        return _run(
+            connection, table, settings, threshold, seed, clock, cluster=cluster, collapse=collapse
+        )
     finally:
         _drop_work_tables(connection)
         connection.close()
@@ -187,6 +205,7 @@ def _run(
     clock: _Clock,
     *,
     cluster: bool,
+    collapse: bool,
 ) -> LinkageResult:
     review_threshold = min(REVIEW_THRESHOLD, threshold)
     database = DuckDBAPI(connection=connection)
@@ -198,15 +217,41 @@ def _run(
     # Predict with the model exactly as saved, so that what scoring computes from it later is
     # what this run computed.
     linker = Linker(records, copy.deepcopy(model), log_level=None)
-    with clock("block", 0.65):
-        blocked = linker.inference.compute_blocked_pairs_for_predict()
-        count = f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608 - Splink's own table
-        pairs_compared = _scalar(connection, count)
-    with clock("predict", 0.7):
-        predictions = linker.inference.predict(threshold_match_probability=review_threshold)
-        _score_pairs(
-            connection, predictions.physical_name, settings, threshold, links_table=cluster
-        )
+    with clock("term_frequencies", 0.6):
+        # Of every record, before any collapsing; registered with the linker for scoring.
+        frequencies = {
+            column: _fetch_frequencies(connection, linker, column)
+            for column in _term_frequency_columns(settings)
+        }
+    if collapse:
+        with clock("block", 0.65):
+            distinct = _collapse(connection, records.physical_name, table.column_names)
+            scorer = Linker(database.register(_DISTINCT), copy.deepcopy(model), log_level=None)
+            for column in frequencies:
+                # Every record's frequencies, not the distinct records'.
+                scorer.table_management.register_term_frequency_lookup(
+                    linker.table_management.compute_tf_table(column), column
+                )
+            blocked = scorer.inference.compute_blocked_pairs_for_predict()
+            count = f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608 - Splink's own
+            pairs_compared = _scalar(connection, count)
+        with clock("predict", 0.7):
+            pairs_compared += _predict_collapsed(
+                connection, database, scorer, settings, review_threshold
+            )
+            _score_pairs(connection, _EXPANDED, settings, threshold, links_table=cluster)
+    else:
+        distinct = table.num_rows
+        with clock("block", 0.65):
+            blocked = linker.inference.compute_blocked_pairs_for_predict()
+            count = f"SELECT count(*) FROM {blocked.physical_name}"  # noqa: S608 - Splink's own
+            pairs_compared = _scalar(connection, count)
+        with clock("predict", 0.7):
+            predictions = linker.inference.predict(threshold_match_probability=review_threshold)
+            _score_pairs(
+                connection, predictions.physical_name, settings, threshold, links_table=cluster
+            )
+    with clock("fetch", 0.8):
         pairs = _fetch_pairs(connection, settings)
     clusters: dict[int, int] = {}
     if cluster:
@@ -218,11 +263,6 @@ def _run(
                 links, threshold_match_probability=threshold
             )
             clusters = _fetch_clusters(connection, clustered.physical_name)
-    with clock("term_frequencies", 0.95):
-        frequencies = {
-            column: _fetch_frequencies(connection, linker, column)
-            for column in _term_frequency_columns(settings)
-        }
     clock.done()
     linked = pairs.linked
     return LinkageResult(
@@ -234,6 +274,7 @@ def _run(
         model=model,
         counts=LinkageCounts(
             records=table.num_rows,
+            distinct_records=distinct,
             pairs_compared=pairs_compared,
             pairs_above_threshold=int(linked.sum()),
             pairs_in_review=int((~linked).sum()),
@@ -253,8 +294,99 @@ def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
     return int(rows[0][0])
 
 
+_MEMBERS: Final = "__schakel_members"
+_DISTINCT: Final = "__schakel_distinct"
+_TWINS: Final = "__schakel_twins"
+_EXPANDED: Final = "__schakel_expanded"
 _SCORED: Final = "__schakel_scored_pairs"
 _LINKS: Final = "__schakel_links"
+
+
+def _collapse(connection: duckdb.DuckDBPyConnection, records: str, columns: list[str]) -> int:
+    """Group the records that agree on every column the model reads (all but the ids; two
+    unknowns agree) under their smallest id: ``_MEMBERS`` (each record, its organisation, its
+    group's first record and size), ``_DISTINCT`` (each group's first record, as Splink reads
+    records) and ``_TWINS`` (each group of two or more twice: its first record and a copy with
+    the negated id, both marked with the group). Returns the number of groups."""
+    key = ", ".join(f'"{column}"' for column in columns if column not in ID_COLUMNS)
+    # Names come from the record declarations and from Splink, never from input.
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {_MEMBERS} AS SELECT unique_id, organisation_id, "  # noqa: S608
+        f"min(unique_id) OVER (PARTITION BY {key}) AS first_id, "
+        f"count(*) OVER (PARTITION BY {key}) AS copies FROM {records}"
+    ).fetchall()
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {_DISTINCT} AS SELECT r.* FROM {records} r "  # noqa: S608
+        f"JOIN {_MEMBERS} m ON m.unique_id = r.unique_id WHERE m.first_id = m.unique_id"
+    ).fetchall()
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {_TWINS} AS "  # noqa: S608
+        f"SELECT d.*, d.unique_id AS __schakel_group FROM {_DISTINCT} d "
+        f"JOIN {_MEMBERS} m ON m.unique_id = d.unique_id WHERE m.copies > 1 "
+        f"UNION ALL SELECT d.* REPLACE (-d.unique_id AS unique_id), d.unique_id "
+        f"FROM {_DISTINCT} d JOIN {_MEMBERS} m ON m.unique_id = d.unique_id WHERE m.copies > 1"
+    ).fetchall()
+    return _scalar(connection, f"SELECT count(*) FROM {_DISTINCT}")  # noqa: S608
+
+
+def _predict_collapsed(
+    connection: duckdb.DuckDBPyConnection,
+    database: DuckDBAPI,
+    scorer: Linker,
+    settings: KindSettings,
+    review_threshold: float,
+) -> int:
+    """Score the distinct records (``scorer``: a linker over ``_DISTINCT`` with the trained
+    model and every record's term frequencies, its blocked pairs computed), then give every
+    record the pairs of its group's first record: ``_EXPANDED``, with the columns of Splink's
+    predictions that ``_score_pairs`` reads. Two copies of one record are a pair if a blocking
+    rule pairs a record with itself; their score is that of the group's first record against a
+    copy of it. Returns the number of copies compared."""
+    predictions = scorer.inference.predict(threshold_match_probability=review_threshold)
+    twins = scorer.inference.predict_within(
+        database.register(_TWINS),
+        blocking_rules_to_generate_predictions=[_within_group(rule) for rule in settings.blocking],
+    )
+    compared = _scalar(connection, f"SELECT count(*) FROM {twins.physical_name}")  # noqa: S608
+    # Every column of Splink's predictions but the pair's own ids and organisations, which
+    # come from the members; a member pair keeps Splink's order (smaller id on the left).
+    keep = [
+        row[0]
+        for row in connection.execute(f"DESCRIBE {predictions.physical_name}").fetchall()
+        if row[0] not in {"unique_id_l", "unique_id_r", "organisation_id_l", "organisation_id_r"}
+    ]
+    scored = ", ".join(f'p."{column}"' for column in keep)
+    connection.execute(
+        f"CREATE OR REPLACE TABLE {_EXPANDED} AS "  # noqa: S608 - names from Splink and here
+        f"SELECT least(a.unique_id, b.unique_id) AS unique_id_l, "
+        f"greatest(a.unique_id, b.unique_id) AS unique_id_r, "
+        f"CASE WHEN a.unique_id < b.unique_id THEN a.organisation_id "
+        f"ELSE b.organisation_id END AS organisation_id_l, "
+        f"CASE WHEN a.unique_id < b.unique_id THEN b.organisation_id "
+        f"ELSE a.organisation_id END AS organisation_id_r, {scored} "
+        f"FROM {predictions.physical_name} p "
+        f"JOIN {_MEMBERS} a ON a.first_id = p.unique_id_l "
+        f"JOIN {_MEMBERS} b ON b.first_id = p.unique_id_r "
+        f"UNION ALL SELECT a.unique_id, b.unique_id, a.organisation_id, b.organisation_id, "
+        f"{scored} FROM {twins.physical_name} p "
+        f"JOIN {_MEMBERS} a ON a.first_id = p.unique_id_r "
+        f"JOIN {_MEMBERS} b ON b.first_id = p.unique_id_r AND a.unique_id < b.unique_id "
+        f"WHERE p.match_probability >= {float(review_threshold)!r}"
+    ).fetchall()
+    for frame in (predictions, twins):
+        frame.drop_table_from_database_and_remove_from_cache()
+    for name in (_DISTINCT, _TWINS):
+        connection.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
+    return compared
+
+
+def _within_group(rule: Block) -> BlockingRuleCreator:
+    """``rule``, restricted to a record and its copy (``_TWINS``)."""
+    if rule.sql is not None:
+        return CustomRule(
+            f"({rule.sql}) AND l.__schakel_group = r.__schakel_group", sql_dialect="duckdb"
+        )
+    return block_on(*rule.columns, "__schakel_group")
 
 
 def _score_pairs(

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy
 import pandas
 import pyarrow
 import pytest
@@ -420,3 +421,55 @@ def test_a_batch_run_keeps_duckdb_within_the_memory_it_is_given(
     )
     assert seen == ["244.1 MiB"]  # 256 MB
     assert result.counts.records == len(records)
+
+
+def _with_copies(people: int = 150, seed: int = 11) -> pandas.DataFrame:
+    """A population in which partners report many records again exactly as before (the same
+    values, another organisation), some of them several times, including records with only a
+    name, so that copies meet copies within and across groups."""
+    rng = random.Random(seed)
+    records = population(people, seed=seed, households=2).records
+    copies = []
+    for record in records:
+        for _ in range(rng.choice([0, 0, 1, 1, 3])):
+            copies.append(
+                {**record, "unique_id": 10_000 + len(copies), "organisation_id": rng.randint(1, 5)}
+            )
+    name_only = [
+        {
+            "unique_id": 20_000 + n,
+            "organisation_id": 1 + n % 3,
+            "given_name": "Ana",
+            "family_name": "Pop",
+        }
+        for n in range(4)
+    ]
+    return pandas.DataFrame(records + copies + name_only)
+
+
+def test_scoring_copies_once_gives_every_pair_what_splink_gives_it() -> None:
+    records = _with_copies()
+    collapsed = link(records, "person", threshold=DEFAULT_THRESHOLD, cluster=False)
+    plain = link(records, "person", threshold=DEFAULT_THRESHOLD, cluster=False, collapse=False)
+    assert collapsed.counts.distinct_records < collapsed.counts.records == len(records)
+    assert plain.counts.distinct_records == len(records)
+    assert collapsed.counts.pairs_compared < plain.counts.pairs_compared
+    key = ["unique_id_l", "unique_id_r"]
+    left = collapsed.pairs.sort_values(key).reset_index(drop=True)
+    right = plain.pairs.sort_values(key).reset_index(drop=True)
+    assert len(left) == len(right) > 0
+    assert list(left.columns) == list(right.columns)
+    for column in left.columns:
+        if left[column].dtype.kind == "f":
+            assert numpy.allclose(left[column], right[column], rtol=0, atol=1e-9), column
+        else:
+            assert left[column].tolist() == right[column].tolist(), column
+    # Copies of one record are pairs of their own, with the copies of what it meets.
+    copies = records.loc[records.unique_id >= 10_000, "unique_id"]
+    assert set(copies) & set(left.unique_id_l) and set(copies) & set(left.unique_id_r)
+
+    def trained(model: dict[str, Any]) -> dict[str, Any]:
+        return {key: value for key, value in model.items() if key != "linker_uid"}
+
+    assert trained(collapsed.model) == trained(plain.model)
+    assert collapsed.term_frequencies == plain.term_frequencies
