@@ -24,6 +24,8 @@ Public API (import from ``schakel.normalise``):
   ``IDENTITY_KINDS`` (bsn, passport, id_card, residence_permit, kvk, vat, other).
 * ``website_key(raw) -> str`` (trimmed, lower case, no trailing slash).
 * ``is_country_code(code) -> bool``: an ISO 3166-1 alpha-2 code (or XK, Kosovo), any case.
+* ``country_code(raw) -> str | None``: the ISO code (upper case) that ``raw`` names, in any
+  case, also for the common aliases ``UK`` (GB) and ``EL`` (GR); None for anything else.
 * ``NAME_KEY_LENGTH``, ``ADDRESS_KEY_LENGTH`` and ``IDENTIFIER_KEY_LENGTH``: the longest
   name or company key, address key and normalised identifier the functions return (the
   columns that store them are that long). A longer key is returned as its beginning and a
@@ -36,7 +38,7 @@ addresses) never raise; ``*_search_key`` functions return ``None`` instead of ra
 from __future__ import annotations
 
 from schakel.normalise.addresses import address_key, postcode_key, split_house_number
-from schakel.normalise.countries import is_country_code
+from schakel.normalise.countries import country_code, is_country_code
 from schakel.normalise.emails import email_search_key, normalise_email
 from schakel.normalise.errors import NormalisationError
 from schakel.normalise.ibans import iban_search_key, normalise_iban
@@ -55,6 +57,7 @@ __all__ = [
     "NormalisationError",
     "address_key",
     "company_key",
+    "country_code",
     "email_search_key",
     "iban_search_key",
     "is_country_code",

@@ -61,6 +61,15 @@ MAX_ITEMS = 100
 API_NAMES = {"sharing_group_ids": "sharing_groups", "recipient_ids": "recipients"}
 INPUT_NAMES = {api: name for name, api in API_NAMES.items()}
 
+COUNTRY_HELP = (
+    "ISO 3166-1 alpha-2 country code in any case, or XK (Kosovo); UK and EL are taken and "
+    "stored as GB and GR."
+)
+RECIPIENTS_HELP = (
+    "Ids of the named recipient organisations: for TLP:RED only, and a RED signal needs at "
+    "least one (it goes to no one else)."
+)
+
 
 # --- What a client sends ---------------------------------------------------------------
 
@@ -78,7 +87,7 @@ class PersonInputSerializer(StrictSerializer):
     date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
     age_band = text(16)
     gender = text(16)
-    nationality = text(8)
+    nationality = text(8, help_text=COUNTRY_HELP)
     migration_status = text(32)
     languages = text_list(16, max_length=MAX_ITEMS)
     identity_numbers = items(IdentityNumberInput(), MAX_ITEMS)
@@ -97,7 +106,7 @@ class AddressInputSerializer(StrictSerializer):
     house_number = text(16)
     postcode = text(16)
     city = text(120)
-    country = text(2, default="NL")
+    country = text(2, default="NL", help_text=f"{COUNTRY_HELP} NL unless given.")
     is_place_of_observation = StrictBooleanField(required=False, default=False)
 
 
@@ -157,13 +166,15 @@ class SignalInputSerializer(StrictSerializer):
     forms_of_exploitation = text_list(40, max_length=MAX_ITEMS)
     indicator_ids = text_list(80, max_length=MAX_ITEMS)
     tags = text_list(40, max_length=MAX_ITEMS)
-    tlp = text(16, default=Tlp.AMBER, help_text="CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")
+    tlp = text(
+        16,
+        default=Tlp.AMBER,
+        help_text="CLEAR, GREEN, AMBER, AMBER+STRICT or RED. RED needs recipients.",
+    )
     purpose = text(40, default="signal_table_assessment")
     legal_basis = text(40)
     sharing_groups = id_list(max_length=MAX_ITEMS, help_text="Ids of sharing groups.")
-    recipients = id_list(
-        max_length=MAX_ITEMS, help_text="Ids of the named recipient organisations (TLP:RED)."
-    )
+    recipients = id_list(max_length=MAX_ITEMS, help_text=RECIPIENTS_HELP)
     source_reliability = text(1)
     information_reliability = text(1)
     identity_withheld = StrictBooleanField(required=False, default=False)
@@ -230,7 +241,7 @@ class SignalChangeSerializer(StrictSerializer):
     tlp = StrictCharField(max_length=16)
     purpose = StrictCharField(max_length=40)
     sharing_groups = id_list(max_length=MAX_ITEMS)
-    recipients = id_list(max_length=MAX_ITEMS)
+    recipients = id_list(max_length=MAX_ITEMS, help_text=RECIPIENTS_HELP)
 
     def changes(self) -> dict[str, Any]:
         return {INPUT_NAMES.get(name, name): value for name, value in self.validated_data.items()}

@@ -646,6 +646,9 @@ def full_form_input(
     return signal, rows
 
 
+#: The full form's names for SignalInput's fields where they differ.
+FORM_NAMES = {"sharing_group_ids": "sharing_groups", "recipient_ids": "recipients"}
+
 #: Where a problem of a relation's or payment's field is shown on its form.
 TIE_FIELDS = {
     "person": "person",
@@ -684,7 +687,7 @@ def put_problems_on_forms(
         base = head.split("[")[0]
         index = int(head.split("[")[1].rstrip("]")) if "[" in head else None
         target: forms.Form = form
-        field: str | None = base
+        field: str | None = FORM_NAMES.get(base, base)
         if base == "persons" and persons is not None and index is not None:
             target = persons.forms[rows.persons[index]]
             field = rest.split("[")[0] or None

@@ -21,7 +21,7 @@ from schakel.normalise import (
     NormalisationError,
     address_key,
     company_key,
-    is_country_code,
+    country_code,
     name_key,
     normalise_email,
     normalise_iban,
@@ -152,6 +152,7 @@ class CleanPerson:
     name_key: str
     identifiers: list[tuple[str, str, str, str]]  # kind, subkind, value, normalised
     is_minor: bool
+    nationality: str  # the ISO code ("GB" for "uk"), or "" when none was given
 
 
 @dataclass
@@ -167,6 +168,8 @@ class CleanSignal:
     address_keys: list[str | None]
     identifiers: list[tuple[str, str, str, str]]
     payments: list[CleanPayment] = field(default_factory=list)
+    # Per address, its country as the ISO code ("GB" for "uk"; "NL" when none was given).
+    address_countries: list[str] = field(default_factory=list)
 
 
 class _Problems:
@@ -209,6 +212,31 @@ def _check_lengths(problems: _Problems, path: str, model: type[Model], values: o
         limit = getattr(model._meta.get_field(name), "max_length", None)
         if limit is not None and len(value.strip()) > limit:
             problems.add(f"{path}.{name}", _("Use at most %(n)d characters.") % {"n": limit})
+
+
+def _country(problems: _Problems, path: str, raw: str, *, stored: bool) -> str:
+    """The ISO 3166-1 alpha-2 code of a nationality or an address's country (``uk`` gives
+    ``GB``, ``EL`` gives ``GR``), or ``raw`` in upper case with a problem under ``path``.
+
+    A stored value is not refused for being unknown: any two letters were accepted as a
+    nationality before ("ÅÅ", "QQ"), and one must not stop an update that cannot change it
+    (see ``stored`` in validate_signal)."""
+    text = raw.strip()
+    if not text:
+        return ""
+    if len(text) != 2 or not text.isalpha():
+        problems.add(path, _("Use a two-letter country code, e.g. RO or NG."))
+        return text.upper()
+    code = country_code(text)
+    if code is None:
+        if not stored:
+            problems.add(
+                path,
+                _("Unknown country code “%(code)s”: use a two-letter code such as RO or NG.")
+                % {"code": text},
+            )
+        return text.upper()
+    return code
 
 
 def _check_code(problems: _Problems, path: str, vocabulary: str, code: str) -> None:
@@ -263,9 +291,10 @@ def validate_signal(
 
     ``stored``: the persons, companies and addresses are those of a stored signal, checked
     again for an update that cannot change them. Rules added for them since (an address
-    needs a street, postcode or city; a nationality is a known country code) then do not
-    apply: a signal stored before a rule must not become impossible to update for something
-    its editor cannot change."""
+    needs a street, postcode or city; a nationality and an address's country are known
+    country codes) then do not apply: a signal stored before a rule must not become
+    impossible to update for something its editor cannot change. The rules of what an
+    update can change (the label and named recipients among them) apply as at intake."""
     today = today or timezone.localdate()
     problems = _Problems()
     if channel not in _CHANNELS:
@@ -345,6 +374,13 @@ def validate_signal(
             "recipient_ids",
             _("Named recipients are for TLP:RED; other labels go to sharing groups."),
         )
+    if data.tlp == Tlp.RED and not data.recipient_ids:
+        # RED is shared with no group (sharing.who_will_see, the access matrix): without a
+        # named recipient it would reach no one outside the owner, never what was meant.
+        problems.add(
+            "recipient_ids",
+            _("TLP:RED goes only to named recipients: name at least one organisation."),
+        )
 
     persons = [
         _clean_person(problems, f"persons[{i}]", p, data, today, stored=stored)
@@ -366,8 +402,16 @@ def validate_signal(
         company_keys.append(company_key(company.name) if company.name.strip() else "")
 
     address_keys: list[str | None] = []
+    address_countries: list[str] = []
     for index, address in enumerate(data.addresses):
         _check_lengths(problems, f"addresses[{index}]", AddressMention, address)
+        # An address's country was not checked before at all: a stored one is taken as it is.
+        country = (
+            address.country.strip().upper()
+            if stored
+            else _country(problems, f"addresses[{index}].country", address.country, stored=False)
+        ) or "NL"
+        address_countries.append(country)
         if not stored and not (
             address.street.strip() or address.postcode.strip() or address.city.strip()
         ):
@@ -376,7 +420,7 @@ def validate_signal(
             problems.add(
                 f"addresses[{index}].street", _("An address needs a street, postcode or city.")
             )
-        if address.postcode.strip() and (address.country or "NL").upper() == "NL":
+        if address.postcode.strip() and country == "NL":
             # address_key falls back to street and city for a bad postcode; a typed postcode
             # that is not one is still an error the submitter should see.
             try:
@@ -390,7 +434,7 @@ def validate_signal(
                     house_number=address.house_number,
                     postcode=address.postcode,
                     city=address.city,
-                    country=address.country or "NL",
+                    country=country,
                 )
             )
         except NormalisationError as exc:
@@ -450,6 +494,7 @@ def validate_signal(
         address_keys,
         identifiers,
         payments,
+        address_countries,
     )
 
 
@@ -469,16 +514,7 @@ def _clean_person(
     _check_code(problems, f"{path}.age_band", "age_bands", person.age_band)
     _check_code(problems, f"{path}.gender", "gender", person.gender)
     _check_code(problems, f"{path}.migration_status", "migration_status", person.migration_status)
-    if person.nationality and (len(person.nationality) != 2 or not person.nationality.isalpha()):
-        problems.add(f"{path}.nationality", _("Use a two-letter country code, e.g. RO or NG."))
-    elif person.nationality and not stored and not is_country_code(person.nationality):
-        # Any two letters were accepted before ("ÅÅ", "QQ"): a stored one must not stop an
-        # update that cannot change it (see ``stored`` in validate_signal).
-        problems.add(
-            f"{path}.nationality",
-            _("Unknown country code “%(code)s”: use a two-letter code such as RO or NG.")
-            % {"code": person.nationality},
-        )
+    nationality = _country(problems, f"{path}.nationality", person.nationality, stored=stored)
     if data.identity_withheld and (
         person.named
         or person.date_of_birth
@@ -521,7 +557,9 @@ def _clean_person(
             identifiers.append(("email", "", raw.strip(), value))
     is_minor = person_is_minor(born, person.age_band, data.observed_on or today)
     full_name = " ".join(p for p in (person.given_names, person.family_name) if p.strip())
-    return CleanPerson(person, name_key(full_name) if full_name else "", identifiers, is_minor)
+    return CleanPerson(
+        person, name_key(full_name) if full_name else "", identifiers, is_minor, nationality
+    )
 
 
 VICTIM_ROLES = frozenset({"possible_victim"})

@@ -248,6 +248,18 @@ def signal_report(request: HttpRequest) -> HttpResponse:
                 signal_input, submitted_by=user, channel=Channel.SHORT_FORM, request=request
             )
         except InvalidFields as exc:
+            if exc.problems.pop("recipient_ids", None):
+                # The short form names no recipients: a problem with them is the
+                # organisation's default label, TLP:RED, which goes only to named ones.
+                form.add_error(
+                    None,
+                    _(
+                        "Your organisation's sharing label is TLP:RED, which goes only to "
+                        "organisations named as recipients, and this form cannot name them. "
+                        "Use the full form, or ask your administrator to change the sharing "
+                        "defaults."
+                    ),
+                )
             forms.put_problems_on_forms(exc, form, aliases=SHORT_FORM_FIELDS)
         else:
             return redirect("signal_receipt", reference=signal.reference)

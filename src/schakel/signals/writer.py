@@ -174,7 +174,7 @@ def person_mention_for(signal: Signal, person: CleanPerson) -> tuple[Any, ...]:
         source.date_of_birth,
         source.age_band,
         source.gender,
-        source.nationality.upper(),
+        person.nationality,
         source.migration_status,
         list(source.languages),
     )
@@ -282,11 +282,13 @@ def mentions_for(
             a.house_number.strip(),
             a.postcode.strip().upper(),
             a.city.strip(),
-            (a.country or "NL").upper(),
+            country,
             key or "",
             a.is_place_of_observation,
         )
-        for a, key in zip(clean.data.addresses, clean.address_keys, strict=True)
+        for a, key, country in zip(
+            clean.data.addresses, clean.address_keys, clean.address_countries, strict=True
+        )
     ]
     identifiers = [
         (signal.pk, kind, subkind, value, normalised, None, None)

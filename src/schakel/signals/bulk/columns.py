@@ -85,7 +85,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "tlp",
         Kind.CODE,
-        _("Sharing label: CLEAR, GREEN, AMBER, AMBER+STRICT or RED. Empty: the import's default."),
+        _(
+            "Sharing label: CLEAR, GREEN, AMBER or AMBER+STRICT. Empty: the import's default. "
+            "RED is refused: it goes only to named recipients, which an import cannot name."
+        ),
         "AMBER",
         vocabulary="tlp",
     ),
@@ -159,7 +162,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "victim_nationality",
         Kind.TEXT,
-        _("Possible victim: nationality, two-letter country code."),
+        _(
+            "Possible victim: nationality, two-letter country code (ISO 3166-1, e.g. RO; "
+            "also UK for GB and EL for GR)."
+        ),
         "RO",
         max_length=2,
     ),
@@ -254,7 +260,10 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "address_country",
         Kind.TEXT,
-        _("Address: two-letter country code. Empty: NL."),
+        _(
+            "Address: two-letter country code (ISO 3166-1, e.g. BE; also UK for GB and EL for "
+            "GR). Empty: NL."
+        ),
         "",
         max_length=2,
     ),

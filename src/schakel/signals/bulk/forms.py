@@ -72,6 +72,17 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(str(exc.message)) from None
         return upload
 
+    def clean_tlp(self) -> str:
+        tlp: str = self.cleaned_data["tlp"]
+        if tlp == Tlp.RED:
+            raise forms.ValidationError(
+                _(
+                    "TLP:RED goes only to named recipients, and an import cannot name them: "
+                    "choose another label for the rows that leave theirs empty."
+                )
+            )
+        return tlp
+
     def defaults(self) -> ImportDefaults:
         return ImportDefaults(
             tlp=self.cleaned_data["tlp"],

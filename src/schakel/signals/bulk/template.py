@@ -29,7 +29,10 @@ def code_rows(language: str | None = None) -> list[tuple[str, str, str]]:
     the_vocabularies = vocabularies()
     for column in COLUMNS:
         if column.vocabulary == "tlp":
-            rows += [(column.name, value, label) for value, label in Tlp.choices]
+            # RED goes only to named recipients, and a row cannot name them.
+            rows += [
+                (column.name, value, label) for value, label in Tlp.choices if value != Tlp.RED
+            ]
         elif column.vocabulary == "indicators":
             rows += [
                 (column.name, indicator.id, indicator.label.get(language))

@@ -96,6 +96,14 @@ class CheckedRows:
         return not self.problems
 
 
+def _red_without_recipients() -> str:
+    return _(
+        "TLP:RED goes only to named recipients, and an import cannot name them: choose "
+        "another label for this row (its tlp column, or the import's default), or enter the "
+        "signal with the full form or the API."
+    )
+
+
 def _message(text: str | Promise) -> str:
     return str(text)
 
@@ -105,6 +113,12 @@ def _place_problems(
 ) -> list[RowProblem]:
     found = []
     for path, messages in problems:
+        if path == "recipient_ids":
+            # A row names no recipients (the template has no column for them), so the only
+            # problem of its recipients is a TLP:RED without any: the label is what the row
+            # can change, and the intake's message would ask for what it cannot give.
+            found.append(RowProblem(row.number, "tlp", _red_without_recipients()))
+            continue
         place = place_of(path, row.person_prefixes)
         for message in messages:
             found.append(_row_problem(row, place, message))

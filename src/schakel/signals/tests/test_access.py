@@ -88,20 +88,16 @@ def signals(world: World) -> list[Signal]:
                     if tlp != "CLEAR"
                     else {"persons": [], "companies": [], "addresses": [], "ibans": []}
                 )
-                made.append(
-                    make_signal(
-                        carla,
-                        groups=[world.table_a] if tlp != "RED" else [],
-                        tlp=tlp,
-                        purpose=purpose,
-                        **personal,
-                    )
+                # RED goes to named recipients only: the NGO here, the police below.
+                sharing = (
+                    {"groups": [world.table_a]}
+                    if tlp != "RED"
+                    else {"groups": [], "recipient_ids": [world.ngo_a.pk]}
                 )
+                made.append(make_signal(carla, tlp=tlp, purpose=purpose, **sharing, **personal))
         made.append(make_signal(fenna, groups=[world.table_a], channel="short_form"))
         made.append(make_signal(piet, groups=[world.table_a], tlp="AMBER+STRICT"))
-        red = make_signal(piet, tlp="RED")
-        red.recipients.add(world.municipality_a)
-        made.append(red)
+        made.append(make_signal(piet, tlp="RED", recipient_ids=[world.municipality_a.pk]))
     return made
 
 
@@ -176,8 +172,8 @@ def test_red_goes_only_to_named_recipients(world: World, signals: list[Signal]) 
     red = signals[-1]
     assert policy.can(world.users["care_coordinator"], "view", red)  # named recipient
     assert not policy.can(world.users["ngo_worker"], "view", red)  # same table, not named
-    unnamed = signals[8]  # RED by the municipality, no recipients
-    assert not policy.can(world.users["police_analyst"], "view", unnamed)
+    not_named = signals[8]  # RED by the municipality, for the NGO alone
+    assert not policy.can(world.users["police_analyst"], "view", not_named)
 
 
 def test_the_role_categories_use_codes_of_the_vocabulary() -> None:

@@ -570,3 +570,77 @@ def test_an_unknown_nationality_is_refused_by_name(world: World, token_client: T
     assert response.status_code == 400, response.content
     assert _fields(response) == {"persons[0].nationality": "invalid"}
     assert Signal.objects.count() == 0
+
+
+def test_red_without_recipients_is_refused_naming_the_recipients_in_the_readers_language(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    red = body(world, tlp="RED", sharing_groups=[])
+
+    def problems(language: str) -> dict[str, str]:
+        answer = client.post(URL, red, format="json", headers={"Accept-Language": language})
+        assert answer.status_code == 400, answer.content
+        return {e["field"]: e["message"] for e in answer.json()["errors"]}
+
+    english, dutch = problems("en"), problems("nl")
+    assert english == {
+        "recipients": "TLP:RED goes only to named recipients: name at least one organisation."
+    }
+    assert set(dutch) == {"recipients"} and dutch["recipients"] != english["recipients"]
+    assert Signal.objects.count() == 0
+
+    named = client.post(URL, {**red, "recipients": [world.police_a.pk]}, format="json")
+    assert named.status_code == 201, named.content
+    assert list(Signal.objects.get().recipients.all()) == [world.police_a]
+
+
+def test_uk_and_el_are_taken_for_nationalities_and_address_countries_as_gb_and_gr(
+    world: World, token_client: TokenClient
+) -> None:
+    values = body(world)
+    values["persons"][0]["nationality"] = "UK"
+    values["persons"][1]["nationality"] = "el"
+    values["addresses"] = [
+        {"street": "Baker Street", "house_number": "221b", "city": "London", "country": "uk"},
+        {"street": "Odos Ermou", "house_number": "10", "city": "Athina", "country": "EL"},
+    ]
+    client = token_client(world.users["care_coordinator"])
+    response = client.post(URL, values, format="json")
+    assert response.status_code == 201, response.content
+    signal = Signal.objects.get()
+    assert [p.nationality for p in signal.persons.all()] == ["GB", "GR"]
+    assert [a.country for a in signal.addresses.all()] == ["GB", "GR"]
+    assert [a.address_key[:3] for a in signal.addresses.all()] == ["GB:", "GR:"]
+    detail = client.get(response.json()["url"]).json()
+    assert [p["nationality"] for p in detail["persons"]] == ["GB", "GR"]
+    assert [a["country"] for a in detail["addresses"]] == ["GB", "GR"]
+
+
+def test_an_address_country_that_is_no_country_is_refused_by_name(
+    world: World, token_client: TokenClient
+) -> None:
+    values = body(world)
+    values["addresses"].append({"street": "Hauptstraße", "city": "Berlin", "country": "QQ"})
+    client = token_client(world.users["care_coordinator"])
+    response = client.post(URL, values, format="json", headers={"Accept-Language": "en"})
+    assert response.status_code == 400, response.content
+    assert _fields(response) == {"addresses[1].country": "invalid"}
+    assert response.json()["errors"][0]["message"] == (
+        "Unknown country code “QQ”: use a two-letter code such as RO or NG."
+    )
+    assert Signal.objects.count() == 0
+
+
+def test_the_openapi_document_says_red_needs_recipients_and_what_a_country_takes(
+    world: World, token_client: TokenClient
+) -> None:
+    document = token_client(world.users["care_coordinator"]).get("/api/v1/openapi.json").json()
+    schemas = document["components"]["schemas"]
+    for name in ("SignalInput", "PatchedSignalChange"):
+        recipients = schemas[name]["properties"]["recipients"]["description"]
+        assert "TLP:RED" in recipients and "at least one" in recipients, name
+    assert "RED needs recipients" in schemas["SignalInput"]["properties"]["tlp"]["description"]
+    for name, field in (("PersonInput", "nationality"), ("AddressInput", "country")):
+        described = schemas[name]["properties"][field]["description"]
+        assert "ISO 3166-1" in described and "UK" in described, name

@@ -293,27 +293,43 @@ def test_a_partner_who_may_read_but_not_change_gets_403(
 def test_an_update_to_red_is_for_its_named_recipients_only_as_at_intake(
     world: World, green: Signal, token_client: TokenClient
 ) -> None:
-    """Intake takes TLP:RED with or without named recipients (without: for the owner
-    organisation alone), and keeps the sharing groups, which the access matrix gives
-    nothing on RED. An update follows the same rules, and the same matrix."""
+    """TLP:RED goes only to named recipients: an update to RED without any is refused, as
+    intake refuses it, naming the recipients. The sharing groups are kept, which the access
+    matrix gives nothing on RED. An update follows the same rules, and the same matrix."""
     owner = token_client(world.users["care_coordinator"])
     police = token_client(world.users["police_analyst"])
     ngo = token_client(world.users["ngo_worker"])
     assert police.get(url(green)).status_code == ngo.get(url(green)).status_code == 200
 
     alone = owner.patch(url(green), {"tlp": "RED"}, format="json")
-    assert alone.status_code == 200, alone.content
-    at_intake = make_signal(world.users["care_coordinator"], groups=[world.table_a], tlp="RED")
-    for signal in (green, at_intake):
-        assert police.get(url(signal)).status_code == ngo.get(url(signal)).status_code == 404
-        assert owner.get(url(signal)).status_code == 200
+    assert alone.status_code == 400
+    assert [e["field"] for e in alone.json()["errors"]] == ["recipients"]
+    assert "TLP:RED" in alone.json()["errors"][0]["message"]
+    green.refresh_from_db()
+    assert green.tlp == "GREEN"
 
-    named = owner.patch(url(green), {"recipients": [world.police_a.pk]}, format="json")
+    named = owner.patch(
+        url(green), {"tlp": "RED", "recipients": [world.police_a.pk]}, format="json"
+    )
     assert named.status_code == 200, named.content
-    assert police.get(url(green)).status_code == 200
-    assert ngo.get(url(green)).status_code == 404  # still in the group, not named
+    at_intake = make_signal(
+        world.users["care_coordinator"],
+        groups=[world.table_a],
+        tlp="RED",
+        recipient_ids=[world.police_a.pk],
+    )
+    for signal in (green, at_intake):
+        assert police.get(url(signal)).status_code == 200
+        assert ngo.get(url(signal)).status_code == 404  # still in the group, not named
+        assert owner.get(url(signal)).status_code == 200
     green.refresh_from_db()
     assert list(green.sharing_groups.all()) == [world.table_a]
+
+    # Every recipient taken off while the label stays RED: refused the same way.
+    emptied = owner.patch(url(green), {"recipients": []}, format="json")
+    assert emptied.status_code == 400
+    assert {e["field"] for e in emptied.json()["errors"]} == {"recipients"}
+    assert list(green.recipients.all()) == [world.police_a]
 
     # Back to a label for groups: the named recipients must go, as intake requires.
     back = owner.patch(url(green), {"tlp": "GREEN"}, format="json")

@@ -132,3 +132,19 @@ def test_schakel_import_passes_its_options_to_the_command(
     bad.write_bytes(csv_file([row(external_id="HL-2", observed_on="2030-01-01")]))
     assert main(["import", str(bad), "--organisation", "Gemeente Breda", "--user", "carla"]) == 1
     assert "nothing was saved" in capsys.readouterr().err
+
+
+def test_red_is_no_default_label_for_an_import(world: World, tmp_path: Path) -> None:
+    from schakel.signals.models import SharingDefaults
+
+    path = tmp_path / "signals.csv"
+    path.write_bytes(csv_file([row(tlp="")]))
+    with pytest.raises(CommandError, match="invalid choice: 'RED'"):
+        _import(path, "--tlp", "RED")
+    SharingDefaults.objects.create(
+        organisation=world.municipality_a, tlp="RED", purpose="signal_table_assessment"
+    )
+    with pytest.raises(CommandError, match="TLP:RED, which goes only to named recipients"):
+        _import(path)
+    assert "1" in _import(path, "--tlp", "AMBER")
+    assert Signal.objects.get().tlp == "AMBER"

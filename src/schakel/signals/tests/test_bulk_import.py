@@ -366,6 +366,11 @@ def test_repeated_rows_are_written_once_and_a_reused_own_id_is_refused(world: Wo
         ({"municipality": "GM9999"}, "municipality", "GM9999"),
         ({"tlp": "CLEAR"}, "tlp", "TLP:CLEAR"),
         ({"tlp": "PURPLE"}, "tlp", "TLP"),
+        ({"tlp": "RED"}, "tlp", "TLP:RED goes only to named recipients"),
+        ({"tlp": "tlp:red"}, "tlp", "an import cannot name them"),
+        ({"address_country": "QQ"}, "address_country", "Unknown country code “QQ”"),
+        ({"address_country": "1A"}, "address_country", "two-letter"),
+        ({"victim_nationality": "QQ"}, "victim_nationality", "Unknown country code “QQ”"),
         ({"sharing_groups": "Signaaltafel Noord-Nederland"}, "sharing_groups", "groups"),
         ({"sharing_groups": "Geen Tafel"}, "sharing_groups", "Geen Tafel"),
         ({"victim_age_band": "18_24"}, "victim_age_band", "18_24"),
@@ -661,3 +666,58 @@ def test_a_formula_with_an_empty_text_value_is_empty_and_an_error_value_is_a_pro
     assert table.rows == [(2, ["HL-1", "", ""])]
     assert list(table.unreadable) == [2] and list(table.unreadable[2]) == ["tags"]
     assert "#N/A" in str(table.unreadable[2]["tags"])
+
+
+def test_a_red_row_or_default_is_refused_at_the_tlp_column_as_a_row_names_no_recipients(
+    world: World,
+) -> None:
+    data = csv_file([row(external_id="1", tlp="RED"), row(external_id="2", tlp="")])
+    outcome = import_signals(
+        data,
+        file_name="signals.csv",
+        submitted_by=world.users["care_coordinator"],
+        defaults=ImportDefaults(tlp="RED", sharing_group_ids=(world.table_a.pk,)),
+    )
+    assert outcome.status == "refused" and Signal.objects.count() == 0
+    assert [(p.row, p.column) for p in outcome.problems] == [(2, "tlp"), (3, "tlp")]
+    assert {p.message for p in outcome.problems} == {
+        "TLP:RED goes only to named recipients, and an import cannot name them: choose "
+        "another label for this row (its tlp column, or the import's default), or enter the "
+        "signal with the full form or the API."
+    }
+    with translation.override("nl"):
+        dutch = run_import(world, csv_file([row(tlp="RED")]))
+    assert [p.column for p in dutch.problems] == ["tlp"]
+    assert dutch.problems[0].message.startswith("TLP:RED gaat alleen naar genoemde ontvangers")
+
+
+def test_uk_and_el_are_imported_as_gb_and_gr(world: World) -> None:
+    data = csv_file(
+        [
+            row(
+                external_id="1",
+                victim_nationality="uk",
+                address_street="Baker Street",
+                address_house_number="221b",
+                address_postcode="NW1 6XE",
+                address_city="London",
+                address_country="UK",
+            ),
+            row(
+                external_id="2",
+                victim_nationality="EL",
+                address_street="Odos Ermou",
+                address_house_number="10",
+                address_postcode="105 63",
+                address_city="Athina",
+                address_country="el",
+            ),
+        ]
+    )
+    outcome = run_import(world, data)
+    assert outcome.ok, outcome.problems
+    signals = Signal.objects.order_by("source_key")
+    victims = [s.persons.get(role="possible_victim").nationality for s in signals]
+    assert victims == ["GB", "GR"]
+    addresses = [s.addresses.get() for s in signals]
+    assert [(a.country, a.address_key[:3]) for a in addresses] == [("GB", "GB:"), ("GR", "GR:")]

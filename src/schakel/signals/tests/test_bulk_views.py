@@ -240,3 +240,38 @@ def test_a_default_sharing_group_no_group_can_have_is_refused_on_upload(
     assert response.status_code == 200
     assert response.context["form"].errors["sharing_groups"]
     assert not ImportJob.objects.exists()
+
+
+def test_red_as_the_default_label_is_refused_on_upload(world: World, signed_in: SignIn) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    response = client.post(
+        reverse("signal_import"),
+        {
+            "file": SimpleUploadedFile("s.csv", csv_file([row(tlp="")])),
+            "tlp": "RED",
+            "purpose": "signal_table_assessment",
+            "sharing_groups": [world.table_a.pk],
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["tlp"] == [
+        "TLP:RED goes only to named recipients, and an import cannot name them: choose "
+        "another label for the rows that leave theirs empty."
+    ]
+    assert not ImportJob.objects.exists()
+
+
+def test_the_template_lists_no_red_label_and_says_what_a_country_takes() -> None:
+    from schakel.signals.bulk.template import code_rows, template_xlsx
+
+    labels = {code for column, code, _label in code_rows("en") if column == "tlp"}
+    assert labels == {"CLEAR", "GREEN", "AMBER", "AMBER+STRICT"}
+    explained = {
+        row[0]: str(row[1])
+        for row in load_workbook(io.BytesIO(template_xlsx()))
+        .worksheets[1]
+        .iter_rows(min_row=2, values_only=True)
+    }
+    for column in ("address_country", "victim_nationality"):
+        assert "ISO 3166-1" in explained[column] and "UK for GB" in explained[column], column
+    assert "RED is refused" in explained["tlp"]

@@ -342,3 +342,142 @@ def test_a_stored_nationality_that_is_no_country_does_not_block_an_update(world:
     assert update_signal(signal, {"description": "Nu met meer details."}, actor=carla) == [
         "description"
     ]
+
+
+def test_red_without_named_recipients_is_refused_naming_the_recipients(world: World) -> None:
+    from django.utils import translation
+
+    carla = world.users["care_coordinator"]
+    for channel in ("full_form", "api", "bulk"):
+        with pytest.raises(InvalidFields) as exc:
+            make_signal(carla, channel=channel, tlp="RED", groups=[world.table_a])
+        assert set(exc.value.problems) == {"recipient_ids"}
+        (message,) = exc.value.problems["recipient_ids"]
+        with translation.override("en"):
+            assert str(message) == (
+                "TLP:RED goes only to named recipients: name at least one organisation."
+            )
+        with translation.override("nl"):
+            assert "TLP:RED" in str(message) and "ontvanger" in str(message)
+    assert not Signal.objects.exists()
+    red = make_signal(carla, tlp="RED", recipient_ids=[world.police_a.pk])
+    assert list(red.recipients.all()) == [world.police_a]
+
+
+def test_an_update_cannot_leave_a_red_signal_without_recipients(world: World) -> None:
+    from schakel.signals.updates import update_signal
+
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla, groups=[world.table_a])
+    with pytest.raises(InvalidFields) as to_red:
+        update_signal(signal, {"tlp": "RED"}, actor=carla)
+    assert set(to_red.value.problems) == {"recipient_ids"}
+    assert update_signal(
+        signal, {"tlp": "RED", "recipient_ids": [world.police_a.pk]}, actor=carla
+    ) == ["recipient_ids", "tlp"]
+    with pytest.raises(InvalidFields) as emptied:
+        update_signal(signal, {"recipient_ids": []}, actor=carla)
+    assert set(emptied.value.problems) == {"recipient_ids"}
+    signal.refresh_from_db()
+    assert signal.tlp == "RED" and list(signal.recipients.all()) == [world.police_a]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"), [("UK", "GB"), ("uk", "GB"), ("EL", "GR"), ("el", "GR"), ("gb", "GB")]
+)
+def test_well_known_aliases_of_a_nationality_are_stored_as_iso_codes(
+    world: World, given: str, stored: str
+) -> None:
+    carla = world.users["care_coordinator"]
+    for channel in ("full_form", "api", "bulk"):
+        signal = make_signal(
+            carla,
+            channel=channel,
+            persons=[PersonInput(role="possible_victim", nationality=given)],
+        )
+        assert [p.nationality for p in signal.persons.all()] == [stored]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored", "key"),
+    [("UK", "GB", "GB:"), ("uk", "GB", "GB:"), ("el", "GR", "GR:"), ("be", "BE", "BE:")],
+)
+def test_an_address_country_is_stored_as_its_iso_code_and_keyed_by_it(
+    world: World, given: str, stored: str, key: str
+) -> None:
+    from schakel.signals.intake import AddressInput
+
+    address = AddressInput(street="Baker Street", house_number="221b", city="London")
+    signal = make_signal(
+        world.users["care_coordinator"],
+        addresses=[AddressInput(**{**address.__dict__, "country": given})],
+    )
+    found = signal.addresses.get()
+    assert found.country == stored
+    assert found.address_key.startswith(key)
+
+
+def test_an_address_without_a_country_is_in_the_netherlands(world: World) -> None:
+    from schakel.signals.intake import AddressInput
+
+    signal = make_signal(
+        world.users["care_coordinator"],
+        addresses=[AddressInput(street="Ginnekenweg", house_number="12", postcode="4818 ja")],
+    )
+    assert signal.addresses.get().country == "NL"
+    blank = make_signal(
+        world.users["care_coordinator"],
+        addresses=[AddressInput(street="Ginnekenweg", city="Breda", country=" ")],
+    )
+    assert blank.addresses.get().country == "NL"
+
+
+@pytest.mark.parametrize(
+    ("country", "problem"),
+    [
+        ("QQ", "Unknown country code “QQ”"),
+        ("ZZ", "Unknown country code “ZZ”"),
+        ("ÅÅ", "Unknown country code “ÅÅ”"),
+        ("U1", "Use a two-letter country code"),
+        ("Netherlands", "Use a two-letter country code"),
+    ],
+)
+def test_an_address_country_must_be_a_country_code(
+    world: World, country: str, problem: str
+) -> None:
+    from django.utils import translation
+
+    from schakel.signals.intake import AddressInput
+
+    carla = world.users["care_coordinator"]
+    for channel, language, expected in (
+        ("full_form", "en", problem),
+        ("api", "en", problem),
+        ("bulk", "en", problem),
+        ("api", "nl", "landcode"),
+    ):
+        with translation.override(language), pytest.raises(InvalidFields) as exc:
+            make_signal(
+                carla,
+                channel=channel,
+                addresses=[AddressInput(street="Hauptstraße", city="Berlin", country=country)],
+            )
+        assert set(exc.value.problems) == {"addresses[0].country"}
+        (message,) = exc.value.problems["addresses[0].country"]
+        with translation.override(language):
+            assert expected in str(message)
+    assert not Signal.objects.exists()
+
+
+def test_a_stored_address_country_that_is_no_country_does_not_block_an_update(
+    world: World,
+) -> None:
+    from schakel.signals.updates import update_signal
+
+    carla = world.users["care_coordinator"]
+    signal = make_signal(carla, groups=[world.table_a])
+    # Stored before the rule (intake took any two characters).
+    signal.addresses.update(country="QQ")
+    assert update_signal(signal, {"description": "Nu met meer details."}, actor=carla) == [
+        "description"
+    ]

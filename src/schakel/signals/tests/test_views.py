@@ -481,3 +481,70 @@ def test_problems_land_on_the_row_the_user_filled_after_an_empty_row(
         first, second = response.context[formset].forms
         assert not first.errors, (formset, dict(first.errors))
         assert second.errors.get(field), (formset, dict(second.errors))
+
+
+def test_the_full_form_refuses_red_without_recipients_beside_the_recipients_field(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    red = {
+        **ONE_ROW_EACH,
+        "description": "Man slaapt in de bedrijfshal.",
+        "tlp": "RED",
+        "purpose": "signal_table_assessment",
+    }
+    refused = client.post(reverse("signal_create"), red)
+    assert refused.status_code == 200 and not Signal.objects.exists()
+    form = refused.context["form"]
+    assert form.errors["recipients"] == [
+        "TLP:RED gaat alleen naar genoemde ontvangers: noem ten minste één organisatie."
+    ]
+    assert not form.non_field_errors()
+    assert "noem ten minste één organisatie" in refused.content.decode()
+    saved = client.post(reverse("signal_create"), {**red, "recipients": [world.police_a.pk]})
+    assert saved.status_code == 302
+    assert list(Signal.objects.get().recipients.all()) == [world.police_a]
+
+
+def test_the_full_form_stores_a_nationality_given_as_uk_as_gb(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    base = {
+        **ONE_ROW_EACH,
+        "description": "Man slaapt in de bedrijfshal.",
+        "tlp": "AMBER",
+        "purpose": "signal_table_assessment",
+        "persons-0-role": "possible_victim",
+        "persons-0-family_name": "Smith",
+    }
+    bad = client.post(reverse("signal_create"), {**base, "persons-0-nationality": "QQ"})
+    assert bad.status_code == 200 and not Signal.objects.exists()
+    assert bad.context["persons"].forms[0].errors["nationality"] == [
+        "Onbekende landcode “QQ”: gebruik een code van twee letters, zoals RO of NG."
+    ]
+    saved = client.post(reverse("signal_create"), {**base, "persons-0-nationality": "uk"})
+    assert saved.status_code == 302
+    assert Signal.objects.get().persons.get().nationality == "GB"
+
+
+def test_the_short_form_says_why_a_red_default_cannot_be_used_there(
+    world: World, signed_in: SignIn
+) -> None:
+    """The short form names no recipients; with TLP:RED as the organisation's default it
+    would make a signal no one outside the organisation receives."""
+    from schakel.signals.models import SharingDefaults
+
+    SharingDefaults.objects.create(
+        organisation=world.municipality_a, tlp="RED", purpose="signal_table_assessment"
+    )
+    client = signed_in(world.users["front_desk"])
+    response = client.post(
+        reverse("signal_report"), {"description": "Vrouw aan de balie is bang.", "phone": "12"}
+    )
+    assert response.status_code == 200 and not Signal.objects.exists()
+    form = response.context["form"]
+    (problem,) = form.non_field_errors()
+    assert "TLP:RED" in problem and "volledige formulier" in problem
+    assert form.errors["phone"]  # the other problems are still named
+    assert problem in response.content.decode()

@@ -56,7 +56,8 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
         parser.add_argument(
             "--tlp",
-            choices=Tlp.values,
+            # RED goes only to named recipients, which an import cannot name.
+            choices=[tlp for tlp in Tlp.values if tlp != Tlp.RED],
             help="label for rows without one (default: the organisation's sharing default)",
         )
         parser.add_argument("--purpose", help="purpose code for rows without one")
@@ -113,8 +114,15 @@ class Command(BaseCommand):
                     f"{user.organisation.name!r} is not a member of: {', '.join(unknown)}"
                 )
             group_ids = tuple(groups[n.casefold()] for n in names)
+        tlp = options["tlp"] or stored.tlp
+        if tlp == Tlp.RED:
+            raise CommandError(
+                f"the sharing default of {user.organisation.name!r} is TLP:RED, which goes only "
+                "to named recipients, and an import cannot name them: choose another label "
+                "with --tlp"
+            )
         return ImportDefaults(
-            tlp=options["tlp"] or stored.tlp,
+            tlp=tlp,
             purpose=options["purpose"] or stored.purpose,
             sharing_group_ids=group_ids,
         )
