@@ -137,7 +137,8 @@ def copy_in(
     plan = _insert_plan(model, cursor.db, tuple(columns))
     if plan.copy is None:
         raise RuntimeError("COPY is for PostgreSQL")
-    with raw_cursor.copy(plan.copy) as copy:
+    # Errors as Django's (an IntegrityError for a unique key), as every other statement's.
+    with cursor.db.wrap_database_errors, raw_cursor.copy(plan.copy) as copy:
         copy.write(b"".join(lines))
 
 
@@ -451,9 +452,9 @@ def _insert(
     if plan.copy is not None and not returning and len(values) >= MANY_ROWS:
         # COPY: no query to parse and the values formatted by psycopg's C code. Sent at once
         # even from a deferred block: the foreign keys are checked at commit, and a failure
-        # fails the transaction all the same.
+        # fails the transaction all the same (as Django's error, like any other statement's).
         raw = _driver_cursor(cursor)
-        with raw.copy(plan.copy) as copy:
+        with connection.wrap_database_errors, raw.copy(plan.copy) as copy:
             for row in values:
                 copy.write_row(row)
         return None

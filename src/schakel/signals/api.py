@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from schakel.access import policy
 from schakel.access.shortcuts import get_visible_or_404
 from schakel.audit import services as audit
+from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidFields
 from schakel.partners.models import User
 from schakel.signals import services, updates
@@ -38,7 +39,7 @@ from schakel.signals.intake import (
     RelationInput,
     SignalInput,
 )
-from schakel.signals.models import Band, Channel, Signal, Tlp, TriageRecord
+from schakel.signals.models import SOURCE_KEY_UNIQUE, Band, Channel, Signal, Tlp, TriageRecord
 from schakel.signals.presenter import SignalView, present
 from schakel.web import idempotency
 from schakel.web.api import V1_NAMESPACE, error
@@ -595,17 +596,11 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
     def create(self, request: Request) -> Response:
         try:
             return idempotency.respond_once(request, lambda: self._create(request))
-        except IntegrityError:
-            # A signal with this key from this organisation fails on the unique (owner
-            # organisation, source key) — also a concurrent twin, which waits for the first to
-            # commit — and the transaction is rolled back whole before we look. No lookup
-            # before: duplicates are rare, and the constraint is the check that holds.
-            external_id = (
-                request.data.get("external_id") if isinstance(request.data, dict) else None
-            )
-            if isinstance(external_id, str) and external_id.strip():
-                _refuse_known_external_id(self._user(), external_id.strip())
-            raise
+        except _ExternalIdTaken as taken:
+            # Looked up only now that the transaction is rolled back whole: the signal, its
+            # mentions, audit entry and queued jobs, and the Idempotency-Key's record (a
+            # refusal is not remembered; a retry is refused again the same way).
+            raise _duplicate_external_id(self._user(), taken.external_id) from None
 
     def _create(self, request: Request) -> Response:
         body = SignalInputSerializer(data=request.data)
@@ -621,6 +616,13 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
             )
         except InvalidFields as exc:
             raise _api_names(exc) from None
+        except IntegrityError as exc:
+            # No lookup before: duplicates are rare, and the unique key is the check that
+            # holds — also against a concurrent twin, whose INSERT waits for ours to end and
+            # fails once it committed. Any other integrity error stays a fault.
+            if external_id and violates_unique(exc, Signal, SOURCE_KEY_UNIQUE):
+                raise _ExternalIdTaken(external_id) from exc
+            raise
         url = signal_url(signal)
         receipt = receipt_for(signal, url, external_id or None)
         return Response(receipt, status=201, headers={"Location": request.build_absolute_uri(url)})
@@ -677,13 +679,23 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
         )
 
 
-def _refuse_known_external_id(user: User, external_id: str) -> None:
+class _ExternalIdTaken(Exception):
+    """The unique key refused the signal's external id; answered once rolled back."""
+
+    def __init__(self, external_id: str) -> None:
+        super().__init__(external_id)
+        self.external_id = external_id
+
+
+def _duplicate_external_id(user: User, external_id: str) -> DuplicateExternalId:
+    """The refusal, naming the signal that holds the external id if ``user`` may see it
+    (none when it was deleted since the key refused ours)."""
     existing = Signal.objects.filter(
         owner_organisation_id=user.organisation_id, source_key=external_id
     ).first()
-    if existing is not None:
-        visible = policy.can(user, "view", existing)
-        raise DuplicateExternalId(existing.reference if visible else None)
+    if existing is None or not policy.can(user, "view", existing):
+        return DuplicateExternalId(None)
+    return DuplicateExternalId(existing.reference)
 
 
 #: The first and last moments Python can hold in UTC.

@@ -41,6 +41,11 @@ class Band(models.TextChoices):
     URGENT = "urgent", _("Urgent")
 
 
+#: The unique key of (owner organisation, source key): the check that holds when two
+#: requests or imports with the same key write at once (``schakel.constraints``).
+SOURCE_KEY_UNIQUE = "signal_source_key_unique"
+
+
 class Signal(models.Model):
     # Unique by a constraint of its own (below), not ``unique=True``: that would add a
     # second index for LIKE searches on PostgreSQL, which no query makes. (The same for the
@@ -131,7 +136,7 @@ class Signal(models.Model):
             models.UniqueConstraint(
                 fields=["owner_organisation", "source_key"],
                 condition=~models.Q(source_key=""),
-                name="signal_source_key_unique",
+                name=SOURCE_KEY_UNIQUE,
             ),
         ]
 

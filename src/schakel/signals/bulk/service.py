@@ -5,15 +5,17 @@ all its new signals in one transaction. The web job and ``schakel import`` both 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from schakel.constraints import violates_unique
 from schakel.errors import InvalidInput, NotAllowed
 from schakel.partners.models import Organisation, User
 from schakel.signals.bulk.access import may_import
@@ -36,7 +38,7 @@ from schakel.signals.bulk.validation import (
     existing_keys,
     groups_by_name,
 )
-from schakel.signals.models import Channel, Signal
+from schakel.signals.models import SOURCE_KEY_UNIQUE, Channel, Signal
 from schakel.signals.retention import initial_retention
 from schakel.signals.writer import (
     PreparedSignal,
@@ -47,6 +49,8 @@ from schakel.signals.writer import (
     write_prepared,
     write_signals,
 )
+
+log = logging.getLogger(__name__)
 
 #: ``progress(phase, done, total)``; phase is "reading", "validating" or "writing".
 Progress = Callable[[str, int, int], None]
@@ -60,6 +64,9 @@ BESIDE_FROM_ROWS = 2_000
 
 #: Rows per batch when checking beside writing: one worker's task, and one write.
 BATCH_ROWS = 500
+
+#: How often an import is tried when concurrent writers take some of its rows' keys first.
+ATTEMPTS = 3
 
 
 @dataclass
@@ -206,7 +213,34 @@ def _read_and_import(data: bytes, outcome: ImportOutcome, run: _Run) -> ImportOu
         return outcome
     freeze_now()
     how = _import_beside_checking if checks_beside(len(table)) else _import_after_checking
+    for attempt in range(1, ATTEMPTS):
+        try:
+            return how(table, outcome, run)
+        except IntegrityError as exc:
+            # Another import (or an API request) wrote some of these rows' keys after this
+            # one found them free: our INSERT waited for its transaction and failed once it
+            # committed. Ours is rolled back whole; the file is imported again and finds those
+            # rows imported before, as it would have a moment later.
+            if not violates_unique(exc, Signal, SOURCE_KEY_UNIQUE):
+                raise
+            log.info(
+                "import tried again: another writer took some of its keys first",
+                extra={"attempt": attempt},
+            )
+            outcome = _read_again(outcome)
     return how(table, outcome, run)
+
+
+def _read_again(outcome: ImportOutcome) -> ImportOutcome:
+    """A fresh outcome for the same file as read, before any row was checked."""
+    return ImportOutcome(
+        file_name=outcome.file_name,
+        dry_run=outcome.dry_run,
+        kind=outcome.kind,
+        encoding=outcome.encoding,
+        delimiter=outcome.delimiter,
+        rows=outcome.rows,
+    )
 
 
 def checks_beside(rows: int) -> bool:
@@ -238,7 +272,8 @@ def _import_after_checking(table: Table, outcome: ImportOutcome, run: _Run) -> I
     run.report("writing", 0, len(checked.valid))
     with transaction.atomic():
         # Checked again inside the transaction: another import of the same rows may have
-        # finished since (two at once collide on the unique key and roll back instead).
+        # finished since (two at once collide on the unique key: the loser is rolled back
+        # and tried again by _read_and_import).
         now_known = existing_keys(run.owner, (row.source_key for row, _clean in checked.valid))
         rows = [(row, clean) for row, clean in checked.valid if row.source_key not in now_known]
         outcome.skipped += [
