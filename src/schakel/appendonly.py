@@ -4,6 +4,10 @@ The base for every append-only decision record (CONVENTIONS: decisions are appen
 who, when, why). ``save`` on a stored record and ``delete`` on a record refuse. Deleting the
 record a decision belongs to still deletes the decision (Django's cascade does not call
 ``delete`` on each record): retention removes a signal with its history.
+
+The one change to a stored record is retention's, when it forgets what a decision is about:
+its free text goes by a queryset update, past ``save`` on purpose, audited, and the rest of
+the record stays (``BandDecision.forget_reasons``, ``Decision.forget_texts``).
 """
 
 from __future__ import annotations

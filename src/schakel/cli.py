@@ -210,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
         "retention",
         help="delete or anonymise expired signals (dry run unless --apply)",
         description="Apply the retention policy (signals/rules/retention.yaml): report what "
-        "expired, and with --apply delete or anonymise it. Safe to run repeatedly.",
+        "expired, and with --apply delete or anonymise it, with what the signal table wrote "
+        "about a bundle once all its signals are forgotten. Safe to run repeatedly.",
     )
     retention.add_argument("--apply", action="store_true", help="really act (default: dry run)")
 

@@ -27,5 +27,15 @@ signals_written = Event()
 #: ``signals_forgotten.send(sender=Signal, ids=[<signal id>, ...])``. A context above that
 #: copied personal data out of the signals (entities: mentions, keys, pairs, entity names)
 #: removes its copies in the same transaction, so that nothing outlives the signal's own
-#: rows. A failing receiver fails the batch: nothing of it is forgotten half.
+#: rows. A failing receiver fails the batch: nothing of it is forgotten half. A receiver may
+#: return what it removed as ``{object type: count}`` (``{"signaltable.decision": 2}``); the
+#: retention run adds these up for its report.
 signals_forgotten = Event()
+
+#: Sent by a dry run of retention, once, instead of ``signals_forgotten``:
+#: ``signals_to_forget.send(sender=Signal, ids=<a query of every expired signal's id>)`` (a
+#: ``values("pk")`` queryset: filter with ``signal_id__in=ids``; a first run may find a great
+#: many). A receiver changes nothing and returns what it would remove, as ``{object type:
+#: count}``, for the dry run's report. All ids at once: what depends on several signals being
+#: forgotten together (a table decision about a bundle) is counted as the real run will do it.
+signals_to_forget = Event()

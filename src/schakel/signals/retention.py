@@ -3,12 +3,14 @@ above (an open case), and the job that deletes or anonymises what expired.
 
 Contexts above call ``record_outcome`` when the signal table decides, and ``place_hold`` /
 ``release_hold`` while they need a signal; signals never import them. What they copied out of
-a signal they remove when it is told them (``events.signals_forgotten``).
+a signal they remove when it is told them (``events.signals_forgotten``), and a dry run asks
+them what they would remove (``events.signals_to_forget``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,7 +22,7 @@ from django.utils import timezone
 from schakel.audit import services as audit
 from schakel.signals import attachments as attachment_store
 from schakel.signals.bulk.rows import CONTENT_KEY_PREFIX
-from schakel.signals.events import signals_forgotten
+from schakel.signals.events import signals_forgotten, signals_to_forget
 from schakel.signals.models import Attachment, BandDecision, Signal
 from schakel.signals.models import RetentionHold as Hold
 from schakel.signals.rules import retention as policy
@@ -75,6 +77,9 @@ class RetentionRun:
     deleted: list[int] = field(default_factory=list)
     anonymised: list[int] = field(default_factory=list)
     held: int = 0
+    # What the contexts above removed (or, in a dry run, would remove) with the signals,
+    # by object type: {"signaltable.decision": 2, "tasks.task": 3, ...}.
+    cleared: Counter[str] = field(default_factory=Counter)
 
     @property
     def total(self) -> int:
@@ -122,6 +127,12 @@ def _remove_unused_files(files: list[Attachment]) -> None:
             attachment_store.path_for(attachment).unlink(missing_ok=True)
 
 
+def _add_counts(run: RetentionRun, responses: list[tuple[Any, Any]]) -> None:
+    for _receiver, counts in responses:
+        if isinstance(counts, Mapping):
+            run.cleared.update(counts)
+
+
 def batches(queryset: QuerySet[Signal], size: int = 500) -> Iterator[list[int]]:
     """The ids of ``queryset``, ``size`` at a time."""
     ids = list(queryset.values_list("pk", flat=True))
@@ -148,6 +159,12 @@ def apply_retention(
         .distinct()
         .count()
     )
+    if dry_run:
+        _add_counts(
+            run,
+            # A query, not a list: a first run may find a great many.
+            signals_to_forget.send(sender=Signal, ids=expired(today).values("pk")),
+        )
     for ids in batches(expired(today), batch_size):
         deleted: list[int] = []
         anonymised: list[int] = []
@@ -155,7 +172,10 @@ def apply_retention(
         with transaction.atomic():
             batch = list(expired(today).filter(pk__in=ids).select_for_update(of=("self",)))
             if not dry_run:
-                signals_forgotten.send(sender=Signal, ids=[signal.pk for signal in batch])
+                _add_counts(
+                    run,
+                    signals_forgotten.send(sender=Signal, ids=[signal.pk for signal in batch]),
+                )
             for signal in batch:
                 if _action_for(signal) == "delete":
                     deleted.append(signal.pk)

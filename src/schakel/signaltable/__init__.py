@@ -28,6 +28,10 @@ import this app, so the decision hands each of its signals' outcome to
 without its retention date), and retention work beyond that (holds for an open case) hangs on
 the event. Nothing here imports a subscriber: the table never waits for them.
 
+Retention reaches the table through ``schakel.signals.events.signals_forgotten`` (and
+``signals_to_forget`` for a dry run's counts): ``forgetting`` removes a decision's free text,
+its actions' titles and their tasks' texts once every signal of the decision is forgotten.
+
 Dependencies point down only: this app reads ``signals``' models and presenter, creates tasks
 through ``schakel.tasks.services`` and writes to the audit log; ``signals`` never imports it.
 """

@@ -10,6 +10,7 @@ class SignalTableConfig(AppConfig):
     verbose_name = _("Signal table")
 
     def ready(self) -> None:
-        from schakel.signaltable import access
+        # Subscribes to forgotten signals: the table's texts about them go with the last one.
+        from schakel.signaltable import access, forgetting  # noqa: F401
 
         access.register_resources()

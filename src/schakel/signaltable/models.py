@@ -1,7 +1,9 @@
 """Meetings of a signal table and the decisions taken there.
 
 Decisions and their actions are append-only: a correction is a new decision that supersedes
-the earlier one, with a reason; nothing is updated in place or deleted.
+the earlier one, with a reason; nothing is updated in place or deleted. The one exception is
+retention (``Decision.forget_texts``): once every signal a decision covers is forgotten, what
+people wrote about them goes, and the decision's structure stays.
 """
 
 from __future__ import annotations
@@ -107,6 +109,10 @@ class Decision(AppendOnly):
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), default=timezone.now, db_index=True)
+    # Set by retention when it removed the free text (rationale, correction reason, the
+    # actions' titles) because every signal of the decision was forgotten; the pages show a
+    # marker with this date in its place.
+    texts_removed_at = models.DateTimeField(_("texts removed by retention"), null=True, blank=True)
 
     class Meta:
         ordering = ["decided_at", "pk"]
@@ -119,7 +125,9 @@ class Decision(AppendOnly):
                 name="decision_refer_names_a_partner",
             ),
             models.CheckConstraint(
-                condition=Q(supersedes__isnull=True) | ~Q(correction_reason=""),
+                condition=Q(supersedes__isnull=True)
+                | ~Q(correction_reason="")
+                | Q(texts_removed_at__isnull=False),
                 name="decision_correction_has_reason",
             ),
         ]
@@ -130,6 +138,26 @@ class Decision(AppendOnly):
     @property
     def is_correction(self) -> bool:
         return self.supersedes_id is not None
+
+    @classmethod
+    def forget_texts(cls, ids: list[int]) -> list[int]:
+        """Retention's one change to stored decisions, when every signal of a decision is
+        forgotten: the decision keeps its outcome, partner, meeting, who and when, its signals'
+        references and its actions' organisations and due dates, and loses the free text
+        (rationale, correction reason, the actions' titles), which often names the people.
+        Queryset updates, past ``save``'s refusal on purpose; nothing but retention may call
+        it. Returns the ids of the decisions whose texts went (none already gone)."""
+        # Locked: a run at the same time waits, then finds them done.
+        pending = list(
+            cls.objects.select_for_update()
+            .filter(pk__in=ids, texts_removed_at__isnull=True)
+            .values_list("pk", flat=True)
+        )
+        cls.objects.filter(pk__in=pending).update(
+            rationale="", correction_reason="", texts_removed_at=timezone.now()
+        )
+        DecisionAction.objects.filter(decision_id__in=pending).update(title="")
+        return pending
 
 
 class DecisionSignal(AppendOnly):
