@@ -29,6 +29,7 @@ from schakel.entities.services import (
     visible_entities,
     visible_signals,
 )
+from schakel.signals.models import Signal
 
 #: Per link schema: the properties its source and target mentions fill.
 LINK_PROPERTIES = {
@@ -69,14 +70,22 @@ def plan_export(user: Any) -> ExportPlan:
     entity_ids: set[int] = set()
     visible = visible_entities(user).order_by("pk").values_list("pk", flat=True)
     for chunk in _chunks(visible.iterator(chunk_size=CHUNK)):
-        candidates = (
+        # The policy reads the signal, not the values: they are read in the second pass.
+        candidates = list(
             Mention.objects.filter(entity_id__in=chunk)
-            # The policy reads the signal, not the values: they are read in the second pass.
-            .defer("original", "properties", "flags")
-            .select_related("signal")
-            .prefetch_related(*SIGNAL_ACCESS)
+            .only("entity_id", "signal_id", "category")
             .order_by("pk")
         )
+        # Each signal loaded once with what the policy reads of it, not once per mention.
+        signals = (
+            Signal.objects.filter(pk__in={mention.signal_id for mention in candidates})
+            .prefetch_related(*(path.removeprefix("signal__") for path in SIGNAL_ACCESS))
+            .in_bulk()
+        )
+        # A signal forgotten since its mentions were read took them along: none is shown.
+        candidates = [mention for mention in candidates if mention.signal_id in signals]
+        for mention in candidates:
+            mention.signal = signals[mention.signal_id]
         for mention in mentions_shown_to(user, candidates):
             shown.add(mention.pk)
             entity_ids.add(mention.entity_id or 0)
