@@ -3,7 +3,7 @@ rest), search, and the FollowTheMoney export. Same policy and audit as the pages
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -13,8 +13,10 @@ from drf_spectacular.utils import (
     extend_schema,
     inline_serializer,
 )
-from rest_framework import serializers
+from rest_framework import decorators, exceptions, serializers
 from rest_framework.decorators import api_view
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -136,6 +138,32 @@ def entity_search(request: Request) -> Response:
 EXPORT_BLOCK = 64 * 1024
 
 
+class JsonLinesAccepted(DefaultContentNegotiation):
+    """The export's body is JSON lines whatever the client accepts, and its errors JSON as
+    everywhere else. The REST framework knows only its renderers (JSON, the browsable API),
+    so it refused ``Accept: application/x-ndjson`` (what the documentation promises) with
+    406: that client gets the lines, or an error in JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        try:
+            chosen: tuple[BaseRenderer, str] = super().select_renderer(
+                request, renderers, format_suffix
+            )
+        except exceptions.NotAcceptable:
+            first = next(iter(renderers))
+            chosen = first, str(first.media_type)
+        return chosen
+
+
+ExportView = Callable[[Request], StreamingHttpResponse]
+#: The REST framework's decorator, missing from its type stubs.
+content_negotiation_class: Callable[
+    [type[DefaultContentNegotiation]], Callable[[ExportView], ExportView]
+] = decorators.content_negotiation_class  # type: ignore[attr-defined]
+
+
 @extend_schema(
     operation_id="v1_entities_export_ftm",
     summary="The entities the user may see, as FollowTheMoney JSON lines",
@@ -151,6 +179,7 @@ EXPORT_BLOCK = 64 * 1024
     },
 )
 @api_view(["GET"])
+@content_negotiation_class(JsonLinesAccepted)
 def entity_export_ftm(request: Request) -> StreamingHttpResponse:
     plan = plan_export(request.user)
     # One entry for the export, listing every mention whose values it hands over; written

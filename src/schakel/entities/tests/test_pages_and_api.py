@@ -376,6 +376,22 @@ def test_the_api_export_holds_only_the_part_of_the_chain_the_user_may_see(
     assert "Popescu" in coordinator and HIDDEN_SUSPECT not in coordinator
 
 
+def test_the_api_export_answers_a_client_that_accepts_only_json_lines(
+    world: World, shared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    """A client that asks for what the documentation promises gets it, not 406; its errors
+    come in JSON, as documented."""
+    url = reverse("v1:api_entity_export_ftm")
+    response = api(world.users["care_coordinator"]).get(url, HTTP_ACCEPT="application/x-ndjson")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    assert "Popescu" in _streamed(response)
+    refused = APIClient().get(url, HTTP_ACCEPT="application/x-ndjson")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["errors"][0]["code"] == "not_authenticated"
+
+
 def test_the_api_export_is_audited_before_its_body_and_once_if_cut_off(
     world: World, shared: Signal, api: Callable[[User], APIClient], monkeypatch: pytest.MonkeyPatch
 ) -> None:
