@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.http import HttpResponseBase
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -18,7 +19,7 @@ from schakel.entities.models import Entity, Mention
 from schakel.entities.services import resolve_signals
 from schakel.entities.tests.factories import suspect_mention
 from schakel.partners.models import User
-from schakel.signals.intake import PersonInput
+from schakel.signals.intake import AddressInput, PersonInput
 from schakel.signals.models import Signal
 from schakel.signals.tests.factories import make_signal
 from schakel.testing.personas import World
@@ -220,7 +221,7 @@ def test_every_api_endpoint_checks_access(
     assert outsider.get(f"/api/v1/entities/{victim.pk}/").status_code == 404
     assert outsider.get("/api/v1/entities/", {"q": "Popescu"}).json() == {"results": []}
     export = outsider.get("/api/v1/entities/export.ftm.jsonl")
-    assert export.status_code == 200 and export.content == b""
+    assert export.status_code == 200 and _streamed(export) == ""
     assert APIClient().get(f"/api/v1/entities/{victim.pk}/").status_code in (401, 403)
 
 
@@ -234,8 +235,12 @@ def test_the_api_exports_followthemoney_lines(
     response = api(world.users["care_coordinator"]).get("/api/v1/entities/export.ftm.jsonl")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/x-ndjson")
-    lines = response.content.decode().splitlines()
-    schemata = {ftm_model.get_proxy(json.loads(line)).schema.name for line in lines}
+    lines = _streamed(response).splitlines()
+    proxies = [ftm_model.get_proxy(json.loads(line)) for line in lines]
+    for proxy in proxies:
+        # Read back, written again: the same entity.
+        assert ftm_model.get_proxy(proxy.to_dict()).to_dict() == proxy.to_dict()
+    schemata = {proxy.schema.name for proxy in proxies}
     assert {"Person", "Address", "BankAccount", "UnknownLink"} <= schemata
     assert AuditEntry.objects.filter(action="export_ftm").count() == 1
 
@@ -253,9 +258,160 @@ def test_the_api_export_audits_every_mention_it_hands_over(
     assert entry.object_ids == sorted(
         Mention.objects.filter(signal=shared).values_list("pk", flat=True)
     )
-    assert entry.details == {"entities": len(response.content.decode().splitlines())}
+    assert entry.details == {"entities": len(_streamed(response).splitlines())}
     hidden = Mention.objects.get(signal=unshared, schema="BankAccount")
     assert hidden.pk not in entry.object_ids
+
+
+def _streamed(response: HttpResponseBase) -> str:
+    """The body of a streamed response, as the client receives it."""
+    assert response.streaming
+    return b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+
+
+def _chain(world: World, signals: int, first: int = 0) -> None:
+    """``signals`` signals of the coordinator, shared with table A, each naming a possible
+    victim and a suspect of their own and where she was seen: three entities and a link
+    (UnknownLink) per signal, and her address (``addressEntity``, part of her line)."""
+    for number in range(first, first + signals):
+        # Names apart per signal (letters only: digits would be flagged), so none is linked.
+        letters = "".join(chr(ord("a") + int(digit)) for digit in f"{number:03d}")
+        make_signal(
+            world.users["care_coordinator"],
+            groups=[world.table_a],
+            persons=[
+                PersonInput(role="possible_victim", given_names="Ioana", family_name=f"V{letters}"),
+                PersonInput(role="suspect", given_names="Marius", family_name=f"S{letters}"),
+            ],
+            companies=[],
+            addresses=[
+                AddressInput(
+                    street=f"Straat{letters}",
+                    house_number=str(number + 1),
+                    city="Breda",
+                    is_place_of_observation=True,
+                )
+            ],
+            ibans=[],
+        )
+    resolve_signals(list(Signal.objects.values_list("pk", flat=True)))
+
+
+def test_the_api_streams_the_export_in_blocks(
+    world: World, api: Callable[[User], APIClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body is not built before the answer: it is streamed, block by block, and the
+    blocks put together are the export, line by line, that the library reads back."""
+    import json
+
+    from followthemoney import model as ftm_model
+
+    from schakel.entities import api as entities_api
+
+    _chain(world, 3)
+    monkeypatch.setattr(entities_api, "EXPORT_BLOCK", 1)  # a block per line
+    response = api(world.users["care_coordinator"]).get(reverse("v1:api_entity_export_ftm"))
+    assert response.status_code == 200 and response.streaming
+    assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    blocks = [block.decode() for block in response.streaming_content]  # type: ignore[attr-defined]
+    assert len(blocks) == 3 * 4
+    proxies = [ftm_model.get_proxy(json.loads(block)) for block in blocks]
+    assert [p.schema.name for p in proxies].count("UnknownLink") == 3
+    victims = [p for p in proxies if p.schema.name == "Person" and p.get("addressEntity")]
+    assert len(victims) == 3
+
+
+def test_the_api_export_reads_the_database_in_chunks(
+    world: World, api: Callable[[User], APIClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The queries grow with the number of chunks, not with the number of entities: 6 or
+    51 entities in one chunk cost the same queries; in chunks of 10, seven queries per chunk
+    more (the mentions, their signals and the signals' groups and recipients to decide; the
+    mentions' values, the addresses and the entities to write)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schakel.entities import ftm
+
+    client = api(world.users["care_coordinator"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            body = _streamed(client.get(reverse("v1:api_entity_export_ftm")))
+        assert len(body.splitlines()) == Entity.objects.count() + Signal.objects.count()
+        return len(captured)
+
+    _chain(world, 2)
+    monkeypatch.setattr(ftm, "CHUNK", 1000)
+    small_in_one = queries()
+    monkeypatch.setattr(ftm, "CHUNK", 10)
+    assert queries() == small_in_one  # 6 entities: one chunk of 10 too
+    _chain(world, 15, first=2)
+    assert Entity.objects.count() == 51
+    assert queries() <= small_in_one + 7 * 5  # six chunks of 10 instead of one
+    monkeypatch.setattr(ftm, "CHUNK", 1000)
+    assert queries() == small_in_one
+
+
+def test_the_api_export_holds_only_the_part_of_the_chain_the_user_may_see(
+    world: World, shared: Signal, unshared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    """The police analyst at table A sees the suspect and the bank account of the shared
+    signal (justice and general data), not the possible victim (care data), and of the
+    police's own signal everything; the lines and the audit say the same."""
+    police = world.users["police_analyst"]
+    response = api(police).get(reverse("v1:api_entity_export_ftm"))
+    body = _streamed(response)
+    assert "Dragomir" in body and HIDDEN_SUSPECT in body
+    assert "Popescu" not in body and "+31612345678" not in body
+    entry = AuditEntry.objects.get(action="export_ftm")
+    victim = Mention.objects.get(signal=shared, role="possible_victim")
+    assert victim.pk not in entry.object_ids
+    assert entry.actor_id == police.pk
+    assert entry.details == {"entities": len(body.splitlines())}
+    # The coordinator, outside the police's own signal, sees the victim but not its suspect.
+    coordinator = _streamed(
+        api(world.users["care_coordinator"]).get(reverse("v1:api_entity_export_ftm"))
+    )
+    assert "Popescu" in coordinator and HIDDEN_SUSPECT not in coordinator
+
+
+def test_the_api_export_answers_a_client_that_accepts_only_json_lines(
+    world: World, shared: Signal, api: Callable[[User], APIClient]
+) -> None:
+    """A client that asks for what the documentation promises gets it, not 406; its errors
+    come in JSON, as documented."""
+    url = reverse("v1:api_entity_export_ftm")
+    response = api(world.users["care_coordinator"]).get(url, HTTP_ACCEPT="application/x-ndjson")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    assert "Popescu" in _streamed(response)
+    refused = APIClient().get(url, HTTP_ACCEPT="application/x-ndjson")
+    assert refused.status_code == 401
+    assert refused["Content-Type"] == "application/json"
+    assert refused.json()["errors"][0]["code"] == "not_authenticated"
+
+
+def test_the_api_export_is_audited_before_its_body_and_once_if_cut_off(
+    world: World, shared: Signal, api: Callable[[User], APIClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit entry is written before the first line leaves: a download that fails
+    half-way (here: while the links are read) has handed over data, and is audited once."""
+    from schakel.entities import ftm
+
+    def failing_links(plan: object) -> Iterator[object]:
+        raise RuntimeError("the database went away")
+        yield  # a generator, as the real one
+
+    monkeypatch.setattr(ftm, "_links", failing_links)
+    response = api(world.users["care_coordinator"]).get(reverse("v1:api_entity_export_ftm"))
+    entry = AuditEntry.objects.get(action="export_ftm")
+    assert entry.object_ids == sorted(
+        Mention.objects.filter(signal=shared).values_list("pk", flat=True)
+    )
+    with pytest.raises(RuntimeError, match="went away"):
+        b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    assert AuditEntry.objects.filter(action="export_ftm").count() == 1
 
 
 def test_search_counts_every_record_of_the_entity_the_user_may_see(

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from schakel.audit import services as audit
-from schakel.entities.ftm import write_jsonl
+from schakel.entities.ftm import export_lines, plan_export
 from schakel.partners.models import User
 
 
@@ -25,20 +25,22 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {options['user']!r}.")
-        if options["output"]:
-            with Path(options["output"]).open("w", encoding="utf-8") as stream:
-                written = write_jsonl(user, stream)
-        else:
-            written = write_jsonl(user, sys.stdout)
+        plan = plan_export(user)
         # The export shows personal data: audited like a page that shows it, with every
-        # mention whose values it holds.
+        # mention whose values it holds; before writing, so that a file left half-written
+        # by a failure is audited too.
         audit.record_change(
             None,
             "export_ftm",
             "entities.mention",
-            written.mention_ids,
+            plan.mention_ids,
             actor=user,
             purpose="export",
-            details={"entities": written.entities},
+            details={"entities": plan.entities},
         )
-        self.stderr.write(f"{written.entities} FollowTheMoney entities written.")
+        if options["output"]:
+            with Path(options["output"]).open("w", encoding="utf-8") as stream:
+                stream.writelines(export_lines(plan))
+        else:
+            sys.stdout.writelines(export_lines(plan))
+        self.stderr.write(f"{plan.entities} FollowTheMoney entities written.")
