@@ -459,17 +459,15 @@ def test_scoring_copies_once_gives_every_pair_what_splink_gives_it() -> None:
     right = plain.pairs.sort_values(key).reset_index(drop=True)
     assert len(left) == len(right) > 0
     assert list(left.columns) == list(right.columns)
+    # Each run trains its own model, and DuckDB sums in parallel in no fixed order: the
+    # weights are the same up to rounding (see test_the_same_seed_trains_the_same_model).
     for column in left.columns:
         if left[column].dtype.kind == "f":
-            assert numpy.allclose(left[column], right[column], rtol=0, atol=1e-9), column
+            assert numpy.allclose(left[column], right[column], rtol=1e-9, atol=1e-9), column
         else:
             assert left[column].tolist() == right[column].tolist(), column
     # Copies of one record are pairs of their own, with the copies of what it meets.
     copies = records.loc[records.unique_id >= 10_000, "unique_id"]
     assert set(copies) & set(left.unique_id_l) and set(copies) & set(left.unique_id_r)
-
-    def trained(model: dict[str, Any]) -> dict[str, Any]:
-        return {key: value for key, value in model.items() if key != "linker_uid"}
-
-    assert trained(collapsed.model) == trained(plain.model)
+    assert _probabilities(collapsed) == pytest.approx(_probabilities(plain), rel=1e-9)
     assert collapsed.term_frequencies == plain.term_frequencies
