@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.test import RequestFactory
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from schakel.audit.models import AuditEntry
 from schakel.audit.services import start_collecting
@@ -39,15 +39,6 @@ EXPIRED = "2028-12-15 03:00"
 def _today() -> Iterator[None]:
     with time_machine.travel("2026-11-29 10:00", tick=True):
         yield
-
-
-@pytest.fixture
-def meeting(world: World) -> Meeting:
-    return services.create_meeting(
-        world.table_a,
-        starts_at=timezone.make_aware(datetime(2026, 12, 3, 14, 0)),
-        actor=world.users["care_coordinator"],
-    )
 
 
 def _decided(world: World, meeting: Meeting, size: int = 3) -> Decision:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 import time_machine
@@ -34,15 +34,6 @@ ADDRESS = "Ginnekenweg"
 def _today() -> Iterator[None]:
     with time_machine.travel("2026-11-29 10:00", tick=True):
         yield
-
-
-@pytest.fixture
-def meeting(world: World) -> Meeting:
-    return services.create_meeting(
-        world.table_a,
-        starts_at=timezone.make_aware(datetime(2026, 12, 3, 14, 0)),
-        actor=world.users["care_coordinator"],
-    )
 
 
 def _pair(
