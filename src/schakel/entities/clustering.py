@@ -608,10 +608,9 @@ def apply_plan(plan: GroupPlan) -> Changes:
             # id leads on to the part that took most of them.
             changes.splits.append((before, sorted(after)))
             scattered.append((max(after, key=lambda e: (after[e], -e)), before))
-    _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones] + scattered)
-    changes.merges = sorted(absorbed.items())
-    _rename_after_splits([before for before, _after in changes.splits if before in still_held])
-    # A kept entity that an earlier run had merged away is an entity again.
+    # A kept entity that an earlier run had merged away is an entity again. Before the absorbed
+    # are marked (the two are apart: an absorbed entity keeps no mention), so that a whole
+    # schema's run reads only those merged before it.
     merged_before = Entity.objects.filter(merged_into__isnull=False)
     if plan.whole:
         revived = (
@@ -621,6 +620,9 @@ def apply_plan(plan: GroupPlan) -> Changes:
     else:
         merged_before = merged_before.filter(pk__in=plan.claimed)
     merged_before.update(merged_into=None)
+    _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones] + scattered)
+    changes.merges = sorted(absorbed.items())
+    _rename_after_splits([before for before, _after in changes.splits if before in still_held])
     transaction.on_commit(lambda: _announce(changes))
     return changes
 

@@ -803,9 +803,7 @@ def test_a_batch_run_orders_its_review_pairs_by_the_entities_it_wrote(
     assert in_review, "the population gives pairs in review"
     for suggestion in in_review:
         assert suggestion.priority == pytest.approx(
-            review.priority(
-                suggestion.probability, suggestion.left.entity, suggestion.right.entity
-            )
+            review.priority(suggestion.probability, suggestion.left.entity, suggestion.right.entity)
         ), suggestion.pk
 
 
