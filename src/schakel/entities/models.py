@@ -275,8 +275,14 @@ class Suggestion(models.Model):
     right = models.ForeignKey(
         Mention, on_delete=models.CASCADE, related_name="+", db_constraint=False
     )
+    # No index of its own either: only a batch run looks pairs up by run (superseding the
+    # earlier runs' pairs, once a run), and each pair it writes updated it.
     run = models.ForeignKey(
-        LinkageRun, on_delete=models.CASCADE, related_name="suggestions", db_constraint=False
+        LinkageRun,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        db_constraint=False,
+        db_index=False,
     )
     probability = models.FloatField(_("match probability"))
     match_weight = models.FloatField(_("match weight"))
