@@ -118,15 +118,23 @@ def side(which: str, out: Path) -> int:
             records, "person", threshold=linkage.DEFAULT_THRESHOLD, collapse=False
         )
         clusters = result.clusters
+        seconds = time.perf_counter() - started
         extra = {"reading": read, "durations": result.durations}
     else:
         run = run_linkage("Person")
         if run.status != "done":
             print("linkage failed:", run.error)
             return 1
+        # The clock stops at the written entities (the target: "from the mentions table to
+        # written entities"); reading them back for the quality figures is not linkage.
+        seconds = time.perf_counter() - started
         clusters = dict(Mention.objects.filter(schema="Person").values_list("pk", "entity_id"))
-        extra = {"run": run.pk, "counts": run.counts, "durations": run.durations}
-    seconds = time.perf_counter() - started
+        extra = {
+            "run": run.pk,
+            "counts": run.counts,
+            "durations": run.durations,
+            "reading_back": time.perf_counter() - started - seconds,
+        }
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out.write_text(
         json.dumps(
@@ -173,6 +181,10 @@ def run(truth_path: Path) -> int:
         print(f"  durations: {results[which]['durations']}")
     print(f"  counts: {results['schakel']['counts']}")
     print(f"  plain Splink reading the records: {results['plain']['reading']:.1f} s")
+    print(
+        f"  Schakel reading its entities back for the figures (not timed): "
+        f"{results['schakel']['reading_back']:.1f} s"
+    )
     ratio = results["schakel"]["seconds"] / results["plain"]["seconds"]
     print(f"Schakel's run / plain Splink (reading included): {ratio:.2f}x")
     print(

@@ -14,7 +14,7 @@ and every regrouping alike (``exact_key_pairs``).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any
@@ -460,25 +460,61 @@ class Changes:
     splits: list[tuple[int, list[int]]] = field(default_factory=list)
 
 
+@dataclass
+class GroupPlan:
+    """What writing groups will do, worked out without writing: each group's entity (an
+    existing one where its mentions already are, or a new one), from the mentions' entities
+    as read. ``plan_groups`` makes it; ``apply_plan`` writes it."""
+
+    schema: str
+    groups: list[Sequence[int]]
+    whole: bool  # every mention of the schema was read
+    wanted: set[int]
+    current: dict[int, int | None]  # mention -> entity before
+    held_outside: set[int] | None  # entities of mentions outside the groups (when whole)
+    claimed: set[int]
+    assignment: dict[int, int]  # mention -> the existing entity it will belong to
+    new_groups: list[Sequence[int]]  # groups that get a new entity
+
+    def entities_after(self) -> Iterator[tuple[int, int]]:
+        """(mention, entity) of every mention the groups name as it will be written; a new
+        entity, not made yet, as a negative number of its own."""
+        yield from self.assignment.items()
+        for index, group in enumerate(self.new_groups):
+            for mention in group:
+                yield mention, -1 - index
+
+
 @transaction.atomic
 def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     """Give each group of mentions one entity, keeping ids where the mentions already are.
     In one transaction: a failure leaves the previous entities as they were."""
-    changes = Changes()
+    return apply_plan(plan_groups(schema, groups))
+
+
+def plan_groups(
+    schema: str,
+    groups: Sequence[Sequence[int]],
+    mentions: Iterable[tuple[int, int | None]] | None = None,
+) -> GroupPlan:
+    """Choose each group's entity. ``mentions``: (mention, entity) of *every* mention of the
+    schema, already read (a batch run reads them before it writes its pairs, and plans while
+    they are written: then this uses no database); without it they are read here."""
     groups = [group for group in groups if group]  # an empty group names no entity
     wanted = {m for g in groups for m in g}
     of_schema = Mention.objects.filter(schema=schema)
     # A batch run groups every mention of its schema: read them all rather than naming a
     # million ids; a regrouping around a few mentions names them.
-    whole = len(wanted) > WHOLE_SCHEMA
+    whole = mentions is not None or len(wanted) > WHOLE_SCHEMA
     current: dict[int, int | None] = {}
     held_outside: set[int] | None = set() if whole else None  # entities of other mentions
-    rows = (
-        of_schema.values_list("pk", "entity_id").iterator(chunk_size=50_000)
-        if whole
+    if mentions is not None:
+        rows: Iterable[tuple[int, int | None]] = mentions
+    elif whole:
+        rows = of_schema.values_list("pk", "entity_id").iterator(chunk_size=50_000)
+    else:
         # A regrouping around a few mentions: one query, without a server-side cursor.
-        else of_schema.filter(pk__in=sorted(wanted)).values_list("pk", "entity_id")
-    )
+        rows = of_schema.filter(pk__in=sorted(wanted)).values_list("pk", "entity_id")
     for pk, entity in rows:
         if pk in wanted:
             current[pk] = entity
@@ -502,15 +538,37 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
         claimed.add(keep)
         for mention in group:
             assignment[mention] = keep
-    if new_groups:
+    return GroupPlan(
+        schema=schema,
+        groups=groups,
+        whole=whole,
+        wanted=wanted,
+        current=current,
+        held_outside=held_outside,
+        claimed=claimed,
+        assignment=assignment,
+        new_groups=new_groups,
+    )
+
+
+@transaction.atomic
+def apply_plan(plan: GroupPlan) -> Changes:
+    """Write what ``plan`` chose: new entities, moved mentions, absorbed entities marked
+    merged, split ones renamed; the merges and splits announced after the commit."""
+    changes = Changes()
+    schema, current, assignment = plan.schema, plan.current, dict(plan.assignment)
+    of_schema = Mention.objects.filter(schema=schema)
+    if plan.new_groups:
         captions = dict(
-            Mention.objects.filter(pk__in=[g[0] for g in new_groups]).values_list("pk", "caption")
+            Mention.objects.filter(pk__in=[g[0] for g in plan.new_groups]).values_list(
+                "pk", "caption"
+            )
         )
         made = Entity.objects.bulk_create(
-            [Entity(schema=schema, caption=captions.get(g[0], "")) for g in new_groups]
+            [Entity(schema=schema, caption=captions.get(g[0], "")) for g in plan.new_groups]
         )
         changes.created = len(made)
-        for group, new_entity in zip(new_groups, made, strict=True):
+        for group, new_entity in zip(plan.new_groups, made, strict=True):
             for mention in group:
                 assignment[mention] = new_entity.pk
 
@@ -529,10 +587,11 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     # An entity left with none of its mentions was absorbed (merged); one that kept some was
     # split.
     still_held = {entity for entity in assignment.values() if entity in went_to}
+    held_outside = plan.held_outside
     if held_outside is None:
         held_outside = set(
             of_schema.filter(entity_id__in=list(went_to))
-            .exclude(pk__in=sorted(wanted))
+            .exclude(pk__in=sorted(plan.wanted))
             .values_list("entity_id", flat=True)
         )
     still_held |= held_outside & set(went_to)
@@ -549,17 +608,21 @@ def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
             # id leads on to the part that took most of them.
             changes.splits.append((before, sorted(after)))
             scattered.append((max(after, key=lambda e: (after[e], -e)), before))
+    # A kept entity that an earlier run had merged away is an entity again. Before the absorbed
+    # are marked (the two are apart: an absorbed entity keeps no mention), so that a whole
+    # schema's run reads only those merged before it.
+    merged_before = Entity.objects.filter(merged_into__isnull=False)
+    if plan.whole:
+        revived = (
+            set(merged_before.filter(schema=schema).values_list("pk", flat=True)) & plan.claimed
+        )
+        merged_before = merged_before.filter(pk__in=sorted(revived))
+    else:
+        merged_before = merged_before.filter(pk__in=plan.claimed)
+    merged_before.update(merged_into=None)
     _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones] + scattered)
     changes.merges = sorted(absorbed.items())
     _rename_after_splits([before for before, _after in changes.splits if before in still_held])
-    # A kept entity that an earlier run had merged away is an entity again.
-    merged_before = Entity.objects.filter(merged_into__isnull=False)
-    if whole:
-        revived = set(merged_before.filter(schema=schema).values_list("pk", flat=True)) & claimed
-        merged_before = merged_before.filter(pk__in=sorted(revived))
-    else:
-        merged_before = merged_before.filter(pk__in=claimed)
-    merged_before.update(merged_into=None)
     transaction.on_commit(lambda: _announce(changes))
     return changes
 

@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,12 @@ from django.utils import timezone
 from schakel.bulk import copy_text, copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
+    GroupPlan,
+    apply_plan,
     exact_key_pairs,
     group_mentions,
+    plan_groups,
     standing_judgements,
-    write_groups,
 )
 from schakel.entities.explanations import layout_of
 from schakel.entities.linkage.records import (
@@ -389,10 +391,18 @@ def _store(
     in_review = int(open_at.sum())
     corroborated = _corroborated(pairs, lefts, rights) if born is not None else ()
     attachable = _attachable(pairs) if born is not None else ()
+    # The schema's mentions with their entities, signals and partners, read once, in the
+    # run's transaction: for choosing each group's entity and for the review queue's order.
+    mentions = list(
+        Mention.objects.filter(schema=schema).values_list(
+            "pk", "entity_id", "signal_id", "organisation_id"
+        )
+    )
     database = router.db_for_write(Suggestion)
     # The linked pairs wait for nothing (they are not in the review queue): on PostgreSQL they
-    # are written while grouping runs, which is Python alone. COPY's work is the database
-    # server's and DuckDB's, so the two share the machine's cores instead of taking turns.
+    # are written while grouping and planning run, which are Python alone. COPY's work is the
+    # database server's and DuckDB's, so the two share the machine's cores instead of taking
+    # turns.
     with writing_beside(
         lambda connection: _write_suggestions(pairs, run, links, None, connection),
         database,
@@ -407,15 +417,18 @@ def _store(
             attachable,
             ordered=True,
         )
-    changes = write_groups(schema, groups)
-    # The pairs in review are written after the entities, with their place in the review queue
-    # worked out from the entities as now written (no second pass over the rows).
-    priority = _priorities(
-        schema,
-        lefts[open_at].tolist(),
-        rights[open_at].tolist(),
-        chances[open_at].tolist(),
-    )
+        plan = plan_groups(schema, groups, ((pk, entity) for pk, entity, _s, _o in mentions))
+        # The review queue's order of the pairs in review, from the entities as they will be.
+        priority = _priorities(
+            plan,
+            mentions,
+            lefts[open_at].tolist(),
+            rights[open_at].tolist(),
+            chances[open_at].tolist(),
+        )
+    del mentions
+    changes = apply_plan(plan)
+    # The pairs in review are written after the entities (no second pass over the rows).
     _write_suggestions(pairs, run, open_at, priority, connections[database])
     _regroup_the_late(run)
     frequencies = _store_term_frequencies(run, result) if schema == Schema.PERSON else 0
@@ -645,25 +658,25 @@ PAIR_CHUNK = 50_000
 
 
 def _priorities(
-    schema: str, left: list[int], right: list[int], probability: list[float]
+    plan: GroupPlan,
+    mentions: Sequence[tuple[int, int | None, int, int]],
+    left: list[int],
+    right: list[int],
+    probability: list[float],
 ) -> list[float]:
     """The review queue's order of the open pairs (``left[i]``, ``right[i]``, at
-    ``probability[i]``), with the entities as just written: one read of the schema's mentions
-    instead of one per pair."""
+    ``probability[i]``) with the entities as ``plan`` will write them; ``mentions`` are
+    (mention, entity, signal, organisation) of the schema as read before."""
     if not left:
         return []
-    mentions = list(
-        Mention.objects.filter(schema=schema).values_list(
-            "pk", "entity_id", "signal_id", "organisation_id"
-        )
-    )
     entity_of = {pk: entity for pk, entity, _signal, _organisation in mentions}
+    entity_of.update(plan.entities_after())
     return priorities_among(
         [
             (chance, entity_of.get(a), entity_of.get(b))
             for a, b, chance in zip(left, right, probability, strict=True)
         ],
-        ((entity, signal, organisation) for _pk, entity, signal, organisation in mentions),
+        ((entity_of[pk], signal, organisation) for pk, _e, signal, organisation in mentions),
     )
 
 

@@ -486,7 +486,7 @@ def test_a_run_that_fails_half_way_leaves_the_entities(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("out of memory")
 
-    monkeypatch.setattr(linking, "write_groups", broken)
+    monkeypatch.setattr(linking, "apply_plan", broken)
     run = linking.run_linkage("Person")
     assert run.status == LinkageRun.Status.FAILED
     assert "out of memory" in run.error
@@ -784,3 +784,64 @@ def test_writing_beside_raises_the_error_of_its_work() -> None:
         ran.append("body")
     # On PostgreSQL the body ran beside the failing work; on SQLite the work came first.
     assert ran in (["body"], [])
+
+
+def test_a_batch_run_orders_its_review_pairs_by_the_entities_it_wrote(
+    world: World, population: dict[int, int]
+) -> None:
+    """The run works out the review queue's order before it writes the entities (while the
+    linked pairs are written); the order stored must be the one of the entities as written."""
+    from schakel.entities import review
+
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.DONE, run.error
+    in_review = list(
+        Suggestion.objects.filter(run=run, is_open=True).select_related(
+            "left__entity", "right__entity"
+        )
+    )
+    assert in_review, "the population gives pairs in review"
+    for suggestion in in_review:
+        assert suggestion.priority == pytest.approx(
+            review.priority(suggestion.probability, suggestion.left.entity, suggestion.right.entity)
+        ), suggestion.pk
+
+
+def test_the_review_order_counts_an_entity_not_yet_made_as_one(world: World) -> None:
+    """A plan that gives a group a new entity: the order worked out from the plan is the
+    order of the entities once written."""
+    from schakel.entities import review
+    from schakel.entities.clustering import apply_plan, plan_groups, write_groups
+    from schakel.entities.models import Entity
+
+    signals = [
+        _report(world, PersonInput(role="witness", given_names=n, family_name="Test"), author)
+        for n, author in (("A", "care_coordinator"), ("B", "police_analyst"))
+    ] + [
+        _report(world, PersonInput(role="witness", given_names=n, family_name="Test"), author)
+        for n, author in (("C", "ngo_worker"), ("D", "ngo_worker"))
+    ]
+    resolve_signals([s.pk for s in signals])
+    a, b, c, d = (Mention.objects.get(signal=s).pk for s in signals)
+    write_groups("Person", [[a, b, c]])  # one entity for three; d alone
+    mentions = list(
+        Mention.objects.filter(schema="Person").values_list(
+            "pk", "entity_id", "signal_id", "organisation_id"
+        )
+    )
+    # c is split off and joins nobody: its group has no entity left to keep.
+    plan = plan_groups("Person", [[a, b], [c], [d]], ((m, e) for m, e, _s, _o in mentions))
+    assert plan.new_groups == [[c]]
+    pairs = [(a, c, 0.6), (c, d, 0.7), (a, b, 0.8)]
+    worked_out = linking._priorities(
+        plan, mentions, [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]
+    )
+    entities_before = Entity.objects.count()
+    apply_plan(plan)
+    assert Entity.objects.count() == entities_before + 1
+    entity_of = {m.pk: m.entity for m in Mention.objects.filter(pk__in=[a, b, c, d])}
+    assert entity_of[c] not in {entity_of[a], entity_of[d]}
+    written = [review.priority(p, entity_of[x], entity_of[y]) for x, y, p in pairs]
+    assert worked_out == pytest.approx(written)
+    # Two signals of two partners on either side of a pair count more than one alone.
+    assert worked_out[0] != worked_out[1]
