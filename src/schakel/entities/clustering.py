@@ -467,10 +467,8 @@ class GroupPlan:
     as read. ``plan_groups`` makes it; ``apply_plan`` writes it."""
 
     schema: str
-    groups: list[Sequence[int]]
     whole: bool  # every mention of the schema was read
-    wanted: set[int]
-    current: dict[int, int | None]  # mention -> entity before
+    current: dict[int, int | None]  # mention of the groups -> its entity before
     held_outside: set[int] | None  # entities of mentions outside the groups (when whole)
     claimed: set[int]
     assignment: dict[int, int]  # mention -> the existing entity it will belong to
@@ -540,9 +538,7 @@ def plan_groups(
             assignment[mention] = keep
     return GroupPlan(
         schema=schema,
-        groups=groups,
         whole=whole,
-        wanted=wanted,
         current=current,
         held_outside=held_outside,
         claimed=claimed,
@@ -591,7 +587,7 @@ def apply_plan(plan: GroupPlan) -> Changes:
     if held_outside is None:
         held_outside = set(
             of_schema.filter(entity_id__in=list(went_to))
-            .exclude(pk__in=sorted(plan.wanted))
+            .exclude(pk__in=sorted(current))
             .values_list("entity_id", flat=True)
         )
     still_held |= held_outside & set(went_to)

@@ -6,215 +6,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("partners", "0001_initial"),
-        ("signals", "0004_sharingdefaults"),
+        ('partners', '0001_initial'),
+        ('signals', '0004_sharingdefaults'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Entity",
+            name='Entity',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "schema",
-                    models.CharField(
-                        choices=[
-                            ("Person", "Person"),
-                            ("Company", "Company"),
-                            ("Address", "Address"),
-                            ("BankAccount", "Bank account"),
-                            ("Vehicle", "Vehicle"),
-                        ],
-                        max_length=32,
-                        verbose_name="type",
-                    ),
-                ),
-                ("caption", models.CharField(blank=True, max_length=300, verbose_name="name")),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('schema', models.CharField(choices=[('Person', 'Person'), ('Company', 'Company'), ('Address', 'Address'), ('BankAccount', 'Bank account'), ('Vehicle', 'Vehicle')], max_length=32, verbose_name='type')),
+                ('caption', models.CharField(blank=True, max_length=300, verbose_name='name')),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                "verbose_name": "entity",
-                "verbose_name_plural": "entities",
-                "ordering": ["pk"],
+                'verbose_name': 'entity',
+                'verbose_name_plural': 'entities',
+                'ordering': ['pk'],
             },
         ),
         migrations.CreateModel(
-            name="Mention",
+            name='Mention',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "schema",
-                    models.CharField(
-                        choices=[
-                            ("Person", "Person"),
-                            ("Company", "Company"),
-                            ("Address", "Address"),
-                            ("BankAccount", "Bank account"),
-                            ("Vehicle", "Vehicle"),
-                        ],
-                        max_length=32,
-                        verbose_name="type",
-                    ),
-                ),
-                ("stated_at", models.DateTimeField(verbose_name="stated at")),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("person", "person"),
-                            ("company", "company"),
-                            ("address", "address"),
-                            ("identifier", "identifier"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("source_id", models.BigIntegerField()),
-                ("role", models.CharField(blank=True, max_length=32, verbose_name="role")),
-                ("category", models.CharField(default="general", max_length=16)),
-                ("original", models.JSONField(default=dict)),
-                ("properties", models.JSONField(default=dict)),
-                ("flags", models.JSONField(blank=True, default=list)),
-                ("caption", models.CharField(blank=True, max_length=300)),
-                (
-                    "entity",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="mentions",
-                        to="entities.entity",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="partners.organisation",
-                    ),
-                ),
-                (
-                    "signal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="entity_mentions",
-                        to="signals.signal",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('schema', models.CharField(choices=[('Person', 'Person'), ('Company', 'Company'), ('Address', 'Address'), ('BankAccount', 'Bank account'), ('Vehicle', 'Vehicle')], max_length=32, verbose_name='type')),
+                ('stated_at', models.DateTimeField(verbose_name='stated at')),
+                ('source', models.CharField(choices=[('person', 'person'), ('company', 'company'), ('address', 'address'), ('identifier', 'identifier')], max_length=16)),
+                ('source_id', models.BigIntegerField()),
+                ('role', models.CharField(blank=True, max_length=32, verbose_name='role')),
+                ('category', models.CharField(default='general', max_length=16)),
+                ('original', models.JSONField(default=dict)),
+                ('properties', models.JSONField(default=dict)),
+                ('flags', models.JSONField(blank=True, default=list)),
+                ('caption', models.CharField(blank=True, max_length=300)),
+                ('entity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='mentions', to='entities.entity')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partners.organisation')),
+                ('signal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entity_mentions', to='signals.signal')),
             ],
             options={
-                "ordering": ["pk"],
+                'ordering': ['pk'],
             },
         ),
         migrations.CreateModel(
-            name="BlockingKey",
+            name='BlockingKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("kind", models.CharField(max_length=24)),
-                ("value", models.CharField(max_length=300)),
-                (
-                    "mention",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="blocking_keys",
-                        to="entities.mention",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(max_length=24)),
+                ('value', models.CharField(max_length=300)),
+                ('mention', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='blocking_keys', to='entities.mention')),
             ],
         ),
         migrations.CreateModel(
-            name="Relation",
+            name='Relation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "schema",
-                    models.CharField(
-                        choices=[
-                            ("Employment", "Employment"),
-                            ("Ownership", "Ownership"),
-                            ("Directorship", "Directorship"),
-                            ("Family", "Family"),
-                            ("Associate", "Associate"),
-                            ("UnknownLink", "Other link"),
-                            ("Payment", "Payment"),
-                            ("addressEntity", "Address"),
-                        ],
-                        max_length=32,
-                        verbose_name="type",
-                    ),
-                ),
-                ("role", models.CharField(blank=True, max_length=100, verbose_name="role")),
-                (
-                    "signal",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="signals.signal",
-                    ),
-                ),
-                (
-                    "source",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="relations_out",
-                        to="entities.mention",
-                    ),
-                ),
-                (
-                    "target",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="relations_in",
-                        to="entities.mention",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('schema', models.CharField(choices=[('Employment', 'Employment'), ('Ownership', 'Ownership'), ('Directorship', 'Directorship'), ('Family', 'Family'), ('Associate', 'Associate'), ('UnknownLink', 'Other link'), ('Payment', 'Payment'), ('addressEntity', 'Address')], max_length=32, verbose_name='type')),
+                ('role', models.CharField(blank=True, max_length=100, verbose_name='role')),
+                ('signal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='signals.signal')),
+                ('source', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_out', to='entities.mention')),
+                ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_in', to='entities.mention')),
             ],
             options={
-                "ordering": ["pk"],
+                'ordering': ['pk'],
             },
         ),
         migrations.AddIndex(
-            model_name="mention",
-            index=models.Index(fields=["signal"], name="mention_signal"),
+            model_name='mention',
+            index=models.Index(fields=['signal'], name='mention_signal'),
         ),
         migrations.AddConstraint(
-            model_name="mention",
-            constraint=models.UniqueConstraint(
-                fields=("source", "source_id"), name="mention_one_per_source"
-            ),
+            model_name='mention',
+            constraint=models.UniqueConstraint(fields=('source', 'source_id'), name='mention_one_per_source'),
         ),
         migrations.AddIndex(
-            model_name="blockingkey",
-            index=models.Index(fields=["kind", "value"], name="blocking_kind_value"),
+            model_name='blockingkey',
+            index=models.Index(fields=['kind', 'value'], name='blocking_kind_value'),
         ),
         migrations.AddConstraint(
-            model_name="relation",
-            constraint=models.UniqueConstraint(
-                fields=("schema", "source", "target"), name="relation_once_per_pair"
-            ),
+            model_name='relation',
+            constraint=models.UniqueConstraint(fields=('schema', 'source', 'target'), name='relation_once_per_pair'),
         ),
     ]

@@ -7,196 +7,76 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("entities", "0001_initial"),
+        ('entities', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LinkageRun",
+            name='LinkageRun',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("batch", "batch"), ("intake", "after intake")], max_length=16
-                    ),
-                ),
-                (
-                    "schema",
-                    models.CharField(
-                        choices=[
-                            ("Person", "Person"),
-                            ("Company", "Company"),
-                            ("Address", "Address"),
-                            ("BankAccount", "Bank account"),
-                            ("Vehicle", "Vehicle"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("running", "running"), ("done", "done"), ("failed", "failed")],
-                        default="running",
-                        max_length=16,
-                    ),
-                ),
-                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                ("threshold", models.FloatField(verbose_name="match threshold")),
-                ("review_threshold", models.FloatField(verbose_name="review threshold")),
-                ("model", models.JSONField(default=dict)),
-                ("counts", models.JSONField(default=dict)),
-                ("durations", models.JSONField(default=dict)),
-                ("error", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('batch', 'batch'), ('intake', 'after intake')], max_length=16)),
+                ('schema', models.CharField(choices=[('Person', 'Person'), ('Company', 'Company'), ('Address', 'Address'), ('BankAccount', 'Bank account'), ('Vehicle', 'Vehicle')], max_length=32)),
+                ('status', models.CharField(choices=[('running', 'running'), ('done', 'done'), ('failed', 'failed')], default='running', max_length=16)),
+                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('threshold', models.FloatField(verbose_name='match threshold')),
+                ('review_threshold', models.FloatField(verbose_name='review threshold')),
+                ('model', models.JSONField(default=dict)),
+                ('counts', models.JSONField(default=dict)),
+                ('durations', models.JSONField(default=dict)),
+                ('error', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["-started_at", "-pk"],
+                'ordering': ['-started_at', '-pk'],
             },
         ),
         migrations.AddField(
-            model_name="entity",
-            name="merged_into",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="entities.entity",
-            ),
+            model_name='entity',
+            name='merged_into',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='entities.entity'),
         ),
         migrations.CreateModel(
-            name="Suggestion",
+            name='Suggestion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("probability", models.FloatField(verbose_name="match probability")),
-                ("match_weight", models.FloatField(verbose_name="match weight")),
-                ("explanation", models.JSONField(default=list)),
-                ("priority", models.FloatField(db_index=True, default=0)),
-                ("is_open", models.BooleanField(default=True)),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "left",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="entities.mention",
-                    ),
-                ),
-                (
-                    "right",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="entities.mention",
-                    ),
-                ),
-                (
-                    "run",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="suggestions",
-                        to="entities.linkagerun",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('probability', models.FloatField(verbose_name='match probability')),
+                ('match_weight', models.FloatField(verbose_name='match weight')),
+                ('explanation', models.JSONField(default=list)),
+                ('priority', models.FloatField(db_index=True, default=0)),
+                ('is_open', models.BooleanField(default=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('left', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='entities.mention')),
+                ('right', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='entities.mention')),
+                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='entities.linkagerun')),
             ],
             options={
-                "ordering": ["-priority", "pk"],
+                'ordering': ['-priority', 'pk'],
             },
         ),
         migrations.CreateModel(
-            name="Judgement",
+            name='Judgement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "verdict",
-                    models.CharField(
-                        choices=[
-                            ("same", "the same"),
-                            ("not_same", "not the same"),
-                            ("unsure", "unsure"),
-                            ("withdrawn", "withdrawn"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("reason", models.TextField(verbose_name="reason")),
-                (
-                    "score",
-                    models.FloatField(
-                        blank=True, null=True, verbose_name="model's probability then"
-                    ),
-                ),
-                ("judged_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "judged_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "left",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="entities.mention",
-                    ),
-                ),
-                (
-                    "right",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="entities.mention",
-                    ),
-                ),
-                (
-                    "withdraws",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="withdrawn_by",
-                        to="entities.judgement",
-                    ),
-                ),
-                (
-                    "suggestion",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="judgements",
-                        to="entities.suggestion",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('verdict', models.CharField(choices=[('same', 'the same'), ('not_same', 'not the same'), ('unsure', 'unsure'), ('withdrawn', 'withdrawn')], max_length=16)),
+                ('reason', models.TextField(verbose_name='reason')),
+                ('score', models.FloatField(blank=True, null=True, verbose_name="model's probability then")),
+                ('judged_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('judged_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('left', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='entities.mention')),
+                ('right', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='entities.mention')),
+                ('withdraws', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='withdrawn_by', to='entities.judgement')),
+                ('suggestion', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='judgements', to='entities.suggestion')),
             ],
             options={
-                "ordering": ["judged_at", "pk"],
+                'ordering': ['judged_at', 'pk'],
             },
         ),
         migrations.AddIndex(
-            model_name="suggestion",
-            index=models.Index(fields=["is_open", "-priority"], name="suggestion_queue"),
+            model_name='suggestion',
+            index=models.Index(fields=['is_open', '-priority'], name='suggestion_queue'),
         ),
     ]

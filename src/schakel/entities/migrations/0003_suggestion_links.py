@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("entities", "0002_linkagerun_entity_merged_into_suggestion_judgement_and_more"),
+        ('entities', '0002_linkagerun_entity_merged_into_suggestion_judgement_and_more'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="suggestion",
-            name="links",
+            model_name='suggestion',
+            name='links',
             field=models.BooleanField(default=False),
         ),
     ]

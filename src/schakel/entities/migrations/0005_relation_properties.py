@@ -4,27 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("entities", "0004_rekey_names_with_rigour"),
-        ("signals", "0006_relation_and_payment_mentions"),
+        ('entities', '0004_rekey_names_with_rigour'),
+        ('signals', '0006_relation_and_payment_mentions'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="relation",
-            name="relation_once_per_pair",
+            model_name='relation',
+            name='relation_once_per_pair',
         ),
         migrations.AddField(
-            model_name="relation",
-            name="properties",
+            model_name='relation',
+            name='properties',
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AddConstraint(
-            model_name="relation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("schema", "Payment"), _negated=True),
-                fields=("schema", "source", "target"),
-                name="relation_once_per_pair",
-            ),
+            model_name='relation',
+            constraint=models.UniqueConstraint(condition=models.Q(('schema', 'Payment'), _negated=True), fields=('schema', 'source', 'target'), name='relation_once_per_pair'),
         ),
     ]

@@ -4,26 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("entities", "0005_relation_properties"),
+        ('entities', '0005_relation_properties'),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name="suggestion",
-            name="suggestion_queue",
+            model_name='suggestion',
+            name='suggestion_queue',
         ),
         migrations.AlterField(
-            model_name="suggestion",
-            name="priority",
+            model_name='suggestion',
+            name='priority',
             field=models.FloatField(default=0),
         ),
         migrations.AddIndex(
-            model_name="suggestion",
-            index=models.Index(
-                condition=models.Q(("is_open", True)),
-                fields=["-priority", "id"],
-                name="suggestion_open_queue",
-            ),
+            model_name='suggestion',
+            index=models.Index(condition=models.Q(('is_open', True)), fields=['-priority', 'id'], name='suggestion_open_queue'),
         ),
     ]

@@ -5,21 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("entities", "0008_explanation_as_text"),
+        ('entities', '0008_explanation_as_text'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="judgement",
-            name="suggestion",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="judgements",
-                to="entities.suggestion",
-            ),
+            model_name='judgement',
+            name='suggestion',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='judgements', to='entities.suggestion'),
         ),
     ]
