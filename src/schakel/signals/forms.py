@@ -304,6 +304,14 @@ class AddressForm(forms.Form):
     house_number = forms.CharField(label=_("House number"), required=False, max_length=16)
     postcode = forms.CharField(label=_("Postcode"), required=False, max_length=16)
     city = forms.CharField(label=_("Place"), required=False, max_length=120)
+    # Blank is the Netherlands, as in the API and the bulk template: a partner abroad, or a
+    # recruiter's office in a country of origin, has an address elsewhere.
+    country = forms.CharField(
+        label=_("Country (code)"),
+        required=False,
+        max_length=2,
+        help_text=_("Two letters, e.g. RO or PL; empty is the Netherlands."),
+    )
     is_place_of_observation = forms.BooleanField(
         label=_("This is where it was seen"), required=False
     )
@@ -599,6 +607,7 @@ def full_form_input(
                     house_number=address.get("house_number") or "",
                     postcode=address.get("postcode") or "",
                     city=address.get("city") or "",
+                    country=address.get("country") or "NL",
                     is_place_of_observation=bool(address.get("is_place_of_observation")),
                 )
             )
@@ -734,3 +743,18 @@ class SharingDefaultsForm(forms.ModelForm):  # type: ignore[type-arg]
         self.fields["sharing_groups"].queryset = SharingGroup.objects.filter(  # type: ignore[attr-defined]
             members=owner
         ).order_by("name")
+
+    def clean_tlp(self) -> str:
+        # TLP:RED goes only to organisations named as recipients, and they differ per signal:
+        # as a default it would make every short-form report and every import fail.
+        tlp: str = self.cleaned_data["tlp"]
+        if tlp == Tlp.RED:
+            raise forms.ValidationError(
+                _(
+                    "TLP:RED cannot be a default: it goes only to organisations named as "
+                    "recipients, and those differ per signal. Choose TLP:RED on the full "
+                    "form for the signals that need it."
+                ),
+                code="red_default",
+            )
+        return tlp

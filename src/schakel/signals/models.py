@@ -270,8 +270,10 @@ class AddressMention(models.Model):
 
     def __str__(self) -> str:
         first = " ".join(p for p in (self.street, self.house_number) if p)
+        # The country only when it is not the Netherlands, where most addresses are.
+        country = self.country if self.country and self.country != "NL" else ""
         return ", ".join(
-            p for p in (first, " ".join(p for p in (self.postcode, self.city) if p)) if p
+            p for p in (first, " ".join(p for p in (self.postcode, self.city) if p), country) if p
         )
 
 

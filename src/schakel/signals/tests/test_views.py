@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from schakel.audit.models import AuditEntry
 from schakel.partners.models import User
-from schakel.signals.models import Signal
+from schakel.signals.models import SharingDefaults, Signal
 from schakel.signals.services import overrule_band
 from schakel.signals.tests.factories import SUSPECT_NAME, VICTIM_NAME, make_signal
 from schakel.testing.personas import World
@@ -302,6 +302,22 @@ def test_a_default_sharing_group_no_group_can_have_is_refused(
     assert response.context["form"].errors["sharing_groups"]
 
 
+def test_red_cannot_be_the_default_label_and_the_default_stays_as_it_was(
+    world: World, signed_in: SignIn, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    carla = signed_in(world.users["care_coordinator"])
+    response = carla.post(
+        reverse("signal_sharing_defaults"),
+        {"tlp": "RED", "purpose": "care_referral", "sharing_groups": [world.table_a.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert "TLP:RED cannot be a default" in " ".join(response.context["form"].errors["tlp"])
+    user = world.users["care_coordinator"]
+    assert SharingDefaults.objects.get(organisation=user.organisation).tlp != "RED"
+
+
 def test_the_guidance_page_shows_the_regions_contacts(world: World, signed_in: SignIn) -> None:
     page = signed_in(world.users["front_desk"]).get(reverse("signal_guidance")).content.decode()
     assert "112" in page and "Team AVIM ZWB" in page and "Carla Zorg" in page
@@ -389,11 +405,12 @@ def test_the_full_form_takes_every_field_of_a_signal(world: World, signed_in: Si
     company = signal.companies.get()
     assert (company.name, company.registration_number) == ("Nagelstudio Glans B.V.", "12345678")
     address = signal.addresses.get()
-    assert (address.street, address.house_number, address.is_place_of_observation) == (
-        "Ginnekenweg",
-        "12a",
-        True,
-    )
+    assert (
+        address.street,
+        address.house_number,
+        address.is_place_of_observation,
+        address.country,
+    ) == ("Ginnekenweg", "12a", True, "NL")
 
 
 #: A valid full form with one empty row of persons, companies and addresses.
@@ -526,6 +543,35 @@ def test_the_full_form_stores_a_nationality_given_as_uk_as_gb(
     saved = client.post(reverse("signal_create"), {**base, "persons-0-nationality": "uk"})
     assert saved.status_code == 302
     assert Signal.objects.get().persons.get().nationality == "GB"
+
+
+def test_the_full_form_takes_an_address_abroad_and_names_a_bad_country_on_its_field(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    base = {
+        **VALID_FULL_FORM,
+        "addresses-0-street": "Strada Lalelelor",
+        "addresses-0-house_number": "7",
+        "addresses-0-city": "Craiova",
+    }
+    bad = client.post(reverse("signal_create"), {**base, "addresses-0-country": "QQ"})
+    assert bad.status_code == 200 and not Signal.objects.exists()
+    assert bad.context["addresses"].forms[0].errors["country"] == [
+        "Onbekende landcode “QQ”: gebruik een code van twee letters, zoals RO of NG."
+    ]
+    saved = client.post(reverse("signal_create"), {**base, "addresses-0-country": "ro"})
+    assert saved.status_code == 302
+    signal = Signal.objects.get()
+    address = signal.addresses.get()
+    assert (address.city, address.country, str(address)) == (
+        "Craiova",
+        "RO",
+        "Strada Lalelelor 7, Craiova, RO",
+    )
+    # The page names the country of an address abroad (and not of one in the Netherlands).
+    page = client.get(reverse("signal_detail", args=[signal.reference]))
+    assert "Strada Lalelelor 7, Craiova, RO" in page.content.decode()
 
 
 def test_the_short_form_says_why_a_red_default_cannot_be_used_there(
