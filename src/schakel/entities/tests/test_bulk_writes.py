@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.db import IntegrityError
 
 from schakel.bulk import copy_text, copy_values, update_column
 from schakel.entities.linking import SUGGESTION_COLUMNS
@@ -175,6 +176,28 @@ def test_copy_text_writes_lines_in_copy_format_or_refuses_without_postgresql(
     assert [s.probability for s in stored] == [0.5, 0.75]
     assert stored[0].explanation == [[1, 2.5]] and stored[0].is_open and not stored[0].links
     assert stored[0].created_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def test_a_copy_that_breaks_a_rule_raises_djangos_error_and_writes_nothing(
+    world: World,
+) -> None:
+    from django.db import connection, transaction
+
+    (a,) = _mentions(world, 1)
+    run = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH, schema="Person", threshold=0.9, review_threshold=0.5
+    )
+    at = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    good = (a.pk, a.pk, run.pk, 0.75, 2.5, False, "[]", True, 0.0, at)
+    # A probability of NULL: the column is NOT NULL.
+    bad = (a.pk, a.pk, run.pk, None, 2.5, False, "[]", True, 0.0, at)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        copy_values(Suggestion, SUGGESTION_COLUMNS, iter([good, bad]))
+    if connection.vendor == "postgresql":
+        line = f"{a.pk}\t{a.pk}\t{run.pk}\t\\N\t2.5\tf\t[]\tt\t0\t2026-11-30T10:00:00+00:00\n"
+        with pytest.raises(IntegrityError), transaction.atomic():
+            copy_text(Suggestion, SUGGESTION_COLUMNS, [line])
+    assert not Suggestion.objects.filter(run=run).exists()
 
 
 def test_an_explanation_is_json_kept_as_text(world: World) -> None:
