@@ -21,6 +21,7 @@ from schakel.cases import rules
 from schakel.cases.models import ActionEscalation, Case, PlanAction
 from schakel.cases.rules import EscalationLevel
 from schakel.cases.vocabulary import OPEN_STATUSES, PlanStatus
+from schakel.constraints import violates_unique
 from schakel.notifications.services import notify
 from schakel.partners.models import Organisation, User
 from schakel.partners.vocabulary import Role
@@ -96,7 +97,9 @@ def _escalate(action: PlanAction, level: EscalationLevel) -> ActionEscalation | 
                     due_date=task.due_date,
                     recipients=sorted({u.pk for u in users}),
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not violates_unique(exc, ActionEscalation, "escalation_once_per_level"):
+                raise
             return None  # this level was reached before (or by a run at the same moment)
         _send(action, level, record, users)
     return record

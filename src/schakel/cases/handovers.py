@@ -27,6 +27,7 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.cases.models import Case, Handover, HandoverAnswer
 from schakel.cases.vocabulary import HandoverStatus
+from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.notifications.services import notify
 from schakel.partners.models import Organisation, Region, User
@@ -221,7 +222,9 @@ def request_handover(
             _notify_both_sides(
                 handover, "handover_requested", *_message(handover, HandoverStatus.OPEN)
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not violates_unique(exc, Handover, "handover_one_open_per_case"):
+            raise
         raise Conflict(_("A handover of this case is already open.")) from None
     return handover
 

@@ -46,6 +46,7 @@ from schakel.cases.models import (
     TransferHoldAgreement,
 )
 from schakel.cases.vocabulary import OPEN_STATUSES, PLAN_STATUSES
+from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
 from schakel.partners.vocabulary import Function
@@ -298,7 +299,9 @@ def agree_to_lift(
                 rationale=rationale.strip(),
                 agreed_by=actor,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not violates_unique(exc, TransferHoldAgreement, "transfer_hold_agreement_once"):
+            raise
         raise Conflict(_("Your side has already recorded its agreement.")) from None
     _audit(request, "agree", locked, actor, side=side)
     if locked.agreements.count() == len(TransferHoldAgreement.Side.values):

@@ -34,6 +34,7 @@ from schakel.cases.models import (
     PlanStatusChange,
 )
 from schakel.cases.vocabulary import PLAN_STATUSES, VICTIM_ROLES, PlanStatus
+from schakel.constraints import violates_unique
 from schakel.entities.models import Mention
 from schakel.errors import InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
@@ -118,7 +119,9 @@ def ensure_plan(person: CasePerson, *, actor: User) -> Plan | None:
                 case=person.case, person=person, entity_id=person.entity_id, created_by=actor
             )
             PlanStatusChange.objects.create(plan=plan, status=PlanStatus.DRAFT, changed_by=actor)
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not violates_unique(exc, Plan, "plan_one_per_person"):
+            raise
         # Another request made this person's plan at the same moment: the database keeps one.
         return Plan.objects.get(entity_id=person.entity_id)
     _audit(None, "create", plan, actor)
@@ -166,7 +169,9 @@ def ask_about_veilig_thuis(plan: Plan, *, actor: User | None) -> PlanAction | No
                 actor=actor,
                 kind=PlanAction.Kind.VEILIG_THUIS,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not violates_unique(exc, PlanAction, "plan_action_special_once"):
+            raise
         return plan.actions.get(kind=PlanAction.Kind.VEILIG_THUIS)
 
 

@@ -28,6 +28,7 @@ from schakel.cases.vocabulary import (
     RequestStatus,
     TraffickingStatus,
 )
+from schakel.constraints import violates_unique
 from schakel.entities.models import Mention
 from schakel.errors import Conflict, InvalidFields, NotAllowed
 from schakel.partners.models import Organisation, User
@@ -147,7 +148,9 @@ def _create(
                 content=request_content(plan, kind),
                 requested_by=actor,
             )
-    except IntegrityError:
+    except IntegrityError as exc:
+        if not violates_unique(exc, PlanRequest, "plan_request_one_open_per_kind"):
+            raise
         raise Conflict(_("A request of this kind is already open for this plan.")) from None
     _audit(request, "request", record, actor, recipient=recipient.pk)
     return record

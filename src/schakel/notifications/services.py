@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from schakel.access import policy
+from schakel.constraints import violates_unique
 from schakel.notifications.models import Notification
 from schakel.partners.models import User
 
@@ -44,7 +45,10 @@ def notify(
                     source_type=source_type,
                     source_id=source_id,
                 )
-        except IntegrityError:
+        except IntegrityError as exc:
+            # Already told about this source; any other broken rule is a fault.
+            if not violates_unique(exc, Notification, "notification_once_per_source"):
+                raise
             continue
         created.append(notification)
         if email and user.email:

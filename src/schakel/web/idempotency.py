@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidInput, SchakelError
 from schakel.partners.models import User
 from schakel.rows import insert_values, update_row
@@ -121,7 +122,9 @@ def _answer_first_time(
                 returning_ids=True,
                 cursor=cursor,
             )
-        except IntegrityError:
+        except IntegrityError as exc:
+            if not violates_unique(exc, IdempotencyRecord, "idempotency_user_key_unique"):
+                raise
             raise _AlreadyAnswered from None
         response = handle()
         if not 200 <= response.status_code < 300:

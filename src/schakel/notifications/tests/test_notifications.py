@@ -32,3 +32,14 @@ def test_a_notification_reaches_a_user_once_per_source(world: World) -> None:
     for _ in range(2):
         notify([carla, carla], kind="test", title="t", source_type="x", source_id="1", email=False)
     assert unread_count(carla) == 1
+
+
+def test_only_the_once_per_source_rule_is_taken_as_already_told(world: World) -> None:
+    from django.db import IntegrityError
+
+    carla = world.users["care_coordinator"]
+    # Another broken rule (a title of NULL) is a fault, not "already told": it is raised, not
+    # passed over in silence as it was.
+    with pytest.raises(IntegrityError):
+        notify([carla], kind="test", title=None, source_type="x", source_id="2", email=False)  # type: ignore[arg-type]
+    assert unread_count(carla) == 0
