@@ -91,8 +91,10 @@ class Entity(models.Model):
         return f"schakel-{self.pk}"
 
 
-class Mention(models.Model):
-    """One person, company, address, bank account or vehicle as one signal mentions it."""
+class MentionRecord(models.Model):
+    """What one signal says of one person, company, address, bank account or vehicle: the
+    values and their provenance. Written once when the signal's mentions are made; which
+    entity it belongs to lives apart, on ``Mention`` (see there). Use ``Mention``."""
 
     class Source(models.TextChoices):
         PERSON = "person", _("person")
@@ -100,26 +102,13 @@ class Mention(models.Model):
         ADDRESS = "address", _("address")
         IDENTIFIER = "identifier", _("identifier")
 
-    # The entity linkage gives the mention: derived, rewritten by every batch run, and set
-    # only by this app's code, while entities are never deleted. Not checked by the database at
-    # commit: a first batch run over a million mentions moves 800,000 of them, and checking
-    # each took 9.5 s. Django's PROTECT still refuses deleting an entity that has mentions
-    # (tested).
-    entity = models.ForeignKey(
-        Entity,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="mentions",
-        db_constraint=False,
-    )
     schema = models.CharField(_("type"), max_length=32, choices=Schema.choices)
     # Provenance: who said it, in which signal, when.
     signal = models.ForeignKey(
         "signals.Signal", on_delete=models.CASCADE, related_name="entity_mentions"
     )
     # Without an index of its own: nothing looks mentions up by partner (their signal's access
-    # decides who sees them), and every mention a batch run moves updated it.
+    # decides who sees them).
     organisation = models.ForeignKey(
         "partners.Organisation", on_delete=models.PROTECT, related_name="+", db_index=False
     )
@@ -144,11 +133,43 @@ class Mention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "source_id"], name="mention_one_per_source")
         ]
-        # The signal's foreign key has its own index; a second one on the same column made
-        # every mention a batch run moves update one index more.
 
     def __str__(self) -> str:
         return self.caption or f"{self.schema} mention {self.pk}"
+
+
+class Mention(MentionRecord):
+    """One person, company, address, bank account or vehicle as one signal mentions it, and
+    the entity linkage gives it.
+
+    The entity lives in a table of its own, beside the record (Django's multi-table
+    inheritance: the two rows share their id, and every query joins them). A batch run moves
+    most mentions of a first run over a million of them (800,000), and PostgreSQL writes a
+    whole new row version for each: in the record's row, 430 bytes with four indexes, that
+    took 17.9 s; in this one, 4.8 s (docs/benchmarks.md)."""
+
+    record = models.OneToOneField(
+        MentionRecord,
+        on_delete=models.CASCADE,
+        parent_link=True,
+        primary_key=True,
+        db_column="id",
+    )
+    # Derived, rewritten by every batch run, and set only by this app's code, while entities
+    # are never deleted. Not checked by the database at commit: checking 800,000 moved
+    # mentions took 9.5 s. Django's PROTECT still refuses deleting an entity that has
+    # mentions (tested).
+    entity = models.ForeignKey(
+        Entity,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentions",
+        db_constraint=False,
+    )
+
+    class Meta:
+        ordering = ["pk"]
 
 
 class BlockingKey(models.Model):

@@ -19,7 +19,14 @@ from django.http import Http404
 
 from schakel.access import policy
 from schakel.access.matrix import Level
-from schakel.entities.models import BlockingKey, Entity, Mention, Relation, Schema
+from schakel.entities.models import (
+    BlockingKey,
+    Entity,
+    Mention,
+    MentionRecord,
+    Relation,
+    Schema,
+)
 from schakel.entities.projection import project
 from schakel.normalise import name_key
 from schakel.rows import insert_rows
@@ -75,7 +82,11 @@ def _resolve_batch(signal_ids: list[int]) -> list[int]:
     if not mentions:
         return []
     _give_entities(mentions)
-    insert_rows(Mention, mentions, set_ids=True)
+    # The records first, for their ids; then the mentions' entities under the same ids.
+    insert_rows(MentionRecord, mentions, set_ids=True)
+    for mention in mentions:
+        mention.record_id = mention.id  # type: ignore[attr-defined] # the parent link's column
+    insert_rows(Mention, mentions)
     for key in keys:
         key.mention_id = key.mention.pk
     insert_rows(BlockingKey, keys)

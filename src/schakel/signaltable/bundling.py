@@ -20,7 +20,7 @@ from django.db.models import BooleanField, Count, F, Func, Window
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext_lazy as _
 
-from schakel.entities.models import Mention, Schema
+from schakel.entities.models import Mention, MentionRecord, Schema
 from schakel.signals.access import category_of_role
 from schakel.signals.models import (
     AddressMention,
@@ -294,8 +294,9 @@ class EntityBundler:
         if len(signal_ids) < 2:
             return []
         ids = list(signal_ids)
+        # The records alone: which signals have mentions needs no entity (and no join).
         resolved = set(
-            Mention.objects.filter(AmongIds("signal_id", ids))
+            MentionRecord._default_manager.filter(AmongIds("signal_id", ids))
             .order_by()
             .values_list("signal_id", flat=True)
             .distinct()

@@ -141,7 +141,9 @@ def test_a_dublin_claimant_named_in_a_later_signal_with_indicators_comes_under_a
 
     # Later signals of the NGO name her, with indicators; linkage joins them to her.
     now_hers = absorbed_by_linkage(world, person, VICTIM_NAME)
-    later = Signal.objects.filter(entity_mentions__entity=now_hers).exclude(case_links__case=case)
+    later = Signal.objects.filter(entity_mentions__mention__entity=now_hers).exclude(
+        case_links__case=case
+    )
     assert later.exists() and all(s.indicator_set.exists() for s in later.distinct())
     assert holds.active_hold(person) is None  # intake and linkage never call the cases context
 
