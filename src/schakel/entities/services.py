@@ -85,7 +85,7 @@ def _resolve_batch(signal_ids: list[int]) -> list[int]:
     # The records first, for their ids; then the mentions' entities under the same ids.
     insert_rows(MentionRecord, mentions, set_ids=True)
     for mention in mentions:
-        mention.record_id = mention.id  # type: ignore[attr-defined] # the parent link's column
+        mention.record_id = mention.id
     insert_rows(Mention, mentions)
     for key in keys:
         key.mention_id = key.mention.pk
