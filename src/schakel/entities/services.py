@@ -61,7 +61,10 @@ def resolve_new_mentions(signal_ids: Iterable[int]) -> list[int]:
 def _resolve_batch(signal_ids: list[int]) -> list[int]:
     # Lock the signals: two workers resolving the same ones make their mentions once.
     list(Signal.objects.select_for_update().filter(pk__in=signal_ids).values_list("pk"))
-    done = set(Mention.objects.filter(signal_id__in=signal_ids).values_list("signal_id", flat=True))
+    # The records alone: which signals have mentions needs no entity (and no join).
+    done = set(
+        MentionRecord.objects.filter(signal_id__in=signal_ids).values_list("signal_id", flat=True)
+    )
     signals = (
         Signal.objects.filter(pk__in=[pk for pk in signal_ids if pk not in done])
         .prefetch_related(

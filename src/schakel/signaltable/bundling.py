@@ -296,7 +296,7 @@ class EntityBundler:
         ids = list(signal_ids)
         # The records alone: which signals have mentions needs no entity (and no join).
         resolved = set(
-            MentionRecord._default_manager.filter(AmongIds("signal_id", ids))
+            MentionRecord.objects.filter(AmongIds("signal_id", ids))
             .order_by()
             .values_list("signal_id", flat=True)
             .distinct()
