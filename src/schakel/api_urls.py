@@ -15,9 +15,10 @@ BEFORE_V1 = [
 ]
 
 app_name = "api"
+# Signals first: intake is the busiest path, and no other endpoint's address overlaps them.
 urlpatterns = [
-    *BEFORE_V1,
     path("", include("schakel.signals.api_urls")),
+    *BEFORE_V1,
     path("", include("schakel.entities.api_urls")),
     path("", include("schakel.cases.api_urls")),
 ]

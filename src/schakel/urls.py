@@ -24,16 +24,9 @@ handler500 = "schakel.web.views.server_error"
 API_V1 = [path("api/v1/", include("schakel.api_urls", namespace=V1_NAMESPACE))]
 API_BEFORE_V1 = [path("api/", include(api_urls.BEFORE_V1))]
 
+# The API first: an integration's request is resolved without trying every page's pattern
+# before it (the paths do not overlap, so the order changes nothing else).
 urlpatterns = [
-    path("", include("schakel.partners.urls")),
-    path("tasks/", include("schakel.tasks.urls")),
-    path("signals/", include("schakel.signals.urls")),
-    path("tables/", include("schakel.signaltable.urls")),
-    path("cases/", include("schakel.cases.urls")),
-    path("entities/", include("schakel.entities.urls")),
-    path("notifications/", include("schakel.notifications.urls")),
-    path("health", web_views.health, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path(
         "api/v1/openapi.json",
         SpectacularJSONAPIView.as_view(patterns=API_V1),
@@ -48,6 +41,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(patterns=API_BEFORE_V1), name="api_schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
     *API_BEFORE_V1,
+    path("", include("schakel.partners.urls")),
+    path("tasks/", include("schakel.tasks.urls")),
+    path("signals/", include("schakel.signals.urls")),
+    path("tables/", include("schakel.signaltable.urls")),
+    path("cases/", include("schakel.cases.urls")),
+    path("entities/", include("schakel.entities.urls")),
+    path("notifications/", include("schakel.notifications.urls")),
+    path("health", web_views.health, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
     # The Django admin is for platform superusers only (see partners.admin).
     path("admin/", admin.site.urls),
 ]
