@@ -1,12 +1,15 @@
 """REST API of the entities context: one entity as the user may see it (with hits for the
-rest), search, and the FollowTheMoney export. Same policy and audit as the pages."""
+rest), search, and the FollowTheMoney export (streamed, or written by the worker to a file
+the user downloads). Same policy and audit as the pages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -21,10 +24,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from schakel.audit import services as audit
-from schakel.entities.ftm import export_lines, plan_export
-from schakel.entities.models import Mention
+from schakel.entities import exports
+from schakel.entities.ftm import export_lines, plan_audited_export
+from schakel.entities.models import FtmExport, Mention
 from schakel.entities.presenter import EntityView, present_entity
 from schakel.entities.services import get_entity_for_user, search_entities
+from schakel.errors import Conflict
 from schakel.web.api import error
 
 
@@ -157,7 +162,7 @@ class JsonLinesAccepted(DefaultContentNegotiation):
         return chosen
 
 
-ExportView = Callable[[Request], StreamingHttpResponse]
+ExportView = Callable[..., StreamingHttpResponse | FileResponse]
 #: The REST framework's decorator, missing from its type stubs.
 content_negotiation_class: Callable[
     [type[DefaultContentNegotiation]], Callable[[ExportView], ExportView]
@@ -171,7 +176,9 @@ content_negotiation_class: Callable[
     "of the records they may see in full, then the links among them. The body is streamed as "
     "it is read from the database; the export is written to the audit log (every record whose "
     "values it holds) before its first line is sent. Someone who may see nothing gets an "
-    "empty body.",
+    "empty body. The web server ends an answer that takes longer than its worker timeout (30 "
+    "s by default, about 100,000 entities): for a larger chain ask the worker to write the "
+    "export (POST /api/v1/entities/exports/) and download the file when it is done.",
     responses={
         (200, "application/x-ndjson"): OpenApiResponse(
             str, description="FollowTheMoney entities, one JSON object per line."
@@ -181,17 +188,9 @@ content_negotiation_class: Callable[
 @api_view(["GET"])
 @content_negotiation_class(JsonLinesAccepted)
 def entity_export_ftm(request: Request) -> StreamingHttpResponse:
-    plan = plan_export(request.user)
-    # One entry for the export, listing every mention whose values it hands over; written
-    # (and committed) before the body starts, so a download cut off half-way is audited too.
-    audit.record_change(
-        request,
-        "export_ftm",
-        "entities.mention",
-        plan.mention_ids,
-        purpose="export",
-        details={"entities": plan.entities},
-    )
+    # Written (and committed) before the body starts, so a download cut off half-way is
+    # audited too.
+    plan = plan_audited_export(request.user, request)
     return StreamingHttpResponse(
         _in_blocks(export_lines(plan)), content_type="application/x-ndjson; charset=utf-8"
     )
@@ -208,3 +207,115 @@ def _in_blocks(lines: Iterable[str]) -> Iterator[str]:
             block, size = [], 0
     if block:
         yield "".join(block)
+
+
+class ExportSerializer(serializers.Serializer[Any]):
+    """An export written by the worker, as its requester sees it."""
+
+    id = serializers.UUIDField()
+    url = serializers.CharField(help_text="This export's address: ask it how far it is.")
+    status = serializers.ChoiceField(choices=FtmExport.Status.choices)
+    phase = serializers.CharField(help_text="planning or writing while it runs, else empty.")
+    entities_total = serializers.IntegerField(
+        help_text="Lines the file will hold (0: not known yet)."
+    )
+    entities_written = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(help_text="When the file and this record are removed.")
+    size = serializers.IntegerField(help_text="Bytes, once done.")
+    sha256 = serializers.CharField(help_text="The file's SHA-256 checksum, once done.")
+    download = serializers.CharField(
+        allow_null=True, help_text="Where to fetch the file, once done; else null."
+    )
+
+
+def export_answer(export: FtmExport) -> dict[str, Any]:
+    done = export.status == FtmExport.Status.DONE
+    return dict(
+        ExportSerializer(
+            {
+                "id": export.pk,
+                "url": reverse("v1:api_entity_export", args=[export.pk]),
+                "status": export.status,
+                "phase": export.phase,
+                "entities_total": export.lines_total,
+                "entities_written": export.lines_done,
+                "percent": export.percent,
+                "created_at": export.created_at,
+                "finished_at": export.finished_at,
+                "expires_at": exports.expires_at(export),
+                "size": export.file_size,
+                "sha256": export.file_sha256,
+                "download": reverse("v1:api_entity_export_download", args=[export.pk])
+                if done
+                else None,
+            }
+        ).data
+    )
+
+
+@extend_schema(
+    operation_id="v1_entities_exports_create",
+    summary="Ask the worker to write the entities the user may see to a file",
+    description="The same FollowTheMoney JSON lines as export.ftm.jsonl, written by the "
+    "background worker to a file that only this user may download, for 24 hours. Answers 202 "
+    "with the new export (Location: its address), or 200 with the one already running: one "
+    "export at a time per user. Ask the export's address how far it is.",
+    request=None,
+    responses={
+        202: ExportSerializer,
+        200: OpenApiResponse(ExportSerializer, description="An export of yours is running."),
+    },
+)
+@api_view(["POST"])
+def entity_exports(request: Request) -> Response:
+    export, new = exports.start_export(request.user)
+    answer = export_answer(export)
+    return Response(answer, status=202 if new else 200, headers={"Location": answer["url"]})
+
+
+@extend_schema(
+    operation_id="v1_entities_exports_retrieve",
+    summary="How far an export is, and where to download it when done",
+    responses={200: ExportSerializer, 404: error("No export of yours at this address.")},
+)
+@api_view(["GET"])
+def entity_export(request: Request, export_id: Any) -> Response:
+    return Response(export_answer(exports.get_export_for_user(request.user, export_id)))
+
+
+@extend_schema(
+    operation_id="v1_entities_exports_download",
+    summary="The file of a finished export: FollowTheMoney JSON lines",
+    description="Each download is written to the audit log.",
+    responses={
+        (200, "application/x-ndjson"): OpenApiResponse(
+            str, description="FollowTheMoney entities, one JSON object per line."
+        ),
+        404: error("No export of yours at this address."),
+        409: error("The export is not finished, or it failed."),
+    },
+)
+@api_view(["GET"])
+@content_negotiation_class(JsonLinesAccepted)
+def entity_export_download(request: Request, export_id: Any) -> FileResponse:
+    export = exports.get_export_for_user(request.user, export_id)
+    return export_file(request, export)
+
+
+def export_file(request: Any, export: FtmExport) -> FileResponse:
+    """The file of a finished export, its download audited; Conflict while it is not."""
+    path = export.stored_path
+    if export.status != FtmExport.Status.DONE or path is None or not path.exists():
+        raise Conflict(_("This export is not ready to download."))
+    audit.record_read(request, "entities.ftmexport", [str(export.pk)], purpose="export")
+    response = FileResponse(
+        path.open("rb"),
+        as_attachment=True,
+        filename=export.download_name(),
+        content_type="application/x-ndjson; charset=utf-8",
+    )
+    response["X-Content-SHA256"] = export.file_sha256
+    return response

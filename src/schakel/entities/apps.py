@@ -19,3 +19,7 @@ class EntitiesConfig(AppConfig):
         from schakel.signals import panels
 
         panels.register(signal_panel)
+        from schakel.entities.exports import prune_old_exports
+        from schakel.jobs.services import register_periodic_job
+
+        register_periodic_job("prune-entity-exports", prune_old_exports)

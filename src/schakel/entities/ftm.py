@@ -22,6 +22,7 @@ from typing import IO, Any
 from followthemoney import model as ftm_model
 from followthemoney.proxy import EntityProxy
 
+from schakel.audit import services as audit
 from schakel.entities.models import Entity, Mention, Relation, RelationSchema, Schema
 from schakel.entities.services import (
     SIGNAL_ACCESS,
@@ -100,6 +101,23 @@ def plan_export(user: Any) -> ExportPlan:
         entity_ids=sorted(entity_ids),
         entities=len(entity_ids) + links,
     )
+
+
+def plan_audited_export(user: Any, request: Any = None, **details: Any) -> ExportPlan:
+    """``plan_export``, written to the audit log at once: the export shows personal data, so
+    it is audited like a page that shows it, with every mention whose values it holds, and
+    before the first line, so that an export cut off or failing half-way is audited too."""
+    plan = plan_export(user)
+    audit.record_change(
+        request,
+        "export_ftm",
+        "entities.mention",
+        plan.mention_ids,
+        actor=user,
+        purpose="export",
+        details={"entities": plan.entities, **details},
+    )
+    return plan
 
 
 def export_proxies(plan: ExportPlan) -> Iterator[EntityProxy]:

@@ -10,8 +10,11 @@ its properties are the union of its mentions', so every value keeps its provenan
 from __future__ import annotations
 
 import json
+import uuid
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -378,3 +381,81 @@ class Judgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.left_id} {self.verdict} {self.right_id}"
+
+
+def export_directory() -> Path:
+    """Where finished exports wait to be downloaded: inside the data directory, never served
+    as static files, readable by the Schakel user alone."""
+    return Path(settings.DATA_DIR) / "exports"
+
+
+class FtmExport(models.Model):
+    """One FollowTheMoney export of the entities a user may see, written by the worker to a
+    file that only that user downloads. The streamed API answer is cut off when it takes
+    longer than the web server's worker timeout; this is the way for a chain of any size,
+    with its progress shown while it runs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Ready to download")
+        FAILED = "failed", _("Failed")
+
+    class Phase(models.TextChoices):
+        PLANNING = "planning", _("Finding what you may see")
+        WRITING = "writing", _("Writing the entities")
+
+    FINISHED = frozenset({Status.DONE, Status.FAILED})
+
+    # A random id: the export's addresses reveal no count.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        "partners.User",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested"), default=timezone.now, db_index=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(max_length=16, choices=Phase.choices, blank=True)
+    lines_total = models.PositiveIntegerField(_("entities to write"), default=0)
+    lines_done = models.PositiveIntegerField(_("entities written"), default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    stored_name = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(_("size"), default=0)
+    file_sha256 = models.CharField(_("checksum (SHA-256)"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("FollowTheMoney export")
+        verbose_name_plural = _("FollowTheMoney exports")
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.status})"
+
+    @property
+    def stored_path(self) -> Path | None:
+        return export_directory() / self.stored_name if self.stored_name else None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.lines_done / self.lines_total) if self.lines_total else 0
+
+    def download_name(self) -> str:
+        stamp = timezone.localtime(self.created_at).strftime("%Y%m%d-%H%M")
+        return f"schakel-entities-{stamp}.ftm.jsonl"
+
+    def forget_file(self) -> None:
+        """Delete the file: it holds personal data, and is kept only until it expires."""
+        path = self.stored_path
+        if path is not None:
+            path.unlink(missing_ok=True)
+        self.stored_name = ""

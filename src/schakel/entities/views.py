@@ -1,11 +1,12 @@
-"""Entity pages: one entity as the user may see it, and search across entities."""
+"""Entity pages: one entity as the user may see it, search across entities, and the user's
+FollowTheMoney exports (asked for here, written by the worker, downloaded here)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString
@@ -13,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schakel.audit import services as audit
-from schakel.entities import review
+from schakel.entities import exports, review
+from schakel.entities.api import export_file
 from schakel.entities.hits import appearances
-from schakel.entities.models import Judgement, Mention, Suggestion
+from schakel.entities.models import FtmExport, Judgement, Mention, Suggestion
 from schakel.entities.presenter import present_entity
 from schakel.entities.services import get_entity_for_user, mentions_shown_to, search_entities
 from schakel.errors import Conflict, InvalidInput, NotFound
@@ -175,6 +177,42 @@ def entity_search(request: HttpRequest) -> HttpResponse:
         purpose="entity_search",
     )
     return render(request, "entities/entity_search.html", {"query": query, "page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_list(request: HttpRequest) -> HttpResponse:
+    """The user's exports of the last day, and the button that asks for a new one."""
+    if request.method == "POST":
+        export, new = exports.start_export(request.user)
+        if not new:
+            messages.info(request, _("An export of yours is running already; here it is."))
+        return redirect("entity_export", export_id=export.pk)
+    mine = FtmExport.objects.filter(requested_by_id=request.user.pk).order_by("-created_at")[:20]
+    return render(
+        request,
+        "entities/export_list.html",
+        {"exports": [(export, exports.expires_at(export)) for export in mine]},
+    )
+
+
+@login_required
+def export_progress(request: HttpRequest, export_id: str) -> HttpResponse:
+    export = exports.get_export_for_user(request.user, export_id)
+    context = {"export": export, "expires_at": exports.expires_at(export)}
+    if getattr(request, "htmx", False):
+        return render(request, "entities/_export_progress.html", context)
+    return render(request, "entities/export_progress.html", context)
+
+
+@login_required
+def export_download(request: HttpRequest, export_id: str) -> HttpResponse | FileResponse:
+    export = exports.get_export_for_user(request.user, export_id)
+    try:
+        return export_file(request, export)
+    except Conflict:
+        # Not finished yet (an early bookmark): where it shows how far it is.
+        return redirect("entity_export", export_id=export.pk)
 
 
 def signal_panel(request: HttpRequest, signal: Signal) -> SafeString | None:

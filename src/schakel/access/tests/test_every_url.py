@@ -3,7 +3,7 @@
 The URL map itself is walked: each pattern with a parameter is either filled below with real
 objects of the small demo (signals of every label, meetings, decisions, cases, plans, people,
 requests, handovers, holds, plan merges and splits, line messages, consents, entities, pairs,
-tasks, users, imports, attachments) or listed as not naming anything the access matrix
+tasks, users, imports, exports, attachments) or listed as not naming anything the access matrix
 guards, with the reason. A new pattern that is neither fails
 ``test_every_pattern_with_a_parameter_is_walked``.
 
@@ -41,7 +41,7 @@ from schakel.cases.models import (
     TransferHold,
 )
 from schakel.cases.vocabulary import RequestKind
-from schakel.entities.models import Entity, Judgement, Mention, Suggestion
+from schakel.entities.models import Entity, FtmExport, Judgement, Mention, Suggestion
 from schakel.imports.models import ImportJob
 from schakel.partners.models import Organisation, Region, RegionContact, SharingGroup, User
 from schakel.partners.services import create_user
@@ -185,6 +185,10 @@ def _import_downloads() -> list[dict[str, Any]]:
     ]
 
 
+def _exports() -> list[dict[str, Any]]:
+    return [{"export_id": export.pk} for export in FtmExport.objects.all()]
+
+
 def _users() -> list[User]:
     return _some(User.objects.exclude(organisation__name__startswith="Buiten"))
 
@@ -284,6 +288,10 @@ FILLS: dict[str, Fill] = {
     "case_consent_withdraw": Fill({"consent_pk"}, _by(lambda: Consent.objects.all(), "consent_pk")),
     "entity_detail": Fill({"pk"}, _by(_entities)),
     "entity_split": Fill({"pk"}, _by(_entities)),
+    "entity_export": Fill({"export_id"}, _exports),
+    "entity_export_download": Fill({"export_id"}, _exports),
+    "api_entity_export": Fill({"export_id"}, _exports),
+    "api_entity_export_download": Fill({"export_id"}, _exports),
     "entity_review_judge": Fill({"pk"}, _by(lambda: _some(Suggestion.objects.all()))),
     # A standing judgement and a withdrawal.
     "entity_judgement_withdraw": Fill({"pk"}, _by(lambda: _some(Judgement.objects.all()))),
@@ -341,7 +349,8 @@ FILLS: dict[str, Fill] = {
 
 
 def _complete_the_demo() -> None:
-    """What the small demo does not make: an attachment, an import, a proposed plan merge and
+    """What the small demo does not make: an attachment, an import, an export of entities
+    (finished), a proposed plan merge and
     split (its secured lines hold consents and messages already), an analyst's judgement on a
     pair and the withdrawal of another."""
     signal = Signal.objects.order_by("pk").first()
@@ -357,6 +366,13 @@ def _complete_the_demo() -> None:
         file_sha256="0" * 64,
         status=ImportJob.Status.CHECKED,
         outcome={"problems": [], "file_problems": []},
+    )
+    FtmExport.objects.create(
+        requested_by=owner,
+        status=FtmExport.Status.DONE,
+        lines_total=3,
+        lines_done=3,
+        stored_name="never-written.ftm.jsonl",
     )
     plans = list(Plan.objects.order_by("pk")[:2])
     merge = PlanMerge.objects.create(entity_id=plans[0].entity_id)

@@ -8,8 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from schakel.audit import services as audit
-from schakel.entities.ftm import export_lines, plan_export
+from schakel.entities.ftm import export_lines, plan_audited_export
 from schakel.partners.models import User
 
 
@@ -25,19 +24,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"], is_active=True).first()
         if user is None:
             raise CommandError(f"No active user named {options['user']!r}.")
-        plan = plan_export(user)
-        # The export shows personal data: audited like a page that shows it, with every
-        # mention whose values it holds; before writing, so that a file left half-written
-        # by a failure is audited too.
-        audit.record_change(
-            None,
-            "export_ftm",
-            "entities.mention",
-            plan.mention_ids,
-            actor=user,
-            purpose="export",
-            details={"entities": plan.entities},
-        )
+        plan = plan_audited_export(user)
         if options["output"]:
             with Path(options["output"]).open("w", encoding="utf-8") as stream:
                 stream.writelines(export_lines(plan))
