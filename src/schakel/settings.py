@@ -185,6 +185,8 @@ AXES_IPWARE_PROXY_COUNT = 1 if CONFIG["BEHIND_PROXY"] else 0
 OTP_TOTP_ISSUER = "Schakel"
 
 LANGUAGE_CODE = CONFIG["LANGUAGE"]
+# English pages with European dates (day first, 24-hour clock): see schakel/formats/en.
+FORMAT_MODULE_PATH = ["schakel.formats"]
 LANGUAGES = [("nl", _("Dutch")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = CONFIG["TIME_ZONE"]

@@ -339,7 +339,9 @@ class PlanObjective(models.Model):
         verbose_name = _("objective")
 
     def __str__(self) -> str:
-        return f"{self.domain}: {self.text[:40]}"
+        # Shown in the action form's list of objectives: the domain as readers know it and
+        # the objective whole (a cut-off one was hard to tell from the next).
+        return f"{self.domain_label}: {self.text}"
 
     @property
     def domain_label(self) -> str:

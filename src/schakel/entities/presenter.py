@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils import formats
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
 from followthemoney import model as ftm_model
 
 from schakel.entities.hits import Appearances, Hit, appearances
 from schakel.entities.models import Entity, Mention, Relation, RelationSchema
 from schakel.entities.projection import MIXED_SCRIPTS
 from schakel.entities.review import JudgementEntry, judgements_about
+from schakel.signals.templatetags.signals_ui import country_name, vocab
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,56 @@ class Value:
     label: str
     value: str
     mentions: tuple[Mention, ...]  # who said it, when, in which signal
+    shown: str = ""  # the value as the reader reads it: a date in their format, a country named
+
+    def __post_init__(self) -> None:
+        if not self.shown:
+            object.__setattr__(self, "shown", self.value)
+
+
+#: The FollowTheMoney properties Schakel writes, named in the reader's language (the library's
+#: own labels are English only).
+PROPERTY_LABELS: dict[str, Any] = {
+    "name": _("Name"),
+    "firstName": _("Given names"),
+    "lastName": _("Family name"),
+    "alias": _("Alias"),
+    "birthDate": _("Date of birth"),
+    "gender": _("Gender"),
+    "nationality": _("Nationality"),
+    "phone": _("Phone number"),
+    "email": _("E-mail address"),
+    "website": _("Website"),
+    "idNumber": _("Identity number"),
+    "registrationNumber": _("Registration number"),
+    "full": _("Address"),
+    "street": _("Street"),
+    "postalCode": _("Postcode"),
+    "city": _("Place"),
+    "country": _("Country"),
+    "iban": _("IBAN"),
+    "addressEntity": _("Address"),
+}
+
+
+def property_label(prop: str, schema: Any = None) -> str:
+    if prop in PROPERTY_LABELS:
+        return str(PROPERTY_LABELS[prop])
+    found = schema.get(prop) if schema is not None else None
+    return str(found.label) if found is not None else prop
+
+
+def shown_value(prop: str, value: str) -> str:
+    """``value`` of ``prop`` as a reader of the page's language reads it; the stored value
+    (what FollowTheMoney exports) when there is nothing to translate or it does not parse."""
+    if prop == "birthDate":
+        day = parse_date(value) if len(value) == 10 else None
+        return formats.date_format(day, "DATE_FORMAT") if day is not None else value
+    if prop in ("nationality", "country") and len(value) == 2:
+        return country_name(value)
+    if prop == "gender":
+        return vocab(value, "gender")
+    return value
 
 
 @dataclass(frozen=True)
@@ -127,9 +181,15 @@ def present_entity(
                 by_value.setdefault((prop, value), []).append(mention)
         view.flags += mention.flags
     for (prop, value), sources in sorted(by_value.items()):
-        found = schema.get(prop) if schema is not None else None
-        label = str(found.label) if found is not None else prop
-        view.values.append(Value(prop, label, value, tuple(sources)))
+        view.values.append(
+            Value(
+                prop,
+                property_label(prop, schema),
+                value,
+                tuple(sources),
+                shown_value(prop, value),
+            )
+        )
     view.links = _links(user, mentions)
     view.evidence = _evidence(mentions)
     if with_judgements:

@@ -176,7 +176,11 @@ def entity_search(request: HttpRequest) -> HttpResponse:
         [m.pk for _entity, mentions in page for m in mentions],
         purpose="entity_search",
     )
-    return render(request, "entities/entity_search.html", {"query": query, "page": page})
+    return render(
+        request,
+        "entities/entity_search.html",
+        {"query": query, "page": page, "may_review": review.may_review(request.user)},
+    )
 
 
 @login_required

@@ -199,7 +199,7 @@ def test_the_countdown_reads_in_dutch_and_shows_the_end_once_it_has_passed(
             '<span class="utrecht-status-badge utrecht-status-badge--danger">ended</span>'
             in reflection.group(1)
         )
-        assert "ended</span> on Feb. 20, 2027" in " ".join(reflection.group(1).split())
+        assert "ended</span> on 20 February 2027" in " ".join(reflection.group(1).split())
 
 
 def test_a_new_offer_replaces_the_old_and_a_closed_case_raises_nothing(

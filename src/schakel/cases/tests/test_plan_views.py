@@ -246,3 +246,15 @@ def test_a_minors_plan_shows_its_blocking_condition_until_youth_care_is_involved
     client.post(_url(plan, "plan_status"), {"status": "active"})
     plan.refresh_from_db()
     assert plan.status == "active"
+
+
+def test_the_action_form_names_each_objective_by_its_domain_and_whole_text(
+    world: World, plan: Plan, signed_in: SignIn
+) -> None:
+    carla = world.users["care_coordinator"]
+    text = "Inkomen en een bankrekening op eigen naam, zonder schulden van de werkgever."
+    plans.add_objective(plan, "income", text, actor=carla)
+    url = reverse("plan_action", args=[plan.case_id, plan.pk])
+    page = signed_in(carla).get(url).content.decode()
+    assert f"Inkomen: {text}" in page
+    assert "income:" not in page

@@ -225,6 +225,22 @@ def test_every_api_endpoint_checks_access(
     assert APIClient().get(f"/api/v1/entities/{victim.pk}/").status_code in (401, 403)
 
 
+def test_the_entity_page_names_properties_and_values_in_the_readers_language(
+    world: World, shared: Signal, signed_in: SignIn
+) -> None:
+    victim = _entity(shared, "Person", "possible_victim")
+    client = signed_in(world.users["care_coordinator"])
+    values = _get(client, "entity_detail", victim.pk).split('data-testid="values"', 1)[1]
+    values = values.split("</table>", 1)[0]
+    for label, shown in (("Geboortedatum", "4 maart 1999"), ("Nationaliteit", "Roemenië")):
+        assert f'<td class="utrecht-table__cell">{label}</td>' in values
+        assert f'<td class="utrecht-table__cell">{shown}</td>' in values
+    assert "Birth date" not in values and "1999-03-04" not in values
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = _get(client, "entity_detail", victim.pk).split('data-testid="values"', 1)[1]
+    assert "Date of birth" in english and "4 March 1999" in english and "Romania" in english
+
+
 def test_the_api_exports_followthemoney_lines(
     world: World, shared: Signal, api: Callable[[User], APIClient]
 ) -> None:
@@ -453,6 +469,11 @@ def test_search_counts_every_record_of_the_entity_the_user_may_see(
     assert a.entity_id == b.entity_id
 
     user = world.users["care_coordinator"]
+    # The linkage's reasons in the reader's words, not the settings' codes.
+    why = signed_in(user).get(reverse("entity_detail", args=[a.entity_id])).content.decode()
+    why = why.split('id="evidence-heading"', 1)[1]
+    assert '<td class="utrecht-table__cell">Achternaam</td>' in why and "lijkt erop" in why
+    assert "family_name" not in why and "similar" not in why
     ((entity, mentions),) = search_entities(user, "Dragomira")
     assert entity.pk == a.entity_id
     assert sorted(m.pk for m in mentions) == sorted([a.pk, b.pk])

@@ -53,7 +53,7 @@ def test_the_queue_puts_the_most_uncertain_and_weighty_pair_first(
     assert page.status_code == 200
     html = page.content.decode()
     assert html.index("Marius Dragomir") < html.index("Ion Popa")
-    assert 'data-testid="explanation"' in html and "family_name" in html
+    assert 'data-testid="explanation"' in html and "Achternaam" in html
 
 
 def test_the_queue_reads_a_chunk_of_pairs_with_a_few_queries(
@@ -299,5 +299,5 @@ def test_the_entity_page_explains_why_its_records_are_one(
     page = signed_in(world.users["police_analyst"]).get(reverse("entity_detail", args=[entity]))
     html = page.content.decode()
     assert 'data-testid="evidence"' in html
-    assert "family_name" in html and "4.20" in html.replace(",", ".")
+    assert "Achternaam" in html and "4.20" in html.replace(",", ".")
     assert a.signal.reference in html and b.signal.reference in html

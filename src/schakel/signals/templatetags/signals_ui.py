@@ -25,3 +25,33 @@ def vocab(code: str, name: str) -> str:
 @register.filter
 def vocab_list(codes: list[str], name: str) -> str:
     return ", ".join(vocab(code, name) for code in codes)
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """``{{ person.nationality|country_name }}`` → "Polen" on a Dutch page, "Poland" on an
+    English one (the CLDR names that FollowTheMoney's own dependency, Babel, carries); the
+    code itself when it names no country."""
+    from babel import Locale, UnknownLocaleError
+
+    if not code:
+        return ""
+    try:
+        names = Locale.parse(get_language() or "nl", sep="-").territories
+    except (UnknownLocaleError, ValueError):
+        return code.upper()
+    return str(names.get(code.upper(), code.upper()))
+
+
+@register.filter
+def iso_date(value: str) -> str:
+    """A date kept as ISO text (in a request's or an event's content) in the page's format;
+    the text itself when it is not a date."""
+    from django.utils import formats
+    from django.utils.dateparse import parse_date
+
+    try:
+        day = parse_date(value) if value else None
+    except ValueError:
+        day = None
+    return formats.date_format(day, "DATE_FORMAT") if day is not None else value
