@@ -69,3 +69,29 @@ def test_a_signal_with_relations_passes_axe_for_owner_and_police(
         page.goto(f"/signals/{signal.reference}/")
         assert page.get_by_test_id("payments").is_visible()
         assert _serious_violations(page) == [], key
+
+
+def test_adding_a_row_or_asking_who_will_see_it_lands_where_the_answer_is(
+    live_world: World, browser: Any, live_server: Any
+) -> None:
+    """The form's add buttons and "Show who will see this" reload the form: the page comes
+    back at what was added (focused, for keyboard and screen reader), not at its top."""
+    page = page_as(browser, live_server, live_world, "care_coordinator")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto("/signals/new/")
+    in_view = "id => { const top = document.getElementById(id).getBoundingClientRect().top; "
+    in_view += "return top >= 0 && top < window.innerHeight; }"
+    page.get_by_role("button", name="Add a person").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "persons-last"
+    assert page.get_by_role("group", name="Person 2").is_visible()
+    page.wait_for_function(in_view, arg="persons-last", timeout=3_000)
+    assert page.evaluate("window.scrollY") > 0
+    page.get_by_role("button", name="Show who will see this").click()
+    page.wait_for_load_state()
+    assert page.evaluate("document.activeElement.id") == "audience"
+    page.wait_for_function(in_view, arg="audience", timeout=3_000)
+    # Saving afterwards lands on the signal, without the form's place in its address.
+    page.get_by_label("What was seen").fill("Zij slaapt in de studio.")
+    page.get_by_role("button", name="Save the signal").click()
+    page.wait_for_url("**/signals/S-*/")

@@ -75,3 +75,17 @@ def test_the_navigation_leads_to_the_entities(world: World, signed_in: SignIn) -
     assert f'href="{reverse("entity_review")}"' in search  # analysts judge pairs
     front_desk = signed_in(world.users["front_desk"]).get(reverse("home")).content.decode()
     assert 'data-testid="nav-entities"' not in front_desk
+
+
+def test_a_task_names_its_case_once(world: World, signed_in: SignIn) -> None:
+    user = world.users["care_coordinator"]
+    for title in ("Planactie Veiligheid (casus Z-00003)", "Bel de opvang"):
+        Task.objects.create(
+            title=title,
+            reference="Z-00003",
+            owner_organisation=user.organisation,
+            created_by=user,
+        )
+    page = signed_in(user).get(reverse("task_list")).content.decode()
+    assert "Planactie Veiligheid (casus Z-00003)</a>" in page
+    assert page.count("(Z-00003)") == 1  # only beside the task that does not name it
