@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.forms import widgets
+from django.forms import ModelChoiceField, widgets
 from django.forms.boundfield import BoundField
 from django.forms.renderers import DjangoTemplates
+from django.utils.translation import gettext_lazy as _
 
 _TEXTBOX = "utrecht-textbox utrecht-textbox--html-input"
 _TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
@@ -101,6 +102,13 @@ class SchakelBoundField(BoundField):
     Classes already on the widget (``widget.attrs``) or passed to ``as_widget(attrs=…)`` are
     kept: widget attrs would otherwise be overwritten, because attrs built here win over them.
     """
+
+    def __init__(self, form: Any, field: Any, name: str) -> None:
+        super().__init__(form, field, name)
+        # A list's empty choice says what to do, in the reader's language, instead of
+        # Django's "---------" (each form has its own copy of its fields).
+        if isinstance(field, ModelChoiceField) and field.empty_label == "---------":
+            field.empty_label = _("Choose…")
 
     def build_widget_attrs(
         self, attrs: dict[str, Any], widget: widgets.Widget | None = None

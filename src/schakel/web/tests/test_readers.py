@@ -89,3 +89,20 @@ def test_a_task_names_its_case_once(world: World, signed_in: SignIn) -> None:
     page = signed_in(user).get(reverse("task_list")).content.decode()
     assert "Planactie Veiligheid (casus Z-00003)</a>" in page
     assert page.count("(Z-00003)") == 1  # only beside the task that does not name it
+
+
+def test_a_list_to_choose_from_says_so_in_the_readers_language(world: World) -> None:
+    from django import forms
+
+    from schakel.partners.models import Organisation
+
+    class Choice(forms.Form):
+        to = forms.ModelChoiceField(queryset=Organisation.objects.all())
+        named = forms.ModelChoiceField(
+            queryset=Organisation.objects.all(), empty_label="Nobody in particular"
+        )
+
+    with translation.override("nl"):
+        html = str(Choice())
+    assert '<option value="" selected>Kies…</option>' in html
+    assert "Nobody in particular" in html and "---------" not in html

@@ -14,7 +14,7 @@ from schakel.signals.rules.vocabulary import REQUIRED, current, load_vocabularie
 def test_the_installed_vocabularies_load_with_every_required_vocabulary() -> None:
     vocabularies = load_vocabularies()
     assert set(REQUIRED) <= set(vocabularies.names)
-    assert vocabularies.version == "2"
+    assert vocabularies.version == "3"
 
 
 def test_every_term_has_a_dutch_and_an_english_label() -> None:
