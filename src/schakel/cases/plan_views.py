@@ -207,6 +207,13 @@ def plan_status(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
                     messages.error(request, str(problem))
         else:
             messages.success(request, _("The status of the plan was recorded."))
+    else:
+        # The form is a list on the plan's page: say what was wrong there, not nothing.
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(
+                    request, _("The status was not changed: %(problem)s") % {"problem": problem}
+                )
     return redirect("plan_detail", pk=pk, plan_pk=plan.pk)
 
 

@@ -246,7 +246,17 @@ def meeting_progress(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("The meeting was updated."))
     else:
-        messages.error(request, _("The meeting was not updated: check the form."))
+        # Named per field: the form sits on the meeting's page, which the redirect reloads.
+        for name, problems in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for problem in problems:
+                messages.error(
+                    request,
+                    _("The meeting was not updated: %(field)s: %(problem)s")
+                    % {"field": label, "problem": problem}
+                    if label
+                    else _("The meeting was not updated: %(problem)s") % {"problem": problem},
+                )
     return redirect("signaltable_meeting", pk=meeting.pk)
 
 

@@ -258,3 +258,14 @@ def test_the_action_form_names_each_objective_by_its_domain_and_whole_text(
     page = signed_in(carla).get(url).content.decode()
     assert f"Inkomen: {text}" in page
     assert "income:" not in page
+
+
+def test_a_status_the_plan_cannot_take_is_refused_with_a_reason(
+    world: World, plan: Plan, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    before = Plan.objects.get(pk=plan.pk).status
+    url = reverse("plan_status", args=[plan.case_id, plan.pk])
+    page = client.post(url, {"status": "bogus"}, follow=True).content.decode()
+    assert "De status is niet gewijzigd: Selecteer een geldige keuze." in page
+    assert Plan.objects.get(pk=plan.pk).status == before

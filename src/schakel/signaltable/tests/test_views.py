@@ -255,6 +255,23 @@ def test_the_chair_plans_a_meeting_and_records_who_came(world: World, signed_in:
     assert reverse("signaltable_meeting", args=[meeting.pk]) in table
 
 
+def test_a_meeting_update_that_cannot_be_saved_says_which_field(
+    world: World, signed_in: SignIn
+) -> None:
+    client = signed_in(world.users["care_coordinator"])
+    client.post(
+        reverse("signaltable_meeting_create", args=[world.table_a.pk]),
+        {"starts_at": "2026-12-10T09:30", "location": "Stadskantoor"},
+    )
+    meeting = Meeting.objects.get()
+    page = client.post(
+        reverse("signaltable_progress", args=[meeting.pk]), {"location": "Elders"}, follow=True
+    ).content.decode()
+    assert "Het overleg is niet bijgewerkt: Status: Dit veld is vereist." in page
+    meeting.refresh_from_db()
+    assert meeting.location == "Stadskantoor"
+
+
 def _decided(world: World, meeting: Meeting) -> Decision:
     a, b = _pair(world)
     decision = services.record_decision(
