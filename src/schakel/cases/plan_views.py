@@ -209,10 +209,10 @@ def plan_status(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
             messages.success(request, _("The status of the plan was recorded."))
     else:
         # The form is a list on the plan's page: say what was wrong there, not nothing.
-        for problems in form.errors.values():
-            for problem in problems:
+        for errors in form.errors.values():
+            for error in errors:
                 messages.error(
-                    request, _("The status was not changed: %(problem)s") % {"problem": problem}
+                    request, _("The status was not changed: %(problem)s") % {"problem": error}
                 )
     return redirect("plan_detail", pk=pk, plan_pk=plan.pk)
 
