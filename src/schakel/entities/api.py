@@ -245,7 +245,7 @@ def export_answer(export: FtmExport) -> dict[str, Any]:
                 "percent": export.percent,
                 "created_at": export.created_at,
                 "finished_at": export.finished_at,
-                "expires_at": exports.expires_at(export),
+                "expires_at": export.expires_at,
                 "size": export.file_size,
                 "sha256": export.file_sha256,
                 "download": reverse("v1:api_entity_export_download", args=[export.pk])

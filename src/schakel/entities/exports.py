@@ -29,9 +29,7 @@ from schakel.entities.models import FtmExport, export_directory
 
 log = logging.getLogger(__name__)
 
-#: How long a finished export (the file and its record) is kept: it holds personal data, so
-#: only as long as its user needs to fetch it.
-KEEP_FOR = timedelta(hours=24)
+KEEP_FOR = FtmExport.KEEP_FOR
 #: An export still unfinished after this long lost its worker (stopped mid-way): a new
 #: request starts afresh instead of waiting for it.
 STALE_AFTER = timedelta(hours=6)
@@ -74,10 +72,6 @@ def get_export_for_user(user: Any, export_id: uuid.UUID | str) -> FtmExport:
     return get_visible_or_404(user, FtmExport.objects.all(), pk=export_id)
 
 
-def expires_at(export: FtmExport) -> Any:
-    return export.created_at + KEEP_FOR
-
-
 class _Progress:
     def __init__(self, export: FtmExport) -> None:
         self.export = export
@@ -106,9 +100,12 @@ def run_ftm_export(export_id: str) -> dict[str, Any]:
     if export.is_finished:
         return {"status": export.status, "entities": export.lines_total}
     user = export.requested_by
-    _save(export, status=FtmExport.Status.RUNNING, phase=FtmExport.Phase.PLANNING)
-    export.started_at = timezone.now()
-    _save(export, started_at=export.started_at)
+    _save(
+        export,
+        status=FtmExport.Status.RUNNING,
+        phase=FtmExport.Phase.PLANNING,
+        started_at=timezone.now(),
+    )
     directory = export_directory()
     partial = directory / f".{export.pk}.partial"
     try:

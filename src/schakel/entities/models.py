@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -406,6 +407,9 @@ class FtmExport(models.Model):
         WRITING = "writing", _("Writing the entities")
 
     FINISHED = frozenset({Status.DONE, Status.FAILED})
+    #: How long an export (the file and its record) is kept: it holds personal data, so only
+    #: as long as its user needs to fetch it (``exports.prune_old_exports``).
+    KEEP_FOR = timedelta(hours=24)
 
     # A random id: the export's addresses reveal no count.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -442,6 +446,10 @@ class FtmExport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.created_at + self.KEEP_FOR
 
     @property
     def percent(self) -> int:

@@ -24,11 +24,7 @@ class Value:
     label: str
     value: str
     mentions: tuple[Mention, ...]  # who said it, when, in which signal
-    shown: str = ""  # the value as the reader reads it: a date in their format, a country named
-
-    def __post_init__(self) -> None:
-        if not self.shown:
-            object.__setattr__(self, "shown", self.value)
+    shown: str  # the value as the reader reads it: a date in their format, a country named
 
 
 #: The FollowTheMoney properties Schakel writes, named in the reader's language (the library's

@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.entities import exports, review
 from schakel.entities.api import export_file
@@ -192,18 +193,15 @@ def export_list(request: HttpRequest) -> HttpResponse:
         if not new:
             messages.info(request, _("An export of yours is running already; here it is."))
         return redirect("entity_export", export_id=export.pk)
-    mine = FtmExport.objects.filter(requested_by_id=request.user.pk).order_by("-created_at")[:20]
-    return render(
-        request,
-        "entities/export_list.html",
-        {"exports": [(export, exports.expires_at(export)) for export in mine]},
-    )
+    # The same rule as each export's page: the requester's own (the access matrix).
+    mine = policy.visible(request.user, FtmExport.objects.all()).order_by("-created_at")[:20]
+    return render(request, "entities/export_list.html", {"exports": mine})
 
 
 @login_required
 def export_progress(request: HttpRequest, export_id: str) -> HttpResponse:
     export = exports.get_export_for_user(request.user, export_id)
-    context = {"export": export, "expires_at": exports.expires_at(export)}
+    context = {"export": export}
     if getattr(request, "htmx", False):
         return render(request, "entities/_export_progress.html", context)
     return render(request, "entities/export_progress.html", context)
