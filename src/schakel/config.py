@@ -143,6 +143,16 @@ SETTINGS: tuple[Setting, ...] = (
         secret=True,
     ),
     Setting(
+        "DATABASE_PREPARED",
+        _parse_bool,
+        "true",
+        "On PostgreSQL, prepare the statements of the busiest paths (intake, API "
+        "authentication, the audit chain) once per connection instead of having the server "
+        "parse and plan them for every request. Set false behind a connection pooler in "
+        "transaction mode (PgBouncer's pool_mode = transaction), where a transaction may run on "
+        "a server connection that never prepared them.",
+    ),
+    Setting(
         "DATA_DIR",
         _parse_str,
         "var",

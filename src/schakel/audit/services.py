@@ -23,7 +23,7 @@ from django.utils import timezone
 from schakel.audit import chain
 from schakel.audit.models import AuditEntry, AuditHead
 from schakel.audit.verification import Problem, VerifyReport, verify
-from schakel.rows import Deferred, deferred, insert_rows, update_row
+from schakel.rows import Deferred, deferred, execute, insert_rows, update_row
 
 __all__ = [
     "Problem",
@@ -107,7 +107,8 @@ def _lock_head() -> tuple[int, str]:
     connection = connections[router.db_for_write(AuditHead)]
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute(
+            cursor,
             "SELECT position, hmac FROM audit_audithead WHERE id = %s" + lock,  # noqa: S608 - a constant suffix
             [AuditHead.SINGLETON_ID],
         )

@@ -14,6 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from schakel.entities.jobs import resolve_signal_mentions
 from schakel.jobs.backend import DatabaseBackend
+from schakel.rows import described
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +57,7 @@ def test_a_queued_job_is_the_row_the_library_writes(later: bool) -> None:
 def test_queueing_sends_one_insert_and_the_worker_runs_the_job() -> None:
     with CaptureQueriesContext(connection) as queries:
         result = resolve_signal_mentions.enqueue([])
-    assert [q["sql"].split()[0] for q in queries] == ["INSERT"]
+    assert [described(q["sql"]).split()[0] for q in queries] == ["INSERT"]
     from django.core.management import call_command
 
     call_command("db_worker", batch=True, interval=0, verbosity=0)

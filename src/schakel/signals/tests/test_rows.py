@@ -3,7 +3,9 @@ ORM stores and reads: the same values, the same types, nothing sent that failed.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from django.db import connection, transaction
@@ -14,6 +16,7 @@ from schakel.partners.models import Organisation, Region, SharingGroup
 from schakel.rows import (
     Select,
     deferred,
+    described,
     fetch_together,
     insert_rows,
     insert_values,
@@ -170,7 +173,7 @@ def test_deferred_statements_go_together_or_not_at_all(world: World) -> None:
                 returning_ids=True,
                 cursor=statements,
             )
-    inserts = [q for q in queries if "INSERT" in q["sql"]]
+    inserts = [q for q in queries if "INSERT" in described(q["sql"])]
     assert len(inserts) == (1 if connection.vendor == "postgresql" else 2)
     assert set(
         SignalIndicator.objects.filter(indicator_id__startswith="x.").values_list(
@@ -275,7 +278,7 @@ def test_a_deferred_block_writes_its_values_in_as_the_orm_stores_them(world: Wor
             [(signal.pk, TriageRecord.Kind.RETRIAGE, "9", 2.5, "discuss", {"t": texts}, at, None)],
             cursor=statements,
         )
-    assert len([q for q in queries if "INSERT" in q["sql"]]) == (
+    assert len([q for q in queries if "INSERT" in described(q["sql"])]) == (
         1 if connection.vendor == "postgresql" else 2
     )
     mentions = PersonMention.objects.filter(signal=signal).order_by("pk")
@@ -311,7 +314,7 @@ def test_a_signal_its_audit_entry_and_its_job_are_sent_together(world: World) ->
 
     with CaptureQueriesContext(connection) as queries:
         signal = make_signal(world.users["care_coordinator"])
-    sent = [q["sql"] for q in queries]
+    sent = [described(q["sql"]) for q in queries]
     writes = [sql for sql in sent if sql.lstrip().upper().startswith(("INSERT", "UPDATE"))]
     if connection.vendor == "postgresql":
         assert len(writes) == 1
@@ -363,3 +366,113 @@ def test_a_batch_of_several_purposes_chains_its_audit_entries_in_one_block(
     ]
     assert entries[1].prev_hmac == entries[0].hmac
     assert verify().ok
+
+
+def _prepared_on_server() -> dict[str, tuple[str, int]]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement, generic_plans FROM pg_prepared_statements")
+        return {name: (statement, generic) for name, statement, generic in cursor.fetchall()}
+
+
+def test_hot_statements_are_prepared_once_per_connection_and_then_planned_no_more(
+    world: World,
+) -> None:
+    """On PostgreSQL a statement of this module is prepared the first time a connection
+    runs it and executed by name after that: the server parses it once, and after a few
+    runs stops planning it (a generic plan). The query log shows one statement per
+    round trip either way. Elsewhere the statement goes as it is."""
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(7):
+            assert GROUP_BY_NAME.fetch([world.table_b.name]) == [(world.table_b,)]
+    assert len(queries) == 7
+    sent = queries[0]["sql"]
+    if connection.vendor != "postgresql":
+        assert sent.startswith("SELECT") and not _names_in(sent)
+        return
+    (name,) = _names_in(sent)
+    assert name.startswith("schakel_select_partners_sharinggroup_")
+    assert all(q["sql"] == f"EXECUTE {name}('{world.table_b.name}');\n" for q in queries)
+    statement, generic_plans = _prepared_on_server()[name]
+    assert '"partners_sharinggroup"."name" = $1' in statement
+    assert generic_plans >= 1
+    assert described(sent).startswith('SELECT "partners_sharinggroup"."id"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_outlives_the_transaction_that_prepared_it(world: World) -> None:
+    """``PREPARE`` belongs to the connection, not to the transaction: a statement first
+    prepared in a transaction that is rolled back is still there for the next one (neither
+    "does not exist" nor "already exists"), and a new connection prepares it again."""
+    signal = make_signal(world.users["care_coordinator"])
+    columns = ("signal", "indicator_id")
+    odd = ("x.first", "x.second", "x.third")  # three rows: a statement no other test sends
+    for attempt in range(2):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            insert_values(SignalIndicator, columns, [(signal.pk, i) for i in odd])
+            assert SignalIndicator.objects.filter(signal=signal, indicator_id__in=odd).count() == 3
+            raise RuntimeError(f"rolled back, attempt {attempt}")
+    assert not SignalIndicator.objects.filter(signal=signal, indicator_id__in=odd).exists()
+    insert_values(SignalIndicator, columns, [(signal.pk, i) for i in odd])
+    assert SignalIndicator.objects.filter(signal=signal, indicator_id__in=odd).count() == 3
+    if connection.vendor == "postgresql":
+        names = [n for n in _prepared_on_server() if n.startswith("schakel_insert_signals_si")]
+        assert names
+        connection.close()
+        assert not [n for n in _prepared_on_server() if n in names]
+        SignalIndicator.objects.filter(signal=signal).delete()
+        insert_values(SignalIndicator, columns, [(signal.pk, i) for i in odd])
+        assert SignalIndicator.objects.filter(signal=signal, indicator_id__in=odd).count() == 3
+
+
+def test_a_prepared_insert_fails_as_the_plain_one_did(world: World) -> None:
+    """A unique key broken by a prepared INSERT is Django's IntegrityError naming the
+    constraint, as before (the idempotency keys rely on it), and the transaction writes
+    nothing."""
+    from django.db import IntegrityError
+
+    from schakel.constraints import violates_unique
+    from schakel.web.idempotency import _RECORD_COLUMNS
+    from schakel.web.models import IdempotencyRecord
+
+    user = world.users["care_coordinator"]
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    row = (user.pk, "the-key", "f" * 64, 0, {}, "", at, at)
+    insert_values(IdempotencyRecord, _RECORD_COLUMNS, [row], returning_ids=True)
+    with pytest.raises(IntegrityError) as failed, transaction.atomic():
+        insert_values(IdempotencyRecord, _RECORD_COLUMNS, [row], returning_ids=True)
+    assert violates_unique(failed.value, IdempotencyRecord, "idempotency_user_key_unique")
+    assert IdempotencyRecord.objects.filter(user=user, key="the-key").count() == 1
+
+
+def test_statements_go_as_text_when_preparing_is_off_or_enough_are_prepared(
+    world: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``SCHAKEL_DATABASE_PREPARED = false`` (a pooler in transaction mode) sends every
+    statement as text, as does a connection that holds ``MAX_PREPARED`` statements."""
+    lookup = Select((SharingGroup,), "FROM {SharingGroup} WHERE {SharingGroup.id} = %s")
+    settings.SCHAKEL_DATABASE_PREPARED = False
+    with CaptureQueriesContext(connection) as queries:
+        assert lookup.fetch([world.table_a.pk]) == [(world.table_a,)]
+    assert queries[0]["sql"].startswith("SELECT") and not _names_in(queries[0]["sql"])
+    if connection.vendor != "postgresql":
+        return
+    assert not [n for n in _prepared_on_server() if _statement_of(n, lookup)]
+    settings.SCHAKEL_DATABASE_PREPARED = True
+    already = len(_prepared_on_server())
+    monkeypatch.setattr(rows_module, "MAX_PREPARED", already)
+    with CaptureQueriesContext(connection) as queries:
+        assert lookup.fetch([world.table_a.pk]) == [(world.table_a,)]
+    assert queries[0]["sql"].startswith("SELECT")
+    monkeypatch.setattr(rows_module, "MAX_PREPARED", already + 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert lookup.fetch([world.table_a.pk]) == [(world.table_a,)]
+    assert queries[0]["sql"].startswith("EXECUTE schakel_select_partners_sharinggroup_")
+    assert len(_prepared_on_server()) == already + 1
+
+
+def _names_in(sql: str) -> list[str]:
+    return re.findall(r"EXECUTE (schakel_\w+)", sql)
+
+
+def _statement_of(name: str, select: Select) -> bool:
+    return rows_module._SQL_BY_NAME.get(name, "") == select.built_for(connection).sql
