@@ -120,7 +120,8 @@ def _databases() -> dict[str, Any]:
     url = CONFIG["DATABASE_URL"]
     if url and not url.startswith("sqlite"):
         database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-        database["ENGINE"] = "django.db.backends.postgresql"
+        # Django's, without a health check per request while a connection is in steady use.
+        database["ENGINE"] = "schakel.backends.postgresql"
         return {"default": database}
     path = DATA_DIR / "schakel.sqlite3"
     if url.startswith("sqlite:///"):

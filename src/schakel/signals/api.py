@@ -8,6 +8,7 @@ place are *hits* (what kind of thing is there, and whom to contact).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -30,6 +31,7 @@ from schakel.audit import services as audit
 from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidFields
 from schakel.partners.models import User
+from schakel.rows import Deferred
 from schakel.signals import services, updates
 from schakel.signals.intake import (
     AddressInput,
@@ -595,24 +597,40 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
     )
     def create(self, request: Request) -> Response:
         try:
-            return idempotency.respond_once(request, lambda: self._create(request))
+            return idempotency.respond_once(request, lambda answer: self._create(request, answer))
         except _ExternalIdTaken as taken:
             # Looked up only now that the transaction is rolled back whole: the signal, its
             # mentions, audit entry and queued jobs, and the Idempotency-Key's record (a
             # refusal is not remembered; a retry is refused again the same way).
             raise _duplicate_external_id(self._user(), taken.external_id) from None
 
-    def _create(self, request: Request) -> Response:
+    def _create(self, request: Request, answer: idempotency.Answer) -> Response:
         body = SignalInputSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data, external_id = body.signal_input()
+
+        def receipt(signals: Sequence[Signal], statements: Deferred | None) -> None:
+            # The answer is known once the signal is built: the Idempotency-Key's record of
+            # it goes with the signal's rows, not in a round trip after them.
+            (signal,) = signals
+            url = signal_url(signal)
+            answer.hold(
+                Response(
+                    receipt_for(signal, url, external_id or None),
+                    status=201,
+                    headers={"Location": request.build_absolute_uri(url)},
+                ),
+                statements,
+            )
+
         try:
-            signal = services.create_signal(
+            services.create_signal(
                 data,
                 submitted_by=self._user(),
                 channel=Channel.API,
                 source_key=external_id or "",
                 request=request,
+                also=receipt,
             )
         except InvalidFields as exc:
             raise _api_names(exc) from None
@@ -623,9 +641,9 @@ class SignalViewSet(viewsets.GenericViewSet[Signal]):
             if external_id and violates_unique(exc, Signal, SOURCE_KEY_UNIQUE):
                 raise _ExternalIdTaken(external_id) from exc
             raise
-        url = signal_url(signal)
-        receipt = receipt_for(signal, url, external_id or None)
-        return Response(receipt, status=201, headers={"Location": request.build_absolute_uri(url)})
+        if answer.held is None:
+            raise RuntimeError("the signal was written without its receipt")
+        return answer.held
 
     @extend_schema(
         summary="One signal, as far as the user may see it",

@@ -18,7 +18,7 @@ from schakel.signals.events import signal_committed
 from schakel.signals.intake import VICTIM_ROLES, SignalInput, person_is_minor, validate_signal
 from schakel.signals.models import Band, BandDecision, Signal, TriageRecord
 from schakel.signals.rules import triage
-from schakel.signals.writer import ToWrite, write_signals
+from schakel.signals.writer import Also, ToWrite, write_signals
 
 __all__ = [
     "create_signal",
@@ -39,20 +39,25 @@ def create_signal(
     channel: str,
     source_key: str = "",
     request: Any = None,
+    also: Also | None = None,
 ) -> Signal:
     """Validate, normalise, triage and store a signal in one transaction (the caller's, when
     there is one).
 
     Validated before anything is written, so a refusal leaves the caller's transaction
     usable; written by the same batch writer as bulk imports (``signals.writer``), so that
-    every channel stores exactly the same records.
+    every channel stores exactly the same records. ``also``: see ``write_signals``.
     """
     owner = submitted_by.organisation
     if owner is None:
         raise NotAllowed(_("Only members of an organisation can record signals."))
     clean = validate_signal(data, owner=owner, channel=channel)
     (signal,) = write_signals(
-        [ToWrite(clean, source_key)], submitted_by=submitted_by, channel=channel, request=request
+        [ToWrite(clean, source_key)],
+        submitted_by=submitted_by,
+        channel=channel,
+        request=request,
+        also=also,
     )
     return signal
 

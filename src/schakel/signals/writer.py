@@ -297,6 +297,11 @@ def mentions_for(
     return companies, addresses, identifiers
 
 
+#: What a caller of ``write_signals`` writes with each batch: called with the batch's signals
+#: and its deferred block.
+Also = Callable[[Sequence[Signal], Deferred | None], None]
+
+
 def write_signals(
     items: Sequence[ToWrite],
     *,
@@ -306,10 +311,14 @@ def write_signals(
     audit_details: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
     batch_size: int = BATCH_SIZE,
+    also: Also | None = None,
 ) -> list[Signal]:
     """Store validated signals, triaged, in the caller's transaction (or one of its own): a
     failure writes none. One audit entry per batch and purpose lists the
-    ids; ``signal_committed`` is sent for each signal once the transaction commits."""
+    ids; ``signal_committed`` is sent for each signal once the transaction commits.
+    ``also(signals, statements)`` is called for each batch once its signals are built, with
+    the deferred block their rows go in (None where there is none): what the caller writes
+    into it about them is sent with them."""
     if submitted_by.organisation is None:
         raise ValueError("the submitter must belong to an organisation")
     received_at = timezone.now()
@@ -324,6 +333,7 @@ def write_signals(
                 received_at=received_at,
                 request=request,
                 audit_details=audit_details or {},
+                also=also,
             )
             if progress is not None:
                 progress(len(written), len(items))
@@ -338,6 +348,7 @@ def _write_batch(
     received_at: datetime,
     request: Any,
     audit_details: Mapping[str, Any],
+    also: Also | None,
 ) -> list[Signal]:
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
     retention_until = initial_retention(timezone.localdate())
@@ -369,6 +380,7 @@ def _write_batch(
         channel=channel,
         request=request,
         audit_details=audit_details,
+        also=also,
     )
     # One cursor for the batch's statements: opening one costs about as much as a row.
     with connections[router.db_for_write(Signal)].cursor() as cursor:
@@ -421,11 +433,12 @@ def _record_written(
     channel: str,
     request: Any,
     audit_details: Mapping[str, Any],
+    also: Also | None,
     statements: Deferred | None = None,
 ) -> None:
-    """A batch's audit entries (one per purpose), ``signals_written`` now and the
-    announcements after the commit; what they write is held in ``statements`` when given
-    (the deferred block of the batch's rows)."""
+    """A batch's audit entries (one per purpose), ``signals_written`` now, the caller's
+    ``also`` and the announcements after the commit; what they write is held in
+    ``statements`` when given (the deferred block of the batch's rows)."""
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
         by_purpose[signal.purpose].append(signal)
@@ -445,6 +458,8 @@ def _record_written(
             statements=statements,
         )
     signals_written.send(sender=Signal, records=signals, statements=statements)
+    if also is not None:
+        also(signals, statements)
     transaction.on_commit(lambda: _announce(signals))
 
 
@@ -859,6 +874,7 @@ def write_prepared(
         channel=context.channel,
         request=request,
         audit_details=audit_details or {},
+        also=None,
     )
     return signals
 

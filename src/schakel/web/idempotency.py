@@ -37,7 +37,7 @@ from rest_framework.response import Response
 from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidInput, SchakelError
 from schakel.partners.models import User
-from schakel.rows import insert_values, update_row
+from schakel.rows import Deferred, insert_values, update_row
 from schakel.web.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -59,16 +59,37 @@ class _AlreadyAnswered(Exception):
     """Another transaction holds (or held) this user's key."""
 
 
-def respond_once(request: Request, handle: Callable[[], Response]) -> Response:
-    """Answer ``request`` with ``handle()`` — or, when it carries a key already answered,
-    with the stored answer. ``handle`` must do all its writes in the caller's thread and
-    database connection (it runs inside this function's transaction)."""
+class Answer:
+    """The answer to a request being given, handed to the handler: a handler that writes
+    its work in a ``schakel.rows.deferred`` block may ``hold`` its answer in that block, so
+    that the key's record is completed with the work's last statements instead of in a
+    round trip of its own after them."""
+
+    def __init__(self, record_id: int | None) -> None:
+        self._record_id = record_id
+        self.held: Response | None = None
+
+    def hold(self, response: Response, statements: Deferred | None) -> None:
+        """``response`` is the answer (the handler returns this very object); its record is
+        written with ``statements``, or at once without a block."""
+        if self.held is not None:
+            raise RuntimeError("an answer is held once")
+        if self._record_id is not None and 200 <= response.status_code < 300:
+            _remember(self._record_id, response, cursor=statements)
+        self.held = response
+
+
+def respond_once(request: Request, handle: Callable[[Answer], Response]) -> Response:
+    """Answer ``request`` with ``handle(answer)`` — or, when it carries a key already
+    answered, with the stored answer. ``handle`` must do all its writes in the caller's
+    thread and database connection (it runs inside this function's transaction), and may
+    hold its answer with its own writes (``Answer.hold``)."""
     key = request.headers.get(HEADER)
     if key is None:
         # One transaction all the same, so that a failure is rolled back before the caller
         # looks at the database again.
         with transaction.atomic():
-            return handle()
+            return handle(Answer(None))
     if not _VALID_KEY.match(key):
         raise InvalidInput(
             _("An Idempotency-Key is 1 to 255 visible ASCII characters."), field=HEADER
@@ -106,7 +127,7 @@ _RECORD_COLUMNS = (
 
 
 def _answer_first_time(
-    user: User, key: str, fingerprint: str, handle: Callable[[], Response]
+    user: User, key: str, fingerprint: str, handle: Callable[[Answer], Response]
 ) -> Response:
     now = timezone.now()
     connection = connections[router.db_for_write(IdempotencyRecord)]
@@ -126,20 +147,28 @@ def _answer_first_time(
             if not violates_unique(exc, IdempotencyRecord, "idempotency_user_key_unique"):
                 raise
             raise _AlreadyAnswered from None
-        response = handle()
+        answer = Answer(record_id)
+        response = handle(answer)
         if not 200 <= response.status_code < 300:
             # Not remembered: the key stays free, and the work (if any) is undone with it.
             transaction.set_rollback(True)
             return response
-        update_row(
-            IdempotencyRecord,
-            record_id,
-            status_code=response.status_code,
-            response_body=response.data,
-            location=response.get("Location", "")[:500],
-            cursor=cursor,
-        )
+        if answer.held is None:
+            _remember(record_id, response, cursor=cursor)
+        elif answer.held is not response:
+            raise RuntimeError("the handler answered otherwise than the answer it held")
         return response
+
+
+def _remember(record_id: int, response: Response, *, cursor: Any) -> None:
+    update_row(
+        IdempotencyRecord,
+        record_id,
+        status_code=response.status_code,
+        response_body=response.data,
+        location=response.get("Location", "")[:500],
+        cursor=cursor,
+    )
 
 
 def _replay(record: IdempotencyRecord) -> Response:

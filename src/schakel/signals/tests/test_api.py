@@ -12,12 +12,14 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from schakel.audit.models import AuditEntry
 from schakel.jobs.services import PERIODIC_JOBS
 from schakel.partners.models import User
+from schakel.rows import described
 from schakel.signals.api import ReceiptSerializer, receipt_for
 from schakel.signals.models import (
     AddressMention,
@@ -293,6 +295,31 @@ def test_a_retry_with_the_same_key_gets_the_original_answer(
     assert again["Location"] == first["Location"]
     assert again["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first
     assert Signal.objects.count() == 1
+
+
+def test_the_answer_to_a_key_is_written_with_the_signal_and_nothing_after_it(
+    world: World, token_client: TokenClient
+) -> None:
+    """The key's record is claimed first (so that a concurrent retry waits for it) and its
+    answer is written in the signal's own block of statements: between the block and the
+    commit nothing more goes to the database. Where statements are sent one by one, the
+    answer is still written before the commit."""
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0007"}
+    with CaptureQueriesContext(connection) as queries:
+        first = client.post(URL, body(world), format="json", headers=key)
+    assert first.status_code == 201
+    sent = [described(q["sql"]) for q in queries]
+    signal_at = next(i for i, sql in enumerate(sent) if 'INTO "signals_signal"' in sql)
+    answer_at = next(i for i, sql in enumerate(sent) if 'UPDATE "web_idempotencyrecord"' in sql)
+    assert answer_at >= signal_at
+    if connection.vendor == "postgresql":
+        after = sent[signal_at + 1 :]
+        # (in a test the transaction is a savepoint, released instead of committed)
+        assert answer_at == signal_at and all(sql.startswith("RELEASE SAVEPOINT") for sql in after)
+    record = IdempotencyRecord.objects.get(key="d9a1c0de-0007")
+    assert (record.status_code, record.response_body) == (201, first.json())
+    assert record.location == first["Location"]
 
 
 def test_the_same_key_for_another_request_is_422(world: World, token_client: TokenClient) -> None:

@@ -1,0 +1,1 @@
+"""Schakel's database backends: Django's, with what its hot paths need."""
