@@ -292,21 +292,31 @@ class Deferred:
     the whole block, and the transaction with it. On PostgreSQL an INSERT of many rows
     (``MANY_ROWS``) goes at once by COPY instead (it needs no round trip saved), so use a
     block inside a transaction: it is that transaction that writes nothing when the block
-    fails."""
+    fails.
+
+    Where the statements go together, each is written out as text when it is added, not
+    when the block is sent: a lock taken near the end of the block (the audit chain's head,
+    which every intake transaction takes) is then held for little more than the round trip
+    and the commit."""
 
     def __init__(self, cursor: Any) -> None:
         self.cursor = cursor
         self.db = cursor.db
+        self._together = _sends_together(self.db)
         self._statements: list[tuple[str, Sequence[Any]]] = []
+        self._texts: list[str] = []
 
     def execute(self, sql: str, parameters: Sequence[Any] = ()) -> None:
-        self._statements.append((sql, parameters))
+        if self._together:
+            self._texts.append(_literal_text(self.cursor, [(sql, parameters)]))
+        else:
+            self._statements.append((sql, parameters))
 
     def send(self) -> None:
+        texts, self._texts = self._texts, []
+        if texts:
+            self.cursor.execute("".join(texts))
         statements, self._statements = self._statements, []
-        if len(statements) > 1 and _sends_together(self.db):
-            self.cursor.execute(_literal_text(self.cursor, statements))
-            return
         for sql, parameters in statements:
             execute(self.cursor, sql, parameters)
 

@@ -436,9 +436,14 @@ def _record_written(
     also: Also | None,
     statements: Deferred | None = None,
 ) -> None:
-    """A batch's audit entries (one per purpose), ``signals_written`` now, the caller's
-    ``also`` and the announcements after the commit; what they write is held in
-    ``statements`` when given (the deferred block of the batch's rows)."""
+    """``signals_written`` now, the caller's ``also``, the batch's audit entries (one per
+    purpose) and the announcements after the commit; what they write is held in
+    ``statements`` when given (the deferred block of the batch's rows). The audit entries
+    come last: writing one locks the chain's head until the commit, and the others'
+    statements are ready by then."""
+    signals_written.send(sender=Signal, records=signals, statements=statements)
+    if also is not None:
+        also(signals, statements)
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
         by_purpose[signal.purpose].append(signal)
@@ -457,9 +462,6 @@ def _record_written(
             },
             statements=statements,
         )
-    signals_written.send(sender=Signal, records=signals, statements=statements)
-    if also is not None:
-        also(signals, statements)
     transaction.on_commit(lambda: _announce(signals))
 
 
