@@ -17,9 +17,26 @@ from typing import Any
 
 def post_worker_init(worker: Any) -> None:
     """After the worker loaded the application: load the URL configuration too (Django
-    would at the first request), then freeze what is there."""
-    from django.urls import get_resolver
+    would at the first request) with its names for reversing, and the reviewed rule files
+    every request may need (each read and checked against its schema once per process), then
+    freeze what is there. The first requests of a new worker then cost what the others do."""
+    from django.urls import get_resolver, reverse
+
+    from schakel.access import matrix
+    from schakel.cases import rules as case_rules
+    from schakel.signals.rules import indicators, retention, triage, vocabulary
 
     get_resolver().url_patterns  # noqa: B018 - imports every view module
+    reverse("home")
+    for load in (
+        matrix.current,
+        vocabulary.current,
+        indicators.catalogue,
+        triage.current,
+        retention.current,
+        case_rules.domains,
+        case_rules.deadlines,
+    ):
+        load()
     gc.collect()
     gc.freeze()

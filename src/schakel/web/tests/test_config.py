@@ -182,7 +182,8 @@ def test_the_application_loads_in_a_fresh_process_as_gunicorn_loads_it() -> None
 
 def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
     """``schakel serve``'s gunicorn settings: after a worker loaded the application, the URL
-    configuration with its view modules is loaded too, and all of it is frozen out of the
+    configuration with its view modules is loaded too, and the rule files, and all of it is
+    frozen out of the
     garbage collector's view (frozen before loading, it would stay in view)."""
     script = (
         "import gc, sys, django\n"
@@ -192,6 +193,9 @@ def test_a_gunicorn_worker_freezes_the_loaded_application() -> None:
         "from schakel.web.gunicorn_conf import post_worker_init\n"
         "post_worker_init(None)\n"
         "assert 'schakel.signals.views' in sys.modules\n"
+        "from schakel.signals.rules import indicators, triage\n"
+        "assert indicators.catalogue.cache_info().currsize == 1\n"
+        "assert triage.current.cache_info().currsize == 1\n"
         "print(before, gc.get_freeze_count(), len(gc.get_objects()))\n"
     )
     done = _fresh_process(script)
