@@ -8,13 +8,15 @@ place are *hits* (what kind of thing is there, and whom to contact).
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
 from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -488,7 +490,24 @@ def _api_names(exc: InvalidFields) -> InvalidFields:
 
 
 def signal_url(signal: Signal) -> str:
-    return reverse(f"{V1_NAMESPACE}:signal-detail", kwargs={"reference": signal.reference})
+    """The API address of ``signal``: what ``reverse`` gives, from the address it gives once
+    per script prefix (reversing a namespaced name costs about 2 % of a signal taken in over
+    the API, whose receipt names it). A reference that would need quoting is reversed."""
+    if not _PLAIN_REFERENCE.fullmatch(signal.reference):
+        return reverse(f"{V1_NAMESPACE}:signal-detail", kwargs={"reference": signal.reference})
+    return _detail_prefix(get_script_prefix()) + signal.reference + "/"
+
+
+_PLAIN_REFERENCE = re.compile(r"[A-Za-z0-9-]+")
+
+
+@functools.lru_cache(maxsize=8)
+def _detail_prefix(script_prefix: str) -> str:
+    marker = "S-0"
+    address = reverse(f"{V1_NAMESPACE}:signal-detail", kwargs={"reference": marker})
+    if not address.endswith(f"/{marker}/"):
+        raise RuntimeError(f"a signal's API address no longer ends in its reference: {address}")
+    return address[: -len(marker) - 1]
 
 
 LIST_PARAMETERS = [

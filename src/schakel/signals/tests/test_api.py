@@ -470,6 +470,24 @@ def test_the_receipt_is_what_its_serializer_describes(
     assert response.json() == receipt_for(signal, url, "crm-4711")
 
 
+@pytest.mark.parametrize("prefix", ["/", "/schakel/"])
+@pytest.mark.parametrize("reference", ["S-2026-000051", "S-ë-1", "S 2026"])
+def test_a_signals_address_is_what_reverse_gives(prefix: str, reference: str) -> None:
+    """Under any script prefix (a server mounted below the site's root), and for a
+    reference that needs quoting too."""
+    from django.urls import reverse, set_script_prefix
+
+    from schakel.signals.api import V1_NAMESPACE, signal_url
+
+    set_script_prefix(prefix)
+    try:
+        expected = reverse(f"{V1_NAMESPACE}:signal-detail", kwargs={"reference": reference})
+        assert signal_url(Signal(reference=reference)) == expected
+        assert expected.startswith(prefix)
+    finally:
+        set_script_prefix("/")
+
+
 #: One more than the largest id a database row can have (a signed 64-bit integer).
 TOO_LARGE_ID = 2**63
 
