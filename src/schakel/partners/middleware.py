@@ -22,14 +22,16 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The token first: a request that presents one passes whatever its session, and the
+        # session's user (looked up, then checked for a verified device) need not be read.
+        if not settings.SCHAKEL_REQUIRE_2FA or self._presents_api_token(request):
+            return self.get_response(request)
         user = request.user
         if (
-            settings.SCHAKEL_REQUIRE_2FA
-            and user.is_authenticated
+            user.is_authenticated
             and getattr(user, "needs_two_factor", False)
             and not user.is_verified()  # type: ignore[attr-defined]
             and not self._is_open(request.path)
-            and not self._presents_api_token(request)
         ):
             if request.path.startswith("/api/"):
                 return HttpResponse(status=401)

@@ -59,6 +59,22 @@ def test_a_session_without_the_second_factor_gets_401(world: World, client: Clie
     assert client.get(LIST, headers={"Authorization": "Token"}).status_code == 401
 
 
+def test_a_token_beside_an_unverified_session_reads_neither_session_nor_device(
+    world: World, client: Client
+) -> None:
+    """A request with a token is answered as the token's user: the session beside it (and
+    its user's second-factor devices) is not even read."""
+    client.force_login(world.users["care_coordinator"])
+    key = issue_api_token(world.users["police_analyst"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, headers={"Authorization": f"Token {key}"})
+    assert response.status_code == 200
+    sent = " ".join(q["sql"] for q in queries)
+    assert "django_session" not in sent and "otp_" not in sent
+    without_token = client.get(LIST)
+    assert without_token.status_code == 401
+
+
 def test_a_verified_session_works_for_the_browser(world: World, signed_in: SignIn) -> None:
     assert signed_in(world.users["care_coordinator"]).get(LIST).status_code == 200
 
