@@ -317,8 +317,8 @@ def write_signals(
     failure writes none. One audit entry per batch and purpose lists the
     ids; ``signal_committed`` is sent for each signal once the transaction commits.
     ``also(signals, statements)`` is called for each batch once its signals are built, with
-    the deferred block their rows go in (None where there is none): what the caller writes
-    into it about them is sent with them."""
+    the deferred block their rows go in, before their rows (None where there is no block,
+    after them): what the caller writes into it about them is sent with them."""
     if submitted_by.organisation is None:
         raise ValueError("the submitter must belong to an organisation")
     received_at = timezone.now()
@@ -380,7 +380,6 @@ def _write_batch(
         channel=channel,
         request=request,
         audit_details=audit_details,
-        also=also,
     )
     # One cursor for the batch's statements: opening one costs about as much as a row.
     with connections[router.db_for_write(Signal)].cursor() as cursor:
@@ -397,6 +396,10 @@ def _write_batch(
             for signal, pk in zip(signals, ids, strict=True):
                 signal.pk = pk
             with deferred(cursor) as statements:
+                # The caller's statements first (an Idempotency-Key's record: a concurrent
+                # retry collides with it before it collides with anything else).
+                if also is not None:
+                    also(signals, statements)
                 insert_rows(Signal, signals, cursor=statements)
                 _insert_rows_below(
                     signals,
@@ -421,6 +424,8 @@ def _write_batch(
                 signal.reference = signal_reference(received_at, signal.pk)
                 update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
             _insert_rows_below(signals, batch, results, None, None, cursor)
+            if also is not None:
+                also(signals, None)
 
     record_written(signals)
     return list(signals)
@@ -433,17 +438,14 @@ def _record_written(
     channel: str,
     request: Any,
     audit_details: Mapping[str, Any],
-    also: Also | None,
     statements: Deferred | None = None,
 ) -> None:
-    """``signals_written`` now, the caller's ``also``, the batch's audit entries (one per
-    purpose) and the announcements after the commit; what they write is held in
-    ``statements`` when given (the deferred block of the batch's rows). The audit entries
-    come last: writing one locks the chain's head until the commit, and the others'
-    statements are ready by then."""
+    """``signals_written`` now, the batch's audit entries (one per purpose) and the
+    announcements after the commit; what they write is held in ``statements`` when given
+    (the deferred block of the batch's rows). The audit entries come last: writing one
+    locks the chain's head until the commit, and the others' statements are ready by
+    then."""
     signals_written.send(sender=Signal, records=signals, statements=statements)
-    if also is not None:
-        also(signals, statements)
     by_purpose: dict[str, list[Signal]] = defaultdict(list)
     for signal in signals:
         by_purpose[signal.purpose].append(signal)
@@ -876,7 +878,6 @@ def write_prepared(
         channel=context.channel,
         request=request,
         audit_details=audit_details or {},
-        also=None,
     )
     return signals
 

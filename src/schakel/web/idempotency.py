@@ -10,10 +10,13 @@ successful answer is stored with the user, the key and a fingerprint of the requ
 - an error answer (400, 403, 409, ...) is not stored: the transaction that would have
   created the record is rolled back with it, and the key stays free for a corrected request.
 
-Concurrent retries: the record is inserted *first*, in the same transaction as the work.
-The unique constraint on (user, key) makes a second insert wait until the first transaction
-ends; if that committed, the insert fails and the retry replays the committed answer; if it
-rolled back, the retry does the work itself. No window exists in which both create.
+Concurrent retries: the record is inserted in the same transaction as the work, with the
+answer, and *before* the work's own rows (``Answer.hold``, in the same round trip). The unique
+constraint on (user, key) makes a second insert wait until the first transaction ends; if
+that committed, the insert fails, the retry's transaction is rolled back whole and the retry
+replays the committed answer; if it rolled back, the retry's insert goes through and its work
+is kept. No window exists in which both create. Coming before the work's rows, the key is
+what a retry collides with first (not, say, the ``external_id`` the same signal carries).
 
 Keys expire after :data:`KEY_LIFETIME` (the periodic job ``expire-idempotency-keys``
 deletes them; an expired key that is still stored counts as unused).
@@ -25,10 +28,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
@@ -37,7 +41,7 @@ from rest_framework.response import Response
 from schakel.constraints import violates_unique
 from schakel.errors import Conflict, InvalidInput, SchakelError
 from schakel.partners.models import User
-from schakel.rows import Deferred, insert_values, update_row
+from schakel.rows import Deferred, insert_values
 from schakel.web.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -60,13 +64,14 @@ class _AlreadyAnswered(Exception):
 
 
 class Answer:
-    """The answer to a request being given, handed to the handler: a handler that writes
-    its work in a ``schakel.rows.deferred`` block may ``hold`` its answer in that block, so
-    that the key's record is completed with the work's last statements instead of in a
-    round trip of its own after them."""
+    """The answer to a request being given, handed to the handler. A handler that writes
+    its work in a ``schakel.rows.deferred`` block ``hold``s its answer in that block before
+    its own statements: the key's record, answer included, is then inserted first and in
+    the same round trip as the work. A handler that holds nothing has the record inserted
+    after its work, in a statement of its own."""
 
-    def __init__(self, record_id: int | None) -> None:
-        self._record_id = record_id
+    def __init__(self, record: _NewRecord | None) -> None:
+        self._record = record
         self.held: Response | None = None
 
     def hold(self, response: Response, statements: Deferred | None) -> None:
@@ -74,8 +79,8 @@ class Answer:
         written with ``statements``, or at once without a block."""
         if self.held is not None:
             raise RuntimeError("an answer is held once")
-        if self._record_id is not None and 200 <= response.status_code < 300:
-            _remember(self._record_id, response, cursor=statements)
+        if self._record is not None and 200 <= response.status_code < 300:
+            _insert_record(self._record, response, cursor=statements)
         self.held = response
 
 
@@ -99,18 +104,41 @@ def respond_once(request: Request, handle: Callable[[Answer], Response]) -> Resp
     # Twice at most: once more after an expired record of the same key was cleared away.
     for _attempt in range(2):
         try:
-            return _answer_first_time(user, key, fingerprint, handle)
+            response = _answer_first_time(user, key, fingerprint, handle)
         except _AlreadyAnswered:
-            record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-            if record is None:
+            stored = _stored_answer(user, key, fingerprint)
+            if stored is None:
                 continue
-            if record.expires_at <= timezone.now():
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
-                continue
-            if record.fingerprint != fingerprint:
-                raise IdempotencyKeyReused(field=HEADER) from None
-            return _replay(record)
+            return stored
+        except Exception:
+            # The key is only known to be taken when the record is written, after the work:
+            # a retry of a request answered before gets that answer even if the work would
+            # now fail (the organisation left the group since, say), and another request
+            # with a key used before gets 422 whatever its own problems.
+            stored = _stored_answer(user, key, fingerprint)
+            if stored is not None:
+                return stored
+            raise
+        if not 200 <= response.status_code < 300:
+            stored = _stored_answer(user, key, fingerprint)
+            if stored is not None:
+                return stored
+        return response
     raise Conflict(_("This request is being answered already; try again in a moment."))
+
+
+def _stored_answer(user: User, key: str, fingerprint: str) -> Response | None:
+    """The answer stored for this user's key: replayed for the same request, 422 for
+    another; None when there is none, or only an expired one (then removed)."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    if record.expires_at <= timezone.now():
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return None
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused(field=HEADER)
+    return _replay(record)
 
 
 #: The columns of a new record, in the order ``_answer_first_time`` gives them.
@@ -126,47 +154,54 @@ _RECORD_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class _NewRecord:
+    user_id: int
+    key: str
+    fingerprint: str
+    at: datetime
+
+
 def _answer_first_time(
     user: User, key: str, fingerprint: str, handle: Callable[[Answer], Response]
 ) -> Response:
-    now = timezone.now()
-    connection = connections[router.db_for_write(IdempotencyRecord)]
-    # One cursor for the record's INSERT and UPDATE (``handle`` opens its own as it likes).
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The first statement of the transaction, so a failure here has nothing else to undo
-        # (no savepoint needed): leaving the block with _AlreadyAnswered rolls it back.
+    record = _NewRecord(user.pk, key, fingerprint, timezone.now())
+    with transaction.atomic():
+        # Leaving the block with _AlreadyAnswered rolls back the work done meanwhile.
         try:
-            (record_id,) = insert_values(
-                IdempotencyRecord,
-                _RECORD_COLUMNS,
-                [(user.pk, key, fingerprint, 0, {}, "", now, now + KEY_LIFETIME)],
-                returning_ids=True,
-                cursor=cursor,
-            )
+            answer = Answer(record)
+            response = handle(answer)
+            if not 200 <= response.status_code < 300:
+                # Not remembered: the key stays free, and the work (if any) is undone.
+                transaction.set_rollback(True)
+                return response
+            if answer.held is None:
+                _insert_record(record, response, cursor=None)
+            elif answer.held is not response:
+                raise RuntimeError("the handler answered otherwise than the answer it held")
         except IntegrityError as exc:
             if not violates_unique(exc, IdempotencyRecord, "idempotency_user_key_unique"):
                 raise
             raise _AlreadyAnswered from None
-        answer = Answer(record_id)
-        response = handle(answer)
-        if not 200 <= response.status_code < 300:
-            # Not remembered: the key stays free, and the work (if any) is undone with it.
-            transaction.set_rollback(True)
-            return response
-        if answer.held is None:
-            _remember(record_id, response, cursor=cursor)
-        elif answer.held is not response:
-            raise RuntimeError("the handler answered otherwise than the answer it held")
         return response
 
 
-def _remember(record_id: int, response: Response, *, cursor: Any) -> None:
-    update_row(
+def _insert_record(record: _NewRecord, response: Response, *, cursor: Any) -> None:
+    insert_values(
         IdempotencyRecord,
-        record_id,
-        status_code=response.status_code,
-        response_body=response.data,
-        location=response.get("Location", "")[:500],
+        _RECORD_COLUMNS,
+        [
+            (
+                record.user_id,
+                record.key,
+                record.fingerprint,
+                response.status_code,
+                response.data,
+                response.get("Location", "")[:500],
+                record.at,
+                record.at + KEY_LIFETIME,
+            )
+        ],
         cursor=cursor,
     )
 

@@ -297,26 +297,29 @@ def test_a_retry_with_the_same_key_gets_the_original_answer(
     assert Signal.objects.count() == 1
 
 
-def test_the_answer_to_a_key_is_written_with_the_signal_and_nothing_after_it(
+def test_the_answer_to_a_key_is_written_with_the_signal_before_its_rows(
     world: World, token_client: TokenClient
 ) -> None:
-    """The key's record is claimed first (so that a concurrent retry waits for it) and its
-    answer is written in the signal's own block of statements: between the block and the
-    commit nothing more goes to the database. Where statements are sent one by one, the
-    answer is still written before the commit."""
+    """The key's record is inserted once, with its answer, ahead of the signal's rows and
+    (on PostgreSQL) in the same round trip: nothing is sent for it before or after. A
+    concurrent retry collides with the key before anything else (see ``test_races``)."""
     client = token_client(world.users["care_coordinator"])
     key = {"Idempotency-Key": "d9a1c0de-0007"}
     with CaptureQueriesContext(connection) as queries:
         first = client.post(URL, body(world), format="json", headers=key)
     assert first.status_code == 201
     sent = [described(q["sql"]) for q in queries]
+    writes = [sql for sql in sent if '"web_idempotencyrecord"' in sql]
+    assert len(writes) == 1 and 'INSERT INTO "web_idempotencyrecord"' in writes[0]
+    assert not any('UPDATE "web_idempotencyrecord"' in sql for sql in sent)
+    (record_at,) = (i for i, sql in enumerate(sent) if '"web_idempotencyrecord"' in sql)
     signal_at = next(i for i, sql in enumerate(sent) if 'INTO "signals_signal"' in sql)
-    answer_at = next(i for i, sql in enumerate(sent) if 'UPDATE "web_idempotencyrecord"' in sql)
-    assert answer_at >= signal_at
     if connection.vendor == "postgresql":
-        after = sent[signal_at + 1 :]
-        # (in a test the transaction is a savepoint, released instead of committed)
-        assert answer_at == signal_at and all(sql.startswith("RELEASE SAVEPOINT") for sql in after)
+        text = sent[signal_at]
+        assert record_at == signal_at
+        assert text.index('"web_idempotencyrecord"') < text.index('INTO "signals_signal"')
+    else:
+        assert record_at < signal_at
     record = IdempotencyRecord.objects.get(key="d9a1c0de-0007")
     assert (record.status_code, record.response_body) == (201, first.json())
     assert record.location == first["Location"]
@@ -335,6 +338,42 @@ def test_the_same_key_for_another_request_is_422(world: World, token_client: Tok
             "message": other.json()["errors"][0]["message"],
         }
     ]
+    assert Signal.objects.count() == 1
+
+
+def test_a_used_key_is_422_even_for_a_request_with_problems_of_its_own(
+    world: World, token_client: TokenClient
+) -> None:
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0008"}
+    assert client.post(URL, body(world), format="json", headers=key).status_code == 201
+    broken = body(world, external_id="crm-4713", observed_on="2031-01-01", surprise=1)
+    other = client.post(URL, broken, format="json", headers=key)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert Signal.objects.count() == 1
+
+
+def test_a_retry_gets_the_original_answer_even_if_the_request_would_fail_now(
+    world: World, token_client: TokenClient
+) -> None:
+    """The record of a key is written with the work, so the work of a retry runs before the
+    key is found taken. If it fails where the first attempt succeeded (here: the
+    organisation has left the sharing group since), the retry still gets the first
+    answer."""
+    from schakel.partners.models import SharingGroupMembership
+
+    client = token_client(world.users["care_coordinator"])
+    key = {"Idempotency-Key": "d9a1c0de-0009"}
+    first = client.post(URL, body(world), format="json", headers=key)
+    assert first.status_code == 201
+    SharingGroupMembership.objects.filter(
+        group=world.table_a, organisation=world.municipality_a
+    ).delete()
+    assert client.post(URL, body(world, external_id="crm-4714"), format="json").status_code == 400
+    again = client.post(URL, body(world), format="json", headers=key)
+    assert again.status_code == 201 and again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
     assert Signal.objects.count() == 1
 
 
