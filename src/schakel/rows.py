@@ -638,7 +638,12 @@ def _literal_text(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) 
     from psycopg.adapt import Transformer
 
     driver = _driver_cursor(cursor)
-    literal = Transformer.from_context(driver).as_literal
+    # One transformer per connection: a new one looks up each type's dumper again, about as
+    # much work as writing out a row of values.
+    transformer = _TRANSFORMERS.get(driver.connection)
+    if transformer is None:
+        transformer = _TRANSFORMERS[driver.connection] = Transformer.from_context(driver.connection)
+    literal = transformer.as_literal
     prepared = _prepared_on(cursor.db, driver.connection)
     to_prepare: dict[bytes, str] = {}
     out: list[bytes] = []
@@ -692,6 +697,9 @@ def execute(cursor: Any, sql: str, parameters: Sequence[Any] = ()) -> None:
     else:
         cursor.execute(sql, parameters)
 
+
+#: psycopg's transformer of each driver connection, for writing values out as literals.
+_TRANSFORMERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 #: Statements prepared on each driver connection, by name. A ``PREPARE`` is not undone by a
 #: rollback (it belongs to the session, not the transaction), so a name once prepared stays
