@@ -651,7 +651,7 @@ def _literal_text(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) 
         pieces = _pieces(sql)
         if len(parameters) != len(pieces) - 1:
             raise ValueError(f"{len(pieces) - 1} parameters expected, not {len(parameters)}")
-        if prepared is not None:
+        if prepared is not None and len(parameters) <= PREPARE_MAX_PARAMETERS:
             name = _statement_name(sql)
             if (
                 name not in prepared
@@ -684,9 +684,9 @@ def execute(cursor: Any, sql: str, parameters: Sequence[Any] = ()) -> None:
     """``cursor.execute(sql, parameters)`` (Django's cursor), as a prepared statement where
     the connection prepares them: prepared on first use, then ``EXECUTE``d with the values
     written in by psycopg's adapters, as its client-side binding writes them into the text.
-    For the few statements a hot path runs again and again; a statement with tuples of
-    values to spread (``IN %s``) or with many rows has other texts each time and is better
-    sent as it is. A ``Deferred`` block holds the statement as it is, and prepares it when
+    For the few statements a hot path runs again and again; a statement with more than
+    ``PREPARE_MAX_PARAMETERS`` values (many rows, a long list spread by ``IN %s``) is sent
+    as it is. A ``Deferred`` block holds the statement as it is, and prepares it when
     it sends it."""
     if isinstance(cursor, Deferred):
         cursor.execute(sql, parameters)
@@ -709,6 +709,11 @@ _PREPARED: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionar
 #: At most this many statements are prepared on one connection (each holds a little of the
 #: server's memory); beyond, statements go as text.
 MAX_PREPARED = 1000
+
+#: Statements with more parameters go as text: many rows at once, or a long list of values
+#: to spread (``IN %s``), whose texts differ from call to call and would each be prepared
+#: for little use. A signal's statements have at most a few dozen.
+PREPARE_MAX_PARAMETERS = 100
 
 
 def _prepared_on(connection: Any, driver_connection: Any) -> set[bytes] | None:

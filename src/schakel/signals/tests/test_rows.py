@@ -470,6 +470,19 @@ def test_statements_go_as_text_when_preparing_is_off_or_enough_are_prepared(
     assert len(_prepared_on_server()) == already + 1
 
 
+def test_a_statement_with_many_values_goes_as_text(world: World) -> None:
+    """A long list spread by ``IN %s`` has another text for every length: it is sent as it
+    is, not prepared once per length."""
+    many = (*range(-rows_module.PREPARE_MAX_PARAMETERS, 0), world.police_a.pk)
+    few = (world.police_a.pk,)
+    with CaptureQueriesContext(connection) as queries:
+        assert [o for o, _ in ORGANISATION_WITH_REGION.fetch([many])] == [world.police_a]
+        assert [o for o, _ in ORGANISATION_WITH_REGION.fetch([few])] == [world.police_a]
+    long, short = (q["sql"] for q in queries)
+    assert long.startswith("SELECT") and not _names_in(long)
+    assert bool(_names_in(short)) == (connection.vendor == "postgresql")
+
+
 def _names_in(sql: str) -> list[str]:
     return re.findall(r"EXECUTE (schakel_\w+)", sql)
 
