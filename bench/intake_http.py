@@ -358,6 +358,19 @@ class CpuMeter:
         return (sum(fields[:8]) - idle) / self.tick
 
 
+def gunicorn_command(port: int, workers: int, *extra: str) -> list[str]:
+    """What ``schakel serve`` runs (its settings file too), on a port of its own."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "schakel.wsgi:application",
+        "--config=python:schakel.web.gunicorn_conf",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--forwarded-allow-ips=127.0.0.1",
+        *extra,
+    ]
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
@@ -402,19 +415,10 @@ def main() -> int:
         vendor = connection.vendor
         connection.close()
         port = free_port()
-        gunicorn = Path(sys.executable).parent / "gunicorn"
         server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
-            [
-                str(gunicorn),
-                "schakel.wsgi:application",
-                # What ``schakel serve`` runs: its settings file too.
-                "--config=python:schakel.web.gunicorn_conf",
-                f"--bind=127.0.0.1:{port}",
-                f"--workers={args.workers}",
-                f"--threads={args.threads or _threads()}",
-                "--forwarded-allow-ips=127.0.0.1",
-                *args.gunicorn_arg,
-            ],
+            gunicorn_command(
+                port, args.workers, f"--threads={args.threads or _threads()}", *args.gunicorn_arg
+            ),
             env=environment,
             cwd=data_dir,
         )

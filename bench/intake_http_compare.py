@@ -89,18 +89,8 @@ def prepare(side: Side, clients: int) -> None:
 
 def start(side: Side, workers: int) -> None:
     side.port = ih.free_port()
-    gunicorn = Path(sys.executable).parent / "gunicorn"
     side.server = subprocess.Popen(  # noqa: S603 - our own gunicorn with fixed arguments
-        [
-            str(gunicorn),
-            "schakel.wsgi:application",
-            "--config=python:schakel.web.gunicorn_conf",
-            f"--bind=127.0.0.1:{side.port}",
-            f"--workers={workers}",
-            "--forwarded-allow-ips=127.0.0.1",
-        ],
-        env=side.environment(),
-        cwd=side.data_dir,
+        ih.gunicorn_command(side.port, workers), env=side.environment(), cwd=side.data_dir
     )
     ih.wait_until_up(side.port)
 

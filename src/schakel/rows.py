@@ -18,6 +18,7 @@ connection that never saw the ``PREPARE``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import io
@@ -638,13 +639,11 @@ def _literal_text(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) 
     from psycopg.adapt import Transformer
 
     driver = _driver_cursor(cursor)
-    # One transformer per connection: a new one looks up each type's dumper again, about as
-    # much work as writing out a row of values.
-    transformer = _TRANSFORMERS.get(driver.connection)
-    if transformer is None:
-        transformer = _TRANSFORMERS[driver.connection] = Transformer.from_context(driver.connection)
-    literal = transformer.as_literal
-    prepared = _prepared_on(cursor.db, driver.connection)
+    state = _state_of(driver.connection)
+    if state.transformer is None:
+        state.transformer = Transformer.from_context(driver.connection)
+    literal = state.transformer.as_literal
+    prepared = state.prepared if _prepares(cursor.db) else None
     to_prepare: dict[bytes, str] = {}
     out: list[bytes] = []
     for sql, parameters in statements:
@@ -690,21 +689,26 @@ def execute(cursor: Any, sql: str, parameters: Sequence[Any] = ()) -> None:
     it sends it."""
     if isinstance(cursor, Deferred):
         cursor.execute(sql, parameters)
-    elif (
-        _sends_together(cursor.db) and _prepared_on(cursor.db, cursor.cursor.connection) is not None
-    ):
+    elif _prepares(cursor.db):
         cursor.execute(_literal_text(cursor, [(sql, parameters)]))
     else:
         cursor.execute(sql, parameters)
 
 
-#: psycopg's transformer of each driver connection, for writing values out as literals.
-_TRANSFORMERS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+@dataclass
+class _ConnectionState:
+    """What this module keeps per driver connection. ``transformer``: psycopg's, for writing
+    values out as literals (a new one looks up each type's dumper again, about as much work
+    as writing out a row of values). ``prepared``: the names of the statements prepared on
+    it; a ``PREPARE`` is not undone by a rollback (it belongs to the session, not the
+    transaction), so a name once prepared stays valid until the connection closes, and a new
+    connection is a new key."""
 
-#: Statements prepared on each driver connection, by name. A ``PREPARE`` is not undone by a
-#: rollback (it belongs to the session, not the transaction), so a name once prepared stays
-#: valid until the connection closes; a new connection is a new key.
-_PREPARED: weakref.WeakKeyDictionary[Any, set[bytes]] = weakref.WeakKeyDictionary()
+    transformer: Any = None
+    prepared: set[bytes] = dataclasses.field(default_factory=set)
+
+
+_STATES: weakref.WeakKeyDictionary[Any, _ConnectionState] = weakref.WeakKeyDictionary()
 
 #: At most this many statements are prepared on one connection (each holds a little of the
 #: server's memory); beyond, statements go as text.
@@ -716,17 +720,19 @@ MAX_PREPARED = 1000
 PREPARE_MAX_PARAMETERS = 100
 
 
-def _prepared_on(connection: Any, driver_connection: Any) -> set[bytes] | None:
-    """The names prepared on ``driver_connection``, or None where statements are not
-    prepared (not PostgreSQL, or ``SCHAKEL_DATABASE_PREPARED`` is off)."""
-    if connection.vendor != "postgresql" or not getattr(
-        settings, "SCHAKEL_DATABASE_PREPARED", False
-    ):
-        return None
-    names = _PREPARED.get(driver_connection)
-    if names is None:
-        names = _PREPARED[driver_connection] = set()
-    return names
+def _state_of(driver_connection: Any) -> _ConnectionState:
+    state = _STATES.get(driver_connection)
+    if state is None:
+        state = _STATES[driver_connection] = _ConnectionState()
+    return state
+
+
+def _prepares(connection: Any) -> bool:
+    """Whether statements are prepared on ``connection`` (Django's): PostgreSQL with
+    client-side binding, unless ``SCHAKEL_DATABASE_PREPARED`` is off."""
+    return _sends_together(connection) and bool(
+        getattr(settings, "SCHAKEL_DATABASE_PREPARED", False)
+    )
 
 
 def _prepare(cursor: Any, driver: Any, prepared: set[bytes], statements: dict[bytes, str]) -> None:

@@ -141,7 +141,7 @@ def _stored_answer(user: User, key: str, fingerprint: str) -> Response | None:
     return _replay(record)
 
 
-#: The columns of a new record, in the order ``_answer_first_time`` gives them.
+#: The columns of a new record, in the order ``_insert_record`` gives them.
 _RECORD_COLUMNS = (
     "user",
     "key",
