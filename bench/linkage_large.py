@@ -199,8 +199,9 @@ def ceiling(truth_path: Path) -> int:
     phone number in its true cluster (both single a person out here), and a mention with only
     a name (and perhaps a nationality) with its person only when no other person of that name
     and nationality has a dated mention — otherwise alone, or with the namesake mentioned most
-    (ties to the true one). Names are each person's most frequent spelling, so typing errors
-    cost nothing here: an optimistic bound."""
+    (ties to the true one), or, when the place where it was seen is known, with the one
+    namesake seen there in another mention. Names are each person's most frequent spelling,
+    so typing errors cost nothing here: an optimistic bound."""
     machine = setup()
     import itertools
     from collections import Counter
@@ -225,13 +226,19 @@ def ceiling(truth_path: Path) -> int:
         for p, ms in members.items()
     }
     dated = {p: sum(1 for m in ms if records[m]["date_of_birth"]) for p, ms in members.items()}
+
+    def place(m: int) -> tuple[str, str] | None:
+        postcode, number = records[m]["postcode"], records[m]["house_number"]
+        return (postcode, number) if postcode and number else None
+
+    places = {p: Counter(place(m) for m in ms if place(m)) for p, ms in members.items()}
     namesakes: dict[tuple[str, str], list[str]] = defaultdict(list)
     for person, full in name.items():
         if dated[person]:
             namesakes[full].append(person)
     truth = {pair for ms in members.values() for pair in itertools.combinations(sorted(ms), 2)}
     only_a_name = 0
-    for policy in ("alone", "most mentioned"):
+    for policy in ("alone", "most mentioned", "told apart by place"):
         cluster: dict[int, object] = {}
         for mention, person in identity.items():
             record = records[mention]
@@ -246,7 +253,9 @@ def ceiling(truth_path: Path) -> int:
                 or not nationality[p]
                 or nationality[p][0][0] == record["nationality"]
             ]
-            if fits == [person]:
+            here = place(mention)
+            seen_here = [p for p in fits if here and places[p][here] > (p == person)]
+            if fits == [person] or (policy == "told apart by place" and seen_here == [person]):
                 cluster[mention] = person
             elif policy == "most mentioned" and fits:
                 cluster[mention] = max(fits, key=lambda p: (dated[p], p == person))

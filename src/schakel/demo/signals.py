@@ -6,10 +6,17 @@ spelling variations, transliterations from Cyrillic, dropped diacritics, swapped
 typos and phone numbers typed in other formats. Which mention is which true identity is written
 aside (``demo-truth.jsonl`` in the data directory), for linkage benchmarks; it is never loaded
 into Schakel itself.
+
+Signals come from *situations*, as they do in the chain: a few exploiters with their premises
+(a house, a workplace) and perhaps a company, and the people they exploit. Partners report
+what they see of one situation again and again — this victim at that house, that suspect with
+this company —, so the same people, places and companies meet in many signals, the way the
+signal table and the network views find them; a victim sometimes moves to another situation.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections import defaultdict
@@ -204,11 +211,34 @@ class TruePerson:
     iban: str | None
 
 
+Company = tuple[int, str, str]  # id, name, kvk
+Address = tuple[int, str, str, str, str]  # id, street, number, postcode, city
+
+
 @dataclass
 class Truth:
     persons: list[TruePerson] = field(default_factory=list)
-    companies: list[tuple[int, str, str]] = field(default_factory=list)  # id, name, kvk
-    addresses: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    companies: list[Company] = field(default_factory=list)
+    addresses: list[Address] = field(default_factory=list)
+    situations: list[Situation] = field(default_factory=list)
+
+
+@dataclass
+class Situation:
+    """One exploitation situation: who exploits whom, where, and through which company."""
+
+    scenario: int  # index in SCENARIOS
+    suspects: list[TruePerson]
+    victims: list[TruePerson]
+    addresses: list[Address]
+    companies: list[Company]
+
+
+#: One situation per this many true people (with 1.4 suspects each on average).
+PEOPLE_PER_SITUATION = 8
+#: The situations' forms of exploitation in turn (indexes in SCENARIOS): labour and sexual
+#: exploitation most, then criminal exploitation, forced begging and organ removal.
+SCENARIO_CYCLE = (0, 1, 2, 0, 1, 3, 0, 1, 2, 4)
 
 
 def _iban(rng: random.Random) -> str:
@@ -259,14 +289,59 @@ def build_truth(rng: random.Random, people: int, *, names: random.Random) -> Tru
         name = f"{rng.choice(COMPANY_KINDS)} {rng.choice(COMPANY_WORDS)} B.V."
         truth.companies.append((identity, name, _kvk(rng)))
     for identity in range(max(5, people // 6)):
-        postcode = (
-            f"{rng.randrange(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRT')}"
-            f"{rng.choice('ABCDEFGHJKLMNPRTVWXZ')}"
-        )
-        truth.addresses.append(
-            (identity, rng.choice(STREETS), str(rng.randrange(1, 250)), postcode, "Breda")
-        )
+        truth.addresses.append(_address(rng, identity))
     return truth
+
+
+def _address(rng: random.Random, identity: int) -> Address:
+    postcode = (
+        f"{rng.randrange(1000, 9999)}{rng.choice('ABCDEFGHJKLMNPRT')}"
+        f"{rng.choice('ABCDEFGHJKLMNPRTVWXZ')}"
+    )
+    return (identity, rng.choice(STREETS), str(rng.randrange(1, 250)), postcode, "Breda")
+
+
+def build_situations(rng: random.Random, truth: Truth) -> None:
+    """Group the true people into situations, each with its suspects, victims, premises and
+    perhaps a company. Drawn from a generator of its own (the true people stay what they
+    are for a seed). Sizes vary as they do in practice: most situations are a few people,
+    some are a house or a workplace with dozens."""
+    people = list(truth.persons)
+    rng.shuffle(people)
+    count = max(min(len(people) // 3, len(SCENARIO_CYCLE)), len(people) // PEOPLE_PER_SITUATION)
+    suspects = [[people.pop() for _ in range(1 if rng.random() < 0.6 else 2)] for _ in range(count)]
+    # Heavy-tailed sizes: a victim joins a situation in proportion to its weight, so most
+    # have a few victims and some a few dozen (a greenhouse, a house of workers); the cap
+    # keeps the largest near a hundred.
+    weights = list(itertools.accumulate(min(rng.paretovariate(1.5), 30.0) for _ in range(count)))
+    victims: list[dict[int, TruePerson]] = [{} for _ in range(count)]
+    for index, person in enumerate(people):
+        # Every situation has a victim; the rest go by weight.
+        at = index if index < count else rng.choices(range(count), cum_weights=weights)[0]
+        victims[at][person.identity] = person
+        if rng.random() < 0.05:  # moved on to, or also exploited in, another situation
+            victims[rng.choices(range(count), cum_weights=weights)[0]][person.identity] = person
+    # Premises of their own: a house is rarely used by two situations at once.
+    addresses = list(truth.addresses)
+    rng.shuffle(addresses)
+    companies = list(truth.companies)
+    rng.shuffle(companies)
+    for at in range(count):
+        premises = []
+        for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            if not addresses:
+                addresses.append(_address(rng, len(truth.addresses)))
+                truth.addresses.append(addresses[-1])
+            premises.append(addresses.pop())
+        truth.situations.append(
+            Situation(
+                scenario=SCENARIO_CYCLE[at % len(SCENARIO_CYCLE)],
+                suspects=suspects[at],
+                victims=list(victims[at].values()),
+                addresses=premises,
+                companies=[companies[at % len(companies)]] if rng.random() < 0.5 else [],
+            )
+        )
 
 
 # Ways partners write the same thing ---------------------------------------------------------
@@ -406,6 +481,10 @@ def generate_signals(
         max(20, count // 3),
         names=random.Random(seed * 7919 + 29),  # noqa: S311 - the same
     )
+    build_situations(random.Random(seed * 7919 + 31), truth)  # noqa: S311 - the same
+    # A situation is reported in proportion to the people in it.
+    situations = [s for s in truth.situations if s.victims]
+    reported = list(itertools.accumulate(len(s.victims) + len(s.suspects) for s in situations))
     groups = list(SharingGroup.objects.prefetch_related("members"))
     reporters = [
         (org, users)
@@ -443,13 +522,16 @@ def generate_signals(
     with truth_path.open("w", encoding="utf-8") as truth_out:
         for _ in steps:
             organisation, users = rng.choice(reporters)
-            form, descriptions = rng.choice(SCENARIOS)
+            situation = rng.choices(situations, cum_weights=reported)[0]
+            form, descriptions = SCENARIOS[situation.scenario]
             indicators = [i.id for i in the_catalogue.for_form(form) if not i.deprecated]
             coercion = [i.id for i in the_catalogue.by_group().get("ilo_forced_labour", ())]
             chosen = rng.sample(indicators, k=min(len(indicators), rng.randint(0, 3)))
             chosen += rng.sample(coercion, k=rng.randint(0, 2))
-            victims = rng.sample(truth.persons, k=rng.randint(1, 2))
-            suspect = rng.choice(truth.persons) if rng.random() < 0.5 else None
+            victims = rng.sample(
+                situation.victims, k=min(len(situation.victims), rng.randint(1, 2))
+            )
+            suspect = rng.choice(situation.suspects) if rng.random() < 0.5 else None
             observed = today - timedelta(days=rng.randrange(1, 400))
             persons, mention_truth = [], []
             for person in victims:
@@ -484,8 +566,12 @@ def generate_signals(
                     )
                 )
                 mention_truth.append(("person", suspect.identity))
-            company = rng.choice(truth.companies) if rng.random() < 0.4 else None
-            address = rng.choice(truth.addresses) if rng.random() < 0.5 else None
+            company = (
+                rng.choice(situation.companies)
+                if situation.companies and rng.random() < 0.6
+                else None
+            )
+            address = rng.choice(situation.addresses) if rng.random() < 0.5 else None
             member_groups = [
                 g for g in groups if any(m.pk == organisation.pk for m in g.members.all())
             ]
@@ -526,6 +612,7 @@ def generate_signals(
                         house_number=address[2],
                         postcode=address[3],
                         city=address[4],
+                        is_place_of_observation=True,
                     )
                 ]
                 if address

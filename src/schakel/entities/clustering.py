@@ -4,7 +4,8 @@ Mentions are joined along the model's pairs at or above the threshold, strongest
 along every standing "same" judgement; a standing "not the same" judgement is a constraint no
 join may break, so a judgement always overrides the model and holds in every later run. A
 person's group without any date of birth that no pair links is then attached to the one dated
-group its scored pairs point to, when that group clearly leads (``ATTACH_MARGIN``).
+group its scored pairs point to, when that group clearly leads (``ATTACH_MARGIN``) or is the
+only one reported together with the same people (``SeenWith``).
 Each resulting group keeps the entity that already holds most of its mentions (ids stay
 stable from run to run); merges and splits are announced as events after commit. Mentions
 that share an exact key (``services.EXACT_KEYS``) are joined at probability 1, in every run
@@ -230,11 +231,15 @@ class _Groups:
             if barred:
                 forbidden[root] = barred
 
-    def attach_undated(self, attachable: Iterable[tuple[int, int, float]]) -> None:
+    def attach_undated(
+        self, attachable: Iterable[tuple[int, int, float]], seen_with: SeenWith | None = None
+    ) -> None:
         """Join each group without a date of birth to the dated group that its pairs in
         ``attachable`` (mention, mention, match weight) weigh most for in total, when no other
-        dated group comes within ``ATTACH_MARGIN`` bits of it. The evidence is read from the
-        groups as they stand before any of these joins."""
+        dated group comes within ``ATTACH_MARGIN`` bits of it — or, with ``seen_with``, to
+        the one dated group among those its pairs point to that was reported together with
+        someone the group was reported together with (``SeenWith``). The evidence is read
+        from the groups as they stand before any of these joins."""
         evidence: dict[int, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         for a, b, weight in attachable:
             if a not in self.parent or b not in self.parent:
@@ -244,15 +249,92 @@ class _Groups:
                 continue  # one group, or both dated, or both without a date
             undated, dated = (rb, ra) if ra in self.born else (ra, rb)
             evidence[undated][dated] += max(float(weight), 0.0)
+        among: dict[int, int] = {}
+        if seen_with is not None:
+            company: dict[int, frozenset[tuple[bool, int]]] = {}
+
+            def company_of(root: int) -> frozenset[tuple[bool, int]]:
+                if root not in company:
+                    company[root] = seen_with.company_of(self, root)
+                return company[root]
+
+            for undated, candidates in evidence.items():
+                if len(candidates) > 1 and (mine := company_of(undated)):
+                    shared = [dated for dated in candidates if company_of(dated) & mine]
+                    if len(shared) == 1:
+                        among[undated] = shared[0]
         for undated in sorted(evidence):
             ranked = sorted(evidence[undated].items(), key=lambda item: (-item[1], item[0]))
             best, weight = ranked[0]
-            if len(ranked) > 1 and weight - ranked[1][1] < ATTACH_MARGIN:
+            if undated in among:
+                best = among[undated]  # the namesake reported with the same people
+            elif len(ranked) > 1 and weight - ranked[1][1] < ATTACH_MARGIN:
                 continue  # two people fit about as well: leave it to the analysts
             # Through one mention of each, so that a "not the same" pair still holds; an
             # earlier attachment may have made another mention the dated group's root.
             self.join(undated, self.root(best))
 
+
+@dataclass(frozen=True)
+class SeenWith:
+    """Who each person mention was reported together with: the other person mentions of its
+    signal (``signal_of`` each mention's signal, ``in_signal`` each signal's person
+    mentions), and for those outside the mentions being grouped their entity
+    (``entity_of``). Two namesakes are told apart by the company they keep: a suspect known
+    by name only, named in a signal beside a victim, is the namesake who was named beside that
+    victim before (docs/linkage.md, "Who someone was reported with")."""
+
+    signal_of: Mapping[int, int]
+    in_signal: Mapping[int, Sequence[int]]
+    entity_of: Mapping[int, int] = field(default_factory=dict)
+
+    def company_of(self, groups: _Groups, root: int) -> frozenset[tuple[bool, int]]:
+        """The groups (``(True, root)``) and, outside the grouping, the entities
+        (``(False, entity)``) that the group of ``root`` was reported together with."""
+        keys: set[tuple[bool, int]] = set()
+        parent, entity_of, in_signal = groups.parent, self.entity_of, self.in_signal
+        for member in groups.members[root]:
+            signal = self.signal_of.get(member)
+            for other in in_signal.get(signal, ()) if signal is not None else ():
+                if other == member:
+                    continue
+                if other in parent:
+                    if (other_root := groups.root(other)) != root:
+                        keys.add((True, other_root))
+                elif other in entity_of:
+                    keys.add((False, entity_of[other]))
+        return frozenset(keys)
+
+    @classmethod
+    def of_signals(
+        cls, signal_of: Iterable[tuple[int, int]], entity_of: Mapping[int, int] | None = None
+    ) -> SeenWith:
+        """From (mention, signal) of person mentions."""
+        signals = dict(signal_of)
+        in_signal: dict[int, list[int]] = defaultdict(list)
+        for mention, signal in signals.items():
+            in_signal[signal].append(mention)
+        return cls(signals, in_signal, entity_of or {})
+
+
+def seen_with_around(mention_ids: Iterable[int]) -> SeenWith:
+    """Who these person mentions and the others of their signals were reported with, for
+    grouping these mentions again (``review.resolve_around``): the others outside them by
+    their entities as they are."""
+    ids = set(mention_ids)
+    rows = list(
+        Mention.objects.filter(
+            schema=Schema.PERSON,
+            signal_id__in=Mention.objects.filter(pk__in=ids).values("signal_id"),
+        ).values_list("pk", "signal_id", "entity_id")
+    )
+    outside = {pk: entity for pk, _signal, entity in rows if pk not in ids and entity is not None}
+    return SeenWith.of_signals(((pk, signal) for pk, signal, _entity in rows), outside)
+
+
+#: Whether a link between a record without a date of birth and a dated record that only the
+#: names make waits for the attaching step (when grouping knows who was reported with whom).
+DEFER_NAME_ONLY = True
 
 #: How many bits (log2 of the odds) the dated group that a group without any date of birth
 #: fits best must lead the next by before that group is attached to it: 4 bits, sixteen to
@@ -276,6 +358,7 @@ def group_mentions(
     attachable: Iterable[tuple[int, int, float]] = (),
     *,
     ordered: bool = False,
+    seen_with: SeenWith | None = None,
 ) -> tuple[list[list[int]], list[Pair]]:
     """Groups of mention ids, and the joins refused because an analyst said "not the same".
     ``pairs`` are (mention, mention, match probability); ``born`` the date of birth of each
@@ -295,6 +378,15 @@ def group_mentions(
         if ordered
         else sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     )
+    if born is not None and seen_with is not None and DEFER_NAME_ONLY:
+        # A link between a record without a date and a dated one that only the names make
+        # waits for the attaching step, where a namesake is weighed against the others.
+        dated, firm = groups.own_date, groups.corroborated
+        strong = [
+            p
+            for p in strong
+            if (p[0] in dated) == (p[1] in dated) or _pair(p[0], p[1]) in firm or p[2] >= 1.0
+        ]
     if len(strong) >= SETTLE_FROM:
         # Most of a large run's components join without a single refusal: grouped at once;
         # only the pairs of the others are joined one by one, in their order.
@@ -311,7 +403,7 @@ def group_mentions(
         if a in parent and b in parent and root(a) != root(b):
             join(a, b)
     if born is not None:
-        groups.attach_undated(attachable)
+        groups.attach_undated(attachable, seen_with)
     return groups.groups(), groups.refused
 
 

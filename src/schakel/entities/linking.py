@@ -35,6 +35,7 @@ from schakel.bulk import copy_text, copy_values
 from schakel.entities.clustering import (
     CORROBORATING,
     GroupPlan,
+    SeenWith,
     apply_plan,
     exact_key_pairs,
     group_mentions,
@@ -48,11 +49,11 @@ from schakel.entities.linkage.records import (
     normalise_postcode,
 )
 from schakel.entities.models import (
+    OBSERVED_AT,
     Judgement,
     LinkageRun,
     Mention,
-    Relation,
-    RelationSchema,
+    MentionRecord,
     Schema,
     Suggestion,
     TermFrequency,
@@ -97,25 +98,29 @@ def _first(properties: dict[str, list[str]], name: str) -> str | None:
 
 
 def person_records(only: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
-    """One record per person mention (all, or those in ``only``), with the address the
-    signal ties the person to."""
-    relations = Relation.objects.filter(schema=RelationSchema.ADDRESS, source__schema=Schema.PERSON)
+    """One record per person mention (all, or those in ``only``), with the place the signal
+    ties the person to: where the signal was observed (its first place of observation).
+    A possible victim lives or works there (their ``addressEntity``); a suspect, recruiter
+    or landlord was seen there. A place is never identifying evidence (docs/linkage.md):
+    it strengthens a link between two mentions of one name, it never makes one."""
     rows = Mention.objects.filter(schema=Schema.PERSON).order_by("pk")
+    places = Mention.objects.filter(schema=Schema.ADDRESS, role=OBSERVED_AT)
     if only is not None:
         ids = list(only)
-        relations = relations.filter(source_id__in=ids)
         rows = rows.filter(pk__in=ids)
-    lives_at = dict(relations.order_by("pk").values_list("source_id", "target_id"))
-    addresses = dict(
-        Mention.objects.filter(pk__in=set(lives_at.values())).values_list("pk", "original")
-    )
-    values = rows.values_list("pk", "organisation_id", "original", "properties")
+        places = places.filter(
+            signal_id__in=MentionRecord.objects.filter(pk__in=ids).values("signal_id")
+        )
+    seen_at: dict[int, dict[str, Any]] = {}
+    for signal_id, original in places.order_by("pk").values_list("signal_id", "original"):
+        seen_at.setdefault(signal_id, original)
+    values = rows.values_list("pk", "signal_id", "organisation_id", "original", "properties")
     # A whole schema streams in chunks (a server-side cursor on PostgreSQL); a few records
     # for matching come in one query, without a cursor's extra round trips.
-    for pk, organisation_id, original, properties in (
+    for pk, signal_id, organisation_id, original, properties in (
         values if only is not None else values.iterator(chunk_size=CHUNK)
     ):
-        address = addresses.get(lives_at.get(pk, 0), {})
+        address = seen_at.get(signal_id, {})
         yield _normalised(
             {
                 "unique_id": pk,
@@ -416,6 +421,9 @@ def _store(
             corroborated,
             attachable,
             ordered=True,
+            seen_with=SeenWith.of_signals((pk, signal) for pk, _e, signal, _o in mentions)
+            if born is not None
+            else None,
         )
         plan = plan_groups(schema, groups, ((pk, entity) for pk, entity, _s, _o in mentions))
         # The review queue's order of the pairs in review, from the entities as they will be.

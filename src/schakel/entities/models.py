@@ -95,6 +95,10 @@ class Entity(models.Model):
         return f"schakel-{self.pk}"
 
 
+#: The role of an address mention that is where its signal was observed.
+OBSERVED_AT = "observed_at"
+
+
 class MentionRecord(models.Model):
     """What one signal says of one person, company, address, bank account or vehicle: the
     values and their provenance. Written once when the signal's mentions are made; which

@@ -41,7 +41,14 @@ from followthemoney import model as ftm_model
 from rigour.text.scripts import text_scripts
 
 from schakel.entities.linkage.records import normalise_name_part
-from schakel.entities.models import BlockingKey, Mention, Relation, RelationSchema, Schema
+from schakel.entities.models import (
+    OBSERVED_AT,
+    BlockingKey,
+    Mention,
+    Relation,
+    RelationSchema,
+    Schema,
+)
 from schakel.normalise.names import company_key, name_key
 from schakel.signals.access import category_of_role
 from schakel.signals.models import (
@@ -316,7 +323,7 @@ def _address(signal: Signal, address: AddressMention) -> tuple[Mention, list[tup
         Schema.ADDRESS,
         Mention.Source.ADDRESS,
         address.pk,
-        "observed_at" if address.is_place_of_observation else "",
+        OBSERVED_AT if address.is_place_of_observation else "",
         {
             "street": address.street,
             "house_number": address.house_number,

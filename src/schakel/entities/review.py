@@ -29,6 +29,7 @@ from schakel.entities.clustering import (
     exact_key_pairs,
     group_mentions,
     joining_probability,
+    seen_with_around,
     sharing_exact_keys,
     standing_judgements,
     write_groups,
@@ -460,6 +461,7 @@ def resolve_around(mentions: list[Mention]) -> Changes:
         dates_of_birth(component) if person else None,
         corroborated_pairs((a, b, e) for a, b, _p, _l, e, _w in rows) if person else (),
         attachable_pairs((a, b, e, w) for a, b, _p, _l, e, w in rows) if person else (),
+        seen_with=seen_with_around(component) if person else None,
     )
     return write_groups(schema, groups)
 

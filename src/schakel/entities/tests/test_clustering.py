@@ -3,12 +3,14 @@ the model cannot break, withdrawals, stable entity ids, merges and splits as eve
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import pytest
 
 from schakel.entities.clustering import (
+    ATTACH_MARGIN,
     group_mentions,
     key_pairs,
     standing_judgements,
@@ -164,15 +166,33 @@ def _lungus(world: World, *born: date | None) -> tuple[list[Mention], LinkageRun
     return list(Mention.objects.filter(signal=signal).order_by("pk")), run
 
 
-def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(world: World) -> None:
+@pytest.mark.parametrize("weights", [(12.0, 12.0), (12.0, 6.0)])
+def test_regrouping_around_a_judgement_keeps_the_date_of_birth_rule(
+    world: World, weights: tuple[float, float]
+) -> None:
+    """b, without a date, is linked by name alone to a and to c, born twenty years apart:
+    never the three as one. b waits for the attaching step, which joins it to the one its
+    pairs clearly point to, and leaves it alone when they fit about as well."""
     (a, b, c), run = _lungus(world, date(1990, 1, 2), None, date(1970, 5, 6))
-    for left, right in ((a, b), (b, c)):
+    names = [
+        {"comparison": "given_name", "weight": 4.0},
+        {"comparison": "family_name", "weight": 4.0},
+    ]
+    for (left, right), weight in zip(((a, b), (b, c)), weights, strict=True):
         Suggestion.objects.create(
-            left=left, right=right, run=run, probability=0.999, match_weight=12, links=True
+            left=left,
+            right=right,
+            run=run,
+            probability=0.999,
+            match_weight=weight,
+            links=True,
+            explanation=names,
         )
     resolve_around([a, b, c])
     a_entity, b_entity, c_entity = _entities([a.pk, b.pk, c.pk])
-    assert a_entity == b_entity != c_entity
+    assert a_entity != c_entity
+    assert (a_entity == b_entity) == (weights[0] - weights[1] >= ATTACH_MARGIN)
+    assert b_entity != c_entity
 
 
 def test_a_withdrawn_judgement_no_longer_stands(world: World) -> None:
@@ -475,3 +495,112 @@ def test_grouping_settled_components_at_once_gives_what_joining_one_by_one_gives
     one_by_one, at_once = grouped(10**9), grouped(0)
     assert at_once == one_by_one
     assert sum(len(g) for g in at_once[0]) == len(ids)
+
+
+def test_a_record_without_a_date_joins_the_namesake_reported_with_the_same_people() -> None:
+    """s, a suspect known by name only, is named beside victim v. Two dated namesakes fit
+    his name equally well: a, once named beside v (there as v2, the same woman), and b.
+    Who he was reported with decides; without that he is left to the analysts."""
+    from schakel.entities.clustering import SeenWith
+
+    s, v, a, v2, b, other = 1, 2, 3, 4, 5, 6
+    born = {s: None, v: "1999-03-04", v2: "1999-03-04", a: "1980-01-01", b: "1975-06-07"}
+    born[other] = "2001-01-01"
+    ids = [s, v, a, v2, b, other]
+    pairs = [(v, v2, 0.999)]
+    attachable = [(s, a, 12.0), (s, b, 12.0)]
+    none = standing_judgements()
+    seen = SeenWith.of_signals([(s, 100), (v, 100), (a, 101), (v2, 101), (b, 102), (other, 102)])
+    groups, _refused = group_mentions(ids, pairs, 0.9, none, born, (), attachable, seen_with=seen)
+    assert sorted(groups) == [[s, a], [v, v2], [b], [other]]
+    # Without knowing who was reported with whom, the two fit as well: s stays alone.
+    groups, _refused = group_mentions(ids, pairs, 0.9, none, born, (), attachable)
+    assert [s] in groups
+    # When both namesakes were named beside the same people, that decides nothing either.
+    both = SeenWith.of_signals([(s, 100), (v, 100), (a, 101), (v2, 101), (b, 101)])
+    groups, _refused = group_mentions(ids, pairs, 0.9, none, born, (), attachable, seen_with=both)
+    assert [s] in groups
+    # Those outside the grouping count by their entity.
+    outside = SeenWith.of_signals([(s, 100), (20, 100), (a, 101), (21, 101)], {20: 7, 21: 7})
+    groups, _refused = group_mentions(
+        ids, pairs, 0.9, none, born, (), attachable, seen_with=outside
+    )
+    assert [s, a] in groups
+
+
+def test_a_link_on_names_alone_to_a_dated_record_waits_for_the_attaching_step() -> None:
+    """The model links s (no date of birth) to b on the names alone, and scores a lower. With
+    who each was reported with known, the link waits for the attaching step, which takes a,
+    reported with the same victim. A link more than the names make (an address, a phone, an
+    identity number agree: ``corroborated``) joins at once, as do pairs at probability 1
+    (exact keys)."""
+    from schakel.entities.clustering import SeenWith
+
+    s, v, a, v2, b = 1, 2, 3, 4, 5
+    born = {s: None, v: "1999-03-04", v2: "1999-03-04", a: "1980-01-01", b: "1975-06-07"}
+    ids = [s, v, a, v2, b]
+    pairs = [(s, b, 0.99), (v, v2, 0.999)]
+    attachable = [(s, b, 12.0), (s, a, 10.0)]
+    none = standing_judgements()
+    seen = SeenWith.of_signals([(s, 100), (v, 100), (a, 101), (v2, 101)])
+    groups, _refused = group_mentions(ids, pairs, 0.9, none, born, (), attachable, seen_with=seen)
+    assert sorted(groups) == [[s, a], [v, v2], [b]]
+    # As before when it is not known: the link joins.
+    groups, _refused = group_mentions(ids, pairs, 0.9, none, born, (), attachable)
+    assert sorted(groups) == [[s, b], [v, v2], [a]]
+    for corroborated, certain in (([(s, b)], 0.99), ((), 1.0)):
+        groups, _refused = group_mentions(
+            ids,
+            [(s, b, certain), (v, v2, 0.999)],
+            0.9,
+            none,
+            born,
+            corroborated,
+            attachable,
+            seen_with=seen,
+        )
+        assert sorted(groups) == [[s, b], [v, v2], [a]]
+
+
+def test_regrouping_tells_namesakes_apart_by_who_they_were_reported_with(world: World) -> None:
+    """resolve_around (after a judgement, after intake) knows who the mentions were reported
+    with, in the signals themselves: a suspect named by name only beside a victim goes to the
+    namesake who was named beside her before."""
+    user = world.users["care_coordinator"]
+
+    def signal(*persons: PersonInput) -> list[Mention]:
+        made = make_signal(
+            user, groups=[world.table_a], persons=list(persons), companies=[], addresses=[]
+        )
+        resolve_signals([made.pk])
+        return list(Mention.objects.filter(signal=made, schema="Person").order_by("pk"))
+
+    victim = PersonInput(
+        role="possible_victim",
+        given_names="Ioana",
+        family_name="Lungu",
+        date_of_birth=date(1999, 3, 4),
+    )
+    suspect = PersonInput(role="suspect", given_names="Marius", family_name="Dragomir")
+    v, s = signal(victim, suspect)
+    v2, a = signal(victim, replace(suspect, date_of_birth=date(1980, 1, 1)))
+    (b,) = signal(replace(suspect, date_of_birth=date(1975, 6, 7)))
+    run = finished_batch_run(0.9)
+    names = [
+        {"comparison": "given_name", "weight": 6.0},
+        {"comparison": "family_name", "weight": 6.0},
+    ]
+    for left, right, links in ((v, v2, True), (s, a, False), (s, b, False)):
+        Suggestion.objects.create(
+            left=left,
+            right=right,
+            run=run,
+            probability=0.999 if links else 0.8,
+            match_weight=12 if links else 2,
+            links=links,
+            explanation=names,
+        )
+    resolve_around([v, v2, s, a, b])
+    v_entity, v2_entity, s_entity, a_entity, b_entity = _entities([v.pk, v2.pk, s.pk, a.pk, b.pk])
+    assert v_entity == v2_entity
+    assert s_entity == a_entity != b_entity

@@ -601,6 +601,53 @@ def test_records_hold_names_and_places_as_linkage_compares_them(world: World) ->
     )
 
 
+def test_every_person_of_a_signal_is_placed_where_the_signal_was_observed(world: World) -> None:
+    """A record's place is the signal's (first) place of observation, for the suspect as for
+    the possible victim: where each was seen, which tells two namesakes apart. An address
+    that is not where the signal was observed places no one; neither does another signal's."""
+    from schakel.signals.intake import AddressInput
+
+    user = world.users["care_coordinator"]
+    observed = make_signal(
+        user,
+        persons=[
+            PersonInput(role="possible_victim", given_names="Ioana", family_name="Lungu"),
+            PersonInput(role="suspect", given_names="Marius", family_name="Dragomir"),
+        ],
+        addresses=[
+            AddressInput(street="Kerkstraat", house_number="3", postcode="4811 AA", city="Breda"),
+            AddressInput(
+                street="Haagweg",
+                house_number="7",
+                postcode="4814 ga",
+                city="Breda",
+                is_place_of_observation=True,
+            ),
+        ],
+        ibans=[],
+    )
+    elsewhere = make_signal(
+        user,
+        persons=[PersonInput(role="suspect", given_names="Marius", family_name="Dragomir")],
+        addresses=[AddressInput(street="Spoorstraat", house_number="9", postcode="4811 BB")],
+        ibans=[],
+    )
+    resolve_signals([observed.pk, elsewhere.pk])
+    people = Mention.objects.filter(schema="Person")
+    here = set(people.filter(signal=observed).values_list("pk", flat=True))
+    assert len(here) == 2
+    ids = list(people.values_list("pk", flat=True))
+    for records in (list(linking.person_records(ids)), list(linking.person_records())):
+        places = {
+            r["unique_id"]: (r["street"], r["house_number"], r["postcode"], r["city"])
+            for r in records
+        }
+        assert places == {
+            pk: ("haagweg", "7", "4814GA", "breda") if pk in here else (None, None, None, None)
+            for pk in ids
+        }
+
+
 def test_a_batch_run_gives_duckdb_the_configured_memory(
     world: World,
     population: dict[int, int],
