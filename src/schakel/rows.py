@@ -23,7 +23,9 @@ import functools
 import hashlib
 import io
 import json
+import os
 import re
+import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -229,15 +231,19 @@ def _update_plan(
 
 
 def reserve_ids(
-    counts: Mapping[type[Model], int], *, cursor: Any = None
+    counts: Mapping[type[Model], int], *, cursor: Any = None, ahead: int = 0
 ) -> dict[type[Model], list[int]] | None:
     """New primary keys, ``counts[model]`` of them for each model, so that a row can be
     written with values derived from its id (a reference), and rows pointing at it, without
     reading anything back. Call inside a transaction that will insert them.
 
     PostgreSQL hands them out from the keys' sequences, for all models in one round trip.
-    SQLite has no sequences: the next numbers after its ``AUTOINCREMENT`` counter are ours
-    because the transaction holds the database's write lock (Schakel opens SQLite
+    With ``ahead``, it hands out that many more of each and the process keeps them for its
+    next calls (``_SPARE_IDS``): a process that writes one signal at a time (intake over the
+    API or a form) asks the database once per ``ahead`` signals instead of once per signal.
+    Keys a process kept and never used are gaps in the sequence, as a rolled-back insert
+    leaves. SQLite has no sequences: the next numbers after its ``AUTOINCREMENT`` counter are
+    ours because the transaction holds the database's write lock (Schakel opens SQLite
     transactions with ``BEGIN IMMEDIATE``), and inserting them moves the counter on. None
     for other databases: the caller inserts first and reads the ids back.
     """
@@ -248,23 +254,18 @@ def reserve_ids(
     with _open(next(iter(wanted)), cursor) as open_cursor:
         connection = open_cursor.db
         if connection.vendor == "postgresql":
-            # Any unused numbers of each sequence will do; the order of the rows is not
-            # the order of the numbers, so each list is sorted.
-            models = list(wanted)
-            # Typed, so that the statement can be prepared.
-            part = (
-                "SELECT %s::integer, nextval(pg_get_serial_sequence(%s::text, %s::text)) "
-                "FROM generate_series(1, %s::integer)"
-            )
-            parameters: list[Any] = []
-            for index, model in enumerate(models):
-                meta = model._meta
-                assert meta.pk is not None
-                parameters += [index, meta.db_table, meta.pk.column, wanted[model]]
-            execute(open_cursor, " UNION ALL ".join([part] * len(models)), parameters)
-            for index, new_id in open_cursor.fetchall():
-                reserved[models[index]].append(int(new_id))
-            return {model: sorted(ids) for model, ids in reserved.items()}
+            spare = _spare_ids(connection)
+            short = {
+                model: count + ahead
+                for model, count in wanted.items()
+                if len(spare.get(model, ())) < count
+            }
+            if short:
+                for model, ids in _next_ids(open_cursor, short).items():
+                    spare[model] = sorted([*spare.get(model, ()), *ids])
+            for model, count in wanted.items():
+                reserved[model], spare[model] = spare[model][:count], spare[model][count:]
+            return reserved
         if connection.vendor == "sqlite" and connection.in_atomic_block:
             quote = connection.ops.quote_name
             for model, count in wanted.items():
@@ -282,6 +283,44 @@ def reserve_ids(
                 reserved[model] = list(range(int(last) + 1, int(last) + 1 + count))
             return reserved
     return None
+
+
+def _next_ids(cursor: Any, counts: Mapping[type[Model], int]) -> dict[type[Model], list[int]]:
+    """``counts[model]`` new numbers from each model's key sequence, in one round trip."""
+    # Any unused numbers of each sequence will do; the order of the rows is not the order
+    # of the numbers, so each list is sorted.
+    models = list(counts)
+    # Typed, so that the statement can be prepared.
+    part = (
+        "SELECT %s::integer, nextval(pg_get_serial_sequence(%s::text, %s::text)) "
+        "FROM generate_series(1, %s::integer)"
+    )
+    parameters: list[Any] = []
+    for index, model in enumerate(models):
+        meta = model._meta
+        assert meta.pk is not None
+        parameters += [index, meta.db_table, meta.pk.column, counts[model]]
+    execute(cursor, " UNION ALL ".join([part] * len(models)), parameters)
+    found: dict[type[Model], list[int]] = {model: [] for model in models}
+    for index, new_id in cursor.fetchall():
+        found[models[index]].append(int(new_id))
+    return {model: sorted(ids) for model, ids in found.items()}
+
+
+#: Keys taken from PostgreSQL's sequences ahead (``reserve_ids(..., ahead=N)``) and not used
+#: yet, per thread, process (a forked worker starts without its parent's), database and
+#: model. A sequence never hands out a number twice, so they stay this thread's to use, until
+#: a sequence is reset (``schakel manage flush``): restart the processes after that, as after
+#: ``schakel migrate``.
+_SPARE_IDS = threading.local()
+
+
+def _spare_ids(connection: Any) -> dict[type[Model], list[int]]:
+    kept: dict[tuple[int, str, str], dict[type[Model], list[int]]] = _SPARE_IDS.__dict__.setdefault(
+        "kept", {}
+    )
+    key = (os.getpid(), connection.alias, str(connection.settings_dict.get("NAME")))
+    return kept.setdefault(key, {})
 
 
 class Deferred:

@@ -340,6 +340,11 @@ def write_signals(
     return written
 
 
+#: How many keys of each kind a process writing one signal at a time takes beyond what the
+#: signal needs, for its next signals (``rows.reserve_ids``).
+KEYS_AHEAD = 32
+
+
 def _write_batch(
     batch: Sequence[ToWrite],
     *,
@@ -389,6 +394,9 @@ def _write_batch(
         reserved = reserve_ids(
             {Signal: len(batch), PersonMention: persons, CompanyMention: companies},
             cursor=cursor,
+            # One signal at a time (the API, the forms): the keys of the next ones too, so
+            # that most signals need no round trip for them.
+            ahead=KEYS_AHEAD if len(batch) == 1 else 0,
         )
         if reserved is not None:
             ids = reserved[Signal]

@@ -142,6 +142,47 @@ def test_reserved_ids_are_new_and_take_the_rows_given_them(world: World) -> None
     assert later.pk > max(ids)
 
 
+def test_keys_taken_ahead_serve_the_next_reservations_without_a_round_trip(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A process writing one signal at a time takes the keys of its next signals at once
+    (PostgreSQL's sequences; SQLite's counter moves only with the rows, so nothing is taken
+    ahead there): every key is handed out once, and a later reservation that the kept keys
+    cover asks the database nothing."""
+    import threading
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from schakel import rows
+
+    signal = make_signal(world.users["care_coordinator"])
+    # As a process that has kept no keys yet (making the signal kept some).
+    monkeypatch.setattr(rows, "_SPARE_IDS", threading.local())
+    handed_out: list[int] = []
+    queries = []
+    for _ in range(4):
+        with transaction.atomic(), CaptureQueriesContext(connection) as asked:
+            reserved = reserve_ids({PersonMention: 2, Signal: 0}, ahead=3)
+            assert reserved is not None
+            handed_out += reserved[PersonMention]
+            insert_rows(
+                PersonMention,
+                [
+                    PersonMention(pk=pk, signal=signal, role="witness")
+                    for pk in reserved[PersonMention]
+                ],
+            )
+        queries.append(len(asked))
+    assert len(handed_out) == len(set(handed_out)) == 8
+    if connection.vendor == "postgresql":
+        # Five keys at the first call (two and three ahead): the second call takes two of the
+        # three kept, the third needs two with one kept and takes five more.
+        assert [q - 1 for q in queries] == [1, 0, 1, 0]  # minus each call's INSERT
+    later = PersonMention.objects.create(signal=signal, role="suspect")
+    assert later.pk > max(handed_out)
+
+
 def test_deferred_statements_go_together_or_not_at_all(world: World) -> None:
     signal = make_signal(world.users["care_coordinator"])
     columns = ("signal", "indicator_id")
