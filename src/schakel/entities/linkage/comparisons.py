@@ -119,6 +119,42 @@ class Swapped(Condition):
         return cll.ColumnsReversedLevel(self.column, self.other, symmetrical=True)
 
 
+@dataclass(frozen=True)
+class SwappedNear(Condition):
+    """Both names swapped, one of them misspelt: one record's ``column`` is the other's
+    ``other`` (or the reverse) and the two remaining names are at least ``threshold`` alike
+    (Jaro-Winkler). A swap with a typing error is still a swap; a name crossed while the other
+    names differ entirely is not (``Crossed``)."""
+
+    column: str
+    other: str
+    threshold: float
+
+    def holds(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> bool:
+        return self._one_way(left, right, self.column, self.other) or self._one_way(
+            left, right, self.other, self.column
+        )
+
+    def _one_way(
+        self, left: Mapping[str, Any], right: Mapping[str, Any], column: str, other: str
+    ) -> bool:
+        rest_left, rest_right = left.get(other), right.get(column)
+        return (
+            _equal(left.get(column), right.get(other))
+            and rest_left is not None
+            and rest_right is not None
+            and jaro_winkler_similarity(rest_left, rest_right) >= self.threshold
+        )
+
+    def to_splink(self) -> ComparisonLevelCreator:
+        c, o, t = self.column, self.other, self.threshold
+        return cll.CustomLevel(
+            f'(("{c}_l" = "{o}_r" AND jaro_winkler_similarity("{o}_l", "{c}_r") >= {t}) OR '
+            f'("{o}_l" = "{c}_r" AND jaro_winkler_similarity("{c}_l", "{o}_r") >= {t}))',
+            label_for_charts=f"{c} and {o} swapped, one misspelt",
+        )
+
+
 def _equal(a: str | None, b: str | None) -> bool:
     return a is not None and a == b
 

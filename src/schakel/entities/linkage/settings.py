@@ -25,6 +25,7 @@ from schakel.entities.linkage.comparisons import (
     LevenshteinAtMost,
     Same,
     Swapped,
+    SwappedNear,
 )
 from schakel.entities.linkage.records import Kind
 
@@ -148,6 +149,10 @@ PERSON = KindSettings(
             levels=(
                 Level("exact", Same("given_name"), term_frequencies="given_name"),
                 Level("swapped with family name", _NAMES_SWAPPED),
+                Level(
+                    "swapped with family name, one misspelt",
+                    SwappedNear("given_name", "family_name", 0.8),
+                ),
                 Level("crossed with family name", _NAMES_CROSSED),
                 Level("very similar", JaroWinklerAtLeast("given_name", 0.92)),
                 Level("similar", JaroWinklerAtLeast("given_name", 0.8)),

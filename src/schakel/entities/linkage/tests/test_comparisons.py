@@ -148,3 +148,34 @@ def test_splink_numbers_levels_downwards_from_the_strongest() -> None:
         -1,
         *range(len(comparison.labels) - 2, -1, -1),
     ]
+
+
+def test_a_swap_with_a_misspelt_name_is_told_from_a_name_crossed_alone(
+    connection: duckdb.DuckDBPyConnection,
+) -> None:
+    """Yetunde Ogunleye written family name first with a typing error is still a swap;
+    Kelechi Ogunleye shares only the crossed family name. DuckDB and Python agree."""
+    records = [
+        {"unique_id": 1, "organisation_id": 1, "given_name": "yetunde", "family_name": "ogunleye"},
+        {"unique_id": 2, "organisation_id": 1, "given_name": "ogunleye", "family_name": "yeutnde"},
+        {"unique_id": 3, "organisation_id": 1, "given_name": "kelechi", "family_name": "ogunleye"},
+        {"unique_id": 4, "organisation_id": 1, "given_name": "ogunleye", "family_name": None},
+    ]
+    settings_dict = SETTINGS["person"].settings_dict()
+    settings_dict["blocking_rules_to_generate_predictions"] = [{"blocking_rule": "1=1"}]
+    table = prepare_records(pandas.DataFrame(records), "person")
+    linker = Linker(DuckDBAPI(connection=connection).register(table), settings_dict, log_level=None)
+    predictions = linker.inference.predict(warning_mode="never")
+    given = next(c for c in SETTINGS["person"].comparisons if c.name == "given_name")
+    rows = connection.execute(
+        f"SELECT unique_id_l, unique_id_r, gamma_given_name FROM {predictions.physical_name}"  # noqa: S608
+    ).fetchall()
+    cleaned = {r["unique_id"]: clean_record("person", r) for r in records}
+    labels = {}
+    for left, right, gamma in rows:
+        index = given.level_of(cleaned[left], cleaned[right])
+        assert given.gamma(index) == gamma
+        labels[(left, right)] = given.labels[index]
+    assert labels[(1, 2)] == "swapped with family name, one misspelt"
+    assert labels[(2, 3)] == labels[(1, 4)] == "crossed with family name"
+    assert labels[(1, 3)] == "all other"
