@@ -315,6 +315,11 @@ def _next_ids(cursor: Any, counts: Mapping[type[Model], int]) -> dict[type[Model
 _SPARE_IDS = threading.local()
 
 
+def forget_spare_ids() -> None:
+    """Drop this thread's keys taken ahead (after the sequences were reset in this process)."""
+    _SPARE_IDS.__dict__.pop("kept", None)
+
+
 def _spare_ids(connection: Any) -> dict[type[Model], list[int]]:
     kept: dict[tuple[int, str, str], dict[type[Model], list[int]]] = _SPARE_IDS.__dict__.setdefault(
         "kept", {}
