@@ -332,10 +332,6 @@ def seen_with_around(mention_ids: Iterable[int]) -> SeenWith:
     return SeenWith.of_signals(((pk, signal) for pk, signal, _entity in rows), outside)
 
 
-#: Whether a link between a record without a date of birth and a dated record that only the
-#: names make waits for the attaching step (when grouping knows who was reported with whom).
-DEFER_NAME_ONLY = True
-
 #: How many bits (log2 of the odds) the dated group that a group without any date of birth
 #: fits best must lead the next by before that group is attached to it: 4 bits, sixteen to
 #: one (docs/linkage.md, "Records without a date of birth").
@@ -378,7 +374,7 @@ def group_mentions(
         if ordered
         else sorted((p for p in pairs if p[2] >= threshold), key=lambda p: -p[2])
     )
-    if born is not None and seen_with is not None and DEFER_NAME_ONLY:
+    if born is not None and seen_with is not None:
         # A link between a record without a date and a dated one that only the names make
         # waits for the attaching step, where a namesake is weighed against the others.
         dated, firm = groups.own_date, groups.corroborated
