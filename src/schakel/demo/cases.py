@@ -129,11 +129,28 @@ def _coordinator(region: str, seed: int) -> User:
     return Generator(seed).user(lead, (Role.CARE_COORDINATOR,), username=username)
 
 
+#: The demo's signal tables met this many days ago, at two in the afternoon.
+MEETING_DAYS_AGO = 14
+
+
+def meeting_start(today: date) -> datetime:
+    return timezone.make_aware(
+        datetime.combine(today - timedelta(days=MEETING_DAYS_AGO), time(14, 0))
+    )
+
+
 def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
     """Possible victims that the group's undecided agenda signals mention (the first
-    ``size`` signals), each with every pool signal that mentions them."""
+    ``size`` signals received before the demo's meeting), each with every pool signal that
+    mentions them."""
     ids = list(
-        undecided(Signal.objects.filter(sharing_groups=group, band__in=AGENDA_BANDS))
+        undecided(
+            Signal.objects.filter(
+                sharing_groups=group,
+                band__in=AGENDA_BANDS,
+                received_at__lt=meeting_start(today),
+            )
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:size]
     )
@@ -243,7 +260,7 @@ class CaseBuilder:
         if story.region not in self.meetings:
             group = SharingGroup.objects.get(name=PLACES[story.region].table)
             chair = self.coordinator(story.region)
-            starts_at = timezone.make_aware(datetime.combine(self.days_ago(14), time(14, 0)))
+            starts_at = meeting_start(self.today)
             meeting = table.create_meeting(
                 group, starts_at=starts_at, location="Stadskantoor", actor=chair
             )

@@ -22,7 +22,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -469,12 +469,26 @@ def _org_users(organisation: Organisation) -> list[User]:
     )
 
 
+def received_after(rng: random.Random, observed: date, now: datetime) -> datetime:
+    """When a partner took in a signal of what was seen on ``observed``: mostly within days,
+    sometimes weeks later; in office hours, and never after ``now``."""
+    delay = min(int(rng.expovariate(1 / 4)), 60)
+    when = timezone.make_aware(
+        datetime.combine(observed + timedelta(days=delay), time(8 + rng.randrange(10))),
+    ) + timedelta(minutes=rng.randrange(60), seconds=rng.randrange(60))
+    return min(when, now - timedelta(minutes=rng.randrange(1, 60)))
+
+
 def generate_signals(
     count: int, *, seed: int, progress: Any = None, truth_path: Path | None = None
 ) -> DemoSignals:
     """Create ``count`` synthetic signals through the real intake service."""
     rng = random.Random(seed * 7919 + 17)  # noqa: S311 - synthetic data, not security
     ties_rng = random.Random(seed * 7919 + 23)  # noqa: S311 - the same
+    # When each signal was received: a generator of its own, so that what the signals say
+    # stays the same for a seed.
+    received_rng = random.Random(seed * 7919 + 37)  # noqa: S311 - the same
+    now = timezone.now()
     the_catalogue = catalogue()
     truth = build_truth(
         rng,
@@ -626,7 +640,7 @@ def generate_signals(
             clean = validate_signal(data, owner=organisation, channel=Channel.FULL_FORM)
             pending[user.pk].append(
                 (
-                    ToWrite(clean),
+                    ToWrite(clean, received_at=received_after(received_rng, observed, now)),
                     {
                         "persons": [
                             identity for kind, identity in mention_truth if kind == "person"

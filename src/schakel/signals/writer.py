@@ -66,6 +66,9 @@ Progress = Callable[[int, int], None]
 class ToWrite:
     clean: CleanSignal
     source_key: str = ""
+    #: When the signal reached its partner, where that was before it is written (the demo's
+    #: history of signals received over the past year); else the moment it is written.
+    received_at: datetime | None = None
 
 
 def signal_reference(received_at: datetime, pk: int) -> str:
@@ -356,7 +359,10 @@ def _write_batch(
     also: Also | None,
 ) -> list[Signal]:
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
-    retention_until = initial_retention(timezone.localdate())
+    received = [item.received_at or received_at for item in batch]
+    retention_by_day = {
+        day: initial_retention(day) for day in {timezone.localdate(when) for when in received}
+    }
     persons = sum(len(item.clean.persons) for item in batch)
     # Companies are numbered first only when a relation or payment points at one.
     companies = (
@@ -372,11 +378,13 @@ def _write_batch(
                 result,
                 submitted_by=submitted_by,
                 channel=channel,
-                received_at=received_at,
+                received_at=when,
                 reference=reference,
-                retention_until=retention_until,
+                retention_until=retention_by_day[timezone.localdate(when)],
             )
-            for item, result, reference in zip(batch, results, references, strict=True)
+            for item, result, when, reference in zip(
+                batch, results, received, references, strict=True
+            )
         ]
 
     record_written = functools.partial(
@@ -400,7 +408,9 @@ def _write_batch(
         )
         if reserved is not None:
             ids = reserved[Signal]
-            signals = new_signals([signal_reference(received_at, pk) for pk in ids])
+            signals = new_signals(
+                [signal_reference(when, pk) for when, pk in zip(received, ids, strict=True)]
+            )
             for signal, pk in zip(signals, ids, strict=True):
                 signal.pk = pk
             with deferred(cursor) as statements:
@@ -429,7 +439,7 @@ def _write_batch(
             if any(signal.pk is None for signal in signals):
                 raise RuntimeError("the database did not return the ids of the new signals")
             for signal in signals:
-                signal.reference = signal_reference(received_at, signal.pk)
+                signal.reference = signal_reference(signal.received_at, signal.pk)
                 update_row(Signal, signal.pk, reference=signal.reference, cursor=cursor)
             _insert_rows_below(signals, batch, results, None, None, cursor)
             if also is not None:

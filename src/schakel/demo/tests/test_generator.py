@@ -106,6 +106,34 @@ def test_signals_come_from_many_partners_with_variant_spellings_and_kept_truth(
     assert any(len(names) > 1 for names in spellings.values())
 
 
+def test_signals_were_received_over_the_past_year_each_after_what_it_saw(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from django.utils import timezone
+
+    from schakel.demo.signals import generate_signals
+    from schakel.signals.retention import initial_retention
+
+    generate("small", seed=1, signals=0)
+    before = timezone.now()
+    generate_signals(80, seed=1, truth_path=Path(str(tmp_path)) / "truth.jsonl")
+    signals = list(Signal.objects.all())
+    for signal in signals:
+        received = timezone.localdate(signal.received_at)
+        assert signal.observed_on is not None
+        assert signal.observed_on <= received, signal.reference
+        assert signal.received_at < before, signal.reference
+        assert signal.created_at == signal.received_at
+        assert signal.reference.startswith(f"S-{signal.received_at:%Y}-"), signal.reference
+        assert signal.retention_until == initial_retention(received)
+    days = {timezone.localdate(s.received_at) for s in signals}
+    # Spread over the year, not all on the day the demo was made.
+    assert len(days) > 40
+    assert (max(days) - min(days)).days > 200
+
+
 def test_signals_state_family_associates_directors_and_payments_the_same_per_seed(
     tmp_path: object,
 ) -> None:

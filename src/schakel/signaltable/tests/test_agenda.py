@@ -69,6 +69,24 @@ def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World
     assert [link.kind for link in agenda.bundles[1].links] == ["plate"]
 
 
+def test_a_bundles_signals_are_listed_in_the_order_they_were_received(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    carla = world.users["care_coordinator"]
+    signals = [
+        distinct_signal(carla, groups=[world.table_a], plates=["34-XYZ-5"]) for _ in range(3)
+    ]
+    # Received in another order than they were numbered (signals brought in with the date a
+    # partner took them in, as the demo's are).
+    now = timezone.now()
+    for days, signal in zip((3, 9, 1), signals, strict=True):
+        Signal.objects.filter(pk=signal.pk).update(received_at=now - timedelta(days=days))
+    agenda = propose_agenda(world.table_a, carla)
+    assert [b.signal_ids for b in agenda.bundles] == [[signals[1].pk, signals[0].pk, signals[2].pk]]
+
+
 def test_each_viewer_gets_the_agenda_of_the_signals_they_may_see(world: World) -> None:
     carla = world.users["care_coordinator"]
     amber = distinct_signal(carla, groups=[world.table_a], addresses=[street("Haagweg")])
