@@ -17,7 +17,14 @@ import pytest
 from schakel.entities import linking
 from schakel.entities.explanations import expand
 from schakel.entities.matching import match_signals
-from schakel.entities.models import Judgement, LinkageRun, Mention, Suggestion, TermFrequency
+from schakel.entities.models import (
+    Entity,
+    Judgement,
+    LinkageRun,
+    Mention,
+    Suggestion,
+    TermFrequency,
+)
 from schakel.entities.services import resolve_signals
 from schakel.signals.intake import PersonInput
 from schakel.signals.models import Signal
@@ -448,6 +455,59 @@ def test_a_report_matched_while_a_batch_run_works_keeps_its_pair(
         right=new, links=True
     )
     assert found.exists()
+
+
+def test_a_report_matched_to_an_entity_the_run_merges_away_follows_its_person(
+    world: World, population: dict[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report matched after intake while a batch run works keeps the entity matching gave
+    it; when the run then merges that entity into a larger one, the report goes with its
+    person at the end of the run, not left behind on an entity that no longer exists."""
+    from django.db.models import Count
+
+    from schakel.entities import linkage
+
+    linking.run_linkage("Person")
+    known, person = _known_person(population)
+    # A larger entity that an analyst says is the same person: the next run joins them,
+    # and the joined group keeps the larger one's entity.
+    larger = (
+        Entity.objects.filter(schema="Person")
+        .exclude(pk=known.entity_id)
+        .annotate(n=Count("mentions"))
+        .filter(n__gt=Mention.objects.filter(entity_id=known.entity_id).count())
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert larger is not None
+    Judgement.objects.create(
+        left=known,
+        right=Mention.objects.filter(entity=larger).order_by("pk").first(),
+        verdict=Judgement.Verdict.SAME,
+        reason="The same person: checked with the partner.",
+        judged_by=world.users["police_analyst"],
+    )
+    was = known.entity_id
+    engine = linkage.link
+    during: dict[str, Mention] = {}
+
+    def intake_goes_on(*args: Any, **kwargs: Any) -> Any:
+        signal = _report(world, person, "police_analyst")
+        resolve_signals([signal.pk])
+        assert match_signals([signal.pk]).joined >= 1
+        during["new"] = Mention.objects.get(signal=signal)
+        assert during["new"].entity_id == was
+        return engine(*args, **kwargs)
+
+    monkeypatch.setattr(linkage, "link", intake_goes_on)
+    run = linking.run_linkage("Person")
+    assert run.status == LinkageRun.Status.DONE
+    new = during["new"]
+    new.refresh_from_db()
+    known.refresh_from_db()
+    assert known.entity_id == larger.pk != was
+    assert new.entity_id == larger.pk
+    assert not Entity.objects.filter(pk=was, mentions__isnull=False).exists()
 
 
 def test_judgements_survive_a_new_run(world: World, population: dict[int, int]) -> None:
