@@ -72,7 +72,7 @@ from schakel.signals.intake import person_is_minor
 from schakel.signals.models import PersonMention, Signal
 from schakel.signaltable import services as table
 from schakel.signaltable.agenda import AGENDA_BANDS, undecided
-from schakel.signaltable.models import Meeting, Outcome
+from schakel.signaltable.models import Decision, Meeting, Outcome
 from schakel.tasks import services as tasks
 from schakel.tasks.models import Priority, Task
 
@@ -290,6 +290,13 @@ class CaseBuilder:
                     )
                 ],
                 actor=actor,
+            )
+            # Recorded during the meeting, a quarter of an hour a bundle (the demo makes the
+            # record now; the audit log keeps that moment).
+            meeting = self.meeting(story)
+            Decision.objects.filter(pk=decision.pk).update(
+                decided_at=meeting.starts_at
+                + timedelta(minutes=15 * meeting.decisions.filter(pk__lt=decision.pk).count())
             )
             # The subscriber opens it after the commit too; opening is idempotent.
             case = services.open_case_for_decision(decision)

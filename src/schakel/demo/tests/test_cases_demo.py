@@ -119,6 +119,18 @@ def test_every_case_status_occurs_and_closing_says_why(runs: Any) -> None:
     assert Case.objects.filter(source_decision__isnull=True).count() >= 3  # by a coordinator
 
 
+def test_the_table_decided_during_its_meeting_on_signals_received_before_it(runs: Any) -> None:
+    from schakel.signaltable.models import Decision
+
+    decisions = list(Decision.objects.select_related("meeting"))
+    assert len(decisions) >= 3
+    for decision in decisions:
+        starts = decision.meeting.starts_at
+        assert starts <= decision.decided_at < starts + timedelta(hours=3), decision.pk
+        received = decision.signal_links.values_list("signal__received_at", flat=True)
+        assert received and all(when < starts for when in received), decision.pk
+
+
 def test_the_people_of_each_case_are_the_entities_its_signals_mention(runs: Any) -> None:
     merged = dict(Entity.objects.values_list("pk", "merged_into_id"))
 
