@@ -78,7 +78,12 @@ def _holding_plans(entity_ids: set[int]) -> set[int]:
     plans = Plan.objects.all()
     if len(entity_ids) <= PLAN_LOOKUP_CHUNK:
         ids = sorted(entity_ids)
-        plans = plans.filter(Q(entity_id__in=ids) | Q(entity__merged_into_id__in=ids))
+        # The entities merged into these, found by their index first: a condition on the
+        # joined entity (``entity__merged_into_id__in``) made PostgreSQL read every plan's
+        # entity, or walk the entities' key index up to the highest a plan holds, on every
+        # regrouping after intake.
+        merged = Entity.objects.filter(merged_into_id__in=ids).values("pk")
+        plans = plans.filter(Q(entity_id__in=ids) | Q(entity_id__in=merged))
     found: set[int] = set()
     for entity, merged_into in plans.values_list("entity_id", "entity__merged_into_id"):
         found.update(e for e in (entity, merged_into) if e is not None)

@@ -134,6 +134,21 @@ def test_a_merge_putting_two_plans_on_one_person_proposes_and_changes_nothing(
     assert PlanMerge.objects.count() == 1 and merge.tasks.count() == 1
 
 
+@pytest.mark.parametrize("lookup", ["by id", "every plan read"])
+def test_the_plans_of_a_merge_are_found_by_the_entity_or_the_one_it_was_merged_into(
+    two_plans: tuple[Case, Plan, Plan], lookup: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if lookup == "every plan read":
+        monkeypatch.setattr(subscribers, "PLAN_LOOKUP_CHUNK", 0)
+    _case, ioana, _dana = two_plans
+    later = Entity.objects.create(schema="Person", caption="Later")
+    other = Entity.objects.create(schema="Person", caption="Other")
+    Entity.objects.filter(pk=ioana.entity_id).update(merged_into=later)
+    assert subscribers._holding_plans({ioana.entity_id, other.pk}) == {ioana.entity_id}
+    assert subscribers._holding_plans({later.pk, other.pk}) == {later.pk}
+    assert subscribers._holding_plans({other.pk}) == set()
+
+
 def test_the_periodic_job_proposes_the_merge_a_lost_event_missed(
     world: World, two_plans: tuple[Case, Plan, Plan]
 ) -> None:
