@@ -76,7 +76,9 @@ def _resolve(chunk: list[int]) -> int:
 
 def _identities(truth_path: Path) -> dict[int, str]:
     """Person mention id -> true identity: the truth file lists a signal's persons in the
-    order the signal names them, and a signal's person mentions follow that order."""
+    order the signal names them, and a signal's person mentions follow that order. Signals
+    the truth file does not know (added by ``intake_matching.py`` after the demo) are left
+    out, and counted."""
     from schakel.entities.models import Mention
     from schakel.signals.models import Signal
 
@@ -92,11 +94,17 @@ def _identities(truth_path: Path) -> dict[int, str]:
     ):
         by_signal[signal_id].append(pk)
     identity = {}
+    unknown = 0
     for signal_id, mention_ids in by_signal.items():
-        persons = persons_of[reference_of[signal_id]]
+        persons = persons_of.get(reference_of[signal_id])
+        if persons is None:
+            unknown += 1
+            continue
         if len(persons) != len(mention_ids):
             raise SystemExit(f"signal {signal_id}: {len(mention_ids)} mentions, truth {persons}")
         identity.update(zip(mention_ids, persons, strict=True))
+    if unknown:
+        print(f"signals not in the truth file (added after the demo), left out: {unknown:,}")
     return identity
 
 
