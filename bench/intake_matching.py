@@ -12,7 +12,7 @@ would (the demo generator's variations), so every signal has real candidates.
     python bench/intake_matching.py scoring [--signals 300] [--seed 7]
         in-process: for each new signal, making its mentions and then matching them, timed
         apart (the worker job does both).
-    python bench/intake_matching.py visible [--seconds 60] [--rate 50] [--workers 1]
+    python bench/intake_matching.py visible [--seconds 60] [--rate 50] [--workers 1] [--seed 11]
         gunicorn (2 workers) takes signals over HTTP at ``rate`` per second from a loopback
         load generator; ``schakel worker`` processes run the jobs. Visible = the signal's
         mentions, made and matched in one transaction, are committed: a watcher asks the
@@ -279,7 +279,7 @@ def scoring(count: int, truth: Path | None = None, seed: int = 7) -> int:
     return 0
 
 
-def visible(seconds: float, rate: float, workers: int, drop_backlog: bool) -> int:
+def visible(seconds: float, rate: float, workers: int, drop_backlog: bool, seed: int = 11) -> int:
     from intake_http import free_port, server_environment, wait_until_up
 
     database_url = os.environ["SCHAKEL_BENCH_DATABASE_URL"]
@@ -292,7 +292,7 @@ def visible(seconds: float, rate: float, workers: int, drop_backlog: bool) -> in
     from schakel.web.api_auth import issue_api_token
 
     _require_model()
-    rng = random.Random(11)
+    rng = random.Random(seed)  # as in ``scoring``: another seed for each run on one database
     user, group = _chain()
     token = issue_api_token(user)
     people = _people(rng, 2000)
@@ -459,13 +459,14 @@ def main() -> int:
     seen.add_argument("--rate", type=float, default=50)
     seen.add_argument("--workers", type=int, default=1)
     seen.add_argument("--drop-backlog", action="store_true")
+    seen.add_argument("--seed", type=int, default=11, help="which known people are written again")
     args = parser.parse_args()
     if "SCHAKEL_BENCH_DATABASE_URL" not in os.environ:
         raise SystemExit("set SCHAKEL_BENCH_DATABASE_URL to the large demo's database")
     print(machine_speed())
     if args.command == "scoring":
         return scoring(args.signals, args.truth, args.seed)
-    return visible(args.seconds, args.rate, args.workers, args.drop_backlog)
+    return visible(args.seconds, args.rate, args.workers, args.drop_backlog, args.seed)
 
 
 if __name__ == "__main__":
