@@ -360,9 +360,8 @@ def _write_batch(
 ) -> list[Signal]:
     results = [triage.evaluate(triage_facts(item.clean)) for item in batch]
     received = [item.received_at or received_at for item in batch]
-    retention_by_day = {
-        day: initial_retention(day) for day in {timezone.localdate(when) for when in received}
-    }
+    days = [timezone.localdate(when) for when in received]
+    retention_by_day = {day: initial_retention(day) for day in set(days)}
     persons = sum(len(item.clean.persons) for item in batch)
     # Companies are numbered first only when a relation or payment points at one.
     companies = (
@@ -380,10 +379,10 @@ def _write_batch(
                 channel=channel,
                 received_at=when,
                 reference=reference,
-                retention_until=retention_by_day[timezone.localdate(when)],
+                retention_until=retention_by_day[day],
             )
-            for item, result, when, reference in zip(
-                batch, results, received, references, strict=True
+            for item, result, when, day, reference in zip(
+                batch, results, received, days, references, strict=True
             )
         ]
 

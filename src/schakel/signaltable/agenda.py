@@ -111,19 +111,18 @@ def make_agenda(
     roots = union_roots(bands, links)
     sizes = Counter(roots.values())
     # A bundle's signals in the order they were received (ids as the tie-break, and for any
-    # not in ``received_order``).
+    # not in ``received_order``); a bundle waits since its first signal was received.
     rank = {pk: index for index, pk in enumerate(received_order)}
     last = len(rank)
     members: dict[int, list[int]] = {}
+    waiting: dict[int, int] = {}
     for pk in sorted(roots, key=lambda pk: (rank.get(pk, last), pk)):
         root = roots[pk]
+        if pk in rank:
+            waiting.setdefault(root, rank[pk])
         if sizes[root] > 1:
             members.setdefault(root, []).append(pk)
     urgent = {roots[pk] for pk, band in bands.items() if band == Band.URGENT}
-    waiting: dict[int, int] = {}
-    for index, pk in enumerate(received_order):
-        if pk in roots:
-            waiting.setdefault(roots[pk], index)
     links_of: dict[int, list[Link]] = {}
     for link in links:
         if link.signal_a in roots and link.signal_b in roots:
