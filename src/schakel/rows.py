@@ -585,7 +585,24 @@ def _instance_preparer(field: Field[Any, Any]) -> Callable[[Model, Any], Any]:
     return attribute
 
 
-class Select:
+class _Written:
+    """A statement written once in SQL and built once per database (``Select``, ``Values``)."""
+
+    models: tuple[type[Model], ...]
+    _built: dict[str, Any]
+
+    def fetch(self, parameters: Sequence[Any]) -> list[Any]:
+        (rows,) = fetch_together((self, parameters))
+        return rows
+
+    def built_for(self, connection: Any) -> Any:
+        return self._built.get(connection.alias) or self._build(connection.alias, connection)
+
+    def _build(self, alias: str, connection: Any) -> Any:
+        raise NotImplementedError
+
+
+class Select(_Written):
     """A SELECT of whole rows of one or more models, written once in SQL: what
     ``Model.objects.select_related(...).filter(...)`` reads, without compiling the queryset
     again for every call (for a lookup by key that costs several times what the database
@@ -608,11 +625,7 @@ class Select:
         self._built: dict[str, _BuiltSelect] = {}
 
     def fetch(self, parameters: Sequence[Any]) -> list[tuple[Model | None, ...]]:
-        (rows,) = fetch_together((self, parameters))
-        return rows
-
-    def built_for(self, connection: Any) -> _BuiltSelect:
-        return self._built.get(connection.alias) or self._build(connection.alias, connection)
+        return super().fetch(parameters)
 
     def _build(self, alias: str, connection: Any) -> _BuiltSelect:
         quote = connection.ops.quote_name
@@ -643,18 +656,67 @@ class Select:
         return built
 
 
+class Values(_Written):
+    """A SELECT of chosen columns, written once in SQL: what
+    ``Model.objects.filter(...).values_list(...)`` reads, without compiling the queryset again
+    for every call (``Select`` is the same for whole rows). ``columns``: (model, field name)
+    pairs, each read through its field's converters as the ORM reads it (JSON comes back
+    parsed, SQLite's booleans and dates as Python's); an inherited field is read from the
+    parent's table. ``sql`` is everything after the column list, as for ``Select``; rows come
+    back as tuples in the order of ``columns``. ``models``: every model ``sql`` names."""
+
+    def __init__(
+        self,
+        columns: Sequence[tuple[type[Model], str]],
+        sql: str,
+        *,
+        models: Sequence[type[Model]],
+    ) -> None:
+        self.columns = tuple(columns)
+        self.models = tuple(models)
+        self.sql = sql
+        self._tables = {model.__name__: model for model in self.models}
+        self._built: dict[str, _BuiltValues] = {}
+
+    def fetch(self, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return super().fetch(parameters)
+
+    def _build(self, alias: str, connection: Any) -> _BuiltValues:
+        quote = connection.ops.quote_name
+        names = {name: _QuotedTable(model, quote) for name, model in self._tables.items()}
+        columns: list[str] = []
+        converters: list[tuple[int, list[Any], Any]] = []
+        for index, (model, name) in enumerate(self.columns):
+            field = model._meta.get_field(name)
+            if not isinstance(field, Field) or not field.concrete:
+                raise AttributeError(f"{model._meta.label}.{name} is not a column")
+            table = field.model._meta.db_table
+            column = field.get_col(table)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((index, found, column))
+            columns.append(f"{quote(table)}.{quote(field.column)}")
+        sql = f"SELECT {', '.join(columns)} " + self.sql.format_map(names)
+        built = _BuiltValues(alias, sql.split("%s"), converters, [])
+        self._built[alias] = built
+        return built
+
+
 def fetch_together(
-    *lookups: tuple[Select, Sequence[Any]] | None,
-) -> list[list[tuple[Model | None, ...]]]:
-    """The rows of several ``Select``s (each with its parameters; None for a lookup not
-    needed, which finds nothing), in one round trip on PostgreSQL with client-side binding
-    and one by one elsewhere. Each is still its own statement, asked afresh."""
+    *lookups: tuple[_Written, Sequence[Any]] | None,
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of several ``Select``s and ``Values`` (each with its parameters; None for a
+    lookup not needed, which finds nothing), in one round trip on PostgreSQL with client-side
+    binding and one by one elsewhere. Each is still its own statement, asked afresh."""
     wanted = [lookup for lookup in lookups if lookup is not None]
     if not wanted:
         return [[] for _ in lookups]
     connection = connections[router.db_for_read(wanted[0][0].models[0])]
     built = [select.built_for(connection) for select, _ in wanted]
-    statements = [b.statement(parameters) for b, (_, parameters) in zip(built, wanted, strict=True)]
+    statements = [
+        _adapted(connection, *b.statement(parameters))
+        for b, (_, parameters) in zip(built, wanted, strict=True)
+    ]
     found: list[list[Sequence[Any]]] = []
     with connection.cursor() as cursor:
         if len(statements) > 1 and _sends_together(connection):
@@ -672,6 +734,19 @@ def fetch_together(
         [b.read(row, connection) for row in rows] for b, rows in zip(built, found, strict=True)
     )
     return [next(answers) if lookup is not None else [] for lookup in lookups]
+
+
+def _adapted(connection: Any, sql: str, parameters: list[Any]) -> tuple[str, list[Any]]:
+    """Dates and times as the ORM would send them: SQLite keeps them as text in UTC, without
+    an offset, and compares them as text (an aware ``datetime`` written by the driver, with
+    its ``+00:00``, sorts after the same moment stored)."""
+    ops = connection.ops
+    for index, value in enumerate(parameters):
+        if isinstance(value, datetime):
+            parameters[index] = ops.adapt_datetimefield_value(value)
+        elif isinstance(value, date):
+            parameters[index] = ops.adapt_datefield_value(value)
+    return sql, parameters
 
 
 def _literal_text(cursor: Any, statements: Sequence[tuple[str, Sequence[Any]]]) -> str:
@@ -872,7 +947,8 @@ class _QuotedTable:
         field = self._model._meta.get_field(name)
         if not isinstance(field, Field) or not field.concrete:
             raise AttributeError(f"{self._model._meta.label}.{name} is not a column")
-        return f"{self._quote(self._model._meta.db_table)}.{self._quote(field.column)}"
+        # An inherited field lives in its parent's table.
+        return f"{self._quote(field.model._meta.db_table)}.{self._quote(field.column)}"
 
 
 class _BuiltSelect:
@@ -908,16 +984,26 @@ class _BuiltSelect:
             pieces.append(part)
         return "".join(pieces), flat
 
-    def read(self, row: Sequence[Any], connection: Any) -> tuple[Model | None, ...]:
+    def converted(self, row: Sequence[Any], connection: Any) -> list[Any]:
+        """The row's values through their fields' converters."""
         values = list(row)
         for index, converters, column in self.converters:
             value = values[index]
             for convert in converters:
                 value = convert(value, column, connection)
             values[index] = value
+        return values
+
+    def read(self, row: Sequence[Any], connection: Any) -> tuple[Model | None, ...]:
+        values = self.converted(row, connection)
         return tuple(
             model.from_db(self.alias, attnames, values[start:stop])
             if values[pk_index] is not None
             else None
             for model, start, stop, pk_index, attnames in self.readers
         )
+
+
+class _BuiltValues(_BuiltSelect):
+    def read(self, row: Sequence[Any], connection: Any) -> tuple[Any, ...]:
+        return tuple(self.converted(row, connection)) if self.converters else tuple(row)

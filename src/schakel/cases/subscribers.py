@@ -10,10 +10,10 @@ delivery missed.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from schakel.cases.models import Case, Plan
 from schakel.cases.services import open_case_for_decision
 from schakel.entities.events import entities_regrouped, entity_split
 from schakel.entities.models import Entity
+from schakel.rows import Values
 from schakel.signaltable.models import Decision, Outcome
 from schakel.signaltable.services import current_decisions, table_decision_recorded
 
@@ -75,19 +76,32 @@ def _holding_plans(entity_ids: set[int]) -> set[int]:
     is read once instead, in one query: plans are one per victim, few beside the entities
     (on the million-mention demo the lookup per thousand ids took 14 s of the run). A plan
     further down a chain of merges is found by the periodic job ``plan-follow-entities``."""
-    plans = Plan.objects.all()
+    if not entity_ids:
+        return set()
+    rows: Iterable[tuple[Any, ...]]
     if len(entity_ids) <= PLAN_LOOKUP_CHUNK:
-        ids = sorted(entity_ids)
-        # The entities merged into these, found by their index first: a condition on the
-        # joined entity (``entity__merged_into_id__in``) made PostgreSQL read every plan's
-        # entity, or walk the entities' key index up to the highest a plan holds, on every
-        # regrouping after intake.
-        merged = Entity.objects.filter(merged_into_id__in=ids).values("pk")
-        plans = plans.filter(Q(entity_id__in=ids) | Q(entity_id__in=merged))
+        ids = tuple(sorted(entity_ids))
+        rows = _PLANS_OF.fetch([ids, ids])
+    else:
+        rows = Plan.objects.values_list("entity_id", "entity__merged_into_id")
     found: set[int] = set()
-    for entity, merged_into in plans.values_list("entity_id", "entity__merged_into_id"):
+    for entity, merged_into in rows:
         found.update(e for e in (entity, merged_into) if e is not None)
     return found & entity_ids
+
+
+# The plans' persons among the entities named or merged into one of them, and what each was
+# merged into: the entities found by their indexes first (a condition on the joined entity
+# made PostgreSQL read every plan's entity, or walk the entities' key index up to the highest
+# a plan holds, on every regrouping after intake); written once (regrouping after intake
+# asks for every signal).
+_PLANS_OF = Values(
+    [(Plan, "entity"), (Entity, "merged_into")],
+    "FROM {Plan} LEFT JOIN {Entity} ON {Entity.id} = {Plan.entity} WHERE {Plan.entity} IN "
+    "(SELECT e.id FROM {Entity} e WHERE e.id IN %s "
+    "UNION ALL SELECT e.id FROM {Entity} e WHERE e.merged_into_id IN %s)",
+    models=[Plan, Entity],
+)
 
 
 @receiver(entities_regrouped, sender=Entity, dispatch_uid="cases.plans_follow_merges")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import compress
 from typing import Any
 
@@ -24,8 +25,18 @@ from django.db import transaction
 
 from schakel.bulk import update_column
 from schakel.entities.events import entities_merged, entities_regrouped, entity_split
-from schakel.entities.models import BlockingKey, Entity, Judgement, Mention, Schema
+from schakel.entities.models import (
+    BlockingKey,
+    Entity,
+    Judgement,
+    LinkageRun,
+    Mention,
+    MentionRecord,
+    Schema,
+    Suggestion,
+)
 from schakel.entities.services import EXACT_KEYS
+from schakel.rows import Values, fetch_together
 
 Pair = tuple[int, int]
 
@@ -50,18 +61,26 @@ def standing_judgements(mention_ids: Iterable[int] | None = None) -> StandingJud
     if mention_ids is not None:
         ids = list(mention_ids)
         judgements = judgements.filter(left_id__in=ids) | judgements.filter(right_id__in=ids)
-    withdrawn = set(
-        Judgement.objects.filter(verdict=Judgement.Verdict.WITHDRAWN).values_list(
-            "withdraws_id", flat=True
-        )
+    return standing_among(
+        judgements.values_list("pk", "left_id", "right_id", "verdict", "withdraws_id")
     )
+
+
+def standing_among(
+    judgements: Iterable[tuple[int, int, int, str, int | None]],
+) -> StandingJudgements:
+    """``standing_judgements`` of (id, left, right, verdict, what it withdraws) in the order
+    they were made: every judgement of the pairs concerned, their withdrawals among them (a
+    withdrawal names the pair of the judgement it withdraws)."""
+    rows = list(judgements)
+    withdrawn = {withdraws for _pk, _l, _r, verdict, withdraws in rows if withdraws is not None}
     # In time order, so the last judgement of a pair wins; a withdrawn one is skipped, so
     # that the judgement before it (if any) stands again.
     latest: dict[Pair, str] = {}
-    for judgement in judgements:
-        if judgement.verdict == Judgement.Verdict.WITHDRAWN or judgement.pk in withdrawn:
+    for pk, left, right, verdict, _withdraws in rows:
+        if verdict == Judgement.Verdict.WITHDRAWN or pk in withdrawn:
             continue
-        latest[_pair(judgement.left_id, judgement.right_id)] = judgement.verdict
+        latest[_pair(left, right)] = verdict
     return StandingJudgements(
         same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.SAME),
         not_same=frozenset(p for p, v in latest.items() if v == Judgement.Verdict.NOT_SAME),
@@ -332,6 +351,158 @@ def seen_with_around(mention_ids: Iterable[int]) -> SeenWith:
     return SeenWith.of_signals(((pk, signal) for pk, signal, _entity in rows), outside)
 
 
+# What regrouping around a few mentions reads (``read_surroundings``), each statement written
+# once: the component is the mentions named (``%s``) and every mention of the entities of
+# the seeds among them (the second ``%s``).
+_COMPONENT = (
+    "(SELECT c.id FROM {Mention} c WHERE c.id IN %s UNION ALL SELECT c.id FROM {Mention} c "
+    "WHERE c.entity_id IN (SELECT s.entity_id FROM {Mention} s WHERE s.id IN %s))"
+)
+# When the latest batch run of the schema started (the kind, schema and status named; long
+# ago when there is none).
+_LATEST_START = (
+    "COALESCE((SELECT l.started_at FROM {LinkageRun} l WHERE l.kind = %s AND l.schema = %s "
+    "AND l.status = %s ORDER BY l.started_at DESC, l.id DESC LIMIT 1), %s)"
+)
+
+
+def _around(sql: str) -> str:
+    """``sql`` with ``<component>`` and ``<latest start>`` written out."""
+    return sql.replace("<component>", _COMPONENT).replace("<latest start>", _LATEST_START)
+
+
+_LATEST_RUN = Values(
+    [(LinkageRun, "threshold")],
+    "FROM {LinkageRun} WHERE {LinkageRun.kind} = %s AND {LinkageRun.schema} = %s "
+    "AND {LinkageRun.status} = %s ORDER BY {LinkageRun.started_at} DESC, {LinkageRun.id} DESC "
+    "LIMIT 1",
+    models=[LinkageRun],
+)
+_COMPONENT_MENTIONS = Values(
+    [
+        (Mention, "record"),
+        (Mention, "entity"),
+        (MentionRecord, "properties"),
+        (Entity, "merged_into"),
+    ],
+    "FROM {Mention} JOIN {MentionRecord} ON {MentionRecord.id} = {Mention.record} "
+    "LEFT JOIN {Entity} ON {Entity.id} = {Mention.entity} "
+    + _around("WHERE {MentionRecord.schema} = %s AND {Mention.record} IN <component>"),
+    models=[Mention, MentionRecord, Entity],
+)
+_SEEN_WITH = Values(
+    [(Mention, "record"), (MentionRecord, "signal"), (Mention, "entity")],
+    _around(
+        "FROM {Mention} JOIN {MentionRecord} ON {MentionRecord.id} = {Mention.record} "
+        "WHERE {MentionRecord.schema} = %s AND {MentionRecord.signal} IN "
+        "(SELECT r.signal_id FROM {MentionRecord} r WHERE r.id IN <component>)"
+    ),
+    models=[Mention, MentionRecord],
+)
+_SCORED = Values(
+    [
+        (Suggestion, name)
+        for name in ("left", "right", "probability", "links", "explanation", "match_weight", "run")
+    ],
+    _around(
+        "FROM {Suggestion} WHERE {Suggestion.left} IN <component> "
+        "AND {Suggestion.right} IN <component> AND ({Suggestion.created_at} >= <latest start> "
+        "OR {Suggestion.run} IN (SELECT u.id FROM {LinkageRun} u "
+        "WHERE u.started_at >= <latest start>))"
+    ),
+    models=[Suggestion, LinkageRun, Mention],
+)
+_LAYOUTS = Values(
+    [(LinkageRun, "id"), (LinkageRun, "layout")],
+    _around(
+        "FROM {LinkageRun} WHERE {LinkageRun.id} IN (SELECT p.run_id FROM {Suggestion} p "
+        "WHERE p.left_id IN <component> AND p.right_id IN <component>)"
+    ),
+    models=[LinkageRun, Suggestion, Mention],
+)
+_JUDGEMENTS = Values(
+    [(Judgement, name) for name in ("id", "left", "right", "verdict", "withdraws")],
+    _around(
+        "FROM {Judgement} WHERE {Judgement.id} IN (SELECT j.id FROM {Judgement} j "
+        "WHERE j.left_id IN <component> UNION ALL SELECT j.id FROM {Judgement} j "
+        "WHERE j.right_id IN <component>) ORDER BY {Judgement.judged_at}, {Judgement.id}"
+    ),
+    models=[Judgement, Mention],
+)
+# Which of these entities hold a mention other than these.
+_HELD_OUTSIDE = Values(
+    [(Mention, "entity")],
+    "FROM {Mention} WHERE {Mention.entity} IN %s AND {Mention.record} NOT IN %s",
+    models=[Mention],
+)
+#: Before any run: every pair scored counts.
+_LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Surroundings:
+    """What regrouping the mentions around a few needs, read at once (``read_surroundings``):
+    the mentions of the component with their entities, the latest batch run's threshold,
+    the scored pairs among them (the run's and those matching after intake found since),
+    the standing judgements, and for people the dates of birth and who each was reported
+    with."""
+
+    threshold: float
+    current: dict[int, int | None]  # mention -> its entity
+    merged_away: set[int]  # of their entities, those marked merged into another
+    scored: list[tuple[int, int, float, bool, list[Any], float, int]]
+    layouts: dict[int, Any]
+    judgements: StandingJudgements
+    born: dict[int, str | None] | None  # people: the date of birth each states
+    seen_with: SeenWith | None
+
+
+def read_surroundings(schema: str, seeds: Iterable[int], named: Iterable[int] = ()) -> Surroundings:
+    """The component around ``seeds`` — themselves, every mention of their entities, and the
+    mentions ``named`` — and what regrouping it needs, in one round trip on PostgreSQL
+    (six statements, each prepared once per connection)."""
+    seed_ids = tuple(sorted(set(seeds)))
+    component = (tuple(sorted({*seed_ids, *named})), seed_ids)
+    latest = (LinkageRun.Kind.BATCH, schema, LinkageRun.Status.DONE)
+    person = schema == Schema.PERSON
+    run, mentions, seen, scored, layouts, judgements = fetch_together(
+        (_LATEST_RUN, latest),
+        (_COMPONENT_MENTIONS, (schema, *component)),
+        (_SEEN_WITH, (schema, *component)) if person else None,
+        (_SCORED, (*component, *component, *latest, _LONG_AGO, *latest, _LONG_AGO)),
+        (_LAYOUTS, (*component, *component)),
+        (_JUDGEMENTS, (*component, *component)),
+    )
+    current = {pk: entity for pk, entity, _properties, _merged in mentions}
+    unknown = set(seed_ids) - set(current)
+    if unknown:
+        raise ValueError(f"not mentions of {schema}: {sorted(unknown)[:10]}")
+    outside: dict[int, int] = {
+        pk: entity for pk, _signal, entity in seen if pk not in current and entity is not None
+    }
+    return Surroundings(
+        threshold=run[0][0] if run else 1.0,
+        current=current,
+        merged_away={entity for _pk, entity, _p, merged in mentions if merged is not None},
+        scored=scored,
+        layouts=dict(layouts),
+        judgements=standing_among(judgements),
+        born=(
+            {
+                pk: next(iter(properties.get("birthDate") or []), None)
+                for pk, _entity, properties, _merged in mentions
+            }
+            if person
+            else None
+        ),
+        seen_with=(
+            SeenWith.of_signals(((pk, signal) for pk, signal, _entity in seen), outside)
+            if person
+            else None
+        ),
+    )
+
+
 #: How many bits (log2 of the odds) the dated group that a group without any date of birth
 #: fits best must lead the next by before that group is attached to it: 4 bits, sixteen to
 #: one (docs/linkage.md, "Records without a date of birth").
@@ -556,11 +727,13 @@ class GroupPlan:
 
     schema: str
     whole: bool  # every mention of the schema was read
-    current: dict[int, int | None]  # mention of the groups -> its entity before
+    current: Mapping[int, int | None]  # mention of the groups -> its entity before
     held_outside: set[int] | None  # entities of mentions outside the groups (when whole)
     claimed: set[int]
     assignment: dict[int, int]  # mention -> the existing entity it will belong to
     new_groups: list[Sequence[int]]  # groups that get a new entity
+    # Of the entities the mentions held, those marked merged into another (None: not read).
+    merged_away: set[int] | None = None
 
     def entities_after(self) -> Iterator[tuple[int, int]]:
         """(mention, entity) of every mention the groups name as it will be written; a new
@@ -575,27 +748,32 @@ class GroupPlan:
 def write_groups(schema: str, groups: Sequence[Sequence[int]]) -> Changes:
     """Give each group of mentions one entity, keeping ids where the mentions already are.
     In one transaction: a failure leaves the previous entities as they were."""
-    return apply_plan(plan_groups(schema, groups))
+    return apply_plan_here(plan_groups(schema, groups))
 
 
 def plan_groups(
     schema: str,
     groups: Sequence[Sequence[int]],
     mentions: Iterable[tuple[int, int | None]] | None = None,
+    *,
+    known: Mapping[int, int | None] | None = None,
 ) -> GroupPlan:
     """Choose each group's entity. ``mentions``: (mention, entity) of *every* mention of the
     schema, already read (a batch run reads them before it writes its pairs, and plans while
-    they are written: then this uses no database); without it they are read here."""
+    they are written: then this uses no database); ``known``: those of the mentions grouped
+    (a regrouping around a few that read them); without either they are read here."""
     groups = [group for group in groups if group]  # an empty group names no entity
     wanted = {m for g in groups for m in g}
     of_schema = Mention.objects.filter(schema=schema)
     # A batch run groups every mention of its schema: read them all rather than naming a
     # million ids; a regrouping around a few mentions names them.
-    whole = mentions is not None or len(wanted) > WHOLE_SCHEMA
+    whole = mentions is not None or (known is None and len(wanted) > WHOLE_SCHEMA)
     current: dict[int, int | None] = {}
     held_outside: set[int] | None = set() if whole else None  # entities of other mentions
     if mentions is not None:
         rows: Iterable[tuple[int, int | None]] = mentions
+    elif known is not None:
+        rows = known.items()
     elif whole:
         rows = of_schema.values_list("pk", "entity_id").iterator(chunk_size=50_000)
     else:
@@ -638,10 +816,15 @@ def plan_groups(
 @transaction.atomic
 def apply_plan(plan: GroupPlan) -> Changes:
     """Write what ``plan`` chose: new entities, moved mentions, absorbed entities marked
-    merged, split ones renamed; the merges and splits announced after the commit."""
+    merged, split ones renamed; the merges and splits announced after the commit. In one
+    transaction: a failure leaves the previous entities as they were."""
+    return apply_plan_here(plan)
+
+
+def apply_plan_here(plan: GroupPlan) -> Changes:
+    """``apply_plan`` in the caller's transaction."""
     changes = Changes()
     schema, current, assignment = plan.schema, plan.current, dict(plan.assignment)
-    of_schema = Mention.objects.filter(schema=schema)
     if plan.new_groups:
         captions = dict(
             Mention.objects.filter(pk__in=[g[0] for g in plan.new_groups]).values_list(
@@ -673,10 +856,10 @@ def apply_plan(plan: GroupPlan) -> Changes:
     still_held = {entity for entity in assignment.values() if entity in went_to}
     held_outside = plan.held_outside
     if held_outside is None:
-        held_outside = set(
-            of_schema.filter(entity_id__in=list(went_to))
-            .exclude(pk__in=sorted(current))
-            .values_list("entity_id", flat=True)
+        held_outside = (
+            {entity for (entity,) in _HELD_OUTSIDE.fetch([tuple(sorted(went_to)), tuple(current)])}
+            if went_to
+            else set()
         )
     still_held |= held_outside & set(went_to)
     absorbed: dict[int, list[int]] = defaultdict(list)
@@ -696,14 +879,18 @@ def apply_plan(plan: GroupPlan) -> Changes:
     # are marked (the two are apart: an absorbed entity keeps no mention), so that a whole
     # schema's run reads only those merged before it.
     merged_before = Entity.objects.filter(merged_into__isnull=False)
-    if plan.whole:
+    if plan.merged_away is not None:
+        # Read with the mentions: usually none, and no statement is sent.
+        revived = plan.merged_away & plan.claimed
+        if revived:
+            merged_before.filter(pk__in=sorted(revived)).update(merged_into=None)
+    elif plan.whole:
         revived = (
             set(merged_before.filter(schema=schema).values_list("pk", flat=True)) & plan.claimed
         )
-        merged_before = merged_before.filter(pk__in=sorted(revived))
+        merged_before.filter(pk__in=sorted(revived)).update(merged_into=None)
     else:
-        merged_before = merged_before.filter(pk__in=plan.claimed)
-    merged_before.update(merged_into=None)
+        merged_before.filter(pk__in=plan.claimed).update(merged_into=None)
     _mark_absorbed([(kept, gone) for kept, gones in absorbed.items() for gone in gones] + scattered)
     changes.merges = sorted(absorbed.items())
     _rename_after_splits([before for before, _after in changes.splits if before in still_held])

@@ -59,6 +59,7 @@ from schakel.entities.models import (
     TermFrequency,
 )
 from schakel.entities.review import priorities_among, resolve_around
+from schakel.rows import Values, fetch_together
 
 log = logging.getLogger(__name__)
 
@@ -97,29 +98,56 @@ def _first(properties: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+_FEW_PEOPLE = Values(
+    [(MentionRecord, name) for name in ("id", "signal", "organisation", "original", "properties")],
+    "FROM {MentionRecord} JOIN {Mention} ON {Mention.record} = {MentionRecord.id} "
+    "WHERE {MentionRecord.schema} = %s AND {MentionRecord.id} IN %s ORDER BY {MentionRecord.id}",
+    models=[MentionRecord, Mention],
+)
+_THEIR_PLACES = Values(
+    [(MentionRecord, "signal"), (MentionRecord, "original")],
+    "FROM {MentionRecord} JOIN {Mention} ON {Mention.record} = {MentionRecord.id} "
+    "WHERE {MentionRecord.schema} = %s AND {MentionRecord.role} = %s "
+    "AND {MentionRecord.signal} IN (SELECT r.signal_id FROM {MentionRecord} r WHERE r.id IN %s) "
+    "ORDER BY {MentionRecord.id}",
+    models=[MentionRecord, Mention],
+)
+
+
 def person_records(only: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
     """One record per person mention (all, or those in ``only``), with the place the signal
     ties the person to: where the signal was observed (its first place of observation).
     A possible victim lives or works there (their ``addressEntity``); a suspect, recruiter
     or landlord was seen there. A place is never identifying evidence (docs/linkage.md):
     it strengthens a link between two mentions of one name, it never makes one."""
-    rows = Mention.objects.filter(schema=Schema.PERSON).order_by("pk")
-    places = Mention.objects.filter(schema=Schema.ADDRESS, role=OBSERVED_AT)
+    values: Iterable[tuple[Any, ...]]
+    places: Iterable[tuple[Any, ...]]
     if only is not None:
-        ids = list(only)
-        rows = rows.filter(pk__in=ids)
-        places = places.filter(
-            signal_id__in=MentionRecord.objects.filter(pk__in=ids).values("signal_id")
+        # A few records for matching: them and their signals' places in one round trip.
+        ids = tuple(sorted(set(only)))
+        if not ids:
+            return
+        values, places = fetch_together(
+            (_FEW_PEOPLE, (Schema.PERSON, ids)),
+            (_THEIR_PLACES, (Schema.ADDRESS, OBSERVED_AT, ids)),
+        )
+    else:
+        # A whole schema streams in chunks (a server-side cursor on PostgreSQL).
+        places = (
+            Mention.objects.filter(schema=Schema.ADDRESS, role=OBSERVED_AT)
+            .order_by("pk")
+            .values_list("signal_id", "original")
+        )
+        values = (
+            Mention.objects.filter(schema=Schema.PERSON)
+            .order_by("pk")
+            .values_list("pk", "signal_id", "organisation_id", "original", "properties")
+            .iterator(chunk_size=CHUNK)
         )
     seen_at: dict[int, dict[str, Any]] = {}
-    for signal_id, original in places.order_by("pk").values_list("signal_id", "original"):
+    for signal_id, original in places:
         seen_at.setdefault(signal_id, original)
-    values = rows.values_list("pk", "signal_id", "organisation_id", "original", "properties")
-    # A whole schema streams in chunks (a server-side cursor on PostgreSQL); a few records
-    # for matching come in one query, without a cursor's extra round trips.
-    for pk, signal_id, organisation_id, original, properties in (
-        values if only is not None else values.iterator(chunk_size=CHUNK)
-    ):
+    for pk, signal_id, organisation_id, original, properties in values:
         address = seen_at.get(signal_id, {})
         yield _normalised(
             {

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from schakel.entities.explanations import compact, layout_of
@@ -28,13 +27,14 @@ from schakel.entities.models import (
     BlockingKey,
     LinkageRun,
     Mention,
+    MentionRecord,
     Schema,
     Suggestion,
     TermFrequency,
 )
-from schakel.entities.review import priorities, resolve_around
+from schakel.entities.review import priorities_among, resolve_around_ids
 from schakel.entities.services import RESOLVE_BATCH, resolve_new_mentions
-from schakel.rows import insert_rows
+from schakel.rows import Values, fetch_together, insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,56 @@ CANDIDATE_KEYS = (
     "identity",
 )
 MAX_CANDIDATES = 200
+
+# Matching's reads, each written once (``schakel.rows.Values``).
+_NEW_PEOPLE = Values(
+    [(Mention, "record"), (MentionRecord, "signal")],
+    "FROM {Mention} JOIN {MentionRecord} ON {MentionRecord.id} = {Mention.record} "
+    "WHERE {MentionRecord.schema} = %s AND {Mention.record} IN %s",
+    models=[Mention, MentionRecord],
+)
+_KEYS_OF = Values(
+    [(BlockingKey, "mention"), (BlockingKey, "kind"), (BlockingKey, "value")],
+    "FROM {BlockingKey} WHERE {BlockingKey.mention} IN %s AND {BlockingKey.kind} IN %s",
+    models=[BlockingKey],
+)
+_SHARING = Values(
+    [
+        (BlockingKey, "kind"),
+        (BlockingKey, "value"),
+        (BlockingKey, "mention"),
+        (MentionRecord, "signal"),
+    ],
+    "FROM {BlockingKey} JOIN {MentionRecord} ON {MentionRecord.id} = {BlockingKey.mention} "
+    "WHERE {BlockingKey.kind} IN %s AND {BlockingKey.value} IN %s "
+    "AND {MentionRecord.schema} = %s",
+    models=[BlockingKey, MentionRecord],
+)
+# Pairs of these mentions scored since a batch run started.
+_PAIRED = Values(
+    [(Suggestion, "left"), (Suggestion, "right")],
+    "FROM {Suggestion} WHERE ({Suggestion.left} IN %s OR {Suggestion.right} IN %s) "
+    "AND {Suggestion.run} IN (SELECT u.id FROM {LinkageRun} u WHERE u.started_at >= %s)",
+    models=[Suggestion, LinkageRun],
+)
+_FREQUENCIES = Values(
+    [(TermFrequency, "column"), (TermFrequency, "value"), (TermFrequency, "records")],
+    "FROM {TermFrequency} WHERE {TermFrequency.run} = %s AND {TermFrequency.column} IN %s "
+    "AND {TermFrequency.value} IN %s",
+    models=[TermFrequency],
+)
+# Every mention of the entities of the mentions named: (mention, entity, signal, partner).
+_HELD_WITH = Values(
+    [
+        (Mention, "record"),
+        (Mention, "entity"),
+        (MentionRecord, "signal"),
+        (MentionRecord, "organisation"),
+    ],
+    "FROM {Mention} JOIN {MentionRecord} ON {MentionRecord.id} = {Mention.record} "
+    "WHERE {Mention.entity} IN (SELECT s.entity_id FROM {Mention} s WHERE s.id IN %s)",
+    models=[Mention, MentionRecord],
+)
 
 
 @dataclass
@@ -108,26 +158,30 @@ def _intake_run(batch: LinkageRun) -> LinkageRun:
     )
 
 
-def candidates_among(new: list[tuple[int, int]]) -> dict[int, list[int]]:
+def candidates_among(
+    new: list[tuple[int, int]], keys: Iterable[tuple[int, str, str]] | None = None
+) -> dict[int, list[int]]:
     """For each new person mention, given as (mention id, signal id): the person mentions of
     other signals sharing a candidate key with it, at most ``MAX_CANDIDATES``: those sharing
     the most keys first (someone of the same given name born the same day shares one, the
     same person written alike four), then the newest. Two queries for the whole batch,
-    however many mentions it holds: their keys, then every person mention with one of
-    those keys."""
+    however many mentions it holds: their keys (or ``keys``, (mention, kind, value) already
+    read), then every person mention with one of those keys."""
     signal_of = dict(new)
+    if keys is None:
+        keys = _KEYS_OF.fetch([tuple(sorted(signal_of)), CANDIDATE_KEYS]) if signal_of else []
     wanting: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for mention_id, kind, value in BlockingKey.objects.filter(
-        mention_id__in=list(signal_of), kind__in=CANDIDATE_KEYS
-    ).values_list("mention_id", "kind", "value"):
+    for mention_id, kind, value in keys:
         wanting[(kind, value)].append(mention_id)
     if not wanting:
         return {}
-    sharing = BlockingKey.objects.filter(
-        kind__in=sorted({kind for kind, _value in wanting}),
-        value__in=sorted({value for _kind, value in wanting}),
-        mention__schema=Schema.PERSON,
-    ).values_list("kind", "value", "mention_id", "mention__signal_id")
+    sharing = _SHARING.fetch(
+        [
+            tuple(sorted({kind for kind, _value in wanting})),
+            tuple(sorted({value for _kind, value in wanting})),
+            Schema.PERSON,
+        ]
+    )
     found: dict[int, Counter[int]] = defaultdict(Counter)
     for kind, value, other, other_signal in sharing:
         # The query pairs any kind with any value; only the same key counts.
@@ -157,15 +211,19 @@ def with_term_frequencies(run: LinkageRun, records: dict[int, dict[str, Any]]) -
         for column in totals:
             if record.get(column) is not None:
                 wanted[column].add(str(record[column]))
-    condition = Q()
-    for column, values in sorted(wanted.items()):
-        condition |= Q(column=column, value__in=sorted(values))
+    # Every column's values at once (a few more rows than wanted: each value with each
+    # column), kept where the column is its own.
     held = (
         {
             (column, value): count
-            for column, value, count in TermFrequency.objects.filter(
-                condition, run=run
-            ).values_list("column", "value", "records")
+            for column, value, count in _FREQUENCIES.fetch(
+                [
+                    run.pk,
+                    tuple(sorted(wanted)),
+                    tuple(sorted({v for values in wanted.values() for v in values})),
+                ]
+            )
+            if value in wanted[column]
         }
         if wanted
         else {}
@@ -181,12 +239,17 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     """Match new person mentions against what is known; safe to run again."""
     outcome = MatchOutcome()
     run = latest_model()
-    ids = list(
-        Mention.objects.filter(pk__in=list(mention_ids), schema=Schema.PERSON).values_list(
-            "pk", "signal_id"
-        )
+    asked = tuple(sorted(set(mention_ids)))
+    if run is None or not asked:
+        return outcome
+    # The new people, their keys, and the pairs already scored (this matching run before, on
+    # a retry: scored once, not twice), in one round trip.
+    ids, keys, scored_before = fetch_together(
+        (_NEW_PEOPLE, (Schema.PERSON, asked)),
+        (_KEYS_OF, (asked, CANDIDATE_KEYS)),
+        (_PAIRED, (asked, asked, run.started_at)),
     )
-    if run is None or not ids:
+    if not ids:
         return outcome
     from schakel.entities import linkage
 
@@ -207,19 +270,13 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     rows: list[Suggestion] = []
     around: set[int] = set()
     started = time.perf_counter()
-    found = candidates_among(ids)
+    found = candidates_among(ids, keys)
     records = {
         r["unique_id"]: r
         for r in person_records({*found, *(c for others in found.values() for c in others)})
     }
     with_term_frequencies(run, records)
-    # Pairs already scored (this matching run before, on a retry): scored once, not twice.
-    mine = [m for m, _signal in ids]
-    paired: set[tuple[int, int]] = set(
-        (Suggestion.objects.filter(left_id__in=mine) | Suggestion.objects.filter(right_id__in=mine))
-        .filter(run__started_at__gte=run.started_at)
-        .values_list("left_id", "right_id")
-    )
+    paired: set[tuple[int, int]] = set(scored_before)
     for mention_id, _signal_id in ids:
         outcome.mentions += 1
         candidate_ids = [c for c in found.get(mention_id, ()) if c in records]
@@ -262,20 +319,26 @@ def match_mentions(mention_ids: Iterable[int]) -> MatchOutcome:
     outcome.scoring_seconds = scored_at - started
     if not rows:
         return outcome
-    # One transaction and one regrouping for all the batch's people (not one per person).
-    with transaction.atomic():
-        mentions = Mention.objects.in_bulk({m for row in rows for m in (row.left_id, row.right_id)})
-        ranks = priorities(
+    # One transaction and one regrouping for all the batch's people (not one per person);
+    # inside the job's transaction, without a savepoint: a failure undoes the job as a whole.
+    with transaction.atomic(savepoint=False):
+        paired_now = {m for row in rows for m in (row.left_id, row.right_id)}
+        # Every mention of the pairs' entities: the pairs' own entities, and what a merge
+        # of each pair would join (``review.priorities``).
+        held = _HELD_WITH.fetch([tuple(sorted(paired_now))])
+        entity_of = {pk: entity for pk, entity, _signal, _partner in held if pk in paired_now}
+        ranks = priorities_among(
             [
-                (row.probability, mentions[row.left_id].entity_id, mentions[row.right_id].entity_id)
+                (row.probability, entity_of.get(row.left_id), entity_of.get(row.right_id))
                 for row in rows
-            ]
+            ],
+            [(entity, signal, partner) for _pk, entity, signal, partner in held],
         )
         for row, rank in zip(rows, ranks, strict=True):
             row.priority = rank
         insert_rows(Suggestion, rows)
         if around:
-            resolve_around([mentions[m] for m in sorted(around)])
+            resolve_around_ids(Schema.PERSON, sorted(around))
     outcome.writing_seconds = time.perf_counter() - scored_at
     return outcome
 

@@ -23,20 +23,19 @@ from schakel.access import policy
 from schakel.audit import services as audit
 from schakel.entities.clustering import (
     Changes,
+    apply_plan_here,
     attachable_pairs,
     corroborated_pairs,
-    dates_of_birth,
     exact_key_pairs,
     group_mentions,
     joining_probability,
-    seen_with_around,
+    plan_groups,
+    read_surroundings,
     sharing_exact_keys,
-    standing_judgements,
-    write_groups,
 )
-from schakel.entities.explanations import expand, expand_all, layouts
-from schakel.entities.models import Entity, Judgement, LinkageRun, Mention, Schema, Suggestion
-from schakel.entities.services import SIGNAL_ACCESS, mentions_shown_to
+from schakel.entities.explanations import expand, expand_all
+from schakel.entities.models import Entity, Judgement, Mention, Suggestion
+from schakel.entities.services import EXACT_KEYS, SIGNAL_ACCESS, mentions_shown_to
 from schakel.errors import Conflict, InvalidInput, NotFound
 from schakel.signals.intake import MAX_ROW_ID
 
@@ -406,50 +405,38 @@ def resolve_around(mentions: list[Mention]) -> Changes:
     """Group again the mentions of the entities these mentions belong to (all of one schema),
     with the scored pairs of the latest batch run among them, their exact keys and every
     standing judgement."""
-    schema = mentions[0].schema
-    # Their entities as they are now: a caller's objects may predate an earlier regrouping.
-    entity_ids = set(
-        Mention.objects.filter(pk__in=[m.pk for m in mentions], entity__isnull=False).values_list(
-            "entity_id", flat=True
-        )
-    )
-    component = set(
-        Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True)
-    ) | {m.pk for m in mentions}
-    # With every mention of their exact keys (an IBAN, a plate, a Dutch postcode with house
-    # number), though a judgement has put one apart: the key may join it to the rest again.
-    component |= sharing_exact_keys(schema, component)
-    # The run's threshold and start only, not its saved model.
-    run = (
-        LinkageRun.objects.filter(
-            kind=LinkageRun.Kind.BATCH, schema=schema, status=LinkageRun.Status.DONE
-        )
-        .order_by("-started_at", "-pk")
-        .values_list("threshold", "started_at")
-        .first()
-    )
-    threshold = run[0] if run is not None else 1.0
-    scored = Suggestion.objects.filter(left_id__in=component, right_id__in=component)
-    if run is not None:
-        # The latest batch run's pairs, and those matching after intake found since (also
-        # while the run worked, under the intake run of the model before it).
-        scored = scored.filter(Q(run__started_at__gte=run[1]) | Q(created_at__gte=run[1]))
-    found = list(
-        scored.values_list(
-            "left_id", "right_id", "probability", "links", "explanation", "match_weight", "run_id"
-        )
-    )
-    known = layouts(row[6] for row in found)
+    return resolve_around_ids(mentions[0].schema, [m.pk for m in mentions])
+
+
+@transaction.atomic(savepoint=False)
+def resolve_around_ids(schema: str, mention_ids: Sequence[int]) -> Changes:
+    """``resolve_around`` by the mentions' ids: what it needs read in one round trip
+    (``clustering.read_surroundings``). In one transaction; inside a caller's, without a
+    savepoint of its own (matching after intake does this for every signal): a failure
+    rolls back the caller's transaction as a whole."""
+    named: set[int] = set()
+    if schema in EXACT_KEYS:
+        # With every mention of their exact keys (an IBAN, a plate, a Dutch postcode with
+        # house number), though a judgement has put one apart: the key may join it to the
+        # rest again. (People have none: matching after intake needs no such read.)
+        entity_ids = Mention.objects.filter(
+            pk__in=list(mention_ids), entity__isnull=False
+        ).values_list("entity_id", flat=True)
+        named = set(Mention.objects.filter(entity_id__in=entity_ids).values_list("pk", flat=True))
+        named |= sharing_exact_keys(schema, named | set(mention_ids))
+    around = read_surroundings(schema, mention_ids, named)
+    component = set(around.current)
+    threshold = around.threshold
     rows = [
-        (left, right, probability, links, expand(explanation, known.get(run_id)), weight)
-        for left, right, probability, links, explanation, weight, run_id in found
+        (left, right, probability, links, expand(explanation, around.layouts.get(run_id)), weight)
+        for left, right, probability, links, explanation, weight, run_id in around.scored
     ]
     pairs = [
         (left, right, joining_probability(probability, links, threshold))
         for left, right, probability, links, _explanation, _weight in rows
     ]
-    person = schema == Schema.PERSON
-    judgements = standing_judgements(component)
+    person = around.born is not None
+    judgements = around.judgements
     # An IBAN, a plate, a Dutch postcode with house number: what joins them in a batch run
     # joins them here too (the run does not store these pairs).
     pairs += exact_key_pairs(schema, among=component, apart=judgements.not_same)
@@ -458,12 +445,14 @@ def resolve_around(mentions: list[Mention]) -> Changes:
         pairs,
         threshold,
         judgements,
-        dates_of_birth(component) if person else None,
+        around.born,
         corroborated_pairs((a, b, e) for a, b, _p, _l, e, _w in rows) if person else (),
         attachable_pairs((a, b, e, w) for a, b, _p, _l, e, w in rows) if person else (),
-        seen_with=seen_with_around(component) if person else None,
+        seen_with=around.seen_with,
     )
-    return write_groups(schema, groups)
+    plan = plan_groups(schema, groups, known=around.current)
+    plan.merged_away = around.merged_away
+    return apply_plan_here(plan)
 
 
 def split_off(

@@ -604,3 +604,77 @@ def test_regrouping_tells_namesakes_apart_by_who_they_were_reported_with(world: 
     v_entity, v2_entity, s_entity, a_entity, b_entity = _entities([v.pk, v2.pk, s.pk, a.pk, b.pk])
     assert v_entity == v2_entity
     assert s_entity == a_entity != b_entity
+
+
+def test_regrouping_reads_its_surroundings_in_one_round_trip_as_the_orm_reads_them(
+    world: World,
+) -> None:
+    """``read_surroundings``, written once in SQL, reads what the ORM's reads of the same
+    component give: its mentions and their entities, the dates of birth, who each was
+    reported with, the pairs scored since the latest batch run started (not an older run's),
+    their runs' layouts and the standing judgements (a withdrawn one no longer stands). On
+    PostgreSQL it is one round trip."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from schakel.entities import clustering
+    from schakel.entities.clustering import read_surroundings
+
+    (a, b, c, d), run = _lungus(world, date(1990, 1, 2), None, date(1990, 1, 2), None)
+    (outsider,) = _people(world, "Other")
+    write_groups("Person", [[a.pk, b.pk, c.pk], [d.pk]])
+    older = LinkageRun.objects.create(
+        kind=LinkageRun.Kind.BATCH,
+        schema="Person",
+        status=LinkageRun.Status.DONE,
+        threshold=0.9,
+        review_threshold=0.5,
+        started_at=timezone.now() - timedelta(days=2),
+        layout=[["given_name", ["else", "exact"]]],
+    )
+    LinkageRun.objects.filter(pk=run.pk).update(layout=[["given_name", ["else", "exact"]]])
+    run.refresh_from_db()
+    # Pairs made by the older run before the latest started: not counted, even within.
+    stale_time = run.started_at - timedelta(days=1)
+    for left, right, by, made in ((a, b, run, run.started_at), (b, c, older, stale_time)):
+        Suggestion.objects.create(
+            left=left,
+            right=right,
+            run=by,
+            probability=0.97,
+            match_weight=9.0,
+            links=True,
+            explanation=[[1, 4.5]],
+            created_at=made,
+        )
+    Suggestion.objects.filter(run=older).update(created_at=stale_time)
+    withdrawn = _judge(world, a.pk, d.pk, Judgement.Verdict.NOT_SAME)
+    _judge(world, a.pk, d.pk, Judgement.Verdict.WITHDRAWN, withdraws=withdrawn)
+    _judge(world, b.pk, c.pk, Judgement.Verdict.NOT_SAME)
+    _judge(world, c.pk, outsider, Judgement.Verdict.SAME)
+
+    with CaptureQueriesContext(connection) as sent:
+        around = read_surroundings("Person", [a.pk])
+    if connection.vendor == "postgresql":
+        assert len(sent.captured_queries) == 1
+    component = {a.pk, b.pk, c.pk}
+    assert around.current == dict(
+        Mention.objects.filter(pk__in=component).values_list("pk", "entity_id")
+    )
+    assert around.threshold == run.threshold
+    assert around.merged_away == set()
+    assert around.born == clustering.dates_of_birth(component)
+    assert around.judgements == clustering.standing_judgements(component)
+    assert around.judgements.not_same == {tuple(sorted((b.pk, c.pk)))}
+    assert around.judgements.same == {tuple(sorted((c.pk, outsider)))}
+    assert [(row[0], row[1], row[6]) for row in around.scored] == [(a.pk, b.pk, run.pk)]
+    assert around.scored[0][4] == [[1, 4.5]] and around.scored[0][3] is True
+    assert around.layouts[run.pk] == [["given_name", ["else", "exact"]]]
+    expected = clustering.seen_with_around(component)
+    assert dict(around.seen_with.signal_of) == dict(expected.signal_of)
+    assert dict(around.seen_with.entity_of) == dict(expected.entity_of) != {}
+    with pytest.raises(ValueError, match="not mentions of Company"):
+        read_surroundings("Company", [a.pk])
