@@ -313,19 +313,12 @@ class EntityBundler:
         return links
 
     def _entity_links(self, ids: list[int]) -> Iterator[Link]:
-        # The mentions of entities that more than one of these mentions resolve to, found in
-        # one pass over the signals' mentions (a window count, not a second scan), by their
-        # keys alone; their values are read for those few. Sorting the signals' mentions with
-        # their names and types for the count went to disk at PostgreSQL's default work_mem
-        # (10,000 signals: 34,354 mentions sorted twice, for 1,122 shared).
-        shared = (
+        # The mentions of entities that more than one of these mentions resolve to, in one
+        # pass over the signals' mentions (a window count, not a second scan to find them).
+        rows = (
             Mention.objects.filter(AmongIds("signal_id", ids), entity__isnull=False)
             .annotate(holders=Window(Count("pk"), partition_by=[F("entity_id")]))
             .filter(holders__gt=1)
-            .values("pk")
-        )
-        rows = (
-            Mention.objects.filter(pk__in=shared)
             .order_by("signal_id", "pk")
             .values_list("signal_id", "entity_id", "schema", "caption", "category")
         )
