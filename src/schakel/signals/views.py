@@ -324,6 +324,9 @@ def signal_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "signal": signal,
             "triage": result,
             "triage_record": record,
+            # What to do with a signal of its band now (the current model's advice; a band
+            # decided by a person counts).
+            "next_step": triage.current().next_step(signal.band, language) if result else "",
             "language": language,
             "indicators": indicators,
             "can_change": policy.can(request.user, "change", signal),

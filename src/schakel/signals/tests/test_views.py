@@ -228,6 +228,37 @@ def test_a_person_overrules_the_band_on_the_page(
     assert "Escalated by phone." in _page(client, amber)
 
 
+def test_the_page_says_what_to_do_with_a_signal_of_its_band_in_the_readers_language(
+    world: World, amber: Signal, signed_in: SignIn
+) -> None:
+    """The triage model's next step for the signal's band, as a person decided it where one
+    did; the discuss band names the signal table as it is called ("signaaltafel")."""
+    from schakel.signals.rules import triage
+
+    client = signed_in(world.users["care_coordinator"])
+    model = triage.current()
+
+    def next_step(language: str) -> str:
+        response = client.get(
+            reverse("signal_detail", args=[amber.reference]), HTTP_ACCEPT_LANGUAGE=language
+        )
+        page = response.content.decode()
+        start = page.index('data-testid="next-step"')
+        return page[start : page.index("</p>", start)]
+
+    amber.refresh_from_db()
+    for language in ("nl", "en"):
+        assert model.next_step(amber.band, language) in next_step(language)
+    overrule_band(
+        amber, "discuss", reason="Twee eerdere meldingen.", actor=world.users["care_coordinator"]
+    )
+    assert "eerstvolgende signaaltafel" in next_step("nl")
+    assert "next signal table" in next_step("en")
+    overrule_band(amber, "urgent", reason="Direct gevaar.", actor=world.users["care_coordinator"])
+    assert "112" in next_step("nl") and "Volgende stap:" in next_step("nl")
+    assert "Next step:" in next_step("en")
+
+
 #: A reason for overruling the band as people write one: it names the person.
 OVERRULE_REASON = "Ioana Popescu is pas 15 en slaapt in de studio."
 

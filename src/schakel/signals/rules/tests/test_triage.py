@@ -30,7 +30,7 @@ def _facts(*ids: str, **kwargs: object) -> TriageFacts:
 
 def test_the_installed_model_loads_with_four_bands_in_order() -> None:
     model = load()
-    assert model.version == "1"
+    assert model.version == "2"
     assert tuple(band.code for band in model.bands) == BANDS
     scores = [band.min_score for band in model.bands]
     assert scores == sorted(scores) and len(set(scores)) == len(scores)
@@ -214,7 +214,7 @@ def test_a_result_survives_a_round_trip_through_json() -> None:
     )
     stored = json.loads(json.dumps(result.as_dict()))
     assert TriageResult.from_dict(stored) == result
-    assert stored["model_version"] == "1"
+    assert stored["model_version"] == current().version
 
 
 def test_a_malformed_stored_result_is_refused() -> None:
@@ -232,13 +232,32 @@ def test_reason_labels_follow_the_active_language() -> None:
 
 
 def test_load_version_gives_the_current_model_for_its_version() -> None:
-    assert load_version("1") is current()
+    assert load_version(current().version) is current()
+
+
+def test_version_1_is_archived_and_scores_as_the_current_model() -> None:
+    """Version 2 changed only the discuss band's Dutch texts ("signaaltafel"): a result
+    stored under version 1 is explained by the archived file, which scores alike."""
+    old = load_version("1")
+    assert old.version == "1" and old is not current()
+    assert "signalentafel" in old.band_label("discuss", "nl")
+    assert current().band_label("discuss", "nl") == "Bespreken aan de signaaltafel"
+    facts = _facts(
+        "ilo.debt_bondage",
+        "ilo.retention_of_identity_documents",
+        "ilo.intimidation_and_threats",
+        "criminal.threats_to_life",
+    )
+    old_result, new_result = evaluate(facts, old), evaluate(facts)
+    assert (old_result.score, old_result.band) == (new_result.score, new_result.band)
+    assert old_result.model_version == "1" and new_result.model_version == "2"
 
 
 def test_load_version_reads_an_archived_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    text = (HERE / "triage.yaml").read_text(encoding="utf-8")
+    # Made from version 1, whose changelog has one entry.
+    text = (HERE / "archive" / "triage-1.yaml").read_text(encoding="utf-8")
     archived = (
         text.replace("version: 1\n", "version: 0\n", 1)
         .replace("  - version: 1\n", "  - version: 0\n", 1)
