@@ -408,7 +408,9 @@ _SCORED = Values(
         "FROM {Suggestion} WHERE {Suggestion.left} IN <component> "
         "AND {Suggestion.right} IN <component> AND ({Suggestion.created_at} >= <latest start> "
         "OR {Suggestion.run} IN (SELECT u.id FROM {LinkageRun} u "
-        "WHERE u.started_at >= <latest start>))"
+        "WHERE u.started_at >= <latest start>)) "
+        # As the model orders them: pairs of equal probability are joined in this order.
+        "ORDER BY {Suggestion.priority} DESC, {Suggestion.id}"
     ),
     models=[Suggestion, LinkageRun, Mention],
 )

@@ -55,7 +55,7 @@ MAX_CANDIDATES = 200
 _NEW_PEOPLE = Values(
     [(Mention, "record"), (MentionRecord, "signal")],
     "FROM {Mention} JOIN {MentionRecord} ON {MentionRecord.id} = {Mention.record} "
-    "WHERE {MentionRecord.schema} = %s AND {Mention.record} IN %s",
+    "WHERE {MentionRecord.schema} = %s AND {Mention.record} IN %s ORDER BY {Mention.record}",
     models=[Mention, MentionRecord],
 )
 _KEYS_OF = Values(
