@@ -588,8 +588,13 @@ def _instance_preparer(field: Field[Any, Any]) -> Callable[[Model, Any], Any]:
 class _Written:
     """A statement written once in SQL and built once per database (``Select``, ``Values``)."""
 
-    models: tuple[type[Model], ...]
-    _built: dict[str, Any]
+    def __init__(
+        self, models: Sequence[type[Model]], sql: str, named: Sequence[type[Model]]
+    ) -> None:
+        self.models = tuple(models)
+        self.sql = sql
+        self._tables = {model.__name__: model for model in named}
+        self._built: dict[str, Any] = {}
 
     def fetch(self, parameters: Sequence[Any]) -> list[Any]:
         (rows,) = fetch_together((self, parameters))
@@ -600,6 +605,25 @@ class _Written:
 
     def _build(self, alias: str, connection: Any) -> Any:
         raise NotImplementedError
+
+    def _parts(self, connection: Any, columns: list[str]) -> list[str]:
+        """The statement split at its placeholders: the columns, then ``sql`` with its
+        names written out (quoted, from the models; every value is a parameter)."""
+        quote = connection.ops.quote_name
+        names = {name: _QuotedTable(model, quote) for name, model in self._tables.items()}
+        return (f"SELECT {', '.join(columns)} " + self.sql.format_map(names)).split("%s")
+
+
+def _converters_of(connection: Any, column: Any) -> list[Any]:
+    """What the ORM passes a column's values through when it reads them."""
+    return list(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+
+
+def _column_field(model: type[Model], name: str) -> Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field) or not field.concrete:
+        raise AttributeError(f"{model._meta.label}.{name} is not a column")
+    return field
 
 
 class Select(_Written):
@@ -619,17 +643,13 @@ class Select(_Written):
     def __init__(
         self, models: Sequence[type[Model]], sql: str, *, joined: Sequence[type[Model]] = ()
     ) -> None:
-        self.models = tuple(models)
-        self.sql = sql
-        self._tables = {model.__name__: model for model in (*self.models, *joined)}
-        self._built: dict[str, _BuiltSelect] = {}
+        super().__init__(models, sql, (*models, *joined))
 
     def fetch(self, parameters: Sequence[Any]) -> list[tuple[Model | None, ...]]:
         return super().fetch(parameters)
 
     def _build(self, alias: str, connection: Any) -> _BuiltSelect:
         quote = connection.ops.quote_name
-        names = {name: _QuotedTable(model, quote) for name, model in self._tables.items()}
         columns: list[str] = []
         converters: list[tuple[int, list[Any], Any]] = []
         readers: list[tuple[type[Model], int, int, int, list[str]]] = []
@@ -639,9 +659,7 @@ class Select(_Written):
             start = len(columns)
             for field in meta.concrete_fields:
                 column = field.get_col(meta.db_table)
-                found = connection.ops.get_db_converters(column) + column.get_db_converters(
-                    connection
-                )
+                found = _converters_of(connection, column)
                 if found:
                     converters.append((len(columns), found, column))
                 columns.append(f"{table}.{quote(field.column)}")
@@ -649,9 +667,7 @@ class Select(_Written):
             pk_index = start + meta.concrete_fields.index(meta.pk)
             attnames = [field.attname for field in meta.concrete_fields]
             readers.append((model, start, len(columns), pk_index, attnames))
-        # Names come from the models, quoted; every value is a parameter.
-        sql = f"SELECT {', '.join(columns)} " + self.sql.format_map(names)
-        built = _BuiltSelect(alias, sql.split("%s"), converters, readers)
+        built = _BuiltSelect(alias, self._parts(connection, columns), converters, readers)
         self._built[alias] = built
         return built
 
@@ -672,32 +688,25 @@ class Values(_Written):
         *,
         models: Sequence[type[Model]],
     ) -> None:
+        super().__init__(models, sql, models)
         self.columns = tuple(columns)
-        self.models = tuple(models)
-        self.sql = sql
-        self._tables = {model.__name__: model for model in self.models}
-        self._built: dict[str, _BuiltValues] = {}
 
     def fetch(self, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
         return super().fetch(parameters)
 
     def _build(self, alias: str, connection: Any) -> _BuiltValues:
         quote = connection.ops.quote_name
-        names = {name: _QuotedTable(model, quote) for name, model in self._tables.items()}
         columns: list[str] = []
         converters: list[tuple[int, list[Any], Any]] = []
         for index, (model, name) in enumerate(self.columns):
-            field = model._meta.get_field(name)
-            if not isinstance(field, Field) or not field.concrete:
-                raise AttributeError(f"{model._meta.label}.{name} is not a column")
+            field = _column_field(model, name)
             table = field.model._meta.db_table
             column = field.get_col(table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            found = _converters_of(connection, column)
             if found:
                 converters.append((index, found, column))
             columns.append(f"{quote(table)}.{quote(field.column)}")
-        sql = f"SELECT {', '.join(columns)} " + self.sql.format_map(names)
-        built = _BuiltValues(alias, sql.split("%s"), converters, [])
+        built = _BuiltValues(alias, self._parts(connection, columns), converters, [])
         self._built[alias] = built
         return built
 
@@ -944,9 +953,7 @@ class _QuotedTable:
         return self._quote(self._model._meta.db_table)
 
     def __getattr__(self, name: str) -> str:
-        field = self._model._meta.get_field(name)
-        if not isinstance(field, Field) or not field.concrete:
-            raise AttributeError(f"{self._model._meta.label}.{name} is not a column")
+        field = _column_field(self._model, name)
         # An inherited field lives in its parent's table.
         return f"{self._quote(field.model._meta.db_table)}.{self._quote(field.column)}"
 

@@ -54,15 +54,14 @@ class StandingJudgements:
     not_same: frozenset[Pair]
 
 
-def standing_judgements(mention_ids: Iterable[int] | None = None) -> StandingJudgements:
-    """The verdict that stands for each pair: the latest judgement not withdrawn (unsure
-    decides nothing)."""
-    judgements = Judgement.objects.order_by("judged_at", "pk")
-    if mention_ids is not None:
-        ids = list(mention_ids)
-        judgements = judgements.filter(left_id__in=ids) | judgements.filter(right_id__in=ids)
+def standing_judgements() -> StandingJudgements:
+    """The verdict that stands for each pair of the chain: the latest judgement not
+    withdrawn (unsure decides nothing). A regrouping reads those of its component
+    (``read_surroundings``)."""
     return standing_among(
-        judgements.values_list("pk", "left_id", "right_id", "verdict", "withdraws_id")
+        Judgement.objects.order_by("judged_at", "pk").values_list(
+            "pk", "left_id", "right_id", "verdict", "withdraws_id"
+        )
     )
 
 
@@ -299,9 +298,10 @@ class SeenWith:
     """Who each person mention was reported together with: the other person mentions of its
     signal (``signal_of`` each mention's signal, ``in_signal`` each signal's person
     mentions), and for those outside the mentions being grouped their entity
-    (``entity_of``). Two namesakes are told apart by the company they keep: a suspect known
-    by name only, named in a signal beside a victim, is the namesake who was named beside that
-    victim before (docs/linkage.md, "Who someone was reported with")."""
+    (``entity_of``; a regrouping reads them with its component, ``read_surroundings``).
+    Two namesakes are told apart by the company they keep: a suspect known by name only,
+    named in a signal beside a victim, is the namesake who was named beside that victim
+    before (docs/linkage.md, "Who someone was reported with")."""
 
     signal_of: Mapping[int, int]
     in_signal: Mapping[int, Sequence[int]]
@@ -334,21 +334,6 @@ class SeenWith:
         for mention, signal in signals.items():
             in_signal[signal].append(mention)
         return cls(signals, in_signal, entity_of or {})
-
-
-def seen_with_around(mention_ids: Iterable[int]) -> SeenWith:
-    """Who these person mentions and the others of their signals were reported with, for
-    grouping these mentions again (``review.resolve_around``): the others outside them by
-    their entities as they are."""
-    ids = set(mention_ids)
-    rows = list(
-        Mention.objects.filter(
-            schema=Schema.PERSON,
-            signal_id__in=Mention.objects.filter(pk__in=ids).values("signal_id"),
-        ).values_list("pk", "signal_id", "entity_id")
-    )
-    outside = {pk: entity for pk, _signal, entity in rows if pk not in ids and entity is not None}
-    return SeenWith.of_signals(((pk, signal) for pk, signal, _entity in rows), outside)
 
 
 # What regrouping around a few mentions reads (``read_surroundings``), each statement written
@@ -701,16 +686,6 @@ def attachable_pairs(
         )
         > 0
     ]
-
-
-def dates_of_birth(mention_ids: Iterable[int]) -> dict[int, str | None]:
-    """The date of birth each person mention states (FtM ``birthDate``), for grouping."""
-    return {
-        pk: next(iter(properties.get("birthDate") or []), None)
-        for pk, properties in Mention.objects.filter(
-            pk__in=list(mention_ids), schema="Person"
-        ).values_list("pk", "properties")
-    }
 
 
 @dataclass

@@ -11,8 +11,11 @@ import pytest
 
 from schakel.entities.clustering import (
     ATTACH_MARGIN,
+    SeenWith,
+    StandingJudgements,
     group_mentions,
     key_pairs,
+    standing_among,
     standing_judgements,
     write_groups,
 )
@@ -620,7 +623,6 @@ def test_regrouping_reads_its_surroundings_in_one_round_trip_as_the_orm_reads_th
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from schakel.entities import clustering
     from schakel.entities.clustering import read_surroundings
 
     (a, b, c, d), run = _lungus(world, date(1990, 1, 2), None, date(1990, 1, 2), None)
@@ -666,15 +668,46 @@ def test_regrouping_reads_its_surroundings_in_one_round_trip_as_the_orm_reads_th
     )
     assert around.threshold == run.threshold
     assert around.merged_away == set()
-    assert around.born == clustering.dates_of_birth(component)
-    assert around.judgements == clustering.standing_judgements(component)
+    assert around.born == _orm_dates_of_birth(component)
+    assert around.judgements == _orm_standing_judgements(component)
     assert around.judgements.not_same == {tuple(sorted((b.pk, c.pk)))}
     assert around.judgements.same == {tuple(sorted((c.pk, outsider)))}
     assert [(row[0], row[1], row[6]) for row in around.scored] == [(a.pk, b.pk, run.pk)]
     assert around.scored[0][4] == [[1, 4.5]] and around.scored[0][3] is True
     assert around.layouts[run.pk] == [["given_name", ["else", "exact"]]]
-    expected = clustering.seen_with_around(component)
+    expected = _orm_seen_with(component)
     assert dict(around.seen_with.signal_of) == dict(expected.signal_of)
     assert dict(around.seen_with.entity_of) == dict(expected.entity_of) != {}
     with pytest.raises(ValueError, match="not mentions of Company"):
         read_surroundings("Company", [a.pk])
+
+
+# What ``read_surroundings`` reads, as the ORM read it before it was one round trip.
+
+
+def _orm_dates_of_birth(ids: set[int]) -> dict[int, str | None]:
+    return {
+        pk: next(iter(properties.get("birthDate") or []), None)
+        for pk, properties in Mention.objects.filter(pk__in=ids, schema="Person").values_list(
+            "pk", "properties"
+        )
+    }
+
+
+def _orm_standing_judgements(ids: set[int]) -> StandingJudgements:
+    judgements = Judgement.objects.order_by("judged_at", "pk")
+    judgements = judgements.filter(left_id__in=ids) | judgements.filter(right_id__in=ids)
+    return standing_among(
+        judgements.values_list("pk", "left_id", "right_id", "verdict", "withdraws_id")
+    )
+
+
+def _orm_seen_with(ids: set[int]) -> SeenWith:
+    rows = list(
+        Mention.objects.filter(
+            schema="Person",
+            signal_id__in=Mention.objects.filter(pk__in=ids).values("signal_id"),
+        ).values_list("pk", "signal_id", "entity_id")
+    )
+    outside = {pk: e for pk, _signal, e in rows if pk not in ids and e is not None}
+    return SeenWith.of_signals(((pk, signal) for pk, signal, _e in rows), outside)
