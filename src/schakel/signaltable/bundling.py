@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Count, F, Func, Window
+from django.db.models import BooleanField, Count, Func
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils.translation import gettext_lazy as _
 
@@ -98,18 +99,28 @@ class AmongIds(Func):
         **extra_context: Any,
     ) -> tuple[str, Any]:
         # ``lhs`` is our own compiled column reference and the ids travel as parameters: the
-        # SQL text never holds a value (hence the S608 exemptions below).
+        # SQL text never holds a value.
         lhs, params = compiler.compile(self.get_source_expressions()[0])
-        if connection.vendor == "postgresql":
-            # An array literal in one text parameter, unnested as a set: the planner neither
-            # estimates 10,000 constants one by one nor does the driver adapt each of them.
-            sql = f"{lhs} IN (SELECT unnest(%s::bigint[]))"
-            return sql, (*params, "{" + ",".join(map(str, self.ids)) + "}")
-        if connection.vendor == "sqlite":
-            sql = f"{lhs} IN (SELECT value FROM json_each(%s))"  # noqa: S608
-            return sql, (*params, json.dumps(self.ids))
-        placeholders = ", ".join(["%s"] * len(self.ids)) or "NULL"
-        return f"{lhs} IN ({placeholders})", (*params, *self.ids)
+        sql, ids = among_ids(lhs, self.ids, connection.vendor)
+        return sql, (*params, *ids)
+
+
+def among_ids(column: str, ids: Collection[int], vendor: str) -> tuple[str, list[Any]]:
+    """``column IN (ids)`` with the ids as one parameter where the database allows (see
+    ``AmongIds``): the condition's SQL and its parameters. ``column`` is a column reference
+    the caller wrote or compiled; every value is a parameter (hence the S608 exemption)."""
+    if vendor == "postgresql":
+        # An array literal in one text parameter, unnested as a set: the planner neither
+        # estimates 10,000 constants one by one nor does the driver adapt each of them.
+        return f"{column} IN (SELECT unnest(%s::bigint[]))", [_array_literal(ids)]
+    if vendor == "sqlite":
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(sorted(ids))]  # noqa: S608
+    placeholders = ", ".join(["%s"] * len(ids)) or "NULL"
+    return f"{column} IN ({placeholders})", sorted(ids)
+
+
+def _array_literal(ids: Collection[int]) -> str:
+    return "{" + ",".join(map(str, sorted(ids))) + "}"
 
 
 #: The categories a value is held under, one shared frozenset each (thousands of links must
@@ -293,18 +304,18 @@ class EntityBundler:
     def links(self, signal_ids: Collection[int]) -> list[Link]:
         if len(signal_ids) < 2:
             return []
-        ids = list(signal_ids)
-        # The records alone: which signals have mentions needs no entity (and no join).
+        ids = sorted(set(signal_ids))
+        shared, resolved_count = self._shared_mentions(ids)
+        links = list(self._entity_links(shared))
+        if resolved_count == len(ids):
+            # The usual case: only the properties need exact keys.
+            return [*links, *self.exact._identifier_links(ids, PROPERTY_KINDS)]
         resolved = set(
             MentionRecord.objects.filter(AmongIds("signal_id", ids))
             .order_by()
             .values_list("signal_id", flat=True)
             .distinct()
         )
-        links = list(self._entity_links(ids))
-        if len(resolved) == len(set(ids)):
-            # The usual case: only the properties need exact keys.
-            return [*links, *self.exact._identifier_links(ids, PROPERTY_KINDS)]
         for link in self.exact.links(ids):
             if link.kind in PROPERTY_KINDS or not (
                 link.signal_a in resolved and link.signal_b in resolved
@@ -312,18 +323,54 @@ class EntityBundler:
                 links.append(link)
         return links
 
-    def _entity_links(self, ids: list[int]) -> Iterator[Link]:
-        # The mentions of entities that more than one of these mentions resolve to, in one
-        # pass over the signals' mentions (a window count, not a second scan to find them).
-        rows = (
-            Mention.objects.filter(AmongIds("signal_id", ids), entity__isnull=False)
-            .annotate(holders=Window(Count("pk"), partition_by=[F("entity_id")]))
-            .filter(holders__gt=1)
-            .order_by("signal_id", "pk")
-            .values_list("signal_id", "entity_id", "schema", "caption", "category")
+    def _shared_mentions(self, ids: list[int]) -> tuple[list[tuple[int, int, int]], int]:
+        """The mentions (id, signal, entity) among the signals ``ids`` whose entity more than
+        one of them resolves to, and how many of the signals have mentions at all.
+
+        One pass over the signals' mentions, narrow (ids only): the entities held more than
+        once are found by hashing, not by sorting the mentions with their names and types
+        (which spilled to disk at the default ``work_mem``); those are read for the few shared
+        mentions only, by their ids (``_entity_links``)."""
+        connection = connections[router.db_for_read(Mention)]
+        quote = connection.ops.quote_name
+        record, mention = (quote(m._meta.db_table) for m in (MentionRecord, Mention))
+        if connection.vendor == "postgresql":
+            # Here an array the planner sees whole: it knows how many mentions come back and
+            # scans or looks them up as fits (``IN (SELECT unnest(…))`` is guessed at 200
+            # signals and always looked up one by one: 170 against 124 ms among 10,000).
+            among, parameters = "r.signal_id = ANY(%s::bigint[])", [_array_literal(ids)]
+        else:
+            among, parameters = among_ids("r.signal_id", ids, connection.vendor)
+        # Read more than once, the CTE is computed once (PostgreSQL 12+, SQLite 3.35+).
+        sql = (
+            f"WITH m AS (SELECT r.id, r.signal_id, c.entity_id FROM {record} r "  # noqa: S608
+            f"JOIN {mention} c ON c.id = r.id WHERE {among}), "
+            "shared AS (SELECT entity_id FROM m WHERE entity_id IS NOT NULL "
+            "GROUP BY entity_id HAVING COUNT(*) > 1) "
+            "SELECT m.id, m.signal_id, m.entity_id FROM m "
+            "JOIN shared ON shared.entity_id = m.entity_id "
+            "UNION ALL SELECT NULL, COUNT(DISTINCT m.signal_id), NULL FROM m"
         )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, parameters)
+            rows = cursor.fetchall()
+        shared = [(pk, signal_id, entity_id) for pk, signal_id, entity_id in rows if pk is not None]
+        (resolved_count,) = [signal_id for pk, signal_id, _entity in rows if pk is None]
+        return shared, resolved_count
+
+    def _entity_links(self, shared: list[tuple[int, int, int]]) -> Iterator[Link]:
+        if not shared:
+            return
+        rows = (
+            MentionRecord.objects.filter(AmongIds("pk", [pk for pk, _signal, _entity in shared]))
+            .order_by()
+            .values_list("pk", "schema", "caption", "category")
+        )
+        details = {pk: (schema, caption, category) for pk, schema, caption, category in rows}
         holders_of: dict[int, tuple[str, _Holders]] = {}
-        for signal_id, entity_id, schema, caption, category in rows:
+        # In the order of their signals (and mentions): the first mention names the entity.
+        for pk, signal_id, entity_id in sorted(shared, key=lambda row: (row[1], row[0])):
+            schema, caption, category = details[pk]
             if entity_id not in holders_of:
                 holders_of[entity_id] = (KIND_OF_SCHEMA[Schema(schema)], _Holders(caption))
             holders_of[entity_id][1].add(signal_id, category)

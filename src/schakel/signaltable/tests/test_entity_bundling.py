@@ -76,3 +76,19 @@ def test_shared_phone_numbers_still_bundle(world: World) -> None:
     b = _signal(world, "police_analyst", given_names="Maria", phones=["+31612345678"])
     resolve_signals([a.pk, b.pk])
     assert _kinds(EntityBundler().links([a.pk, b.pk])) == {(a.pk, b.pk, "phone")}
+
+
+def test_resolved_and_unresolved_signals_are_bundled_together(world: World) -> None:
+    born = date(1999, 3, 4)
+    a = _signal(world, "care_coordinator", date_of_birth=born)
+    b = _signal(world, "police_analyst", given_names="Ioanna")
+    c = _signal(world, "police_analyst", date_of_birth=born)
+    resolve_signals([a.pk, b.pk])
+    mention_a, mention_b = (Mention.objects.get(signal=s) for s in (a, b))
+    write_groups("Person", [[mention_a.pk, mention_b.pk]])
+    # a and b by their entity (named as the first of them names it); c, not resolved yet, by
+    # the exact key it shares with a.
+    links = EntityBundler().links([c.pk, b.pk, a.pk])
+    assert _kinds(links) == {(a.pk, b.pk, "person"), (a.pk, c.pk, "person")}
+    (by_entity,) = (link for link in links if link.signal_b == b.pk)
+    assert by_entity.value_label == mention_a.caption
