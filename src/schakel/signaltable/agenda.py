@@ -112,14 +112,16 @@ def make_agenda(
     sizes = Counter(roots.values())
     # A bundle's signals in the order they were received (ids as the tie-break, and for any
     # not in ``received_order``); a bundle waits since its first signal was received.
-    rank = {pk: index for index, pk in enumerate(received_order)}
-    last = len(rank)
     members: dict[int, list[int]] = {}
     waiting: dict[int, int] = {}
-    for pk in sorted(roots, key=lambda pk: (rank.get(pk, last), pk)):
+    ranked = dict.fromkeys(pk for pk in received_order if pk in roots)
+    for index, pk in enumerate(ranked):
         root = roots[pk]
-        if pk in rank:
-            waiting.setdefault(root, rank[pk])
+        waiting.setdefault(root, index)
+        if sizes[root] > 1:
+            members.setdefault(root, []).append(pk)
+    for pk in sorted(pk for pk in roots if pk not in ranked):
+        root = roots[pk]
         if sizes[root] > 1:
             members.setdefault(root, []).append(pk)
     urgent = {roots[pk] for pk, band in bands.items() if band == Band.URGENT}
