@@ -6,7 +6,7 @@ and puts a *hit* in its place — that something is there, and whom to contact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,34 @@ class SignalView:
         return bool(self.hits)
 
 
+#: The relations of a signal a caller presenting many may load beforehand, as plain lists in
+#: the attribute ``loaded_as(name)`` (``Prefetch(name, to_attr=loaded_as(name))``).
+LOADED = (
+    "persons",
+    "companies",
+    "addresses",
+    "attachments",
+    "identifiers",
+    "relations",
+    "payments",
+)
+
+
+def loaded_as(name: str) -> str:
+    return f"loaded_{name}"
+
+
+def _rows(signal: Signal, name: str, read: Callable[[], Iterable[Any]] | None = None) -> list[Any]:
+    """The rows of the signal's relation ``name``: as loaded with it, as prefetched, or read
+    now (by ``read`` when given)."""
+    loaded = signal.__dict__.get(loaded_as(name))
+    if loaded is not None:
+        return list(loaded)
+    if read is None or name in getattr(signal, "_prefetched_objects_cache", {}):
+        return list(getattr(signal, name).all())
+    return list(read())
+
+
 def present(user: Any, signal: Signal, *, overrule: BandDecision | None = None) -> SignalView:
     """The signal as ``user`` may see it. Call only for signals ``can(user, 'view')``.
 
@@ -85,29 +113,31 @@ def present(user: Any, signal: Signal, *, overrule: BandDecision | None = None) 
             shown_overrules.append(overrule.pk)
         else:
             view.overrule = OverruleView(overrule.get_band_display())
+    addresses, companies = _rows(signal, "addresses"), _rows(signal, "companies")
+    attachments = _rows(signal, "attachments")
     if full("general"):
         view.description = signal.description
-        view.addresses = list(signal.addresses.all())
-        view.companies = list(signal.companies.all())
-        view.attachments = list(signal.attachments.all())
+        view.addresses = addresses
+        view.companies = companies
+        view.attachments = attachments
     else:
-        if signal.attachments.exists():
+        if attachments:
             hit("attachments")
         if signal.description:
             hit("description")
-        if signal.addresses.exists():
+        if addresses:
             hit("addresses")
-        if signal.companies.exists():
+        if companies:
             hit("companies")
     person_categories: dict[int, str] = {}
-    for person in signal.persons.all():
+    for person in _rows(signal, "persons"):
         category = category_of_role(person.role)
         person_categories[person.pk] = category
         if full(category):
             view.persons.append(person)
         else:
             hit(f"person:{person.role}")
-    for identifier in signal.identifiers.all():
+    for identifier in _rows(signal, "identifiers"):
         category = person_categories.get(identifier.person_id or 0, "general")
         if full(category):
             view.identifiers.append(identifier)
@@ -148,20 +178,19 @@ def _present_ties(
             full(person_categories.get(pk, "general")) for pk in person_ids if pk is not None
         )
 
-    # A caller presenting many signals prefetches ``relations`` and ``payments`` (with their
+    # A caller presenting many signals loads ``relations`` and ``payments`` (with their
     # persons and companies); one signal's page reads them here, with what they name.
-    prefetched = getattr(signal, "_prefetched_objects_cache", {})
-    relations = (
-        signal.relations.all()
-        if "relations" in prefetched
-        else signal.relations.select_related("person", "other_person", "company")
+    relations = _rows(
+        signal,
+        "relations",
+        lambda: signal.relations.select_related("person", "other_person", "company"),
     )
-    payments = (
-        signal.payments.all()
-        if "payments" in prefetched
-        else signal.payments.select_related(
+    payments = _rows(
+        signal,
+        "payments",
+        lambda: signal.payments.select_related(
             "payer_person", "payer_company", "beneficiary_person", "beneficiary_company"
-        )
+        ),
     )
     for relation in relations:
         if shown((relation.person_id, relation.other_person_id), relation.company_id is not None):

@@ -35,6 +35,7 @@ from schakel.signals.tests.factories import (
 )
 from schakel.signals.tests.factories import signal_input_with_ties as tied
 from schakel.signals.writer import ToWrite, write_signals
+from schakel.signaltable.agenda import signals_for_presenting
 from schakel.testing.personas import World
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("world", "api_clock")]
@@ -417,3 +418,12 @@ def test_presenting_prefetched_signals_reads_no_relation_or_payment_again(world:
     assert len(view.relations) == 3 and len(view.payments) == 2
     tables = " ".join(q["sql"] for q in queries.captured_queries)
     assert "relationmention" not in tables and "paymentmention" not in tables
+
+    # As the agenda loads them: every relation a plain list, none read again, the same view.
+    (loaded,) = signals_for_presenting([signal.pk]).values()
+    present(carla, loaded)
+    with CaptureQueriesContext(connection) as queries:
+        again = present(carla, loaded)
+    assert "mention" not in " ".join(q["sql"] for q in queries.captured_queries)
+    assert again.personal_ids == view.personal_ids and again.hits == view.hits
+    assert [r.pk for r in again.relations] == [r.pk for r in view.relations]
