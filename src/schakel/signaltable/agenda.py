@@ -108,35 +108,49 @@ def make_agenda(
     """Bundle the signals in ``bands`` (id → band) by ``links``; order the bundles urgent
     first, then the larger ones, then those waiting longest (``received_order``: ids, oldest
     first)."""
-    roots = union_roots(bands, links)
-    sizes = Counter(roots.values())
-    # A bundle's signals in the order they were received (ids as the tie-break, and for any
-    # not in ``received_order``); a bundle waits since its first signal was received.
+    # Most signals are bundles of their own: only the linked ones need joining.
+    linked = union_roots(
+        {pk for link in links for pk in (link.signal_a, link.signal_b) if pk in bands}, links
+    )
+    sizes = Counter(linked.values())
+    # A bundle's signals in the order they were received (ids as the tie-break), then any not
+    # in ``received_order`` by id; a bundle waits since its first signal was received.
     members: dict[int, list[int]] = {}
     waiting: dict[int, int] = {}
-    ranked = dict.fromkeys(pk for pk in received_order if pk in roots)
+    ranked = dict.fromkeys(pk for pk in received_order if pk in bands)
+    unranked = sorted(pk for pk in bands if pk not in ranked)
     for index, pk in enumerate(ranked):
-        root = roots[pk]
+        root = linked.get(pk, pk)
         waiting.setdefault(root, index)
         if sizes[root] > 1:
             members.setdefault(root, []).append(pk)
-    for pk in sorted(pk for pk in roots if pk not in ranked):
-        root = roots[pk]
+    for index, pk in enumerate(unranked, start=len(ranked)):
+        root = linked.get(pk, pk)
+        waiting.setdefault(root, index)
         if sizes[root] > 1:
             members.setdefault(root, []).append(pk)
-    urgent = {roots[pk] for pk, band in bands.items() if band == Band.URGENT}
+    urgent = {linked.get(pk, pk) for pk, band in bands.items() if band == Band.URGENT}
     links_of: dict[int, list[Link]] = {}
     for link in links:
-        if link.signal_a in roots and link.signal_b in roots:
-            links_of.setdefault(roots[link.signal_a], []).append(link)
-    # One integer per bundle as its sort key (urgent, larger, waiting longer): no key tuples.
-    span = len(roots) + 1
+        if link.signal_a in linked and link.signal_b in linked:
+            links_of.setdefault(linked[link.signal_a], []).append(link)
+    # Urgent bundles first, then the larger ones, then those waiting longer: the bundles of
+    # several signals sorted by one integer each (no key tuples), the single signals (all of
+    # size one) in the order they were received.
+    span = len(bands) + 1
 
     def pressing(root: int) -> int:
         return ((root not in urgent) * span + span - sizes[root]) * span + waiting.get(root, 0)
 
-    order = sorted(sizes, key=pressing)
-    return Agenda(group, order, members, links_of, urgent, len(roots))
+    several = sorted(members, key=pressing)
+    single = [pk for pk in (*ranked, *unranked) if sizes[linked.get(pk, pk)] <= 1]
+    order = [
+        *(root for root in several if root in urgent),
+        *(pk for pk in single if pk in urgent),
+        *(root for root in several if root not in urgent),
+        *(pk for pk in single if pk not in urgent),
+    ]
+    return Agenda(group, order, members, links_of, urgent, len(bands))
 
 
 def propose_agenda(group: SharingGroup, user: Any, *, bundler: Bundler | None = None) -> Agenda:

@@ -7,11 +7,18 @@ from datetime import date
 
 import pytest
 import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from schakel.signals import retention
 from schakel.signals.models import Signal
-from schakel.signaltable.agenda import present_bundles, propose_agenda, proposed_signals
-from schakel.signaltable.bundling import Link
+from schakel.signaltable.agenda import (
+    make_agenda,
+    present_bundles,
+    propose_agenda,
+    proposed_signals,
+)
+from schakel.signaltable.bundling import Link, bundle_signals
 from schakel.signaltable.services import open_signals_of
 from schakel.signaltable.tests.helpers import URGENT_INDICATORS, distinct_signal, street
 from schakel.testing.personas import World
@@ -199,3 +206,40 @@ def test_presenting_signals_with_relations_costs_the_same_queries_for_one_as_for
 
     show(ids[:1])  # the viewer and the policy are read once per process
     assert show(ids[:1]) == show(ids)
+
+
+@st.composite
+def _agenda_inputs(draw: st.DrawFn) -> tuple[dict[int, str], list[int], list[Link]]:
+    ids = draw(st.lists(st.integers(1, 60), min_size=1, max_size=30, unique=True))
+    bands = {pk: draw(st.sampled_from(["urgent", "discuss"])) for pk in ids}
+    received = draw(st.permutations(ids))
+    ends = st.sampled_from([*ids, 999])  # 999: a signal outside the agenda
+    links = draw(st.lists(st.builds(lambda a, b: Link(a, b, "phone", "x"), ends, ends)))
+    return bands, list(received), links
+
+
+@given(_agenda_inputs())
+@settings(max_examples=300, deadline=None)
+def test_the_agenda_orders_bundles_as_its_definition_says(
+    inputs: tuple[dict[int, str], list[int], list[Link]],
+) -> None:
+    """make_agenda against the plain definition: bundles are the connected signals; urgent
+    bundles first, then larger ones, then those whose first signal came in earlier; a
+    bundle's signals in the order they came in."""
+    bands, received, links = inputs
+    bundles = bundle_signals(bands, links)
+    rank = {pk: index for index, pk in enumerate(received)}
+    for bundle in bundles:
+        bundle.sort(key=rank.__getitem__)
+    expected = sorted(
+        bundles,
+        key=lambda b: (all(bands[pk] != "urgent" for pk in b), -len(b), rank[b[0]]),
+    )
+    agenda = make_agenda(None, bands, received, links)  # type: ignore[arg-type]
+    assert [agenda.bundle(root).signal_ids for root in agenda.order] == expected
+    assert agenda.signal_count == len(bands)
+    for root in agenda.order:
+        bundle = agenda.bundle(root)
+        assert bundle.urgent == any(bands[pk] == "urgent" for pk in bundle.signal_ids)
+        joined = {pk for link in bundle.links for pk in (link.signal_a, link.signal_b)}
+        assert joined <= set(bundle.signal_ids)
