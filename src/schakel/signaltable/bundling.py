@@ -260,25 +260,28 @@ class ExactKeyBundler:
     def _identifier_links(
         self, ids: list[int], kinds: tuple[str, ...] = IDENTIFIER_KINDS
     ) -> Iterator[Link]:
-        mentions = IdentifierMention.objects.filter(
-            AmongIds("signal_id", ids), kind__in=kinds
-        ).exclude(normalised="")
-        shared = (
-            mentions.order_by()
-            .values("kind", "normalised")
-            .annotate(mentions=Count("pk"))
-            .filter(mentions__gt=1)
-            .values("normalised")
+        # One pass over the signals' identifiers: the values held more than once are found
+        # by hashing, and only their mentions come back (with the role of the person each
+        # belongs to), in the order of their signals.
+        connection = connections[router.db_for_read(IdentifierMention)]
+        quote = connection.ops.quote_name
+        mention, person = (quote(m._meta.db_table) for m in (IdentifierMention, PersonMention))
+        among, parameters = among_ids("i.signal_id", ids, connection.vendor)
+        kind_in = ", ".join(["%s"] * len(kinds))
+        sql = (
+            "WITH m AS (SELECT i.id, i.signal_id, i.kind, i.normalised, i.person_id "  # noqa: S608
+            f"FROM {mention} i WHERE {among} AND i.kind IN ({kind_in}) AND i.normalised <> ''), "
+            "shared AS (SELECT kind, normalised FROM m GROUP BY kind, normalised "
+            "HAVING COUNT(*) > 1) "
+            "SELECT m.signal_id, m.kind, m.normalised, p.role FROM m "
+            "JOIN shared ON shared.kind = m.kind AND shared.normalised = m.normalised "
+            f"LEFT JOIN {person} p ON p.id = m.person_id ORDER BY m.signal_id, m.id"
         )
-        rows = (
-            mentions.filter(normalised__in=shared)
-            .order_by("signal_id", "pk")
-            .values_list("signal_id", "kind", "normalised", "person__role")
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*parameters, *kinds])
+            rows = cursor.fetchall()
         keys: dict[tuple[str, str], _Holders] = {}
         for signal_id, kind, normalised, role in rows:
-            # The shared values were selected without their kind; a value shared as a phone
-            # number and present once as something else joins nothing here.
             holders = keys.get((kind, normalised))
             if holders is None:
                 holders = keys[(kind, normalised)] = _Holders(normalised)
