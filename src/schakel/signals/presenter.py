@@ -60,20 +60,10 @@ class SignalView:
         return bool(self.hits)
 
 
-#: The relations of a signal a caller presenting many may load beforehand, as plain lists in
-#: the attribute ``loaded_as(name)`` (``Prefetch(name, to_attr=loaded_as(name))``).
-LOADED = (
-    "persons",
-    "companies",
-    "addresses",
-    "attachments",
-    "identifiers",
-    "relations",
-    "payments",
-)
-
-
 def loaded_as(name: str) -> str:
+    """Where a caller presenting many signals loads the relation ``name`` (persons, companies,
+    addresses, attachments, identifiers, relations, payments) beforehand, as a plain list:
+    ``Prefetch(name, to_attr=loaded_as(name))``; the presenter reads it from there."""
     return f"loaded_{name}"
 
 

@@ -282,7 +282,7 @@ class BundleView:
 
 def signals_for_presenting(ids: Iterable[int]) -> dict[int, Signal]:
     """The signals with everything the presenter reads, in a fixed number of queries. What
-    each signal holds is loaded as plain lists (``presenter.LOADED``), which the presenter
+    each signal holds is loaded as plain lists (``presenter.loaded_as``), which the presenter
     reads instead of asking the signal's managers: a manager's queryset per signal and
     relation cost more than the queries (seven relations, sixty signals on an agenda page)."""
     queryset = Signal.objects.filter(pk__in=list(ids)).select_related(
