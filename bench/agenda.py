@@ -180,7 +180,8 @@ def build(open_signals: int, seed: int = 1) -> dict[str, Any]:
         meeting=earlier, outcome="monitor", rationale="Eerder besproken.", decided_by=chair
     )
     decided = ids[open_signals : open_signals + open_signals // 10]
-    Signal.objects.filter(pk__in=decided).update(band="discuss")  # decided, so not open
+    # Decided, so not open; kept per the outcome, as the decision service records it.
+    Signal.objects.filter(pk__in=decided).update(band="discuss", retention_outcome="monitor")
     DecisionSignal.objects.bulk_create(
         [DecisionSignal(decision=decision, signal_id=pk, reference=f"x{pk}") for pk in decided],
         batch_size=5000,
@@ -203,7 +204,7 @@ def main() -> int:
     from django.test import Client
 
     from schakel.access import policy
-    from schakel.signals.models import Signal
+    from schakel.signals.models import AWAITING_TABLE, Signal
     from schakel.signaltable.agenda import propose_agenda, proposed_signals
     from schakel.signaltable.bundling import default_bundler
     from schakel.testing.personas import login
@@ -241,10 +242,10 @@ def main() -> int:
     pool = proposed_signals(world.table_a, chair)
     bundler = default_bundler()
 
-    def pool_query() -> None:
+    def pool_query() -> None:  # as propose_agenda reads it
         subquery = pool.order_by().values("pk")
         list(
-            Signal.objects.filter(pk__in=subquery)
+            Signal.objects.filter(AWAITING_TABLE, pk__in=subquery)
             .order_by("received_at", "pk")
             .values_list("pk", "band")
         )

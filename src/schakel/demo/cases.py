@@ -71,7 +71,7 @@ from schakel.partners.vocabulary import Role
 from schakel.signals.intake import person_is_minor
 from schakel.signals.models import PersonMention, Signal
 from schakel.signaltable import services as table
-from schakel.signaltable.agenda import AGENDA_BANDS, undecided
+from schakel.signaltable.agenda import awaiting_decision
 from schakel.signaltable.models import Decision, Meeting, Outcome
 from schakel.tasks import services as tasks
 from schakel.tasks.models import Priority, Task
@@ -144,10 +144,9 @@ def _pool(group: SharingGroup, size: int, today: date) -> list[Candidate]:
     ``size`` signals received before the demo's meeting), each with every pool signal that
     mentions them."""
     ids = list(
-        undecided(
+        awaiting_decision(
             Signal.objects.filter(
                 sharing_groups=group,
-                band__in=AGENDA_BANDS,
                 received_at__lt=meeting_start(today),
             )
         )

@@ -23,13 +23,13 @@ from schakel.audit import services as audit
 from schakel.signals import attachments as attachment_store
 from schakel.signals.bulk.rows import CONTENT_KEY_PREFIX
 from schakel.signals.events import signals_forgotten, signals_to_forget
-from schakel.signals.models import Attachment, BandDecision, Signal
+from schakel.signals.models import PENDING, Attachment, BandDecision, Signal
 from schakel.signals.models import RetentionHold as Hold
 from schakel.signals.rules import retention as policy
 
 
 def initial_retention(received: date) -> date:
-    return policy.current().keep_until("pending", received)
+    return policy.current().keep_until(PENDING, received)
 
 
 @transaction.atomic

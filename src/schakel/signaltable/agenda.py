@@ -21,6 +21,7 @@ from schakel.access.matrix import Level
 from schakel.audit import services as audit
 from schakel.partners.models import Organisation, SharingGroup
 from schakel.signals.models import (
+    AWAITING_TABLE,
     AddressMention,
     Band,
     CompanyMention,
@@ -34,23 +35,24 @@ from schakel.signals.presenter import Hit, SignalView, loaded_as, present
 from schakel.signaltable.bundling import Bundler, Link, default_bundler, union_roots
 from schakel.signaltable.models import DecisionSignal
 
-AGENDA_BANDS = (Band.DISCUSS.value, Band.URGENT.value)
 BAND_ORDER = {Band.URGENT.value: 0, Band.DISCUSS.value: 1, Band.MONITOR.value: 2}
 
 
-def undecided(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
-    """The signals without any table decision (a corrected decision is still a decision)
-    that still hold what they said: one that waited past its retention date was anonymised,
-    and nothing is left to decide on."""
+def awaiting_decision(queryset: QuerySet[Signal]) -> QuerySet[Signal]:
+    """The signals triaged discuss or urgent without any table decision (a corrected decision
+    is still a decision) that still hold what they said: one that waited past its retention
+    date was anonymised, and nothing is left to decide on.
+
+    ``AWAITING_TABLE`` says so in the signal's own columns (indexed); the decisions are asked
+    as well, so a decision written without its retention outcome still counts."""
     return queryset.filter(
-        ~Exists(DecisionSignal.objects.filter(signal=OuterRef("pk"))), anonymised_at__isnull=True
+        AWAITING_TABLE, ~Exists(DecisionSignal.objects.filter(signal=OuterRef("pk")))
     )
 
 
 def proposed_signals(group: SharingGroup, user: Any) -> QuerySet[Signal]:
     """The signals the agenda of ``group`` is proposed from, as far as ``user`` may see them."""
-    candidates = undecided(Signal.objects.filter(sharing_groups=group, band__in=AGENDA_BANDS))
-    return policy.visible(user, candidates)
+    return policy.visible(user, awaiting_decision(Signal.objects.filter(sharing_groups=group)))
 
 
 @dataclass
@@ -157,9 +159,13 @@ def propose_agenda(group: SharingGroup, user: Any, *, bundler: Bundler | None = 
     """The bundled agenda of ``group`` as ``user`` may see it."""
     # The pool is a DISTINCT query (the policy's filter); ordering it by date would fetch and
     # convert 10,000 timestamps only to rank them, so the ranking is an outer query.
+    # The outer query is narrowed to the signals awaiting a table too: it then reads them from
+    # their index, not every signal ever received.
     pool = proposed_signals(group, user).order_by().values("pk")
     rows = list(
-        Signal.objects.filter(pk__in=pool).order_by("received_at", "pk").values_list("pk", "band")
+        Signal.objects.filter(AWAITING_TABLE, pk__in=pool)
+        .order_by("received_at", "pk")
+        .values_list("pk", "band")
     )
     bands = dict(rows)
     received_order = [pk for pk, _band in rows]

@@ -351,13 +351,11 @@ class EntityBundler:
         connection = connections[router.db_for_read(Mention)]
         quote = connection.ops.quote_name
         record, mention = (quote(m._meta.db_table) for m in (MentionRecord, Mention))
-        if connection.vendor == "postgresql":
-            # Here an array the planner sees whole: it knows how many mentions come back and
-            # scans or looks them up as fits (``IN (SELECT unnest(…))`` is guessed at 200
-            # signals and always looked up one by one: 170 against 124 ms among 10,000).
-            among, parameters = "r.signal_id = ANY(%s::bigint[])", [_array_literal(tuple(ids))]
-        else:
-            among, parameters = among_ids("r.signal_id", ids, connection.vendor)
+        # The signals' mention ids come from the record's covering index alone, looked up
+        # signal by signal. (``= ANY(array)``, which the planner sees whole, made PostgreSQL
+        # read both whole tables once they held 1.6 million mentions: 244-520 ms against
+        # 127-150 ms; docs/benchmarks.md.)
+        among, parameters = among_ids("r.signal_id", ids, connection.vendor)
         # Read more than once, the CTE is computed once (PostgreSQL 12+, SQLite 3.35+).
         sql = (
             f"WITH m AS (SELECT r.id, r.signal_id, c.entity_id FROM {record} r "  # noqa: S608

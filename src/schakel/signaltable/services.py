@@ -20,7 +20,7 @@ from schakel.errors import Conflict, InvalidFields, InvalidInput, NotAllowed
 from schakel.partners.models import Organisation, SharingGroup, User
 from schakel.signals import retention
 from schakel.signals.models import Band, Signal
-from schakel.signaltable.agenda import AGENDA_BANDS, proposed_signals, undecided
+from schakel.signaltable.agenda import awaiting_decision, proposed_signals
 from schakel.signaltable.models import (
     Decision,
     DecisionAction,
@@ -391,9 +391,9 @@ def open_signals_of(user: User) -> QuerySet[Signal]:
     urgent first ("urgent" sorts after "discuss"), then the longest waiting."""
     if user.organisation_id is None:
         return Signal.objects.none()
-    own = Signal.objects.filter(owner_organisation_id=user.organisation_id, band__in=AGENDA_BANDS)
+    own = Signal.objects.filter(owner_organisation_id=user.organisation_id)
     return (
-        policy.visible(user, undecided(own))
+        policy.visible(user, awaiting_decision(own))
         .prefetch_related("sharing_groups")
         .order_by("-band", "received_at")
     )

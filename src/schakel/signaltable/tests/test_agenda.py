@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,8 @@ from schakel.signaltable.agenda import (
     proposed_signals,
 )
 from schakel.signaltable.bundling import Link, bundle_signals
-from schakel.signaltable.services import open_signals_of
+from schakel.signaltable.models import DecisionSignal
+from schakel.signaltable.services import create_meeting, open_signals_of, record_decision
 from schakel.signaltable.tests.helpers import URGENT_INDICATORS, distinct_signal, street
 from schakel.testing.personas import World
 
@@ -58,6 +60,33 @@ def test_a_signal_anonymised_while_it_waited_for_a_decision_leaves_the_agenda(
     assert list(open_signals_of(carla)) == [waiting]
 
 
+def test_a_decided_signal_leaves_the_agenda_however_its_decision_was_written(
+    world: World,
+) -> None:
+    carla = world.users["care_coordinator"]
+    waiting = distinct_signal(carla, groups=[world.table_a])
+    decided = distinct_signal(carla, groups=[world.table_a])
+    # A decision row without its retention outcome (not as the service writes it) counts too.
+    linked_only = distinct_signal(carla, groups=[world.table_a])
+    meeting = create_meeting(
+        world.table_a, starts_at=timezone.now() + timedelta(days=1), actor=carla
+    )
+    assert set(proposed_signals(world.table_a, carla)) == {waiting, decided, linked_only}
+    record_decision(meeting, [decided.pk], outcome="monitor", rationale="Volgen.", actor=carla)
+    decision = record_decision(
+        meeting, [waiting.pk], outcome="no_action", rationale="Niets.", actor=carla
+    )
+    DecisionSignal.objects.filter(decision=decision).update(signal=linked_only)
+    decided.refresh_from_db()
+    linked_only.refresh_from_db()
+    assert (decided.retention_outcome, linked_only.retention_outcome) == ("monitor", "pending")
+    Signal.objects.filter(pk=waiting.pk).update(retention_outcome="pending")
+
+    assert set(proposed_signals(world.table_a, carla)) == {waiting}
+    assert propose_agenda(world.table_a, carla).signal_count == 1
+    assert list(open_signals_of(carla)) == [waiting]
+
+
 def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World) -> None:
     carla = world.users["care_coordinator"]
     groups = [world.table_a]
@@ -77,7 +106,6 @@ def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World
 
 
 def test_a_bundles_signals_are_listed_in_the_order_they_were_received(world: World) -> None:
-    from datetime import timedelta
 
     from django.utils import timezone
 
