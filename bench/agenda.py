@@ -7,10 +7,18 @@ skip (no action, monitor, already decided). About a third of the open signals sh
 an address, a phone number, an IBAN or a plate with others, a few share two, so bundles form
 and chain as they do in real tables without one bundle swallowing the rest.
 
-    python bench/agenda.py [open_signals] [runs] [--entities]
+    python bench/agenda.py [open_signals] [runs] [--entities] [--history=K]
 
 --entities resolves every signal's mentions to entities first (as the worker does), so that
 the agenda bundles by entities; without it, the bundler falls back to exact keys.
+
+--history=K (PostgreSQL) adds K copies of all of that as the table's past, before measuring:
+odd copies discuss and urgent signals a meeting decided (with the outcome the decision
+service records), even copies signals triaged "monitor"; each with its own entities,
+mentions, identifiers and sharing. The agenda stays the same 10,000 signals; what grows is
+what its queries must not read (K=35: 468,000 signals, 1.6 million mentions). Copied in SQL,
+table by table; a person's own details (names, addresses) are not copied, as no agenda query
+reads them beyond the page's own signals.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import gc
 import random
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -194,9 +203,105 @@ def build(open_signals: int, seed: int = 1) -> dict[str, Any]:
     return {
         "world": world,
         "meeting": meeting,
+        "decision": decision.pk,
         "built_s": time.perf_counter() - start,
         "mentions": len(persons) + len(addresses) + len(identifiers),
     }
+
+
+def grow_history(copies: int, decision_id: int) -> dict[str, int]:
+    """The table's past: ``copies`` copies of every signal, its sharing, identifiers, mention
+    records, mentions and their entities, ids shifted beyond the originals (see the module's
+    docstring). Returns how many signals and mentions there are then."""
+    from django.db import connection, transaction
+
+    from schakel.entities.models import Entity, Mention, MentionRecord
+    from schakel.signals.models import IdentifierMention, Signal
+    from schakel.signaltable.models import DecisionSignal
+
+    assert connection.vendor == "postgresql", "--history copies in PostgreSQL's SQL"
+    quote = connection.ops.quote_name
+    sharing = Signal.sharing_groups.through
+
+    def table(model: Any) -> str:
+        return str(quote(model._meta.db_table))
+
+    def one(cursor: Any, sql: str, parameters: Sequence[Any] = ()) -> int:
+        cursor.execute(sql, parameters)
+        return int(cursor.fetchone()[0])
+
+    def copy(cursor: Any, model: Any, replace: dict[str, str]) -> None:
+        names = [f.column for f in model._meta.local_concrete_fields]
+        values = [replace.get(name, f"t.{quote(name)}") for name in names]
+        cursor.execute(
+            f"INSERT INTO {table(model)} ({', '.join(map(quote, names))}) "  # noqa: S608
+            f"SELECT {', '.join(values)} FROM {table(model)} t, generate_series(1, %s) k",
+            [copies],
+        )
+
+    decided = "k % 2 = 1"  # odd copies: decided; even ones: triaged "monitor"
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Offsets beyond every existing id (and source id), one per table.
+        step = {
+            model: one(cursor, f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table(model)}")  # noqa: S608
+            for model in (Signal, sharing, IdentifierMention, Entity, MentionRecord)
+        }
+        source = one(cursor, f"SELECT COALESCE(MAX(source_id), 0) + 1 FROM {table(MentionRecord)}")  # noqa: S608
+        signal_id = f"t.signal_id + k * {step[Signal]}"
+        copy(
+            cursor,
+            Signal,
+            {
+                "id": f"t.id + k * {step[Signal]}",
+                "reference": "t.reference || '-' || k",
+                "source_key": "''",
+                "received_at": "t.received_at - k * interval '30 days'",
+                "band": f"CASE WHEN {decided} THEN t.band ELSE 'monitor' END",
+                "retention_outcome": f"CASE WHEN {decided} THEN 'monitor' ELSE 'pending' END",
+            },
+        )
+        copy(cursor, sharing, {"id": f"t.id + k * {step[sharing]}", "signal_id": signal_id})
+        cursor.execute(
+            f"INSERT INTO {table(DecisionSignal)} (reference, decision_id, signal_id) "  # noqa: S608
+            f"SELECT 'h' || s.id, %s, s.id FROM {table(Signal)} s WHERE s.id >= %s "
+            "AND s.retention_outcome = 'monitor' AND s.band IN ('discuss', 'urgent')",
+            [decision_id, step[Signal]],
+        )
+        copy(
+            cursor,
+            IdentifierMention,
+            {
+                "id": f"t.id + k * {step[IdentifierMention]}",
+                "signal_id": signal_id,
+                "normalised": "t.normalised || '-' || k",
+                "person_id": "NULL",
+                "company_id": "NULL",
+            },
+        )
+        copy(cursor, Entity, {"id": f"t.id + k * {step[Entity]}", "merged_into_id": "NULL"})
+        copy(
+            cursor,
+            MentionRecord,
+            {
+                "id": f"t.id + k * {step[MentionRecord]}",
+                "signal_id": signal_id,
+                "source_id": f"t.source_id + k * {source}",
+            },
+        )
+        copy(
+            cursor,
+            Mention,
+            {
+                "id": f"t.id + k * {step[MentionRecord]}",
+                "entity_id": f"t.entity_id + k * {step[Entity]}",
+            },
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")  # as autovacuum would after a load
+        return {
+            "signals": one(cursor, f"SELECT COUNT(*) FROM {table(Signal)}"),  # noqa: S608
+            "mentions": one(cursor, f"SELECT COUNT(*) FROM {table(MentionRecord)}"),  # noqa: S608
+        }
 
 
 def main() -> int:
@@ -226,6 +331,14 @@ def main() -> int:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         print(f"entities: mentions resolved in {time.perf_counter() - started:.1f} s")
+    history = [int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--history=")]
+    if history:
+        started = time.perf_counter()
+        grown = grow_history(history[0], data["decision"])
+        print(
+            f"history: {history[0]} copies as the table's past, {grown['signals']} signals and "
+            f"{grown['mentions']} mentions in all (copied in {time.perf_counter() - started:.1f} s)"
+        )
     chair, police = world.users["care_coordinator"], world.users["police_analyst"]
     policy.viewer_for(chair)
     agenda = propose_agenda(world.table_a, chair)
