@@ -239,7 +239,7 @@ def grow_history(copies: int, decision_id: int) -> dict[str, int]:
             [copies],
         )
 
-    decided = "k % 2 = 1"  # odd copies: decided; even ones: triaged "monitor"
+    decided = "k %% 2 = 1"  # odd copies: decided; even ones: triaged "monitor"
     with transaction.atomic(), connection.cursor() as cursor:
         # Offsets beyond every existing id (and source id), one per table.
         step = {
