@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.management import call_command
 from django.test import Client, override_settings
@@ -218,3 +220,41 @@ def test_signals_come_from_every_reporting_sector_with_fitting_indicators_and_sh
     }
     addresses = Counter((postcode, number) for postcode, number, _signal in places)
     assert addresses.most_common(1)[0][1] >= 2
+
+
+def _one_edit(variant: str, name: str) -> bool:
+    """``variant`` is ``name`` with one letter dropped, doubled, or swapped with its neighbour."""
+    if variant == name or abs(len(variant) - len(name)) > 1:
+        return False
+    if abs(len(variant) - len(name)) == 1:
+        longer, shorter = (variant, name) if len(variant) > len(name) else (name, variant)
+        return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+    differ = [i for i, (a, b) in enumerate(zip(variant, name, strict=True)) if a != b]
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and variant[differ[0]] == name[differ[1]]
+
+
+def test_partners_write_one_person_transliterated_without_accents_mistyped_or_reversed() -> None:
+    import random
+
+    from schakel.demo.signals import TruePerson, spell
+
+    maria = TruePerson(1, "BG", "Maria", "Ivanova", date(1990, 1, 1), "612345678", None)
+    lukasz = TruePerson(2, "PL", "Łukasz", "Wójcik", date(1985, 5, 5), "687654321", None)
+    rng = random.Random(7)
+    marias = {spell(rng, maria) for _ in range(400)}
+    lukaszes = {spell(rng, lukasz) for _ in range(400)}
+    assert ("Maria", "Ivanova") in marias  # as the person writes it
+    assert ("Мария", "Иванова") in marias  # in Cyrillic, as a partner abroad writes it
+    assert ("Ivanova", "Maria") in marias  # family name first
+    assert any(_one_edit(family, "Ivanova") for given, family in marias if given == "Maria")
+    assert any(_one_edit(given, "Maria") for given, family in marias if family == "Ivanova")
+    assert ("Lukasz", "Wojcik") in lukaszes  # without the accents
+    assert ("Łukasz", "Wójcik") in lukaszes
+    # Nothing else: every spelling is one of those ways.
+    for given, family in marias:
+        assert {given, family} <= {"Maria", "Мария", "Ivanova", "Иванова"} or (
+            _one_edit(given, "Maria")
+            or _one_edit(family, "Ivanova")
+            or _one_edit(given, "Ivanova")
+            or _one_edit(family, "Maria")
+        )

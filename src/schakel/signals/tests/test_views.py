@@ -194,12 +194,20 @@ def test_the_short_form_gives_a_receipt_with_the_regions_contacts(
     # signal table, with what each may see.
     assert 'data-testid="audience"' in page and "Wie dit signaal ziet" in page
     assert "Politie Zeeland-West-Brabant" in page
+    # Reliability grades are for professionals (full form, API): the short form has none, and
+    # grades sent to it anyway are not stored.
+    full_form = signed_in(world.users["care_coordinator"]).get(reverse("signal_create"))
+    for grade in ("source_reliability", "information_reliability"):
+        assert f'name="{grade}"' in full_form.content.decode()
+        assert f'name="{grade}"' not in page
     response = client.post(
         reverse("signal_report"),
         {
             "description": "Vrouw aan de balie is bang, man naast haar praat voor haar.",
             "indicator_ids": ["ilo.intimidation_and_threats"],
             "age_band": "age_18_24",
+            "source_reliability": "A",
+            "information_reliability": "1",
         },
     )
     signal = Signal.objects.get()
@@ -207,6 +215,7 @@ def test_the_short_form_gives_a_receipt_with_the_regions_contacts(
     receipt = client.get(response["Location"]).content.decode()
     assert signal.reference in receipt and "Team AVIM ZWB" in receipt
     assert signal.channel == "short_form" and signal.sharing_groups.get() == world.table_a
+    assert (signal.source_reliability, signal.information_reliability) == ("", "")
 
 
 def test_the_short_form_names_a_bad_phone_number(world: World, signed_in: SignIn) -> None:

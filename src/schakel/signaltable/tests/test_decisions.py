@@ -14,6 +14,7 @@ from schakel.appendonly import AppendOnlyError
 from schakel.audit.models import AuditEntry
 from schakel.errors import Conflict, InvalidFields, InvalidInput, NotAllowed
 from schakel.signals.models import Signal
+from schakel.signals.rules import retention as retention_policy
 from schakel.signaltable import services
 from schakel.signaltable.agenda import propose_agenda
 from schakel.signaltable.models import Decision, Meeting, Outcome
@@ -55,6 +56,36 @@ def _decide(world: World, meeting: Meeting, signals: list[Signal], **kwargs: Any
     }
     values.update(kwargs)
     return services.record_decision(meeting, [s.pk for s in signals], **values)
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_each_outcome_is_recorded_kept_by_its_policy_and_announced(
+    world: World,
+    meeting: Meeting,
+    bundle: list[Signal],
+    outcome: Outcome,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    received: list[Decision] = []
+
+    def receiver(sender: Any, decision: Decision, **kwargs: Any) -> None:
+        received.append(decision)
+
+    refer_to = world.ngo_a if outcome == Outcome.REFER else None
+    services.table_decision_recorded.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            decision = _decide(world, meeting, bundle, outcome=outcome, refer_to=refer_to)
+    finally:
+        services.table_decision_recorded.disconnect(receiver)
+    assert received == [decision]
+    decision.refresh_from_db()
+    assert (decision.outcome, decision.refer_to) == (outcome.value, refer_to)
+    until = retention_policy.current().keep_until(outcome.value, date(2026, 11, 29))
+    for signal in bundle:
+        signal.refresh_from_db()
+        assert (signal.retention_outcome, signal.retention_until) == (outcome.value, until)
+    assert propose_agenda(world.table_a, world.users["care_coordinator"]).signal_count == 0
 
 
 def test_the_chair_records_a_decision_with_tasks_for_each_organisation(
