@@ -9,6 +9,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
+from schakel.signaltable.tests.helpers import distinct_signal
 from schakel.testing.personas import World
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +59,6 @@ def test_the_migration_analyses_the_signals_only_when_there_are_some(world: Worl
     # The test database was migrated empty: analysed then, its statistics would say "empty"
     # until the next ANALYZE, and intake's statements would be planned for empty tables.
     assert _last_analyze() is None
-    from schakel.signaltable.tests.helpers import distinct_signal
-
     distinct_signal(world.users["care_coordinator"], groups=[world.table_a])
     with connection.schema_editor() as editor:
         MIGRATION.create_statistics(apps, editor)

@@ -106,9 +106,6 @@ def test_urgent_bundles_come_first_then_larger_ones_then_the_oldest(world: World
 
 
 def test_a_bundles_signals_are_listed_in_the_order_they_were_received(world: World) -> None:
-
-    from django.utils import timezone
-
     carla = world.users["care_coordinator"]
     signals = [
         distinct_signal(carla, groups=[world.table_a], plates=["34-XYZ-5"]) for _ in range(3)

@@ -48,6 +48,19 @@ def bundle(world: World) -> list[Signal]:
     return [distinct_signal(carla, groups=[world.table_a], phones=["0612345678"]) for _ in range(2)]
 
 
+@pytest.fixture
+def announced() -> Iterator[list[Decision]]:
+    """The decisions ``table_decision_recorded`` announces while the test runs."""
+    received: list[Decision] = []
+
+    def receiver(sender: Any, decision: Decision, **kwargs: Any) -> None:
+        received.append(decision)
+
+    services.table_decision_recorded.connect(receiver)
+    yield received
+    services.table_decision_recorded.disconnect(receiver)
+
+
 def _decide(world: World, meeting: Meeting, signals: list[Signal], **kwargs: Any) -> Decision:
     values: dict[str, Any] = {
         "outcome": Outcome.OPEN_CASE,
@@ -64,21 +77,13 @@ def test_each_outcome_is_recorded_kept_by_its_policy_and_announced(
     meeting: Meeting,
     bundle: list[Signal],
     outcome: Outcome,
+    announced: list[Decision],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    received: list[Decision] = []
-
-    def receiver(sender: Any, decision: Decision, **kwargs: Any) -> None:
-        received.append(decision)
-
     refer_to = world.ngo_a if outcome == Outcome.REFER else None
-    services.table_decision_recorded.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            decision = _decide(world, meeting, bundle, outcome=outcome, refer_to=refer_to)
-    finally:
-        services.table_decision_recorded.disconnect(receiver)
-    assert received == [decision]
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = _decide(world, meeting, bundle, outcome=outcome, refer_to=refer_to)
+    assert announced == [decision]
     decision.refresh_from_db()
     assert (decision.outcome, decision.refer_to) == (outcome.value, refer_to)
     until = retention_policy.current().keep_until(outcome.value, date(2026, 11, 29))
@@ -92,28 +97,20 @@ def test_the_chair_records_a_decision_with_tasks_for_each_organisation(
     world: World,
     meeting: Meeting,
     bundle: list[Signal],
+    announced: list[Decision],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    received: list[Decision] = []
-
-    def receiver(sender: Any, decision: Decision, **kwargs: Any) -> None:
-        received.append(decision)
-
-    services.table_decision_recorded.connect(receiver)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            decision = _decide(
-                world,
-                meeting,
-                bundle,
-                actions=[
-                    ActionInput(world.police_a, "Adres natrekken", date(2026, 12, 10)),
-                    ActionInput(world.municipality_a, "Opvang regelen"),
-                ],
-            )
-    finally:
-        services.table_decision_recorded.disconnect(receiver)
-    assert received == [decision]
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = _decide(
+            world,
+            meeting,
+            bundle,
+            actions=[
+                ActionInput(world.police_a, "Adres natrekken", date(2026, 12, 10)),
+                ActionInput(world.municipality_a, "Opvang regelen"),
+            ],
+        )
+    assert announced == [decision]
     assert set(decision.signals.all()) == set(bundle)
     for signal in bundle:
         signal.refresh_from_db()
@@ -159,6 +156,7 @@ def test_a_correction_supersedes_the_decision_with_a_reason(
     world: World,
     meeting: Meeting,
     bundle: list[Signal],
+    announced: list[Decision],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     first = _decide(world, meeting, bundle, outcome=Outcome.MONITOR)
@@ -167,23 +165,17 @@ def test_a_correction_supersedes_the_decision_with_a_reason(
         services.correct_decision(
             first, outcome=Outcome.OPEN_CASE, rationale="Nieuw feit.", reason=" ", actor=carla
         )
-    received: list[Decision] = []
-    services.table_decision_recorded.connect(
-        lambda sender, decision, **kw: received.append(decision), weak=False, dispatch_uid="t"
-    )
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            second = services.correct_decision(
-                first,
-                outcome=Outcome.REFER,
-                refer_to=world.ngo_a,
-                rationale="De hulpverlener neemt het over.",
-                reason="Verkeerde uitkomst genoteerd.",
-                actor=carla,
-            )
-    finally:
-        services.table_decision_recorded.disconnect(dispatch_uid="t")
-    assert received == [second] and second.supersedes == first
+    announced.clear()  # the first decision's announcement, if any, is not this test's
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.correct_decision(
+            first,
+            outcome=Outcome.REFER,
+            refer_to=world.ngo_a,
+            rationale="De hulpverlener neemt het over.",
+            reason="Verkeerde uitkomst genoteerd.",
+            actor=carla,
+        )
+    assert announced == [second] and second.supersedes == first
     first.refresh_from_db()
     assert first.outcome == Outcome.MONITOR and first.superseded_by == second
     assert set(second.signals.all()) == set(bundle)
